@@ -1,0 +1,105 @@
+"""The JSON API edge: flask-smorest blueprints, OpenAPI 3.1, and the problem+json mapping."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import errors
+
+
+class RegistryApi(Api):
+    """flask-smorest's Api with RFC 9457 problem documents for HTTP errors."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+        return errors.http_problem(error)
+
+
+def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """Re-root a standalone JSON Schema's internal "#/$defs/..." refs for components/schemas."""
+    out = copy.deepcopy(schema)
+    out.pop("$schema", None)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                node["$ref"] = f"#/components/schemas/{name}/$defs/" + ref.removeprefix("#/$defs/")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(out)
+    return out
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "message"],
+                "properties": {
+                    "pointer": {"type": "string", "description": "RFC 6901 JSON pointer"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
+    import swagger_ui_bundle
+
+    from api.passports import blp as passports
+    from passport.documents import subject_schema
+
+    app.config.update(
+        API_TITLE="Kreislauf registry API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Issue and read digital product passports (UNTP DPP 0.6.1, "
+                "W3C VC 2.0) identified by GS1 Digital Link URIs. Writes need "
+                "'Authorization: Bearer <api key>'; reads of public data need nothing.",
+                "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            },
+        },
+    )
+    api = RegistryApi(app)
+    api.spec.components.schema(
+        "ProductPassport", component=_component(subject_schema(), "ProductPassport")
+    )
+    api.spec.components.schema("Problem", component=PROBLEM_SCHEMA)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
+    )
+    api.register_blueprint(passports)
+    errors.init_app(app)
+
+    assets = str(swagger_ui_bundle.swagger_ui_path)
+
+    @app.route("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Any:
+        """Serve Swagger UI's files from the package (no CDN)."""
+        return send_from_directory(assets, filename, max_age=86400)

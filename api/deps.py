@@ -1,0 +1,53 @@
+"""What every API view needs from the request: the session, settings, caller and body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from passport.access import authenticate
+from passport.config import Settings
+from passport.db import begin_write
+from passport.models import Organisation
+
+
+def settings() -> Settings:
+    return current_app.extensions["kreislauf"].settings  # type: ignore[no-any-return]
+
+
+def session() -> Session:
+    """The request's session; writes open it as a writer. Closed at teardown (web.app)."""
+    if "db" not in g:
+        g.db = current_app.extensions["kreislauf"].session_factory()
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            begin_write(g.db)
+    return g.db  # type: ignore[no-any-return]
+
+
+def caller() -> Organisation:
+    """The organisation behind the request's API key (401 without a valid one)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    return authenticate(session(), key.strip() if scheme.lower() == "bearer" else None)
+
+
+def json_body() -> Any:
+    """Parse the body as JSON: 415 for another media type, 400 with the position if malformed."""
+    mimetype = request.mimetype or ""
+    if not (mimetype == "application/json" or mimetype.endswith("+json")):
+        raise UnsupportedMediaType(
+            f"Send the body as application/json (got '{mimetype or 'no Content-Type'}')."
+        )
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise BadRequest("The body is not UTF-8 encoded JSON.") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from exc

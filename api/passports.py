@@ -1,0 +1,226 @@
+"""Passport endpoints: issue, batch issue, read (JSON-LD / Turtle), versions, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import deps
+from api.schemas import (
+    BatchResultSchema,
+    PassportRefSchema,
+    ReadArgsSchema,
+    SearchArgsSchema,
+    SearchPageSchema,
+    VersionListSchema,
+)
+from passport import rdf, services
+from passport.errors import FieldError, InvalidDocument
+
+blp = Blueprint(
+    "passports",
+    __name__,
+    url_prefix="/api/v1/passports",
+    description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
+)
+
+PASSPORT_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPassport"}}},
+}
+BATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "maxItems": 10000,
+                "items": {"$ref": "#/components/schemas/ProductPassport"},
+            }
+        }
+    },
+}
+PROBLEM = {
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
+WRITE_ERRORS = {
+    400: {"description": "Malformed JSON", **PROBLEM},
+    401: {"description": "No or unknown API key", **PROBLEM},
+    403: {"description": "Not allowed for this organisation", **PROBLEM},
+    409: {"description": "The identifier already has a passport", **PROBLEM},
+    413: {"description": "Body too large", **PROBLEM},
+    422: {"description": "Schema or identifier violations, each with a JSON pointer", **PROBLEM},
+}
+
+
+def _ref(passport: Any) -> dict[str, Any]:
+    return {"id": passport.public_id, "uri": passport.uri, "version": passport.current_version}
+
+
+@blp.route("")
+class Passports(MethodView):
+    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.response(200, SearchPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search passports by GTIN, lot, serial, text and issuer, a page at a time."""
+        base = deps.settings().base_url
+        page = services.search(deps.session(), **args)
+        nxt = None
+        if page.next_cursor:
+            query = {k: v for k, v in args.items() if k != "cursor"} | {"cursor": page.next_cursor}
+            nxt = base + url_for("passports.Passports", **query)
+        return {
+            "items": [services.passport_summary(base, p) for p in page.items],
+            "next": page.next_cursor,
+            "nextHref": nxt,
+        }
+
+    @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS, security=[{"bearer": []}])
+    @blp.response(201, PassportRefSchema, description="Issued; Location points at it")
+    def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Issue a passport for one product (model, batch or item)."""
+        session = deps.session()
+        org = deps.caller()
+        passport = services.issue_passport(session, deps.settings().base_url, org, deps.json_body())
+        session.commit()
+        location = url_for("passports.PassportById", passport_id=passport.public_id)
+        return _ref(passport), 201, {"Location": location}
+
+
+@blp.route("/batch")
+class PassportBatch(MethodView):
+    @blp.doc(
+        requestBody=BATCH_BODY,
+        responses=WRITE_ERRORS,
+        security=[{"bearer": []}],
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "Repeat a request safely: the same key and body replay the "
+                "first answer; the same key with another body is a 422.",
+            }
+        ],
+    )
+    @blp.response(201, BatchResultSchema)
+    def post(self) -> Any:
+        """Issue up to 10,000 passports in one request, all or nothing."""
+        session = deps.session()
+        org = deps.caller()
+        body = deps.json_body()
+        limit = deps.settings().max_batch
+        if not isinstance(body, list):
+            raise InvalidDocument(
+                "A batch is a JSON array of passports.", [FieldError("", "must be an array")]
+            )
+        if not body or len(body) > limit:
+            raise InvalidDocument(
+                f"A batch holds 1 to {limit} passports; this one has {len(body)}.",
+                [FieldError("", f"must have 1 to {limit} items")],
+            )
+        key = request.headers.get("Idempotency-Key")
+        fingerprint = services.request_fingerprint(body) if key else ""
+        if key:
+            if len(key) > 200:
+                raise InvalidDocument(
+                    "Idempotency-Key is too long.",
+                    [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
+                )
+            done = services.find_idempotent(session, org, key, fingerprint)
+            if done is not None:
+                return Response(
+                    json.dumps(done.response),
+                    status=done.status_code,
+                    mimetype="application/json",
+                    headers={"Idempotency-Replayed": "true"},
+                )
+        passports = services.issue_passports(session, deps.settings().base_url, org, body)
+        result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
+        if key:
+            services.remember_idempotent(session, org, key, fingerprint, 201, result)
+        session.commit()
+        return result
+
+
+@blp.route("/<string:passport_id>")
+class PassportById(MethodView):
+    @blp.arguments(ReadArgsSchema, location="query")
+    @blp.doc(
+        responses={
+            200: {
+                "description": "The passport as a W3C VC 2.0 DigitalProductPassport",
+                "content": {
+                    "application/ld+json": {"schema": {"type": "object"}},
+                    "text/turtle": {"schema": {"type": "string"}},
+                },
+            },
+            404: {"description": "Unknown passport or version", **PROBLEM},
+        }
+    )
+    def get(self, args: dict[str, Any], passport_id: str) -> Response:
+        """Read a passport (or one of its versions) as JSON-LD or Turtle."""
+        session = deps.session()
+        passport = services.get_passport(session, passport_id)
+        document = services.credential(
+            session, deps.settings().base_url, passport, args.get("version")
+        )
+        headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
+        if _wants_turtle(args.get("format")):
+            return Response(rdf.to_turtle(document), mimetype="text/turtle", headers=headers)
+        mimetype = "application/json" if args.get("format") == "json" else "application/ld+json"
+        body = json.dumps(document, ensure_ascii=False)
+        return Response(body, mimetype=mimetype, headers=headers)
+
+    @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS, security=[{"bearer": []}])
+    @blp.response(200, PassportRefSchema)
+    def put(self, passport_id: str) -> dict[str, Any]:
+        """Write a new version of a passport (issuer only); older versions stay readable."""
+        session = deps.session()
+        org = deps.caller()
+        version = services.update_passport(
+            session, deps.settings().base_url, org, passport_id, deps.json_body()
+        )
+        session.commit()
+        return _ref(services.get_passport(session, passport_id)) | {"version": version.version}
+
+
+@blp.route("/<string:passport_id>/withdraw")
+class PassportWithdrawal(MethodView):
+    @blp.doc(responses=WRITE_ERRORS, security=[{"bearer": []}])
+    @blp.response(200, PassportRefSchema)
+    def post(self, passport_id: str) -> dict[str, Any]:
+        """Withdraw a passport: a new version with status 'withdrawn'; nothing is deleted."""
+        session = deps.session()
+        org = deps.caller()
+        services.withdraw_passport(session, org, passport_id)
+        session.commit()
+        return _ref(services.get_passport(session, passport_id))
+
+
+@blp.route("/<string:passport_id>/versions")
+class PassportVersions(MethodView):
+    @blp.response(200, VersionListSchema)
+    def get(self, passport_id: str) -> dict[str, Any]:
+        """List every version of a passport, oldest first."""
+        session = deps.session()
+        base = deps.settings().base_url
+        passport = services.get_passport(session, passport_id)
+        rows = services.list_versions(session, passport)
+        return {
+            "id": passport.public_id,
+            "current": passport.current_version,
+            "versions": [services.version_summary(base, passport, r) for r in rows],
+        }
+
+
+def _wants_turtle(fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "ttl"
+    best = request.accept_mimetypes.best_match(
+        ["application/ld+json", "application/json", "text/turtle"], default="application/ld+json"
+    )
+    return best == "text/turtle"

@@ -1,0 +1,72 @@
+"""HTTP envelopes (marshmallow). The passport document itself is owned by JSON Schema."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class PassportRefSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "Opaque passport id"})
+    uri = fields.String(
+        required=True, metadata={"description": "Canonical GS1 Digital Link URI (QR content)"}
+    )
+    version = fields.Integer(required=True)
+
+
+class BatchResultSchema(Schema):
+    count = fields.Integer(required=True)
+    passports = fields.List(fields.Nested(PassportRefSchema), required=True)
+
+
+class PassportSummarySchema(PassportRefSchema):
+    granularity = fields.String(validate=validate.OneOf(["model", "batch", "item"]))
+    status = fields.String(validate=validate.OneOf(["active", "withdrawn"]))
+    name = fields.String()
+    issuer = fields.String(metadata={"description": "Issuing organisation's id"})
+    gtin = fields.String(allow_none=True)
+    lot = fields.String(allow_none=True)
+    serial = fields.String(allow_none=True)
+    gmn = fields.String(allow_none=True)
+    href = fields.String()
+
+
+class SearchPageSchema(Schema):
+    items = fields.List(fields.Nested(PassportSummarySchema), required=True)
+    next = fields.String(
+        allow_none=True, metadata={"description": "Cursor of the next page; null on the last"}
+    )
+    nextHref = fields.String(allow_none=True)
+
+
+class SearchArgsSchema(Schema):
+    gtin = fields.String(metadata={"description": "GTIN-8/12/13/14 (check digit verified)"})
+    lot = fields.String(validate=validate.Length(max=20))
+    serial = fields.String(validate=validate.Length(max=20))
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Words in name/description"}
+    )
+    issuer = fields.String(metadata={"description": "Organisation id of the issuer"})
+    granularity = fields.String(validate=validate.OneOf(["model", "batch", "item"]))
+    cursor = fields.String(validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ReadArgsSchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+    format = fields.String(
+        validate=validate.OneOf(["jsonld", "json", "ttl"]),
+        metadata={"description": "jsonld (default) or ttl (Turtle); or use the Accept header"},
+    )
+
+
+class VersionInfoSchema(Schema):
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    createdAt = fields.String(required=True)
+    href = fields.String(required=True)
+
+
+class VersionListSchema(Schema):
+    id = fields.String(required=True)
+    current = fields.Integer(required=True)
+    versions = fields.List(fields.Nested(VersionInfoSchema), required=True)

@@ -1,0 +1,37 @@
+"""Settings: configuration as data, read once from ``KREISLAUF_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    base_url: str = DEFAULT_BASE_URL
+    data_dir: Path = field(default_factory=lambda: Path.cwd() / "kreislauf-data")
+    secret_key: str | None = None
+    # A batch of 10,000 passports at a few KB each fits well inside 64 MiB.
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_batch: int = 10_000
+    page_size: int = 50
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from the environment; ``overrides`` win (used by CLI flags and tests)."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("KREISLAUF_DATA_DIR") or Path.cwd() / "kreislauf-data")
+        database_url = env.get("KREISLAUF_DATABASE_URL") or f"sqlite:///{data_dir / 'kreislauf.db'}"
+        settings = cls(
+            database_url=database_url,
+            base_url=(env.get("KREISLAUF_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            data_dir=data_dir,
+            secret_key=env.get("KREISLAUF_SECRET_KEY") or None,
+        )
+        return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

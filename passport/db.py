@@ -1,0 +1,79 @@
+"""The one persistence layer: engine and session factory, identical on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def make_engine(database_url: str, **kwargs: Any) -> Engine:
+    """Create an engine; on SQLite, turn on foreign keys, WAL and transactional DDL."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(
+            database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling does not emit BEGIN before SELECTs, which breaks
+    # SAVEPOINT-based test isolation and lets two writers interleave; SQLAlchemy's documented
+    # recipe takes BEGIN over. BEGIN IMMEDIATE takes the write lock up front, so concurrent
+    # workers queue instead of failing with "database is locked" half-way through a batch.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("kreislauf_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite, no-op elsewhere).
+
+    Call before the first statement of a unit of work that writes; reads stay concurrent.
+    """
+    session.connection(execution_options={"kreislauf_write": True})
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def alembic_config(database_url: str) -> Any:
+    """The Alembic configuration for this registry's migrations (no alembic.ini needed)."""
+    from importlib.resources import files
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("migrations")))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(database_url: str) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    from alembic import command
+
+    if database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url), "head")

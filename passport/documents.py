@@ -1,0 +1,268 @@
+"""The passport document: validating what manufacturers submit and building what we serve.
+
+Clients submit a UNTP DPP 0.6.1 ``ProductPassport`` (the credential subject); the registry
+serves it wrapped in a W3C VC 2.0 ``DigitalProductPassport``. The submitted document is
+checked against our own schema (``schemas/product-passport.schema.json``), which is at least
+as strict as the UNTP one, so everything we serve also satisfies UNTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from passport.errors import FieldError, InvalidDocument
+
+UNTP_CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
+    "https://w3id.org/kreislauf/v1",
+]
+
+# A batch or item passport may leave these to its model passport: they describe the design,
+# not the individual item, and repeating them in thousands of item passports invites drift.
+INHERITABLE = (
+    "conformityClaim",
+    "emissionsScorecard",
+    "circularityScorecard",
+    "dueDiligenceDeclaration",
+    "materialsProvenance",
+    "traceabilityInformation",
+)
+PRODUCT_INHERITABLE = (
+    "description",
+    "productImage",
+    "productCategory",
+    "furtherInformation",
+    "producedByParty",
+    "producedAtFacility",
+    "countryOfProduction",
+    "dimensions",
+    "characteristics",
+)
+
+_JSON_TYPES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "a JSON object",
+    "array": "a JSON array",
+    "null": "null",
+}
+_FORMATS = {
+    "uri": "a URI",
+    "date": "a date (YYYY-MM-DD)",
+    "date-time": "an RFC 3339 date-time",
+}
+
+
+@cache
+def subject_schema() -> dict[str, Any]:
+    """Return the registry's JSON Schema for a submitted ProductPassport (shared: copy to edit)."""
+    text = (files("schemas") / "product-passport.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    # Building a validator resolves every $ref; bulk issuance validates thousands of documents.
+    # Without an explicit format checker python-jsonschema ignores "format" entirely.
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(subject_schema(), format_checker=checker)
+
+
+def validate_subject(subject: object) -> None:
+    """Raise ``InvalidDocument`` listing every way ``subject`` breaks the passport schema."""
+    if not isinstance(subject, dict):
+        raise InvalidDocument(
+            "The passport document has 1 problem",
+            errors=[FieldError("", "the passport must be a JSON object")],
+        )
+    found: dict[tuple[str, str], FieldError] = {}
+    for error in _validator().iter_errors(subject):
+        for field_error in _field_errors(error):
+            # `required` reports each missing property separately but we rebuild the list from
+            # the instance, so the same error can come out twice.
+            found.setdefault((field_error.pointer, field_error.message), field_error)
+    if found:
+        errors = [found[key] for key in sorted(found)]
+        noun = "problem" if len(errors) == 1 else "problems"
+        raise InvalidDocument(f"The passport document has {len(errors)} {noun}", errors=errors)
+
+
+def _pointer(path: Iterable[str | int]) -> str:
+    """Return the RFC 6901 JSON pointer for a path of keys and indices."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _field_name(path: Sequence[str | int]) -> str:
+    """Name the value at ``path`` as a reader would, e.g. ``productCategory[1]``."""
+    indices = ""
+    for part in reversed(path):
+        if isinstance(part, int):
+            indices = f"[{part}]{indices}"
+        else:
+            return f"{part}{indices}"
+    return f"the passport{indices}"
+
+
+def _field_errors(error: ValidationError) -> list[FieldError]:
+    """Translate one jsonschema error into plain-English errors located by JSON pointers."""
+    path = list(error.absolute_path)
+    keyword = error.validator
+    value = error.validator_value
+    instance = error.instance
+
+    if keyword == "required" and isinstance(instance, dict):
+        return [
+            FieldError(_pointer([*path, name]), f"'{name}' is required")
+            for name in value
+            if name not in instance
+        ]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = error.schema.get("properties", {})
+        owner = error.schema.get("title", "object")
+        return [
+            FieldError(
+                _pointer([*path, name]),
+                f"unknown property '{name}' (not part of the UNTP {owner})",
+            )
+            for name in sorted(instance)
+            if name not in known
+        ]
+
+    field = _field_name(path)
+    if keyword == "type":
+        kinds = value if isinstance(value, list) else [value]
+        rule = "must be " + " or ".join(_JSON_TYPES.get(kind, kind) for kind in kinds)
+    elif keyword == "enum":
+        rule = "must be one of: " + ", ".join(str(option) for option in value)
+    elif keyword == "const":
+        rule = f"must be {json.dumps(value)}"
+    elif keyword == "contains" and isinstance(value, dict) and "const" in value:
+        rule = f"must include {json.dumps(value['const'])}"
+    elif keyword == "format":
+        rule = "must be " + _FORMATS.get(value, f"a valid {value}")
+    elif keyword == "maxLength":
+        rule = f"must be at most {value} characters long"
+    elif keyword == "minLength":
+        rule = f"must be at least {value} characters long"
+    elif keyword == "maxItems":
+        rule = f"must have at most {value} items"
+    elif keyword == "minItems":
+        rule = f"must have at least {value} items"
+    elif keyword == "maximum":
+        rule = f"must be at most {value}"
+    elif keyword == "minimum":
+        rule = f"must be at least {value}"
+    elif keyword == "exclusiveMaximum":
+        rule = f"must be less than {value}"
+    elif keyword == "exclusiveMinimum":
+        rule = f"must be greater than {value}"
+    else:
+        # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
+        rule = error.message
+    if field == "the passport":
+        return [FieldError(_pointer(path), f"the passport {rule}")]
+    return [FieldError(_pointer(path), f"'{field}' {rule}")]
+
+
+def inherit(
+    subject: dict[str, Any], model_subject: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Fill what ``subject`` leaves out from its model passport; say what was filled in.
+
+    Returns a deep copy of ``subject`` and the sorted names of the inherited properties
+    (product ones as ``product.<name>``). The subject's own values always win, even empty ones:
+    an empty list is a statement ("no claims"), not an omission.
+    """
+    result = copy.deepcopy(subject)
+    inherited: list[str] = []
+    if not model_subject:
+        return result, inherited
+
+    for name in INHERITABLE:
+        if name not in result and name in model_subject:
+            result[name] = copy.deepcopy(model_subject[name])
+            inherited.append(name)
+
+    product = result.get("product")
+    model_product = model_subject.get("product")
+    if isinstance(product, dict) and isinstance(model_product, dict):
+        for name in PRODUCT_INHERITABLE:
+            if name not in product and name in model_product:
+                product[name] = copy.deepcopy(model_product[name])
+                inherited.append(f"product.{name}")
+
+    return result, sorted(inherited)
+
+
+def _rfc3339_utc(moment: datetime) -> str:
+    """Format ``moment`` as ``YYYY-MM-DDTHH:MM:SSZ``, the form UNTP's validFrom pattern wants."""
+    # SQLite hands back naive datetimes; the registry stores UTC, so naive means UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    utc = moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    return utc.isoformat(timespec="seconds") + "Z"
+
+
+def build_credential(
+    *,
+    subject: dict[str, Any],
+    credential_id: str,
+    canonical_uri: str,
+    issuer_id: str,
+    issuer_name: str,
+    valid_from: datetime,
+    status: str,
+    version: int,
+    previous_version: str | None = None,
+    model_passport: str | None = None,
+    batch_passport: str | None = None,
+    inherited: list[str] | None = None,
+) -> dict[str, Any]:
+    """Wrap a validated subject in the W3C VC 2.0 ``DigitalProductPassport`` the registry serves.
+
+    Keys keep the submitted order, with ``type`` (and the product's ``id``) first, so that two
+    versions of a passport diff cleanly.
+    """
+    body = copy.deepcopy(subject)
+    product = body.get("product")
+    product = product if isinstance(product, dict) else {}
+    # The registry's URI is the product's identity: it is what the QR code and resolver serve.
+    product.pop("id", None)
+    product_out = {"type": product.pop("type", ["Product"]), "id": canonical_uri, **product}
+
+    credential_subject: dict[str, Any] = {"type": body.pop("type", ["ProductPassport"])}
+    credential_subject.update(body)
+    credential_subject["product"] = product_out
+
+    credential: dict[str, Any] = {
+        "@context": list(UNTP_CONTEXTS),
+        "type": ["DigitalProductPassport", "VerifiableCredential"],
+        "id": credential_id,
+        "issuer": {"type": ["CredentialIssuer"], "id": issuer_id, "name": issuer_name},
+        "validFrom": _rfc3339_utc(valid_from),
+        "credentialSubject": credential_subject,
+        "passportStatus": status,
+        "passportVersion": version,
+    }
+    if previous_version is not None:
+        credential["previousVersion"] = previous_version
+    if model_passport is not None:
+        credential["modelPassport"] = model_passport
+    if batch_passport is not None:
+        credential["batchPassport"] = batch_passport
+    if inherited:
+        credential["inheritedProperties"] = list(inherited)
+    return credential

@@ -1,0 +1,74 @@
+"""Domain errors. They carry no HTTP status: ``api.errors`` maps them in one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One violation, located by a JSON pointer into the request document."""
+
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "message": self.message}
+
+
+class KreislaufError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    title = "Registry error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidDocument(KreislaufError):
+    """The request document breaks the schema or a registry rule; lists every violation."""
+
+    title = "Invalid document"
+
+    def __init__(self, detail: str, errors: list[FieldError] | tuple[FieldError, ...] = ()) -> None:
+        super().__init__(detail)
+        self.errors: list[FieldError] = list(errors)
+
+
+class InvalidIdentifier(KreislaufError):
+    """A GTIN, GMN or GS1 Digital Link URI is malformed or fails its check digit."""
+
+    title = "Invalid identifier"
+
+    def __init__(self, detail: str, pointer: str | None = None) -> None:
+        super().__init__(detail)
+        self.pointer = pointer
+
+    def at(self, pointer: str) -> InvalidIdentifier:
+        """Return the same error located at ``pointer`` in a request document."""
+        return InvalidIdentifier(self.detail, pointer)
+
+
+class NotFound(KreislaufError):
+    title = "Not found"
+
+
+class Conflict(KreislaufError):
+    """The request clashes with what is stored (e.g. an identifier already has a passport)."""
+
+    title = "Conflict"
+
+
+class NotAuthenticated(KreislaufError):
+    title = "Authentication required"
+
+
+class Forbidden(KreislaufError):
+    title = "Forbidden"
+
+
+class IdempotencyKeyReused(KreislaufError):
+    """An Idempotency-Key came back with a different request body."""
+
+    title = "Idempotency key reused"

@@ -1,0 +1,151 @@
+"""SQLAlchemy 2.0 models. Passports, versions and (later) events are never updated in place
+in ways that lose history, and never deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from passport.db import Base
+
+# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; the registry stores UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(
+        back_populates="organisation", cascade="all", lazy="selectin", order_by="Gs1Prefix.prefix"
+    )
+
+    @property
+    def prefixes(self) -> list[str]:
+        return [p.prefix for p in self.gs1_prefixes]
+
+
+class Gs1Prefix(Base):
+    """A GS1 company prefix licensed to an organisation: its GTINs start with it."""
+
+    __tablename__ = "gs1_prefixes"
+
+    prefix: Mapped[str] = mapped_column(String(12), primary_key=True)
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
+    organisation: Mapped[Organisation] = relationship(back_populates="gs1_prefixes")
+
+
+class ApiKey(Base):
+    """A machine credential. Only a SHA-256 of the key is stored; the prefix is for display."""
+
+    __tablename__ = "api_keys"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Passport(Base):
+    __tablename__ = "passports"
+    __table_args__ = (
+        Index("ix_passports_gtin_lot_serial", "gtin", "lot", "serial"),
+        Index("ix_passports_issuer_pk", "issuer_pk", "pk"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # The canonical resolver URI printed in QR codes; never re-pointed.
+    uri: Mapped[str] = mapped_column(String(600), unique=True)
+    # What makes a product unique at its level (gtin / gtin+lot / gtin+serial / gmn).
+    identity_key: Mapped[str] = mapped_column(String(300), unique=True)
+    granularity: Mapped[str] = mapped_column(String(8))
+    gtin: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    cpv: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    lot: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    gmn: Mapped[str | None] = mapped_column(String(25), nullable=True, index=True)
+    model_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
+    issuer_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(1000))
+    # Lower-cased name, description and identifiers: a portable substring search.
+    search_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    issuer: Mapped[Organisation] = relationship(lazy="joined")
+    model: Mapped[Passport | None] = relationship(
+        remote_side="Passport.pk", foreign_keys=[model_pk], lazy="select"
+    )
+    batch: Mapped[Passport | None] = relationship(
+        remote_side="Passport.pk", foreign_keys=[batch_pk], lazy="select"
+    )
+
+
+class PassportVersion(Base):
+    """One immutable version of a passport document. Never updated, never deleted."""
+
+    __tablename__ = "passport_versions"
+    __table_args__ = (UniqueConstraint("passport_pk", "version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    document: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    author_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a batch request, replayed when the same key comes again."""
+
+    __tablename__ = "idempotency_keys"
+
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,102 @@
+"""Batch issuance: all or nothing, errors by index, Idempotency-Key."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.helpers import GTIN, passport
+
+URL = "/api/v1/passports/batch"
+
+
+def count(client: Any) -> int:
+    total, cursor = 0, None
+    while True:
+        query = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/passports", query_string=query).json
+        total += len(page["items"])
+        cursor = page["next"]
+        if not cursor:
+            return total
+
+
+def items(n: int, start: int = 0) -> list[dict[str, Any]]:
+    return [passport("item", serial=f"S{i}") for i in range(start, start + n)]
+
+
+def test_a_batch_is_issued_whole(client, maker):
+    response = client.post(URL, json=items(3), headers=maker.headers)
+    assert response.status_code == 201, response.json
+    assert response.json["count"] == 3
+    uris = [p["uri"] for p in response.json["passports"]]
+    assert uris[0].endswith(f"/01/{GTIN}/21/S0") and len(set(uris)) == 3
+    for ref in response.json["passports"]:
+        assert client.get(f"/api/v1/passports/{ref['id']}").status_code == 200
+
+
+def test_one_bad_item_fails_the_batch_naming_its_index_and_stores_nothing(client, maker):
+    batch = items(4)
+    del batch[2]["product"]["name"]
+    batch[3]["product"]["id"] = "https://id.gs1.org/01/09520123456789/21/X"
+    response = client.post(URL, json=batch, headers=maker.headers)
+    assert response.status_code == 422
+    pointers = [e["pointer"] for e in response.json["errors"]]
+    assert "/2/product/name" in pointers and "/3/product/id" in pointers
+    assert "items 2, 3" in response.json["detail"]
+    assert count(client) == 0
+
+
+def test_a_duplicate_fails_the_whole_batch(client, maker):
+    assert client.post(URL, json=items(1, start=5), headers=maker.headers).status_code == 201
+    response = client.post(URL, json=items(10), headers=maker.headers)
+    assert response.status_code == 409
+    assert "item 5" in response.json["detail"]
+    assert count(client) == 1
+    twice = items(2) + items(1)
+    response = client.post(URL, json=twice, headers=maker.headers)
+    assert response.status_code == 409 and "0 and 2" in response.json["detail"]
+    assert count(client) == 1
+
+
+def test_the_batch_must_be_a_non_empty_array_within_the_limit(client, maker):
+    assert client.post(URL, json={"a": 1}, headers=maker.headers).status_code == 422
+    assert client.post(URL, json=[], headers=maker.headers).status_code == 422
+    assert client.post(URL, json=items(1), headers={}).status_code == 401
+
+
+def test_idempotency_key_replays_the_first_answer(client, maker):
+    headers = maker.headers | {"Idempotency-Key": "order-42"}
+    first = client.post(URL, json=items(2), headers=headers)
+    assert first.status_code == 201
+    again = client.post(URL, json=items(2), headers=headers)
+    assert again.status_code == 201
+    assert again.json == first.json
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert count(client) == 2
+    reused = client.post(URL, json=items(3), headers=headers)
+    assert reused.status_code == 422 and "order-42" in reused.json["detail"]
+    assert count(client) == 2
+
+
+def test_a_failed_batch_does_not_burn_its_idempotency_key(client, maker):
+    headers = maker.headers | {"Idempotency-Key": "retry-me"}
+    bad = items(2)
+    del bad[1]["product"]["name"]
+    assert client.post(URL, json=bad, headers=headers).status_code == 422
+    assert client.post(URL, json=items(2), headers=headers).status_code == 201
+    assert count(client) == 2
+
+
+def test_ten_thousand_passports_in_one_batch(client, maker):
+    batch = items(10_000)
+    started = time.perf_counter()
+    response = client.post(URL, json=batch, headers=maker.headers)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 201, response.json
+    assert response.json["count"] == 10_000
+    last = response.json["passports"][-1]
+    assert client.get(f"/api/v1/passports/{last['id']}").status_code == 200
+    over = client.post(URL, json=items(10_001), headers=maker.headers)
+    assert over.status_code == 422 and "10000" in over.json["detail"]
+    print(f"10,000-passport batch took {elapsed:.1f} s")

@@ -1,0 +1,136 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, each on a fresh database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session
+
+from passport import services
+from passport.config import Settings
+from passport.db import make_engine, make_session_factory, upgrade_database
+from passport.models import Base
+from web.app import create_app
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+BASE_URL = "https://registry.example.org"
+POSTGRES_URL = os.environ.get(
+    "KREISLAUF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test copies it (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database, migrated once, dropped at the end.
+
+    PostgreSQL is not optional: without it the suite fails rather than silently testing
+    SQLite only. Set KREISLAUF_TEST_SKIP_POSTGRES=1 to skip knowingly (never in CI).
+    """
+    if os.environ.get("KREISLAUF_TEST_SKIP_POSTGRES") == "1" and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL skipped on request (KREISLAUF_TEST_SKIP_POSTGRES=1)")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"kreislauf_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing
+        pytest.fail(
+            f"PostgreSQL is required for the test suite and is not reachable at "
+            f"{make_url(POSTGRES_URL).render_as_string(hide_password=True)}: {exc}"
+        )
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade_database(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database for one test."""
+    if request.param == "sqlite":
+        path = tmp_path / "kreislauf.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, base_url=BASE_URL, data_dir=tmp_path, testing=True)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    yield app
+    app.extensions["kreislauf"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as s:
+        yield s
+    engine.dispose()
+
+
+class Org:
+    """An organisation created for a test, with its API key and auth header."""
+
+    def __init__(self, org_id: str, key: str, name: str) -> None:
+        self.id = org_id
+        self.key = key
+        self.name = name
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def make_org(session: Session) -> Any:
+    def make(
+        name: str = "Acme Kettles GmbH", role: str = "manufacturer", prefixes: tuple[str, ...] = ()
+    ) -> Org:
+        org, key = services.create_organisation(session, name, role, prefixes)
+        session.commit()
+        return Org(org.public_id, key, name)
+
+    return make
+
+
+@pytest.fixture
+def maker(make_org: Any) -> Org:
+    """A manufacturer holding GS1 company prefix 9520123 (the GS1 example GTINs' prefix)."""
+    return make_org("Acme Kettles GmbH", "manufacturer", ("9520123",))  # type: ignore[no-any-return]

@@ -1,0 +1,765 @@
+"""The passport document: our schema, its errors, inheritance and the served credential.
+
+The UNTP files are GPL-3.0, so they are read from the shared fixtures at test time only and
+never copied into the package.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from passport.documents import (
+    INHERITABLE,
+    PRODUCT_INHERITABLE,
+    UNTP_CONTEXTS,
+    build_credential,
+    inherit,
+    subject_schema,
+    validate_subject,
+)
+from passport.errors import FieldError, InvalidDocument
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+UNTP_DPP = SHARED / "standards" / "untp" / "dpp"
+CANONICAL = "https://registry.example/01/04260123450007/21/KT-000417"
+
+# A product passport for one kettle, written for these tests (GTIN with a valid check digit).
+KETTLE: dict[str, Any] = {
+    "type": ["ProductPassport"],
+    "product": {
+        "type": ["Product"],
+        "name": "Wasserkocher WK-17, 1.7 l, stainless steel",
+        "registeredId": "04260123450007",
+        "idScheme": {
+            "type": ["IdentifierScheme"],
+            "id": "https://id.gs1.org/01/",
+            "name": "Global Trade Item Number (GTIN)",
+        },
+        "serialNumber": "KT-000417",
+        "batchNumber": "2025-W06",
+        "description": "Cordless electric kettle, 2200 W, replaceable lid hinge and base switch.",
+        "productImage": {
+            "linkURL": "https://kessel.example/media/wk-17.jpg",
+            "linkName": "Product photo",
+            "linkType": "https://gs1.org/voc/defaultThumbnailSmall",
+        },
+        "productCategory": [
+            {
+                "type": ["Classification"],
+                "id": "https://unstats.un.org/unsd/classifications/Econ/cpc/44821",
+                "code": "44821",
+                "name": "Electro-thermic domestic appliances",
+                "schemeID": "https://unstats.un.org/unsd/classifications/Econ/cpc/",
+                "schemeName": "UN Central Product Classification (CPC)",
+            }
+        ],
+        "furtherInformation": [
+            {
+                "linkURL": "https://kessel.example/manuals/wk-17-de.pdf",
+                "linkName": "Bedienungsanleitung",
+                "linkType": "https://gs1.org/voc/instructions",
+            }
+        ],
+        "producedByParty": {"id": "did:web:kessel.example", "name": "Kessel Haushaltsgeräte GmbH"},
+        "producedAtFacility": {
+            "id": "https://kessel.example/facilities/chemnitz",
+            "name": "Werk Chemnitz",
+            "registeredId": "4260123450014",
+        },
+        "productionDate": "2025-02-04",
+        "countryOfProduction": "DE",
+        "characteristics": {"ratedPowerW": 2200, "capacityLitres": 1.7, "cordLengthM": 0.75},
+        "dimensions": {
+            "weight": {"value": 1.1, "unit": "KGM"},
+            "height": {"value": 245, "unit": "MMT"},
+            "volume": {"value": 1.7, "unit": "LTR"},
+        },
+    },
+    "granularityLevel": "item",
+    "conformityClaim": [
+        {
+            "type": ["Claim", "Declaration"],
+            "id": "https://kessel.example/declarations/eu-doc-wk-17",
+            "description": "EU declaration of conformity: electrical safety of household kettles.",
+            "referenceStandard": {
+                "name": "EN 60335-2-15: household appliances for heating liquids",
+                "issuingParty": {"id": "https://www.cencenelec.eu/", "name": "CENELEC"},
+                "issueDate": "2016-03-18",
+            },
+            "referenceRegulation": {
+                "id": "https://eur-lex.europa.eu/eli/dir/2014/35/oj",
+                "name": "Low Voltage Directive 2014/35/EU",
+                "jurisdictionCountry": "EU",
+                "administeredBy": {
+                    "id": "https://commission.europa.eu/",
+                    "name": "European Commission",
+                },
+                "effectiveDate": "2016-04-20",
+            },
+            "assessmentDate": "2025-01-15",
+            "conformance": True,
+            "conformityTopic": "social.safety",
+            "conformityEvidence": {
+                "type": ["SecureLink", "Link"],
+                "linkURL": "https://kessel.example/declarations/eu-doc-wk-17.pdf",
+                "linkName": "Signed declaration of conformity",
+                "hashDigest": "9f2c3b7d1e0a4c6b8d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c",
+                "hashMethod": "SHA-256",
+                "encryptionMethod": "none",
+            },
+        }
+    ],
+    "emissionsScorecard": {
+        "carbonFootprint": 12.4,
+        "declaredUnit": "KGM",
+        "operationalScope": "CradleToGate",
+        "primarySourcedRatio": 0.4,
+    },
+    "circularityScorecard": {
+        "repairInformation": {
+            "linkURL": "https://kessel.example/repair/wk-17",
+            "linkName": "Repair guide and spare parts",
+        },
+        "recyclableContent": 0.85,
+        "recycledContent": 0.3,
+    },
+    "materialsProvenance": [
+        {
+            "name": "Stainless steel 1.4301",
+            "originCountry": "DE",
+            "massFraction": 0.55,
+            "recycledMassFraction": 0.6,
+            "hazardous": False,
+        },
+        {"name": "Polypropylene", "massFraction": 0.3, "hazardous": False},
+    ],
+}
+
+DELETE = object()  # a mutation that removes the key
+
+# Parties whose idScheme we check although UNTP's schema leaves them open (our $comment (4)).
+PARTY_KEYS = {"producedByParty", "producedAtFacility", "issuingParty", "administeredBy"}
+
+
+@cache
+def _official_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((UNTP_DPP / "untp-dpp-schema.json").read_text())
+    return schema
+
+
+@cache
+def _official_validator() -> Draft202012Validator:
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(_official_schema(), format_checker=checker)
+
+
+@cache
+def _our_validator() -> Draft202012Validator:
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(subject_schema(), format_checker=checker)
+
+
+def official_instance_subject() -> dict[str, Any]:
+    instance = json.loads((UNTP_DPP / "untp-dpp-instance.json").read_text())
+    subject: dict[str, Any] = instance["credentialSubject"]
+    return subject
+
+
+def kettle() -> dict[str, Any]:
+    return copy.deepcopy(KETTLE)
+
+
+def credential_for(subject: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """Build the served credential the way the registry does."""
+    return build_credential(
+        subject=subject,
+        credential_id="https://registry.example/api/v1/passports/p_7Hq2/versions/1",
+        canonical_uri=CANONICAL,
+        issuer_id="did:web:registry.example",
+        issuer_name="Kreislauf registry (example)",
+        valid_from=datetime(2025, 2, 5, 9, 30, 12, 345678, tzinfo=UTC),
+        status="active",
+        version=1,
+        **extra,
+    )
+
+
+def official_view(subject: dict[str, Any]) -> dict[str, Any]:
+    """Return the credential UNTP would judge, keeping a client-sent product.id verbatim.
+
+    build_credential replaces product.id with the canonical URI; putting the client's value
+    back lets the sweep compare both schemas on that field too.
+    """
+    credential = credential_for(subject)
+    product = subject.get("product")
+    if isinstance(product, dict) and "id" in product:
+        credential["credentialSubject"]["product"]["id"] = product["id"]
+    return credential
+
+
+def official_errors(document: dict[str, Any]) -> list[ValidationError]:
+    return list(_official_validator().iter_errors(document))
+
+
+def our_errors(subject: object) -> list[FieldError]:
+    try:
+        validate_subject(subject)
+    except InvalidDocument as exc:
+        assert exc.errors, "InvalidDocument without errors"
+        return exc.errors
+    return []
+
+
+def describe(errors: list[ValidationError]) -> list[str]:
+    return [f"{e.json_path}: {e.message[:120]}" for e in errors]
+
+
+# --- the schemas agree on real documents -------------------------------------------------
+
+
+def test_our_schema_is_a_valid_draft_2020_12_schema() -> None:
+    schema = subject_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == "https://w3id.org/kreislauf/schemas/product-passport/v1"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_official_example_subject_passes_our_schema() -> None:
+    # Our stricter rules (closed ProductPassport/Product, required granularityLevel, bounds)
+    # needed no exception for the official example: it passes unchanged.
+    validate_subject(official_instance_subject())
+
+
+def test_kettle_passes_our_schema() -> None:
+    validate_subject(kettle())
+
+
+@pytest.mark.parametrize("subject", [official_instance_subject(), KETTLE], ids=["untp", "kettle"])
+def test_served_credential_passes_official_schema(subject: dict[str, Any]) -> None:
+    credential = credential_for(
+        copy.deepcopy(subject),
+        previous_version="https://registry.example/api/v1/passports/p_7Hq2?version=0",
+        model_passport="https://registry.example/api/v1/passports/p_model",
+        inherited=["product.description"],
+    )
+    assert describe(official_errors(credential)) == []
+
+
+def test_served_credential_without_product_id_passes_official_schema() -> None:
+    subject = kettle()
+    assert "id" not in subject["product"]
+    credential = credential_for(subject)
+    assert credential["credentialSubject"]["product"]["id"] == CANONICAL
+    assert describe(official_errors(credential)) == []
+
+
+# --- build_credential ---------------------------------------------------------------------
+
+
+def test_build_credential_layout_and_key_order() -> None:
+    subject = kettle()
+    del subject["type"]
+    del subject["product"]["type"]
+    subject["product"]["id"] = "https://id.gs1.org/01/04260123450007/21/KT-000417"
+    before = copy.deepcopy(subject)
+
+    credential = credential_for(
+        subject,
+        previous_version="https://registry.example/v/0",
+        model_passport="https://registry.example/p/model",
+        batch_passport="https://registry.example/p/batch",
+        inherited=["conformityClaim"],
+    )
+
+    assert subject == before, "build_credential must not mutate its input"
+    assert list(credential) == [
+        "@context",
+        "type",
+        "id",
+        "issuer",
+        "validFrom",
+        "credentialSubject",
+        "passportStatus",
+        "passportVersion",
+        "previousVersion",
+        "modelPassport",
+        "batchPassport",
+        "inheritedProperties",
+    ]
+    assert credential["@context"] == UNTP_CONTEXTS
+    assert credential["@context"] is not UNTP_CONTEXTS
+    assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
+    assert credential["issuer"] == {
+        "type": ["CredentialIssuer"],
+        "id": "did:web:registry.example",
+        "name": "Kreislauf registry (example)",
+    }
+    assert credential["validFrom"] == "2025-02-05T09:30:12Z"
+    assert credential["passportStatus"] == "active"
+    assert credential["passportVersion"] == 1
+    assert credential["inheritedProperties"] == ["conformityClaim"]
+
+    served = credential["credentialSubject"]
+    assert list(served)[0] == "type"
+    assert served["type"] == ["ProductPassport"]
+    assert list(served)[1:] == list(before)
+    product = served["product"]
+    assert list(product)[:2] == ["type", "id"]
+    assert product["type"] == ["Product"]
+    assert product["id"] == CANONICAL  # the registry's URI wins over the client's
+    assert {k: v for k, v in product.items() if k not in ("type", "id")} == {
+        k: v for k, v in before["product"].items() if k != "id"
+    }
+
+
+def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
+    subject = kettle()
+    subject["type"] = ["ProductPassport", "BatteryPassport"]
+    subject["product"]["type"] = ["Product", "Kettle"]
+
+    credential = credential_for(subject, inherited=[])
+
+    assert credential["credentialSubject"]["type"] == ["ProductPassport", "BatteryPassport"]
+    assert credential["credentialSubject"]["product"]["type"] == ["Product", "Kettle"]
+    for absent in ("previousVersion", "modelPassport", "batchPassport", "inheritedProperties"):
+        assert absent not in credential
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (
+            datetime(2025, 2, 5, 10, 30, 12, 999999, tzinfo=timezone(timedelta(hours=1))),
+            "2025-02-05T09:30:12Z",
+        ),
+        (datetime(2025, 2, 5, 9, 30), "2025-02-05T09:30:00Z"),  # naive: stored as UTC
+    ],
+)
+def test_valid_from_is_utc_with_seconds(moment: datetime, expected: str) -> None:
+    credential = build_credential(
+        subject=kettle(),
+        credential_id="https://registry.example/c/1",
+        canonical_uri=CANONICAL,
+        issuer_id="did:web:registry.example",
+        issuer_name="Registry",
+        valid_from=moment,
+        status="active",
+        version=3,
+    )
+    assert credential["validFrom"] == expected
+
+
+# --- our schema is at least as strict as UNTP's: named mutations -------------------------
+
+# Each mutation sets (or deletes) the value at a pointer of the kettle passport; our error must
+# point at the same place.
+NAMED_MUTATIONS: list[tuple[str, str, Any]] = [
+    ("granularity not in enum", "/granularityLevel", "unit"),
+    ("granularity wrong type", "/granularityLevel", 1),
+    ("product name missing", "/product/name", DELETE),
+    ("product name wrong type", "/product/name", ["Kettle"]),
+    ("impossible date", "/product/productionDate", "2025-02-30"),
+    ("German date", "/product/productionDate", "04.02.2025"),
+    ("date-time for date", "/product/productionDate", "2025-02-04T10:00:00Z"),
+    ("passport id not a URI", "/id", "kettle 417"),
+    ("image URL relative", "/product/productImage/linkURL", "wk-17.jpg"),
+    ("party id not a URI", "/product/producedByParty/id", "Kessel GmbH"),
+    ("party name missing", "/product/producedAtFacility/name", DELETE),
+    ("category scheme not a URI", "/product/productCategory/0/schemeID", "CPC"),
+    ("category name missing", "/product/productCategory/0/name", DELETE),
+    ("product type lacks Product", "/product/type", ["Kettle"]),
+    ("passport type lacks ProductPassport", "/type", ["Passport"]),
+    ("claim type lacks Declaration", "/conformityClaim/0/type", ["Claim"]),
+    ("topic not in enum", "/conformityClaim/0/conformityTopic", "safety"),
+    ("conformance not boolean", "/conformityClaim/0/conformance", "yes"),
+    ("claim id missing", "/conformityClaim/0/id", DELETE),
+    ("standard without issuer", "/conformityClaim/0/referenceStandard/issuingParty", DELETE),
+    ("regulation date bad", "/conformityClaim/0/referenceRegulation/effectiveDate", "2016"),
+    ("hash method not in enum", "/conformityClaim/0/conformityEvidence/hashMethod", "MD5"),
+    ("unknown SecureLink field", "/conformityClaim/0/conformityEvidence/signature", "x"),
+    ("scope not in enum", "/emissionsScorecard/operationalScope", "GateToGate"),
+    ("footprint as string", "/emissionsScorecard/carbonFootprint", "12.4"),
+    ("footprint as boolean", "/emissionsScorecard/carbonFootprint", True),
+    ("declared unit missing", "/emissionsScorecard/declaredUnit", DELETE),
+    ("recycled content as percent", "/circularityScorecard/recycledContent", "30%"),
+    ("repair link extra field", "/circularityScorecard/repairInformation/lang", "de"),
+    ("materials not an array", "/materialsProvenance", {"name": "Steel"}),
+    ("material name missing", "/materialsProvenance/0/name", DELETE),
+    ("hazardous as string", "/materialsProvenance/0/hazardous", "no"),
+    ("measure unit missing", "/product/dimensions/weight/unit", DELETE),
+    ("measure value as string", "/product/dimensions/weight/value", "1.1"),
+    ("due diligence not an object", "/dueDiligenceDeclaration", "https://x.example/dd"),
+]
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"), [pytest.param(p, v, id=name) for name, p, v in NAMED_MUTATIONS]
+)
+def test_named_mutation_rejected_by_both_schemas(pointer: str, value: Any) -> None:
+    path = tuple(int(p) if p.isdigit() else p for p in pointer.strip("/").split("/"))
+    subject = _apply(KETTLE, path, value)
+
+    ours = our_errors(subject)
+    assert pointer in [e.pointer for e in ours], ours
+    assert official_errors(official_view(subject)), "UNTP accepts it: the mutation proves nothing"
+
+
+@pytest.mark.parametrize("bad_id", ["kettle 417", "", 417, "//no-scheme.example/x"])
+def test_bad_product_id_rejected_by_both_schemas(bad_id: object) -> None:
+    # build_credential replaces product.id, so the client's value is judged verbatim here.
+    subject = kettle()
+    subject["product"]["id"] = bad_id
+
+    assert [e.pointer for e in our_errors(subject)] == ["/product/id"]
+    credential = credential_for(kettle())
+    credential["credentialSubject"]["product"]["id"] = bad_id
+    assert official_errors(credential)
+
+
+def test_official_schema_sets_no_numeric_ranges() -> None:
+    # Nothing to mirror: UNTP 0.6.1 bounds no number, and we add none (a negative carbon
+    # footprint or a utility factor above 1 are legitimate). If UNTP adds a bound, mirror it
+    # in our schema and add the out-of-range mutation to NAMED_MUTATIONS.
+    keywords = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+    found = [path for path, node in _walk_schema(_official_schema()) if keywords & set(node)]
+    assert found == []
+    subject = kettle()
+    subject["emissionsScorecard"]["carbonFootprint"] = -3.5
+    subject["circularityScorecard"]["recycledContent"] = 1.5
+    assert our_errors(subject) == []
+    assert official_errors(official_view(subject)) == []
+
+
+def _walk_schema(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk_schema(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk_schema(value, f"{path}/{index}")
+
+
+# --- our schema is at least as strict as UNTP's: structural mirror -----------------------
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Merge a node with what its local $ref chain points at (2020-12 allows siblings)."""
+    merged = dict(node)
+    while "$ref" in merged:
+        target = schema["$defs"][merged.pop("$ref").rsplit("/", 1)[-1]]
+        merged = {**target, **merged}
+    return merged
+
+
+def _type_names(node: dict[str, Any]) -> set[str]:
+    parts = [node.get("contains", {})] + [p.get("contains", {}) for p in node.get("allOf", [])]
+    return {p["const"] for p in parts if "const" in p}
+
+
+def _mirror_problems(
+    official: dict[str, Any], ours: dict[str, Any], where: str, seen: set[str]
+) -> Iterator[str]:
+    off_schema, our_schema = _official_schema(), subject_schema()
+    # Only $refs can recurse (Criterion.subCriterion); inline nodes are always compared.
+    key = f"{official.get('$ref')} -> {ours.get('$ref')}"
+    if "$ref" in official:
+        if key in seen:
+            return
+        seen.add(key)
+    off, our = _resolve(off_schema, official), _resolve(our_schema, ours)
+
+    if "type" in off and "enum" not in our and off["type"] != our.get("type"):
+        yield f"{where}: type {off['type']} vs {our.get('type')}"
+    if "enum" in off and not set(our.get("enum", [None])) <= set(off["enum"]):
+        yield f"{where}: enum {our.get('enum')} not within {off['enum']}"
+    if "format" in off and off["format"] in ("uri", "date", "date-time"):
+        if our.get("format") != off["format"]:
+            yield f"{where}: format {off['format']} vs {our.get('format')}"
+    if _type_names(off) != _type_names(our):
+        yield f"{where}: type names {_type_names(off)} vs {_type_names(our)}"
+    if off.get("additionalProperties") is False and our.get("additionalProperties") is not False:
+        yield f"{where}: UNTP closes this object, we do not"
+    # Deliberate: the registry always sets product.id, so clients may leave it out.
+    exempt = {"id"} if where == "/product" else set()
+    missing_required = set(off.get("required", [])) - set(our.get("required", [])) - exempt
+    if missing_required:
+        yield f"{where}: not required by us: {sorted(missing_required)}"
+    for name, off_prop in off.get("properties", {}).items():
+        if name not in our.get("properties", {}):
+            yield f"{where}/{name}: UNTP property missing from our schema"
+            continue
+        yield from _mirror_problems(off_prop, our["properties"][name], f"{where}/{name}", seen)
+    if "items" in off:
+        yield from _mirror_problems(off["items"], our.get("items", {}), f"{where}/*", seen)
+
+
+def test_our_schema_mirrors_every_untp_constraint() -> None:
+    official_subject = _official_schema()["properties"]["credentialSubject"]
+    problems = list(_mirror_problems(official_subject, subject_schema(), "", set()))
+    assert problems == []
+
+
+# --- our schema is at least as strict as UNTP's: exhaustive sweep ------------------------
+
+
+def _mutations(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple, Any]]:
+    """Yield (path, replacement) pairs; ``DELETE`` removes the key. Lists: first item only."""
+    if path:
+        if isinstance(node, dict):
+            yield path, "x"
+            yield path, []
+        elif isinstance(node, list):
+            yield path, {}
+            yield path, [*node, 42]
+        elif isinstance(node, bool):
+            yield path, "true"
+            yield path, 1
+        elif isinstance(node, int | float):
+            yield path, str(node)
+            yield path, True
+            yield path, None
+            yield path, -1e12
+        elif isinstance(node, str):
+            # not a string / not a URI nor any enum value / not a date / over every length bound
+            for bad in (42, "not a uri", "2025-02-30", "x" * 10001):
+                yield path, bad
+    if isinstance(node, dict):
+        yield (*path, "colour"), "red"
+        for key, value in node.items():
+            yield (*path, key), DELETE
+            yield from _mutations(value, (*path, key))
+    elif isinstance(node, list) and node:
+        yield from _mutations(node[0], (*path, 0))
+
+
+def _first_items(node: Any, key: str = "") -> Any:
+    """Cut every array to its first entry (type lists excepted): the sweep mutates only that
+    entry, and the UNTP example repeats each entry verbatim, so the rest only costs time."""
+    if isinstance(node, dict):
+        return {k: _first_items(v, k) for k, v in node.items()}
+    if isinstance(node, list) and key != "type":
+        return [_first_items(item) for item in node[:1]]
+    return node
+
+
+def _apply(subject: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
+    mutated = copy.deepcopy(subject)
+    target: Any = mutated
+    for part in path[:-1]:
+        target = target[part]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return mutated
+
+
+def _deliberately_stricter(error: ValidationError) -> bool:
+    """Whether one of our errors comes from a documented deliberate difference."""
+    path = list(error.absolute_path)
+    if any(a in PARTY_KEYS and b == "idScheme" for a, b in zip(path, path[1:], strict=False)):
+        return True
+    if error.validator == "additionalProperties":
+        return error.schema.get("title") in ("ProductPassport", "Product")
+    if error.validator == "required" and path == []:
+        return any(f"'{name}'" in error.message for name in ("product", "granularityLevel"))
+    return error.validator in ("maxLength", "maxItems")
+
+
+@pytest.mark.parametrize("subject", [official_instance_subject(), KETTLE], ids=["untp", "kettle"])
+def test_sweep_our_schema_is_at_least_as_strict(subject: dict[str, Any]) -> None:
+    laxer: list[str] = []  # we accept, UNTP rejects: must never happen
+    unexplained: list[str] = []  # we reject, UNTP accepts, and no $comment says why
+    both_reject = 0
+    subject = _first_items(subject)
+    for path, value in _mutations(subject):
+        mutated = _apply(subject, path, value)
+        ours = list(_our_validator().iter_errors(mutated))
+        theirs = official_errors(official_view(mutated))
+        where = "/" + "/".join(map(str, path))
+        shown = "<deleted>" if value is DELETE else repr(value)[:40]
+        if theirs and not ours:
+            laxer.append(f"{where} = {shown}: {describe(theirs)}")
+        elif ours and not theirs:
+            if not all(_deliberately_stricter(e) for e in ours):
+                unexplained.append(f"{where} = {shown}: {[e.message[:80] for e in ours]}")
+        elif ours and theirs:
+            both_reject += 1
+
+    assert laxer == []
+    assert unexplained == []
+    assert both_reject > 150, "the sweep hardly exercised UNTP's constraints"
+
+
+# --- validate_subject reports every problem ----------------------------------------------
+
+
+def test_validate_subject_reports_all_problems_at_once() -> None:
+    subject = kettle()
+    del subject["product"]["name"]
+    subject["granularityLevel"] = "unit"
+    subject["product"]["colour"] = "brushed steel"
+
+    with pytest.raises(InvalidDocument) as caught:
+        validate_subject(subject)
+
+    assert caught.value.detail == "The passport document has 3 problems"
+    assert [e.as_dict() for e in caught.value.errors] == [
+        {
+            "pointer": "/granularityLevel",
+            "message": "'granularityLevel' must be one of: item, batch, model",
+        },
+        {
+            "pointer": "/product/colour",
+            "message": "unknown property 'colour' (not part of the UNTP Product)",
+        },
+        {"pointer": "/product/name", "message": "'name' is required"},
+    ]
+
+
+def test_validate_subject_messages_name_field_and_rule() -> None:
+    subject = kettle()
+    subject["product"]["id"] = "kettle 417"
+    subject["product"]["productionDate"] = "2025-02-30"
+    subject["emissionsScorecard"]["carbonFootprint"] = "12.4"
+    subject["materialsProvenance"][1] = "Polypropylene"
+    subject["conformityClaim"][0]["type"] = ["Claim"]
+    del subject["conformityClaim"][0]["conformance"]
+    del subject["conformityClaim"][0]["id"]
+    subject["gtin"] = "04260123450007"
+    subject["product"]["a/b~c"] = 1
+    subject["product"]["name"] = "x" * 1001
+
+    messages = {e.pointer: e.message for e in our_errors(subject)}
+
+    assert messages == {
+        "/conformityClaim/0/conformance": "'conformance' is required",
+        "/conformityClaim/0/id": "'id' is required",
+        "/conformityClaim/0/type": "'type' must include \"Declaration\"",
+        "/emissionsScorecard/carbonFootprint": "'carbonFootprint' must be a number",
+        "/gtin": "unknown property 'gtin' (not part of the UNTP ProductPassport)",
+        "/materialsProvenance/1": "'materialsProvenance[1]' must be a JSON object",
+        "/product/a~1b~0c": "unknown property 'a/b~c' (not part of the UNTP Product)",
+        "/product/id": "'id' must be a URI",
+        "/product/name": "'name' must be at most 1000 characters long",
+        "/product/productionDate": "'productionDate' must be a date (YYYY-MM-DD)",
+    }
+
+
+def test_validate_subject_errors_are_sorted_by_pointer() -> None:
+    subject = kettle()
+    subject["zeta"] = 1
+    subject["alpha"] = 2
+    del subject["granularityLevel"]
+    pointers = [e.pointer for e in our_errors(subject)]
+    assert pointers == sorted(pointers) == ["/alpha", "/granularityLevel", "/zeta"]
+
+
+@pytest.mark.parametrize("body", [[], "passport", 42, None, [KETTLE]])
+def test_non_object_body_is_one_error_at_the_root(body: object) -> None:
+    with pytest.raises(InvalidDocument) as caught:
+        validate_subject(body)
+    assert caught.value.detail == "The passport document has 1 problem"
+    assert caught.value.errors == [FieldError("", "the passport must be a JSON object")]
+
+
+def test_empty_object_names_both_required_properties() -> None:
+    assert {e.pointer: e.message for e in our_errors({})} == {
+        "/granularityLevel": "'granularityLevel' is required",
+        "/product": "'product' is required",
+    }
+
+
+# --- inherit -----------------------------------------------------------------------------
+
+
+def _model() -> dict[str, Any]:
+    model = kettle()
+    model["granularityLevel"] = "model"
+    del model["product"]["serialNumber"]
+    model["dueDiligenceDeclaration"] = {"linkURL": "https://kessel.example/due-diligence.pdf"}
+    model["traceabilityInformation"] = [{"valueChainProcess": "Deep drawing", "verifiedRatio": 1}]
+    return model
+
+
+def test_inherit_fills_missing_properties_and_names_them() -> None:
+    model = _model()
+    snapshot = copy.deepcopy(model)
+    item = {
+        "product": {
+            "name": "Wasserkocher WK-17 (refurbished)",
+            "serialNumber": "KT-000418",
+            "description": "Own description wins.",
+            "productCategory": [],
+        },
+        "granularityLevel": "item",
+        "conformityClaim": [],
+        "circularityScorecard": {"recycledContent": 0.9},
+    }
+    item_snapshot = copy.deepcopy(item)
+
+    result, inherited = inherit(item, model)
+
+    assert model == snapshot, "the model passport must not be mutated"
+    assert item == item_snapshot, "the subject must not be mutated"
+    assert inherited == [
+        "dueDiligenceDeclaration",
+        "emissionsScorecard",
+        "materialsProvenance",
+        "product.characteristics",
+        "product.countryOfProduction",
+        "product.dimensions",
+        "product.furtherInformation",
+        "product.producedAtFacility",
+        "product.producedByParty",
+        "product.productImage",
+        "traceabilityInformation",
+    ]
+    assert inherited == sorted(inherited)
+    # the subject's own values win, empty ones included
+    assert result["product"]["description"] == "Own description wins."
+    assert result["product"]["productCategory"] == []
+    assert result["conformityClaim"] == []
+    assert result["circularityScorecard"] == {"recycledContent": 0.9}
+    assert result["product"]["serialNumber"] == "KT-000418"
+    # missing ones come from the model; identity fields never do
+    assert result["emissionsScorecard"] == model["emissionsScorecard"]
+    assert result["product"]["dimensions"] == model["product"]["dimensions"]
+    assert result["granularityLevel"] == "item"
+    assert "registeredId" not in result["product"]
+    # a deep copy: editing the result leaves the model alone
+    result["product"]["dimensions"]["weight"]["value"] = 99
+    result["materialsProvenance"].append({"name": "Glass"})
+    assert model == snapshot
+    validate_subject(result)
+
+
+def test_inherit_covers_exactly_the_declared_properties() -> None:
+    model = _model()
+    item = {"product": {"name": "WK-17"}, "granularityLevel": "item"}
+    result, inherited = inherit(item, model)
+    expected = [n for n in INHERITABLE if n in model] + [
+        f"product.{n}" for n in PRODUCT_INHERITABLE if n in model["product"]
+    ]
+    assert inherited == sorted(expected)
+    assert set(result) == {"product", "granularityLevel", *INHERITABLE} & (set(model) | set(item))
+
+
+@pytest.mark.parametrize("model", [None, {}])
+def test_inherit_without_model_returns_a_copy(model: dict[str, Any] | None) -> None:
+    subject = kettle()
+    result, inherited = inherit(subject, model)
+    assert result == subject and result is not subject
+    assert result["product"] is not subject["product"]
+    assert inherited == []

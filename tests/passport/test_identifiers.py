@@ -1,0 +1,642 @@
+"""GS1 identifiers: check digits, AI values and GS1 Digital Link URIs.
+
+The URI, compression and element-string vectors come from public GS1 repositories and live in
+the shared standards folder beside the repository; every URI vector is run through both the
+strict GS1 syntax layer and the registry's own parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from passport.errors import InvalidIdentifier
+from passport.identifiers import (
+    GS1_SYNTAX_DICTIONARY,
+    GTIN_LENGTHS,
+    DigitalLink,
+    build_digital_link,
+    gs1_check_digit,
+    looks_like_digital_link,
+    normalise_gtin,
+    parse_digital_link,
+    parse_digital_link_elements,
+    parse_digital_link_path,
+    validate_ai_value,
+    validate_gmn,
+)
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+DIGITAL_LINK = SHARED / "standards" / "gs1-digital-link"
+VECTORS: dict[str, Any] = json.loads(
+    (DIGITAL_LINK / "digital-link-test-vectors.json").read_text(encoding="utf-8")
+)
+URI_VECTORS: list[dict[str, Any]] = VECTORS["uri_vectors"]
+COMPRESSION_VECTORS: list[dict[str, Any]] = VECTORS["compression_vectors"]
+ELEMENT_STRING_VECTORS: list[dict[str, Any]] = VECTORS["element_string_vectors"]
+
+FIELD_BY_AI = {"01": "gtin", "22": "cpv", "10": "lot", "21": "serial", "235": "tpx", "8013": "gmn"}
+
+# Value lengths of the predefined-length AIs that occur in the vectors' element strings; every
+# other AI there is variable-length and ends at "^" (FNC1) or at the end.
+FIXED_LENGTH_AIS = {"00": 18, "01": 14, "15": 6, "17": 6, "414": 13, "3103": 6}
+VARIABLE_LENGTH_AIS = {"10", "21", "22", "98", "99", "235", "240", "254", "3923", "8004"}
+
+# DESIGN "Short GTINs": digital-link.js accepts 8/12/13-digit GTINs; the GS1 syntax engine
+# rejects them unless a legacy flag is set -> left-pad to 14 on input. The strict syntax layer
+# rejects these URIs by default and accepts them with allow_short_gtin=True (the legacy flag).
+SHORT_GTIN_URIS = {
+    "https://brand.example.com/some-extra/pathinfo/01/9520123456788",
+    "https://a/01/2112345678900",
+    "https://a/01/02345673",
+    "https://example.com/01/012345678905",
+    "https://example.com/01/01234565/10/12345/21/4512",
+    "https://example.com/01/12345670/10/4512?240=ABCD",
+    "https://example.com/01/12345670/10/4512?linkType=ABCD",
+}
+
+# Where parse_digital_link (what the registry accepts) departs from a vector's `valid` flag, or
+# the vector is not from the strict profile. Every other vector behaves as its flag says.
+REGISTRY_DECISIONS: dict[str, bool] = {
+    # DESIGN "Short GTINs": accept and left-pad to 14 (see SHORT_GTIN_URIS). This overrides the
+    # two strict vectors that reject zero-suppressed GTINs; the syntax layer still rejects them.
+    **dict.fromkeys(SHORT_GTIN_URIS, True),
+    # Lenient only: alphabetic AI names stay rejected, as the strict vector /gtin/... demands;
+    # a GLN or an SSCC would not identify a product passport anyway.
+    "https://example.com/gln/0123456789128": False,
+    "https://example.com/sscc/012345678912345675": False,
+    # Valid GS1 Digital Links whose primary key is not a product: passports are identified by
+    # a GTIN (/01/) or a GMN (/8013/) only (DESIGN, resolver routes).
+    "https://id.gs1.org/414/9520123456788/254/32a%2Fb": False,
+    "https://example.com/8004/9520614141234567?01=09520123456788": False,
+}
+
+# What the message of each rejected vector must say, so that a user learns why.
+REJECTION_KEYWORDS = {
+    "https://example.com/01/09520123456788?10=ABC123": "must be in the path",
+    "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&10=ABC123": "duplicate AI 10",
+    "https://brand.example.com/some-extra/pathinfo/01/9520123456788": "14-digit form",
+    "https://a/01/2112345678900": "14-digit form 02112345678900",
+    "https://a/01/02345673": "14-digit form 00000002345673",
+    "https://a/gtin/12312312312333": "use the numeric AI /01/",
+    "https://a/stem/00/006141411234567890/": "must not end with '/'",
+    "https://a/01/12312312312333/99/ABC": "not a key qualifier of AI 01",
+    "https://a/01/12312312312333/10/": "AI 10 (batch/lot) has an empty value",
+    "https://a/01//12312312312333": "empty segment",
+    "https://a/01/12312312312333?99=ABC&999=faux": "unknown AI 999",
+    "https://example.com/01/09520123456788/89/ABC123?99=XYZ": "unknown AI 89",
+    "https://a/01/12312312312333/22/ABC%2d123?99=ABC&98=XYZ+987": "decodes as a space",
+    "https://id.gs1.org/414/9520123456788/254/32a%2Fb": "primary key 414 (GLN) is not supported",
+    "https://example.com/8004/9520614141234567?01=09520123456788": "primary key 8004",
+    "HtTp://a/b/00/006141411234567890": "scheme",
+    "https://example.com/01/012345678905": "14-digit form 00012345678905",
+    "https://example.com/01/012345678906": "check digit: expected 5, got 6",
+    "https://example.com/gln/0123456789128": "use the numeric AI /414/",
+    "https://example.com/gln/0123456789123": "use the numeric AI /414/",
+    "https://example.com/sscc/012345678912345675": "use the numeric AI /00/",
+    "https://example.com/sscc/012345678912345673": "use the numeric AI /00/",
+    "https://example.com/01/01234565/10/12345/21/4512": "14-digit form 00000001234565",
+    "https://example.com/01/01234567/21/12345/10/4512": "check digit: expected 5, got 7",
+    "https://example.com/00/123456789123456789/10/4512": "00 takes no key qualifiers",
+    "https://example.com/01/12345678/10/4512?4321=2": "check digit: expected 0, got 8",
+    "https://example.com/01/12345670/10/4512?240=ABCD": "14-digit form 00000012345670",
+    "https://example.com/01/12345670/10/4512?linkType=ABCD": "14-digit form 00000012345670",
+    "https://example.com/my/custom/path/01/0123456789d/21/12345/10/4512": "digits only",
+}
+
+# Registry results for accepted vectors that carry no element string.
+EXPECTED_PARTS: dict[str, dict[str, Any]] = {
+    "https://a/01/2112345678900": {"gtin": "02112345678900"},
+    "https://a/01/02345673": {"gtin": "00000002345673"},
+    "https://example.com/01/012345678905": {"gtin": "00012345678905"},
+    "https://example.com/01/01234565/10/12345/21/4512": {
+        "gtin": "00000001234565",
+        "lot": "12345",
+        "serial": "4512",
+    },
+    "https://example.com/01/12345670/10/4512?240=ABCD": {
+        "gtin": "00000012345670",
+        "lot": "4512",
+        "attributes": (("240", "ABCD"),),
+    },
+    "https://example.com/01/12345670/10/4512?linkType=ABCD": {
+        "gtin": "00000012345670",
+        "lot": "4512",
+    },
+    "https://example.com/some/other/path/info/01/01234567890128/21/12345": {
+        "gtin": "01234567890128",
+        "serial": "12345",
+    },
+}
+
+
+def element_pairs(element_string: str) -> list[tuple[str, str]]:
+    """Split a GS1 element string with "^" for FNC1 into (AI, value) pairs."""
+    assert element_string.startswith("^")
+    rest = element_string[1:]
+    pairs: list[tuple[str, str]] = []
+    while rest:
+        ai = next(
+            rest[:n]
+            for n in (2, 3, 4)
+            if rest[:n] in FIXED_LENGTH_AIS or rest[:n] in VARIABLE_LENGTH_AIS
+        )
+        rest = rest[len(ai) :]
+        if ai in FIXED_LENGTH_AIS:
+            length = FIXED_LENGTH_AIS[ai]
+            value, rest = rest[:length], rest[length:]
+        else:
+            value, _, rest = rest.partition("^")
+        pairs.append((ai, value))
+    return pairs
+
+
+def bracketed_pairs(element_string: str) -> list[tuple[str, str]]:
+    """Split a human-readable element string like "(01)...(21)..." into (AI, value) pairs."""
+    return re.findall(r"\((\d{2,4})\)([^(]*)", element_string)
+
+
+def query_keys(uri: str) -> set[str]:
+    query = uri.partition("?")[2]
+    return {parameter.partition("=")[0] for parameter in query.split("&") if parameter}
+
+
+def parts(link: DigitalLink) -> dict[str, Any]:
+    """The fields of a link that are set, to compare with an expectation."""
+    fields = ("gtin", "cpv", "lot", "serial", "gmn", "tpx", "attributes")
+    return {name: getattr(link, name) for name in fields if getattr(link, name)}
+
+
+def expected_parts(uri: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """What the registry must read from a URI whose element string gives ``pairs``."""
+    in_query = query_keys(uri)
+    expected: dict[str, Any] = {FIELD_BY_AI[ai]: value for ai, value in pairs if ai not in in_query}
+    attributes = tuple((ai, value) for ai, value in pairs if ai in in_query)
+    if attributes:
+        expected["attributes"] = attributes
+    return expected
+
+
+def stem_of(uri: str) -> str:
+    match = re.match(r"https?://[^/]+", uri, flags=re.IGNORECASE)
+    assert match is not None
+    return match.group(0)
+
+
+def vector_id(vector: dict[str, Any]) -> str:
+    return str(vector["reason"])
+
+
+# --- the vectors --------------------------------------------------------------------------
+
+
+def test_every_decision_and_keyword_refers_to_a_vector() -> None:
+    # A typo in a table key would silently fall back to the vector's own flag.
+    uris = {vector["uri"] for vector in URI_VECTORS}
+    assert set(REGISTRY_DECISIONS) <= uris
+    assert set(REJECTION_KEYWORDS) <= uris
+    assert set(EXPECTED_PARTS) <= uris
+
+
+@pytest.mark.parametrize("vector", URI_VECTORS, ids=vector_id)
+def test_uri_vector_strict_syntax(vector: dict[str, Any]) -> None:
+    """The syntax layer behaves as the GS1 syntax engine with its default flags."""
+    uri = vector["uri"]
+    # Lenient and legacy-flag vectors are, by definition, rejected with default flags.
+    expected_valid = vector["valid"] if vector["profile"] == "strict" else False
+    if not expected_valid:
+        with pytest.raises(InvalidIdentifier) as caught:
+            parse_digital_link_elements(uri)
+        assert REJECTION_KEYWORDS[uri] in caught.value.detail
+        return
+    elements = parse_digital_link_elements(uri)
+    if "element_string" in vector:
+        assert elements.element_string() == vector["element_string"]
+        assert list(elements.path + elements.attributes) == element_pairs(vector["element_string"])
+
+
+@pytest.mark.parametrize("vector", URI_VECTORS, ids=vector_id)
+def test_uri_vector_short_gtin_flag(vector: dict[str, Any]) -> None:
+    """With the legacy flag, exactly the zero-suppressed GTIN vectors change outcome."""
+    uri = vector["uri"]
+    syntax_valid = vector["valid"] if vector["profile"] == "strict" else False
+    if uri in SHORT_GTIN_URIS:
+        elements = parse_digital_link_elements(uri, allow_short_gtin=True)
+        gtin = elements.primary_key[1]
+        assert len(gtin) == 14 and gtin.lstrip("0") in uri
+        if "element_string" in vector:
+            assert elements.element_string() == vector["element_string"]
+    elif syntax_valid:
+        parse_digital_link_elements(uri, allow_short_gtin=True)
+    else:
+        with pytest.raises(InvalidIdentifier):
+            parse_digital_link_elements(uri, allow_short_gtin=True)
+
+
+@pytest.mark.parametrize("vector", URI_VECTORS, ids=vector_id)
+def test_uri_vector_registry(vector: dict[str, Any]) -> None:
+    """What the registry accepts: see REGISTRY_DECISIONS for every departure from the flag."""
+    uri = vector["uri"]
+    if not REGISTRY_DECISIONS.get(uri, vector["valid"]):
+        with pytest.raises(InvalidIdentifier) as caught:
+            parse_digital_link(uri)
+        assert caught.value.detail
+        assert REJECTION_KEYWORDS[uri] in caught.value.detail
+        return
+    link = parse_digital_link(uri)
+    if "element_string" in vector:
+        assert parts(link) == expected_parts(uri, element_pairs(vector["element_string"]))
+    else:
+        assert parts(link) == EXPECTED_PARTS[uri]
+    # Whatever was accepted has a canonical form that reads back the same.
+    canonical = link.uri(stem_of(uri)) + (f"?{link.query()}" if link.attributes else "")
+    assert parse_digital_link(canonical) == link
+
+
+@pytest.mark.parametrize(
+    "vector", [v for v in ELEMENT_STRING_VECTORS if "dl_uri" in v], ids=vector_id
+)
+def test_element_string_vector_builds_its_uri(vector: dict[str, Any]) -> None:
+    pairs = bracketed_pairs(vector["element_string"])
+    key = {FIELD_BY_AI[ai]: value for ai, value in pairs if ai in FIELD_BY_AI}
+    # AIs that are not key or qualifier become data attributes, in the order given.
+    attributes = tuple((ai, value) for ai, value in pairs if ai not in FIELD_BY_AI)
+    path_uri, _, query = vector["dl_uri"].partition("?")
+    stem = stem_of(vector["dl_uri"])
+
+    assert build_digital_link(stem, **key) == path_uri
+    # uri() never carries a query; the attributes are rendered separately by query().
+    link = DigitalLink(**key, attributes=attributes)
+    assert link.uri(stem) == path_uri
+    assert link.query() == query
+    assert parse_digital_link(vector["dl_uri"]) == link
+
+
+def test_element_string_vector_with_bad_gtin_is_rejected() -> None:
+    (vector,) = [v for v in ELEMENT_STRING_VECTORS if not v["valid"]]
+    ((ai, value),) = element_pairs(vector["element_string"])
+    with pytest.raises(InvalidIdentifier, match="fails its check digit: expected 1, got 4"):
+        validate_ai_value(ai, value)
+    with pytest.raises(InvalidIdentifier, match="expected 1, got 4"):
+        normalise_gtin(value)
+
+
+@pytest.mark.parametrize("vector", COMPRESSION_VECTORS, ids=lambda v: str(v["compressed"]))
+def test_compressed_uris_are_rejected_and_their_uncompressed_forms_parse(
+    vector: dict[str, Any],
+) -> None:
+    with pytest.raises(
+        InvalidIdentifier, match="compressed GS1 Digital Link URIs are not supported"
+    ):
+        parse_digital_link(vector["compressed"])
+    assert parse_digital_link(vector["uncompressed"]).gtin == "09780345418913"
+
+
+def test_embedded_syntax_dictionary_matches_the_shared_copy() -> None:
+    # The validator must check against the dictionary the standards folder pins.
+    def entries(text: str) -> list[str]:
+        return [
+            " ".join(line.split())
+            for line in text.splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+
+    shared = (DIGITAL_LINK / "gs1-syntax-dictionary.txt").read_text(encoding="utf-8")
+    assert entries(GS1_SYNTAX_DICTIONARY) == entries(shared)
+
+
+# --- GTIN ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gtin", "gtin14"),
+    [
+        ("96385074", "00000096385074"),
+        ("036000291452", "00036000291452"),
+        ("4006381333931", "04006381333931"),
+        ("09520123456788", "09520123456788"),
+    ],
+)
+def test_valid_gtins_normalise_to_14_digits(gtin: str, gtin14: str) -> None:
+    assert len(gtin) in GTIN_LENGTHS
+    assert normalise_gtin(gtin) == gtin14
+    assert gs1_check_digit(gtin[:-1]) == int(gtin[-1])
+
+
+def test_bad_check_digit_names_the_expected_digit() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        normalise_gtin("09520123456789")
+    assert caught.value.detail == "GTIN 09520123456789 fails its check digit: expected 8, got 9"
+
+
+@pytest.mark.parametrize(
+    "gtin",
+    [
+        "0952012345678A",
+        "09520-23456788",
+        " 09520123456788",
+        "09520123456788\n",
+        "０９５２０１２３４５６７８８",
+    ],
+)
+def test_gtin_with_anything_but_ascii_digits_is_rejected(gtin: str) -> None:
+    with pytest.raises(InvalidIdentifier, match="must contain digits only"):
+        normalise_gtin(gtin)
+
+
+@pytest.mark.parametrize("gtin", ["1234565", "12345678901", "123456789012345"])
+def test_gtin_of_wrong_length_is_rejected(gtin: str) -> None:
+    with pytest.raises(InvalidIdentifier, match=f"has {len(gtin)} digits: a GTIN has 8, 12"):
+        normalise_gtin(gtin)
+
+
+def test_empty_gtin_is_rejected() -> None:
+    with pytest.raises(InvalidIdentifier, match="GTIN is empty"):
+        normalise_gtin("")
+
+
+def test_check_digit_needs_digits() -> None:
+    with pytest.raises(InvalidIdentifier, match="digits only"):
+        gs1_check_digit("95201234567X")
+
+
+# --- GMN ----------------------------------------------------------------------------------
+
+# GS1's own csumalpha vectors (gs1-syntax-dictionary, lint_csumalpha unit tests) that start
+# with the four digits of a GS1 Company Prefix, as AI 8013 requires; together they weigh
+# every character of CSET 82. "12345ANJ": GS1 GMN library, checkCharacters("12345A") == "NJ".
+VALID_GMNS = [
+    "1987654Ad4X4bL5ttr2310c2K",
+    "12345678901234567890123NT",
+    "12345_ABCDEFGHIJKLMCP",
+    "12345_NOPQRSTUVWXYZDN",
+    "12345_abcdefghijklmN3",
+    "12345_nopqrstuvwxyzP2",
+    "12345_!\"%&'()*+,-./LC",
+    "12345_0123456789:;<=>?62",
+    "7907665Bm8v2AB",
+    "97850l6KZm0yCD",
+    "225803106GSpEF",
+    "149512464PM+GH",
+    "62577B8fRG7HJK",
+    "23956qk1&dB!23",
+    "00000!HV",
+    "99999zzzzzzzzzzzzzzzzzzT2",
+    "12345ANJ",
+]
+
+
+@pytest.mark.parametrize("gmn", VALID_GMNS)
+def test_valid_gmns_pass_and_round_trip_as_model_links(gmn: str) -> None:
+    assert validate_gmn(gmn) == gmn
+    link = DigitalLink(gmn=gmn)
+    assert link.granularity == "model"
+    assert parse_digital_link(link.uri("https://id.gs1.org")) == link
+
+
+@pytest.mark.parametrize(
+    ("gmn", "message"),
+    [
+        (
+            "1987654Ad4X4bL5ttr2310cXK",
+            "GMN 1987654Ad4X4bL5ttr2310cXK fails its check characters: expected 2K, got XK",
+        ),
+        ("1987654Ad4X4bL5ttr2310c2X", "expected 2K, got 2X"),
+        ("1987654Ad4X4bL5ttr2310c2KZ", "must be 1 to 25 characters from GS1 character set 82"),
+        ("12345678901234567890123 T", "' ' at position 24 is not allowed"),
+        ("22", "must begin with a GS1 Company Prefix"),
+        ("", "it is empty"),
+    ],
+)
+def test_invalid_gmns_say_why(gmn: str, message: str) -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_gmn(gmn)
+    assert message in caught.value.detail
+
+
+# --- AI values ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ai", "longest"), [("10", 20), ("21", 20), ("22", 20), ("235", 28)])
+def test_qualifier_values_have_their_gs1_length(ai: str, longest: int) -> None:
+    assert validate_ai_value(ai, "A" * longest) == "A" * longest
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_ai_value(ai, "A" * (longest + 1))
+    assert f"must be 1 to {longest} characters from GS1 character set 82" in caught.value.detail
+    assert f"got {longest + 1} characters" in caught.value.detail
+
+
+def test_lot_message_names_the_ai_and_the_rule() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_ai_value("10", "LOT#1")
+    assert caught.value.detail == (
+        "AI 10 (batch/lot) must be 1 to 20 characters from GS1 character set 82: "
+        "'#' at position 4 is not allowed"
+    )
+
+
+@pytest.mark.parametrize("value", ["", "AB C", "Ä1", "A\tB"])
+def test_values_outside_cset_82_are_rejected(value: str) -> None:
+    with pytest.raises(InvalidIdentifier, match="AI 21 .* must be 1 to 20 characters"):
+        validate_ai_value("21", value)
+
+
+def test_every_cset_82_punctuation_character_is_a_valid_serial() -> None:
+    assert validate_ai_value("21", "!\"%&'()*+,-./:;<=>?_") == "!\"%&'()*+,-./:;<=>?_"
+
+
+def test_unknown_ai_is_rejected() -> None:
+    with pytest.raises(InvalidIdentifier, match="unknown AI 89"):
+        validate_ai_value("89", "ABC")
+
+
+@pytest.mark.parametrize(
+    ("ai", "value", "valid"),
+    [
+        ("17", "261231", True),
+        ("17", "200229", True),  # 2020 is a leap year
+        ("17", "210229", False),
+        ("17", "261301", False),
+        ("17", "261200", True),  # day 00: the last day of the month
+        ("11", "2612", False),
+        ("7003", "2612312359", True),
+        ("7003", "2612312460", False),
+        ("3103", "000189", True),
+    ],
+)
+def test_dates_and_measures_are_checked(ai: str, value: str, valid: bool) -> None:
+    if valid:
+        assert validate_ai_value(ai, value) == value
+    else:
+        with pytest.raises(InvalidIdentifier):
+            validate_ai_value(ai, value)
+
+
+# --- building and parsing -----------------------------------------------------------------
+
+LINKS = [
+    pytest.param(DigitalLink(gtin="09520123456788"), "model", id="model"),
+    pytest.param(DigitalLink(gtin="09520123456788", cpv="2A"), "model", id="variant"),
+    pytest.param(DigitalLink(gtin="09520123456788", lot="A/B"), "batch", id="batch"),
+    pytest.param(DigitalLink(gtin="09520123456788", lot="ABC1", serial="12345"), "item", id="item"),
+    pytest.param(
+        DigitalLink(gtin="09520123456788", serial="!\"%&'()*+,-./:;<=>?"),
+        "item",
+        id="item-punctuation",
+    ),
+    pytest.param(
+        DigitalLink(gtin="12312312312333", cpv="T", lot="L&+1", serial="X/Y"),
+        "item",
+        id="all-qualifiers",
+    ),
+    pytest.param(DigitalLink(gtin="12312312312333", tpx="TEST"), "item", id="tpx"),
+    pytest.param(DigitalLink(gmn="1987654Ad4X4bL5ttr2310c2K"), "model", id="gmn"),
+]
+
+
+@pytest.mark.parametrize(("link", "granularity"), LINKS)
+@pytest.mark.parametrize(
+    "base", ["https://id.gs1.org", "http://127.0.0.1:5000/", "https://registry.example/dl"]
+)
+def test_round_trip(link: DigitalLink, granularity: str, base: str) -> None:
+    fields = {name: value for name, value in parts(link).items() if name != "attributes"}
+    uri = build_digital_link(base, **fields)
+    assert uri == base.removesuffix("/") + link.path()
+    assert parse_digital_link(uri) == link
+    assert parse_digital_link_path(link.path()) == link
+    assert link.granularity == granularity
+
+
+def test_round_trip_with_data_attributes() -> None:
+    link = DigitalLink(
+        gtin="09520123456788", lot="ABC1", attributes=(("17", "261231"), ("3103", "000189"))
+    )
+    uri = f"{link.uri('https://id.gs1.org')}?{link.query()}"
+    assert uri == "https://id.gs1.org/01/09520123456788/10/ABC1?17=261231&3103=000189"
+    assert parse_digital_link(uri) == link
+
+
+def test_canonical_path_percent_encodes_all_but_unreserved_characters() -> None:
+    assert DigitalLink(gtin="09520123456788", lot="A/B").path() == "/01/09520123456788/10/A%2FB"
+    # "~" is unreserved too, but not in GS1 character set 82.
+    assert DigitalLink(gtin="09520123456788", serial="a-b.c_d").path() == (
+        "/01/09520123456788/21/a-b.c_d"
+    )
+    assert DigitalLink(gtin="05412345000013", lot="ABC&+123").path() == (
+        "/01/05412345000013/10/ABC%26%2B123"
+    )
+
+
+def test_space_is_not_gs1_and_cannot_be_built() -> None:
+    with pytest.raises(InvalidIdentifier, match="' ' at position 4 is not allowed"):
+        build_digital_link("https://id.gs1.org", gtin="09520123456788", lot="A/B 1")
+
+
+def test_short_gtin_is_padded_when_building() -> None:
+    assert build_digital_link("https://id.gs1.org/", gtin="9520123456788", serial="1") == (
+        "https://id.gs1.org/01/09520123456788/21/1"
+    )
+    assert DigitalLink(gtin="96385074").gtin == "00000096385074"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "needs a primary key"),
+        ({"gtin": "09520123456788", "gmn": "1987654Ad4X4bL5ttr2310c2K"}, "exclusive"),
+        ({"gmn": "1987654Ad4X4bL5ttr2310c2K", "lot": "1"}, "takes no qualifiers"),
+        ({"gtin": "09520123456788", "tpx": "T", "serial": "1"}, "cannot be combined"),
+        ({"gtin": "09520123456789"}, "expected 8, got 9"),
+        ({"gtin": "09520123456788", "serial": ""}, "it is empty"),
+    ],
+)
+def test_build_rejects_what_is_not_a_product_identifier(
+    fields: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidIdentifier, match=message):
+        build_digital_link("https://id.gs1.org", **fields)
+
+
+@pytest.mark.parametrize("base", ["id.gs1.org", "ftp://id.gs1.org", "https://x.org/?a=1", ""])
+def test_build_rejects_a_base_that_is_not_an_http_url(base: str) -> None:
+    # A bad base would be printed into QR codes that can never be corrected.
+    with pytest.raises(InvalidIdentifier, match="base URL"):
+        build_digital_link(base, gtin="09520123456788")
+
+
+def test_qualifier_order_is_enforced_with_a_clear_message() -> None:
+    with pytest.raises(InvalidIdentifier, match="qualifier 21 must come after 10"):
+        parse_digital_link("https://id.gs1.org/01/09520123456788/21/S1/10/L1")
+
+
+def test_trailing_slash_is_strict_by_default_and_tolerated_on_request() -> None:
+    uri = "https://id.gs1.org/01/09520123456788/21/12345/"
+    with pytest.raises(InvalidIdentifier, match="must not end with '/'"):
+        parse_digital_link(uri)
+    expected = DigitalLink(gtin="09520123456788", serial="12345")
+    assert parse_digital_link(uri, allow_trailing_slash=True) == expected
+    assert (
+        parse_digital_link_path("/01/09520123456788/21/12345/", allow_trailing_slash=True)
+        == expected
+    )
+    with pytest.raises(InvalidIdentifier, match="empty segment"):
+        parse_digital_link(uri + "/", allow_trailing_slash=True)
+
+
+def test_path_may_have_a_custom_prefix_and_escapes() -> None:
+    link = parse_digital_link_path("/some/other/path/info/01/09520123456788/10/A%2fB")
+    assert link == DigitalLink(gtin="09520123456788", lot="A/B")
+
+
+def test_query_keeps_gs1_attributes_and_ignores_everything_else() -> None:
+    link = parse_digital_link(
+        "https://id.gs1.org/01/09520123456788?&&linkType=gs1:dpp&flag&17=261231&context=x&"
+    )
+    assert link.attributes == (("17", "261231"),)
+
+
+def test_plus_is_literal_in_the_path_and_encoded_plus_is_literal_in_the_query() -> None:
+    link = parse_digital_link("https://a.example/01/09520123456788/10/A+1?240=B%2B2")
+    assert (link.lot, link.attributes) == ("A+1", (("240", "B+2"),))
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("https://a.example/01/09520123456788/10/50%OFF", "malformed percent-escape"),
+        ("https://a.example/01/09520123456788/10/A%20B", "' ' at position 2 is not allowed"),
+        ("https://a.example/01/09520123456788/10/Ä", "not allowed in a URI"),
+        ("https://a.example/01/09520123456788?21=1", "must be in the path"),
+        ("https://a.example/01/09520123456788?3103=000189&3102=000189", "cannot be combined"),
+        ("https://a.example/01/09520123456788?17=", "empty value"),
+        ("https://a.example/8013/1987654Ad4X4bL5ttr2310c2K/21/1", "takes no key qualifiers"),
+        ("https://a.example/8013/1987654Ad4X4bL5ttr2310c2K?10=1", "requires AI 01"),
+        ("https://a.example/products/kettle", "no GS1 Digital Link primary key"),
+        ("https://a.example", "has no path"),
+        ("ftp://a.example/01/09520123456788", "starts with http:// or https://"),
+    ],
+)
+def test_malformed_links_are_rejected_with_a_reason(uri: str, message: str) -> None:
+    with pytest.raises(InvalidIdentifier, match=re.escape(message)):
+        parse_digital_link(uri)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("https://id.gs1.org/01/09520123456788", True),
+        ("/01/09520123456788/21/1", True),
+        ("http://127.0.0.1:5000/8013/1987654Ad4X4bL5ttr2310c2K", True),
+        ("https://brand.example/c/01/09520123456788?linkType=all", True),
+        ("https://registry.example/api/v1/passports/01", False),
+        ("https://registry.example/gtin/09520123456788", False),
+        ("https://registry.example/", False),
+        ("", False),
+    ],
+)
+def test_looks_like_digital_link(uri: str, expected: bool) -> None:
+    assert looks_like_digital_link(uri) is expected

@@ -1,0 +1,53 @@
+"""The composition root: ``create_app`` is the one place that wires everything together."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from passport.config import Settings
+from passport.db import make_engine, make_session_factory
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What the edges share: settings and the database."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the registry's WSGI application from settings (the environment by default)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(
+        # Nothing signs cookies yet; a random per-process key keeps Flask from ever using a
+        # guessable default. Set KREISLAUF_SECRET_KEY where sessions must survive restarts.
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        TESTING=settings.testing,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    app.extensions["kreislauf"] = Registry(settings, engine, make_session_factory(engine))
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        db: Any = g.pop("db", None)
+        if db is not None:
+            db.close()  # rolls back anything not committed: a failed request writes nothing
+
+    import api
+    from web import views
+
+    api.init_app(app)
+    views.init_app(app)
+    return app
