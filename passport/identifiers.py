@@ -24,6 +24,7 @@ import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 from passport.errors import InvalidIdentifier
@@ -928,8 +929,16 @@ def _to_digital_link(elements: DigitalLinkElements) -> DigitalLink:
             f"primary key {primary_key} ({_name(primary_key)}) is not supported here: "
             "passports are identified by a GTIN (/01/) or a GMN (/8013/)"
         )
-    fields = {_FIELD_BY_AI[ai]: value for ai, value in elements.path}
-    return DigitalLink(**fields, attributes=elements.attributes)
+    fields: dict[str, Any] = {_FIELD_BY_AI[ai]: value for ai, value in elements.path}
+    if "gtin" in fields:
+        fields["gtin"] = fields["gtin"].zfill(14)  # check digit already verified by the parser
+    # The parser has checked every element and their combination; DigitalLink() would check
+    # them all again, which doubled the cost of bulk issuance.
+    link = object.__new__(DigitalLink)
+    for name in ("gtin", "cpv", "lot", "serial", "gmn", "tpx"):
+        object.__setattr__(link, name, fields.get(name))
+    object.__setattr__(link, "attributes", tuple(elements.attributes))
+    return link
 
 
 def parse_digital_link(uri: str, *, allow_trailing_slash: bool = False) -> DigitalLink:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import secrets
@@ -13,7 +12,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import documents
@@ -194,7 +194,11 @@ def identify(subject: dict[str, Any]) -> Identity:
         raise InvalidDocument(
             "Granularity does not fit the identifiers.", [FieldError("/granularityLevel", rule[1])]
         )
-    link = DigitalLink(gtin=gtin, cpv=part("cpv"), lot=lot, serial=serial, gmn=gmn)
+    parts = {"gtin": gtin, "cpv": part("cpv"), "lot": lot, "serial": serial, "gmn": gmn}
+    if from_uri is not None and all(getattr(from_uri, k) == v for k, v in parts.items()):
+        link = from_uri  # already validated by the parser; building it again costs as much
+    else:
+        link = DigitalLink(**parts)
     return Identity(link=link, granularity=level)
 
 
@@ -234,8 +238,9 @@ def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
 
 def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[str, Any]:
     """The document as stored: the registry's canonical URI and normalised identifiers."""
-    doc = copy.deepcopy(subject)
-    product = doc["product"]
+    # Copy only what changes: the rest is shared with the request body, which is discarded.
+    doc = dict(subject)
+    product = doc["product"] = dict(subject["product"])
     product["id"] = uri
     link = identity.link
     product["registeredId"] = link.gtin or link.gmn
@@ -329,43 +334,62 @@ def issue_passports(
         )
 
     now = utcnow()
-    passports: list[Passport] = []
+    models, batches = _parents(session, prepared)
+    rows = []
     for p in prepared:
         link = p.identity.link
-        passport = Passport(
-            public_id=secrets.token_hex(8),
-            uri=p.uri,
-            identity_key=p.identity.key,
-            granularity=p.identity.granularity,
-            gtin=link.gtin,
-            cpv=link.cpv,
-            lot=link.lot,
-            serial=link.serial,
-            gmn=link.gmn,
-            issuer=issuer,
-            status="active",
-            current_version=1,
-            name=p.document["product"]["name"],
-            search_text=_search_text(p.document, link),
-            created_at=now,
-            updated_at=now,
+        rows.append(
+            {
+                "public_id": secrets.token_hex(8),
+                "uri": p.uri,
+                "identity_key": p.identity.key,
+                "granularity": p.identity.granularity,
+                "gtin": link.gtin,
+                "cpv": link.cpv,
+                "lot": link.lot,
+                "serial": link.serial,
+                "gmn": link.gmn,
+                "issuer_pk": issuer.pk,
+                "model_pk": models.get(link.gtin) if p.identity.granularity != "model" else None,
+                "batch_pk": (
+                    batches.get((link.gtin, link.lot)) if p.identity.granularity == "item" else None
+                ),
+                "status": "active",
+                "current_version": 1,
+                "name": p.document["product"]["name"],
+                "search_text": _search_text(p.document, link),
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        passports.append(passport)
-    session.add_all(passports)
-    session.flush()
-    session.add_all(
-        PassportVersion(
-            passport_pk=passport.pk,
-            version=1,
-            status="active",
-            document=p.document,
-            author_pk=issuer.pk,
-            created_at=now,
+    try:
+        # One multi-row INSERT ... RETURNING per chunk instead of a unit-of-work flush per
+        # object: the batch endpoint's cost is then validation, not bookkeeping.
+        passports = list(
+            session.scalars(
+                insert(Passport).returning(Passport, sort_by_parameter_order=True), rows
+            )
         )
-        for passport, p in zip(passports, prepared, strict=True)
+    except IntegrityError as exc:
+        # Another request issued the same product between our check and our insert.
+        raise Conflict(
+            "A passport for one of these products was issued concurrently; nothing was stored."
+        ) from exc
+    session.execute(
+        insert(PassportVersion),
+        [
+            {
+                "passport_pk": passport.pk,
+                "version": 1,
+                "status": "active",
+                "document": p.document,
+                "author_pk": issuer.pk,
+                "created_at": now,
+            }
+            for passport, p in zip(passports, prepared, strict=True)
+        ],
     )
-    _link_levels(session, passports)
-    session.flush()
+    _adopt_children(session, passports)
     return passports
 
 
@@ -384,28 +408,29 @@ def _existing_keys(session: Session, keys: list[str]) -> list[str]:
     return found
 
 
-def _link_levels(session: Session, new: list[Passport]) -> None:
-    """Link batches and items to their model and batch passports, whichever came first."""
-    gtins = {p.gtin for p in new if p.gtin}
+def _parents(
+    session: Session, prepared: list[Prepared]
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Model passports by GTIN and batch passports by (GTIN, lot) for a set of documents."""
+    gtins = sorted({p.identity.link.gtin for p in prepared if p.identity.link.gtin})
+    models: dict[str, int] = {}
+    batches: dict[tuple[str, str], int] = {}
     for start in range(0, len(gtins), 500):
-        chunk = sorted(gtins)[start : start + 500]
-        rows = session.scalars(
-            select(Passport).where(
-                Passport.gtin.in_(chunk),
-                or_(Passport.granularity == "model", Passport.granularity == "batch"),
-            )
-        ).all()
-        models = {p.gtin: p.pk for p in rows if p.granularity == "model" and p.cpv is None}
-        batches = {(p.gtin, p.lot): p.pk for p in rows if p.granularity == "batch"}
-        for p in new:
-            if p.gtin not in chunk:
-                continue
-            if p.granularity in ("batch", "item") and p.model_pk is None:
-                p.model_pk = models.get(p.gtin)
-            if p.granularity == "item" and p.lot is not None and p.batch_pk is None:
-                p.batch_pk = batches.get((p.gtin, p.lot))
-    session.flush()
-    # Passports issued before their model or batch get linked now.
+        rows = session.execute(
+            select(Passport.pk, Passport.gtin, Passport.lot, Passport.granularity, Passport.cpv)
+            .where(Passport.gtin.in_(gtins[start : start + 500]))
+            .where(Passport.granularity.in_(("model", "batch")))
+        )
+        for pk, gtin, lot, granularity, cpv in rows:
+            if granularity == "model" and cpv is None:
+                models[gtin] = pk
+            elif granularity == "batch":
+                batches[(gtin, lot)] = pk
+    return models, batches
+
+
+def _adopt_children(session: Session, new: list[Passport]) -> None:
+    """Link passports issued before their model or batch passport to the new parent."""
     for p in new:
         if p.granularity == "model" and p.gtin and p.cpv is None:
             session.execute(
