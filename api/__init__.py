@@ -10,10 +10,13 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api import errors
+from api.schemas import ProblemSchema
 
 
 class RegistryApi(Api):
     """flask-smorest's Api with RFC 9457 problem documents for HTTP errors."""
+
+    ERROR_SCHEMA = ProblemSchema  # documents the default error response as what we send
 
     def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
         return errors.http_problem(error)
@@ -39,29 +42,6 @@ def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["pointer", "message"],
-                "properties": {
-                    "pointer": {"type": "string", "description": "RFC 6901 JSON pointer"},
-                    "message": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-
-
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
@@ -80,8 +60,9 @@ def init_app(app: Flask) -> None:
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Issue and read digital product passports (UNTP DPP 0.6.1, "
-                "W3C VC 2.0) identified by GS1 Digital Link URIs. Writes need "
-                "'Authorization: Bearer <api key>'; reads of public data need nothing.",
+                "W3C VC 2.0) identified by GS1 Digital Link URIs. Writes send the "
+                "organisation's API key as a bearer token (Authorization header); reads of "
+                "public data need nothing.",
                 "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
             },
         },
@@ -90,7 +71,6 @@ def init_app(app: Flask) -> None:
     api.spec.components.schema(
         "ProductPassport", component=_component(subject_schema(), "ProductPassport")
     )
-    api.spec.components.schema("Problem", component=PROBLEM_SCHEMA)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
     )

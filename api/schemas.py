@@ -70,3 +70,18 @@ class VersionListSchema(Schema):
     id = fields.String(required=True)
     current = fields.Integer(required=True)
     versions = fields.List(fields.Nested(VersionInfoSchema), required=True)
+
+
+class FieldErrorSchema(Schema):
+    pointer = fields.String(required=True, metadata={"description": "RFC 6901 JSON pointer"})
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, the body of every error."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(FieldErrorSchema))

@@ -79,3 +79,15 @@ CIRCULARITY = {
     "recyclableContent": 0.9,
     "recycledContent": 0.3,
 }
+
+
+def count_passports(client: Any) -> int:
+    """How many passports the search API lists, walking every page."""
+    total, cursor = 0, None
+    while True:
+        query = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/passports", query_string=query).json
+        total += len(page["items"])
+        cursor = page["next"]
+        if not cursor:
+            return total

@@ -47,3 +47,18 @@ def test_swagger_ui_is_served_from_the_package(client):
         assert asset.status_code == 200 and asset.content_length, src
         asset.close()
     assert not re.search(r"unpkg|jsdelivr|cdnjs|googleapis", html)
+
+
+def test_error_bodies_match_the_documented_problem_schema(client, maker):
+    spec = client.get("/api/openapi.json").json
+    validator = Draft202012Validator(
+        {"$ref": "#/components/schemas/Problem", "components": spec["components"]}
+    )
+    invalid = client.post(
+        "/api/v1/passports", json={"granularityLevel": "x"}, headers=maker.headers
+    )
+    unauthorised = client.post("/api/v1/passports", json={})
+    for response in (invalid, unauthorised, client.get("/api/v1/passports/none")):
+        assert response.mimetype == "application/problem+json"
+        assert list(validator.iter_errors(response.json)) == [], response.json
+    assert invalid.json["errors"]
