@@ -65,6 +65,19 @@ _FORMATS = {
 }
 
 
+# Keywords whose rule reads the same whatever the field: the limit fills the blank.
+_BOUNDS = {
+    "maxLength": "must be at most {} characters long",
+    "minLength": "must be at least {} characters long",
+    "maxItems": "must have at most {} items",
+    "minItems": "must have at least {} items",
+    "maximum": "must be at most {}",
+    "minimum": "must be at least {}",
+    "exclusiveMaximum": "must be less than {}",
+    "exclusiveMinimum": "must be greater than {}",
+}
+
+
 @cache
 def subject_schema() -> dict[str, Any]:
     """Return the registry's JSON Schema for a submitted ProductPassport (shared: copy to edit)."""
@@ -153,22 +166,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         rule = f"must include {json.dumps(value['const'])}"
     elif keyword == "format":
         rule = "must be " + _FORMATS.get(value, f"a valid {value}")
-    elif keyword == "maxLength":
-        rule = f"must be at most {value} characters long"
-    elif keyword == "minLength":
-        rule = f"must be at least {value} characters long"
-    elif keyword == "maxItems":
-        rule = f"must have at most {value} items"
-    elif keyword == "minItems":
-        rule = f"must have at least {value} items"
-    elif keyword == "maximum":
-        rule = f"must be at most {value}"
-    elif keyword == "minimum":
-        rule = f"must be at least {value}"
-    elif keyword == "exclusiveMaximum":
-        rule = f"must be less than {value}"
-    elif keyword == "exclusiveMinimum":
-        rule = f"must be greater than {value}"
+    elif keyword in _BOUNDS:
+        rule = _BOUNDS[keyword].format(value)
     else:
         # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
         rule = error.message

@@ -44,9 +44,6 @@ from passport.models import (
     utcnow,
 )
 
-STATUSES = ("active", "withdrawn")
-
-
 # --- organisations -------------------------------------------------------------------------
 
 
