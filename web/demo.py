@@ -182,7 +182,7 @@ def seed(session: Session, base_url: str) -> list[str]:
     services.withdraw_passport(session, velo, cells[-1].public_id)
     return [
         f"An item passport: {base_url}/api/v1/passports/{items[0].public_id}",
-        f"  its QR code says: {items[0].uri}",
+        f"  its QR code will say: {items[0].uri} (the resolver comes with the lifecycle issue)",
         f"The model with two versions: {base_url}/api/v1/passports/{model.public_id}/versions",
         f"API key of {kesselwerk.name} (demo only): {key_k}",
         f"API key of {velo.name} (demo only): {key_v}",
