@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, json, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from api import deps
 from api.schemas import (
@@ -62,7 +63,8 @@ def _ref(passport: Any) -> dict[str, Any]:
 
 @blp.route("")
 class Passports(MethodView):
-    @blp.arguments(SearchArgsSchema, location="query")
+    # Unknown parameters are errors: a misspelt filter ("gtn=") must not match everything.
+    @blp.arguments(SearchArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SearchPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search passports by GTIN, lot, serial, text and issuer, a page at a time."""
@@ -148,7 +150,7 @@ class PassportBatch(MethodView):
 
 @blp.route("/<string:passport_id>")
 class PassportById(MethodView):
-    @blp.arguments(ReadArgsSchema, location="query")
+    @blp.arguments(ReadArgsSchema, location="query", unknown=RAISE)
     @blp.doc(
         responses={
             200: {

@@ -62,3 +62,5 @@ def test_bad_search_parameters_are_422_naming_the_parameter(client):
     assert bad_cursor.status_code == 422
     bad_limit = client.get("/api/v1/passports", query_string={"limit": 0})
     assert bad_limit.status_code == 422 and bad_limit.json["errors"][0]["pointer"] == "/limit"
+    misspelt = client.get("/api/v1/passports", query_string={"gtn": "09520123456788"})
+    assert misspelt.status_code == 422 and misspelt.json["errors"][0]["pointer"] == "/gtn"
