@@ -46,8 +46,11 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
+    from api.events import blp as events
     from api.passports import blp as passports
+    from api.resolver import bp as resolver
     from passport.documents import subject_schema
+    from passport.events import event_schema
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -74,7 +77,10 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
     )
+    api.spec.components.schema("Event", component=_component(event_schema(), "Event"))
     api.register_blueprint(passports)
+    api.register_blueprint(events)
+    app.register_blueprint(resolver)  # GS1 paths are not part of the JSON API description
     errors.init_app(app)
 
     assets = str(swagger_ui_bundle.swagger_ui_path)

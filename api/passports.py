@@ -18,7 +18,7 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
-from passport import rdf, services
+from passport import carriers, rdf, services
 from passport.errors import FieldError, InvalidDocument
 
 blp = Blueprint(
@@ -217,6 +217,31 @@ class PassportVersions(MethodView):
             "current": passport.current_version,
             "versions": [services.version_summary(base, passport, r) for r in rows],
         }
+
+
+@blp.route("/<string:passport_id>/qr.<any(svg, png):kind>")
+class PassportQr(MethodView):
+    @blp.doc(
+        responses={
+            200: {
+                "description": "QR code of the canonical GS1 Digital Link URI (error "
+                "correction M, 4-module quiet zone)",
+                "content": {"image/svg+xml": {}, "image/png": {}},
+            },
+            404: {"description": "Unknown passport", **PROBLEM},
+        }
+    )
+    def get(self, passport_id: str, kind: str) -> Response:
+        """Draw the passport's QR code (the resolver URI, no query string)."""
+        passport = services.get_passport(deps.session(), passport_id)
+        if kind == "svg":
+            body = carriers.qr_svg(passport.uri, title=passport.uri)
+            mimetype = "image/svg+xml"
+        else:
+            body, mimetype = carriers.qr_png(passport.uri), "image/png"
+        # The URI never changes, so neither does the image.
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+        return Response(body, mimetype=mimetype, headers=headers)
 
 
 def _wants_turtle(fmt: str | None) -> bool:

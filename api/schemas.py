@@ -85,3 +85,15 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
+class EventCreatedSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "CBV 2.0 event hash (eventID)"})
+    seq = fields.Integer(required=True, metadata={"description": "Position in the history"})
+
+
+class EventsArgsSchema(Schema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "epcis"]),
+        metadata={"description": "json (default) or epcis (EPCIS 2.0 JSON-LD document)"},
+    )

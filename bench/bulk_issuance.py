@@ -109,7 +109,9 @@ def main() -> None:
         write_section(args.write, "Bulk issuance", lines)
 
 
-def write_section(path: Path, title: str, table: list[str]) -> None:
+def write_section(
+    path: Path, title: str, table: list[str], script: str = "bench/bulk_issuance.py"
+) -> None:
     """Replace (or add) one '## title' section of the performance report."""
     import platform
 
@@ -118,7 +120,7 @@ def write_section(path: Path, title: str, table: list[str]) -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        "by `bench/bulk_issuance.py`.",
+        f"by `{script}`.",
         "",
         "| measure | value |",
         "|---|---|",

@@ -106,7 +106,9 @@ class Passport(Base):
     model_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
     batch_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
     issuer_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active / withdrawn
+    # Where the product is in its life, derived from its events (passport.events.STATUSES).
+    life_status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(1000))
     # Lower-cased name, description and identifiers: a portable substring search.
@@ -149,3 +151,37 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[Any] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Event(Base):
+    """One lifecycle event of a passport, EPCIS-shaped. Append-only: never updated or deleted.
+
+    A mistake is fixed by a later event of type "correction" that points at it (``corrects``);
+    both stay in the history.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("passport_pk", "seq"),
+        Index("ix_events_passport_time", "passport_pk", "event_time"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … per passport, gap-free
+    type: Mapped[str] = mapped_column(String(40))
+    biz_step: Mapped[str] = mapped_column(String(200))  # full CBV (or our documented) URI
+    disposition: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    event_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    time_offset: Mapped[str] = mapped_column(String(6))  # "+01:00", as the recorder gave it
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    recorder_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    corrects_pk: Mapped[int | None] = mapped_column(ForeignKey("events.pk"), nullable=True)
+    # A part installed or removed, or the new passport a remanufacture created.
+    related_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(120))  # CBV 2.0 event hash
+
+    recorder: Mapped[Organisation] = relationship(lazy="joined")
+    corrects: Mapped[Event | None] = relationship(remote_side="Event.pk", lazy="joined")
+    related: Mapped[Passport | None] = relationship(foreign_keys=[related_pk], lazy="joined")

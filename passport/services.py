@@ -716,3 +716,33 @@ def version_summary(base_url: str, passport: Passport, row: PassportVersion) -> 
 
 def _rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- resolving a Digital Link ----------------------------------------------------------------
+
+
+def resolve(session: Session, link: DigitalLink) -> tuple[Passport, bool]:
+    """The passport for a scanned identifier, or the nearest one above it.
+
+    An item without a passport of its own resolves to its batch's passport, then to its
+    model's; the flag says whether the match was exact. NotFound when nothing matches.
+    """
+    candidates = []
+    if link.gmn is not None:
+        candidates.append(f"8013/{link.gmn}")
+    else:
+        if link.serial is not None:
+            candidates.append(f"01/{link.gtin}/21/{link.serial}")
+        if link.lot is not None:
+            candidates.append(f"01/{link.gtin}/10/{link.lot}")
+        if link.cpv is not None:
+            candidates.append(f"01/{link.gtin}/22/{link.cpv}")
+        candidates.append(f"01/{link.gtin}")
+    rows = {
+        p.identity_key: p
+        for p in session.scalars(select(Passport).where(Passport.identity_key.in_(candidates)))
+    }
+    for rank, key in enumerate(candidates):
+        if key in rows:
+            return rows[key], rank == 0
+    raise NotFound(f"No passport is registered for {link.path()}.")

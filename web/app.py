@@ -46,8 +46,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             db.close()  # rolls back anything not committed: a failed request writes nothing
 
     import api
-    from web import views
+    from web import i18n, views
 
     api.init_app(app)
+    i18n.init_app(app)
     views.init_app(app)
     return app

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from passport import services
+from passport import history, services
 from passport.identifiers import gs1_check_digit
 
 
@@ -55,7 +55,7 @@ def kettle_model() -> dict[str, Any]:
             "recyclingInformation": _link(
                 "https://example.org/kesselwerk/k1/recycling",
                 "How to recycle the K1",
-                "https://ref.gs1.org/voc/recyclingInfo",
+                "https://ref.gs1.org/voc/sustainabilityInfo",
             ),
             "repairInformation": _link(
                 "https://example.org/kesselwerk/k1/repair",
@@ -139,7 +139,7 @@ def battery(granularity: str, serial: str | None = None) -> dict[str, Any]:
             "recyclingInformation": _link(
                 "https://example.org/velo/battery/take-back",
                 "Battery take-back points",
-                "https://ref.gs1.org/voc/recyclingInfo",
+                "https://ref.gs1.org/voc/sustainabilityInfo",
             ),
             "repairInformation": _link(
                 "https://example.org/velo/battery/cell-replacement",
@@ -152,6 +152,13 @@ def battery(granularity: str, serial: str | None = None) -> dict[str, Any]:
     return doc
 
 
+def _event(kind: str, when: str, **details: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": kind, "eventTime": when}
+    if details:
+        body[kind] = details
+    return body
+
+
 def seed(session: Session, base_url: str) -> list[str]:
     """Fill an empty registry; return lines worth printing for a newcomer."""
     kesselwerk, key_k = services.create_organisation(
@@ -160,7 +167,10 @@ def seed(session: Session, base_url: str) -> list[str]:
     velo, key_v = services.create_organisation(
         session, "Velo Circular Demo BV", "manufacturer", ["8712345"]
     )
-    cafe, key_c = services.create_organisation(session, "Repair Café Demo", "repairer")
+    cafe, key_c = services.create_organisation(session, "Repair Café Kreuzberg", "repairer")
+    shop, _ = services.create_organisation(session, "Second Life Electronics", "refurbisher")
+    recycler, _ = services.create_organisation(session, "Recyclinghof Nord", "recycler")
+    authority, _ = services.create_organisation(session, "Product Safety Office", "authority")
 
     model = services.issue_passport(session, base_url, kesselwerk, kettle_model())
     services.issue_passport(session, base_url, kesselwerk, kettle_batch("2026W14"))
@@ -177,13 +187,125 @@ def seed(session: Session, base_url: str) -> list[str]:
 
     services.issue_passport(session, base_url, velo, battery("model"))
     cells = services.issue_passports(
-        session, base_url, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3)]
+        session, base_url, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3, 4)]
     )
     services.withdraw_passport(session, velo, cells[-1].public_id)
+
+    def record(org: Any, passport: Any, body: dict[str, Any]) -> None:
+        history.record_event(session, base_url, org, passport.public_id, body)
+
+    kettle = items[0]
+    record(kesselwerk, kettle, _event("commissioning", "2026-04-10T09:00:00+02:00"))
+    record(kesselwerk, kettle, _event("sale", "2026-04-24T16:20:00+02:00", channel="retail"))
+    record(
+        cafe,
+        kettle,
+        _event(
+            "repair",
+            "2026-09-03T15:30:00+02:00",
+            outcome="fixed",
+            problem="Kettle switch did not click off; replaced the switch",
+            spareParts="manufacturer",
+            partsReplaced=["power switch"],
+        ),
+    )
+    record(
+        shop,
+        kettle,
+        _event("resale", "2026-10-12T11:00:00+02:00", channel="second_hand_shop", condition="Used"),
+    )
+    second = items[1]
+    record(kesselwerk, second, _event("commissioning", "2026-04-10T09:00:00+02:00"))
+    record(
+        cafe,
+        second,
+        _event(
+            "repair",
+            "2026-08-14T14:10:00+02:00",
+            outcome="end_of_life",
+            problem="Heating element burnt out",
+            barrier="Spare parts not available",
+        ),
+    )
+    record(
+        cafe,
+        second,
+        _event(
+            "correction",
+            "2026-08-15T10:00:00+02:00",
+            corrects=2,
+            reason="incorrect_data",
+            explanation="A spare element was found after all",
+        ),
+    )
+    record(
+        cafe,
+        second,
+        _event(
+            "repair",
+            "2026-08-20T16:00:00+02:00",
+            outcome="fixed",
+            problem="Heating element replaced",
+            spareParts="third_party",
+        ),
+    )
+
+    battery_item, recalled = cells[0], cells[1]
+    record(velo, battery_item, _event("commissioning", "2026-02-01T08:00:00+01:00"))
+    record(velo, battery_item, _event("sale", "2026-03-15T12:00:00+01:00", channel="retail"))
+    record(
+        shop,
+        battery_item,
+        _event(
+            "refurbishment",
+            "2026-07-02T10:00:00+02:00",
+            condition="Refurbished",
+            grade="A",
+            batteryHealth=87,
+            description="Two cell groups replaced",
+        ),
+    )
+    record(
+        shop,
+        battery_item,
+        _event(
+            "resale", "2026-07-09T10:00:00+02:00", channel="refurbisher", condition="Refurbished"
+        ),
+    )
+    record(velo, recalled, _event("commissioning", "2026-02-01T08:00:00+01:00"))
+    record(
+        authority,
+        recalled,
+        _event(
+            "recall",
+            "2026-10-01T09:00:00+02:00",
+            severity="danger",
+            reason="Cells from one supplier lot may overheat while charging",
+            url="https://example.org/velo/recall-2026-10",
+        ),
+    )
+    record(
+        recycler,
+        recalled,
+        _event("collection", "2026-10-20T13:00:00+02:00", channel="manufacturer_takeback"),
+    )
+    record(
+        recycler,
+        recalled,
+        _event(
+            "recycling",
+            "2026-11-02T13:00:00+01:00",
+            recoveredMaterials=["cobalt", "nickel", "copper", "aluminium"],
+        ),
+    )
     return [
-        f"An item passport: {base_url}/api/v1/passports/{items[0].public_id}",
-        f"  its QR code will say: {items[0].uri} (the resolver comes with the lifecycle issue)",
+        "Open these as a phone would after scanning a QR code:",
+        f"  a repaired and resold kettle:  {kettle.uri}",
+        f"  a kettle with a corrected repair: {second.uri}",
+        f"  a refurbished e-bike battery:  {battery_item.uri}",
+        f"  a recalled, recycled battery:  {recalled.uri}",
         f"The model with two versions: {base_url}/api/v1/passports/{model.public_id}/versions",
+        f"A QR code: {base_url}/api/v1/passports/{kettle.public_id}/qr.svg",
         f"API key of {kesselwerk.name} (demo only): {key_k}",
         f"API key of {velo.name} (demo only): {key_v}",
         f"API key of {cafe.name} (demo only): {key_c}",

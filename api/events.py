@@ -1,0 +1,95 @@
+"""Lifecycle event endpoints: record, correct and read a passport's history (EPCIS 2.0)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from api import deps
+from api.schemas import EventCreatedSchema, EventsArgsSchema
+from passport import history, services
+
+blp = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/api/v1/passports",
+    description="Lifecycle events (repair, resale, recycling, …), append-only, as EPCIS 2.0",
+)
+
+EVENT_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+}
+PROBLEM = {
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
+
+
+@blp.route("/<string:passport_id>/events")
+class PassportEvents(MethodView):
+    @blp.arguments(EventsArgsSchema, location="query", unknown=RAISE)
+    @blp.doc(
+        responses={
+            200: {
+                "description": "The history: a JSON list, or an EPCIS 2.0 document with "
+                "?format=epcis or Accept: application/ld+json",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                },
+            },
+            404: {"description": "Unknown passport", **PROBLEM},
+        }
+    )
+    def get(self, args: dict[str, Any], passport_id: str) -> Response:
+        """List a passport's events, oldest first, corrections included."""
+        session = deps.session()
+        base = deps.settings().base_url
+        passport = services.get_passport(session, passport_id)
+        rows = history.list_events(session, passport)
+        if _wants_epcis(args.get("format")):
+            document = history.epcis_document(base, passport, rows)
+            return Response(json.dumps(document), mimetype="application/ld+json")
+        body = {
+            "passport": passport.uri,
+            "lifeStatus": passport.life_status,
+            "ownershipChanges": history.ownership_changes(rows),
+            "events": [history.event_summary(base, e) for e in rows],
+        }
+        return Response(json.dumps(body), mimetype="application/json")
+
+    @blp.doc(
+        requestBody=EVENT_BODY,
+        security=[{"bearer": []}],
+        responses={
+            400: {"description": "Malformed JSON", **PROBLEM},
+            401: {"description": "No or unknown API key", **PROBLEM},
+            403: {"description": "This role may not record this event type", **PROBLEM},
+            409: {"description": "The product's life has ended; only corrections", **PROBLEM},
+            422: {"description": "Invalid event, each problem with a JSON pointer", **PROBLEM},
+        },
+    )
+    @blp.response(201, EventCreatedSchema)
+    def post(self, passport_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Record an event (or a correction of one) in a passport's history."""
+        session = deps.session()
+        org = deps.caller()
+        event = history.record_event(
+            session, deps.settings().base_url, org, passport_id, deps.json_body()
+        )
+        session.commit()
+        location = url_for("events.PassportEvents", passport_id=passport_id) + f"#{event.seq}"
+        return {"id": event.event_id, "seq": event.seq}, 201, {"Location": location}
+
+
+def _wants_epcis(fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "epcis"
+    best = request.accept_mimetypes.best_match(
+        ["application/json", "application/ld+json"], default="application/json"
+    )
+    return best == "application/ld+json"

@@ -1,0 +1,132 @@
+"""The GS1-conformant resolver at the Digital Link paths printed in QR codes.
+
+Browsers are redirected (307) to the product's page, JSON-LD clients get the passport,
+linkset clients get an RFC 9264 linkset; `?linkType=` picks one link. Malformed or
+check-digit-failing paths are 400, unknown products 404 (a helpful page for browsers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, Response, json, redirect, render_template, request, url_for
+
+from api import deps
+from api.errors import problem
+from passport import links, services
+from passport.errors import InvalidIdentifier, NotFound
+from passport.identifiers import parse_digital_link_path
+
+bp = Blueprint("resolver", __name__)
+
+LINKSET = "application/linkset+json"
+JSONLD = "application/ld+json"
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Expose-Headers": "Link, Location",
+}
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers.update(CORS)
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
+
+
+@bp.route("/.well-known/gs1resolver", methods=["GET", "HEAD", "OPTIONS"])
+def description() -> Response:
+    """Describe this resolver (GS1-Conformant Resolver 1.2)."""
+    body = links.resolver_description(deps.settings().base_url)
+    return Response(json.dumps(body), mimetype="application/json")
+
+
+@bp.route("/01/<path:_rest>", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route("/8013/<path:_rest>", methods=["GET", "HEAD", "OPTIONS"])
+def resolve(_rest: str) -> Response:
+    """Resolve a GS1 Digital Link to the passport, its page, a linkset or one link."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    # The raw path keeps %2F inside a lot or serial; Flask's decoded path would split it.
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    path = urlsplit(raw).path
+    wants_html = _best() == "text/html"
+    try:
+        link = parse_digital_link_path(path, allow_trailing_slash=True)
+    except InvalidIdentifier as exc:
+        if wants_html:
+            page = render_template("not_found.html", uri=path, reason=exc.detail)
+            return Response(page, status=400, mimetype="text/html")
+        return problem(400, "Invalid GS1 Digital Link", exc.detail, "invalid-digital-link")
+    session = deps.session()
+    try:
+        passport, exact = services.resolve(session, link)
+    except NotFound as exc:
+        if wants_html:
+            page = render_template("not_found.html", uri=path, reason=None)
+            return Response(page, status=404, mimetype="text/html")
+        return problem(404, "Not found", exc.detail, "not-found")
+
+    base = deps.settings().base_url
+    available = _links(session, base, passport)
+    linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
+    headers = {"Link": links.link_header(available, linkset_href)}
+    if not exact:
+        headers["Content-Location"] = passport.uri  # answered by a batch or model passport
+
+    link_type = request.args.get("linkType")
+    if link_type in ("linkset", "all") or (link_type is None and _best() == LINKSET):
+        body = links.linkset(passport.uri if exact else f"{base}{link.path()}", available)
+        return Response(json.dumps(body), mimetype=LINKSET, headers=headers)
+    if link_type:
+        wanted = links.parse_link_type(link_type)
+        chosen = next((k for k in available if k.rel == wanted), None)
+        if chosen is None:
+            return problem(
+                404,
+                "No such link",
+                f"{passport.uri} has no link of type {link_type}; its types are "
+                + ", ".join(sorted({k.rel for k in available})),
+                "no-such-link",
+            )
+        return _redirect(chosen.href, headers)
+    if _best() in (JSONLD, "application/json"):
+        document = services.credential(session, base, passport)
+        return Response(json.dumps(document), mimetype=JSONLD, headers=headers)
+    page = url_for("pages.passport_page", passport_id=passport.public_id)
+    return _redirect(page, headers)
+
+
+def _links(session: Any, base: str, passport: Any) -> list[links.Link]:
+    # The merged document: links a batch or item inherits from its model count too.
+    subject = services.credential(session, base, passport)["credentialSubject"]
+    return links.passport_links(
+        uri=passport.uri,
+        passport_href=f"{base}/api/v1/passports/{passport.public_id}",
+        page_href=f"{base}/passports/{passport.public_id}",
+        events_href=f"{base}/api/v1/passports/{passport.public_id}/events?format=epcis",
+        qr_href=f"{base}/api/v1/passports/{passport.public_id}/qr.svg",
+        subject=subject,
+    )
+
+
+def _redirect(target: str, headers: dict[str, str]) -> Response:
+    """307 to a link, passing the request's query on (less linkType), as GS1 requires."""
+    query = [(k, v) for k, v in parse_qsl(request.query_string.decode()) if k != "linkType"]
+    if query:
+        target += ("&" if "?" in target else "?") + urlencode(query)
+    response = redirect(target, code=307)
+    response.headers.update(headers)
+    return response
+
+
+def _best() -> str:
+    return (
+        request.accept_mimetypes.best_match(
+            ["text/html", JSONLD, LINKSET, "application/json"], default="text/html"
+        )
+        or "text/html"
+    )

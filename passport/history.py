@@ -1,0 +1,220 @@
+"""Use cases of a passport's history: record lifecycle events, correct them, read them.
+
+Events are append-only. A correction is a new event; the corrected one stays, and the
+product's life status is always derived from the whole history, so a correction undoes
+its effect without rewriting anything.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from passport import events
+from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
+from passport.models import Event, Organisation, Passport, utcnow
+from passport.services import get_passport, get_version, issuer_did
+
+
+def list_events(session: Session, passport: Passport) -> list[Event]:
+    """Every event of a passport, corrections included, in the order they were recorded."""
+    return list(
+        session.scalars(select(Event).where(Event.passport_pk == passport.pk).order_by(Event.seq))
+    )
+
+
+def commissioned_at(session: Session, passport: Passport, history: list[Event]) -> datetime:
+    """When the product's life began: its commissioning event, else its production date.
+
+    Passports are often issued after the fact (an old kettle registered at a repair café), so
+    the passport's own creation time is only the last resort.
+    """
+    for event in history:
+        if event.type == "commissioning" and not _is_corrected(event, history):
+            return event.event_time
+    product = get_version(session, passport).document.get("product", {})
+    produced = product.get("productionDate")
+    if isinstance(produced, str):
+        try:
+            day = datetime.fromisoformat(produced[:10]).date()
+            # Any time zone on that day counts: the earliest is 14 hours ahead of UTC.
+            return datetime.combine(day, time.min, tzinfo=UTC) - timedelta(hours=14)
+        except ValueError:
+            pass
+    return datetime(1970, 1, 1, tzinfo=UTC)  # nothing known: no lower bound
+
+
+def _is_corrected(event: Event, history: list[Event]) -> bool:
+    return any(e.corrects_pk == event.pk for e in history)
+
+
+def record_event(
+    session: Session,
+    base_url: str,
+    org: Organisation,
+    passport_public_id: str,
+    body: Any,
+    now: datetime | None = None,
+) -> Event:
+    """Append one event (or a correction) to a passport's history."""
+    now = now or utcnow()
+    passport = get_passport(session, passport_public_id)
+    # Lock the passport row so two writers cannot take the same sequence number
+    # (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
+    session.execute(select(Passport.pk).where(Passport.pk == passport.pk).with_for_update())
+    new = events.parse_event(body, now=now)
+    history = list_events(session, passport)
+    events.check_allowed(
+        new,
+        role=org.role,
+        is_issuer=passport.issuer_pk == org.pk,
+        life_status=passport.life_status,
+        commissioned_at=commissioned_at(session, passport, history),
+    )
+
+    corrected: Event | None = None
+    if new.corrects is not None:
+        corrected = next((e for e in history if e.seq == new.corrects), None)
+        pointer = "/correction/corrects"
+        if corrected is None:
+            raise InvalidDocument(
+                "There is no such event to correct.",
+                [FieldError(pointer, f"this passport has no event {new.corrects}")],
+            )
+        if corrected.type == "correction":
+            raise InvalidDocument(
+                "A correction cannot be corrected.",
+                [FieldError(pointer, "record the right event instead")],
+            )
+        if corrected.recorder_pk != org.pk:
+            raise Forbidden(
+                f"Event {corrected.seq} was recorded by {corrected.recorder.name}; "
+                "only the organisation that recorded an event can correct it."
+            )
+        if _is_corrected(corrected, history):
+            raise Conflict(f"Event {corrected.seq} has already been corrected.")
+
+    related = _related_passport(session, new)
+    seq = (
+        session.scalar(select(func.max(Event.seq)).where(Event.passport_pk == passport.pk)) or 0
+    ) + 1
+    recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
+    epcis = events.epcis_event(
+        event_type=new.type,
+        event_time=new.event_time,
+        offset=new.offset,
+        epc=passport.uri,
+        details=new.details,
+        recorder=issuer_did(base_url, org),
+        recorded_at=recorded_at,
+        corrects_event=_epcis(base_url, passport, corrected) if corrected else None,
+        related=related.uri if related else None,
+    )
+    kind = events.EVENT_TYPES[new.type]
+    event = Event(
+        passport_pk=passport.pk,
+        seq=seq,
+        type=new.type,
+        biz_step=kind.biz_step,
+        disposition=events.disposition_for(new.type, new.details),
+        event_time=new.event_time,
+        time_offset=new.offset,
+        recorded_at=recorded_at,
+        recorder=org,
+        details=new.details,
+        corrects=corrected,
+        related_pk=related.pk if related else None,
+        event_id=epcis["eventID"],
+    )
+    session.add(event)
+    session.flush()
+    history.append(event)
+    passport.life_status = events.derive_status(_summary(history))
+    session.flush()
+    return event
+
+
+def _summary(history: list[Event]) -> list[tuple[str, dict[str, Any], int | None]]:
+    return [(e.type, e.details, e.corrects.seq if e.corrects else None) for e in history]
+
+
+def ownership_changes(history: list[Event]) -> int:
+    return events.ownership_changes(_summary(history))
+
+
+def _related_passport(session: Session, new: events.NewEvent) -> Passport | None:
+    """The part's or the remanufactured product's passport, when this registry holds it."""
+    details = new.details
+    candidates = [details.get("newPassport")]
+    for side in ("installed", "removed"):
+        if isinstance(details.get(side), dict):
+            candidates.append(details[side].get("passport"))
+    for uri in candidates:
+        if isinstance(uri, str):
+            found = session.scalars(select(Passport).where(Passport.uri == uri)).first()
+            if found is not None:
+                return found
+    return None
+
+
+def _epcis(base_url: str, passport: Passport, event: Event) -> dict[str, Any]:
+    """An event as EPCIS 2.0, rebuilt from what is stored (the hash comes out the same)."""
+    corrected = _epcis(base_url, passport, event.corrects) if event.corrects else None
+    return events.epcis_event(
+        event_type=event.type,
+        event_time=event.event_time,
+        offset=event.time_offset,
+        epc=passport.uri,
+        details=event.details,
+        recorder=issuer_did(base_url, event.recorder),
+        recorded_at=event.recorded_at,
+        corrects_event=corrected,
+        related=event.related.uri if event.related else None,
+    )
+
+
+def epcis_document(base_url: str, passport: Passport, history: list[Event]) -> dict[str, Any]:
+    """The passport's whole history as an EPCIS 2.0 document."""
+    return events.epcis_document(
+        [_epcis(base_url, passport, e) for e in history],
+        document_id=f"{base_url}/api/v1/passports/{passport.public_id}/events",
+        created=utcnow(),
+    )
+
+
+def event_summary(base_url: str, event: Event) -> dict[str, Any]:
+    """The plain JSON form of an event, as the API lists it."""
+    summary: dict[str, Any] = {
+        "seq": event.seq,
+        "eventID": event.event_id,
+        "type": event.type,
+        "eventTime": event.event_time.astimezone(_tz(event.time_offset)).isoformat(),
+        "recordedAt": event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "recordedBy": {"id": event.recorder.public_id, "name": event.recorder.name},
+        "bizStep": event.biz_step,
+        "disposition": event.disposition,
+        event.type: event.details,
+    }
+    if event.corrects is not None:
+        summary["corrects"] = event.corrects.seq
+    if event.related is not None:
+        summary["relatedPassport"] = event.related.uri
+    return summary
+
+
+def get_event(session: Session, passport: Passport, seq: int) -> Event:
+    event = session.scalars(
+        select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
+    ).first()
+    if event is None:
+        raise NotFound(f"Passport {passport.public_id} has no event {seq}.")
+    return event
+
+
+def _tz(offset: str) -> timezone:
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

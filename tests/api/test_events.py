@@ -1,0 +1,234 @@
+"""Lifecycle events over the API: rules, corrections, EPCIS 2.0 output."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from tests.helpers import SHARED, passport
+
+
+@cache
+def epcis_validator() -> Draft7Validator:
+    schema = json.loads((SHARED / "standards/gs1-epcis/EPCIS-JSON-Schema.json").read_text())
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def issue(client: Any, org: Any, **kw: Any) -> str:
+    body = passport("item", **kw)
+    body["product"]["productionDate"] = "2025-01-15"
+    response = client.post("/api/v1/passports", json=body, headers=org.headers)
+    assert response.status_code == 201, response.json
+    return response.json["id"]  # type: ignore[no-any-return]
+
+
+def record(client: Any, org: Any, pid: str, body: dict[str, Any]) -> Any:
+    return client.post(f"/api/v1/passports/{pid}/events", json=body, headers=org.headers)
+
+
+def history(client: Any, pid: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/passports/{pid}/events")
+    assert response.status_code == 200
+    return response.json  # type: ignore[no-any-return]
+
+
+REPAIR = {
+    "type": "repair",
+    "eventTime": "2026-05-03T14:00:00+01:00",
+    "repair": {
+        "outcome": "fixed",
+        "problem": "Switch broken, replaced",
+        "spareParts": "third_party",
+    },
+}
+
+
+@pytest.fixture
+def cafe(make_org: Any) -> Any:
+    return make_org("Repair Café Cardiff", "repairer")
+
+
+@pytest.fixture
+def recycler(make_org: Any) -> Any:
+    return make_org("Recycling Centre North", "recycler")
+
+
+def test_a_repairer_records_a_repair_on_any_product(client, maker, cafe):
+    pid = issue(client, maker)
+    response = record(client, cafe, pid, REPAIR)
+    assert response.status_code == 201, response.json
+    assert response.json["seq"] == 1
+    assert response.json["id"].startswith("ni:///sha-256;") and response.json["id"].endswith(
+        "?ver=CBV2.0"
+    )
+    listed = history(client, pid)
+    [event] = listed["events"]
+    assert event["type"] == "repair" and event["recordedBy"]["name"] == "Repair Café Cardiff"
+    assert event["repair"]["outcome"] == "fixed"
+    assert event["eventTime"] == "2026-05-03T14:00:00+01:00"
+    assert event["bizStep"].endswith("BizStep-repairing")
+    assert listed["lifeStatus"] == "in_use"
+
+
+def test_the_history_as_epcis_validates_and_keeps_the_event_ids(client, maker, cafe):
+    pid = issue(client, maker)
+    ids = [record(client, cafe, pid, REPAIR).json["id"]]
+    sale = {
+        "type": "resale",
+        "eventTime": "2026-06-01T10:00:00+02:00",
+        "resale": {"channel": "second_hand_shop", "condition": "Used"},
+    }
+    ids.append(record(client, maker, pid, sale).json["id"])
+    for kwargs in (
+        {"query_string": {"format": "epcis"}},
+        {"headers": {"Accept": "application/ld+json"}},
+    ):
+        response = client.get(f"/api/v1/passports/{pid}/events", **kwargs)
+        assert response.status_code == 200 and response.mimetype == "application/ld+json"
+        document = response.json
+        assert document["type"] == "EPCISDocument"
+        errors = [e.message for e in epcis_validator().iter_errors(document)]
+        assert errors == []
+        events = document["epcisBody"]["eventList"]
+        assert [e["eventID"] for e in events] == ids
+        assert all(e["epcList"] == [listed_uri(client, pid)] for e in events)
+
+
+def listed_uri(client: Any, pid: str) -> str:
+    return client.get(f"/api/v1/passports/{pid}").json["credentialSubject"]["product"]["id"]
+
+
+def test_roles_limit_what_can_be_recorded(client, maker, recycler, cafe, make_org):
+    pid = issue(client, maker)
+    sale = {"type": "sale", "eventTime": "2026-04-01T09:00:00+00:00"}
+    forbidden = record(client, recycler, pid, sale)
+    assert forbidden.status_code == 403 and "recycler" in forbidden.json["detail"]
+    other_maker = make_org("Another Maker", "manufacturer")
+    assert record(client, other_maker, pid, sale).status_code == 403
+    assert record(client, maker, pid, sale).status_code == 201  # the issuer may record anything
+    assert record(client, cafe, pid, sale).status_code == 403
+    assert client.post(f"/api/v1/passports/{pid}/events", json=sale).status_code == 401
+    assert [e["type"] for e in history(client, pid)["events"]] == ["sale"]
+
+
+def test_bad_events_are_rejected_with_a_reason_and_nothing_is_stored(client, maker, cafe):
+    pid = issue(client, maker)
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    cases = [
+        ({"type": "teleport", "eventTime": "2026-05-03T14:00:00+01:00"}, "/type"),
+        (
+            {"type": "repair", "eventTime": "2026-05-03T14:00:00", "repair": {"outcome": "fixed"}},
+            "/eventTime",
+        ),
+        ({"type": "repair", "eventTime": future, "repair": {"outcome": "fixed"}}, "/eventTime"),
+        (
+            {
+                "type": "repair",
+                "eventTime": "2024-05-03T14:00:00+01:00",
+                "repair": {"outcome": "fixed"},
+            },
+            "/eventTime",
+        ),  # before production (2025-01-15)
+        (
+            {
+                "type": "repair",
+                "eventTime": "2026-05-03T14:00:00+01:00",
+                "repair": {"outcome": "exploded"},
+            },
+            "/repair/outcome",
+        ),
+    ]
+    for body, pointer in cases:
+        response = record(client, cafe, pid, body)
+        assert response.status_code == 422, (body, response.json)
+        assert pointer in {e["pointer"] for e in response.json["errors"]}, response.json
+    assert history(client, pid)["events"] == []
+
+
+def test_after_recycling_only_corrections_are_accepted(client, maker, recycler, cafe):
+    pid = issue(client, maker)
+    recycled = record(
+        client, recycler, pid, {"type": "recycling", "eventTime": "2026-07-01T08:00:00+00:00"}
+    )
+    assert recycled.status_code == 201
+    assert history(client, pid)["lifeStatus"] == "recycled"
+    late = record(client, cafe, pid, REPAIR)
+    assert late.status_code == 409 and "correction" in late.json["detail"]
+    correction = {
+        "type": "correction",
+        "eventTime": "2026-07-02T08:00:00+00:00",
+        "correction": {
+            "corrects": 1,
+            "reason": "did_not_occur",
+            "explanation": "Wrong bin scanned",
+        },
+    }
+    fixed = record(client, recycler, pid, correction)
+    assert fixed.status_code == 201, fixed.json
+    listed = history(client, pid)
+    assert [e["type"] for e in listed["events"]] == ["recycling", "correction"]
+    assert listed["events"][1]["corrects"] == 1
+    assert listed["lifeStatus"] == "active"  # the recycling is undone, and both stay listed
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+
+
+def test_only_the_recorder_corrects_an_event_and_only_once(client, maker, cafe, make_org):
+    pid = issue(client, maker)
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+    correction = {
+        "type": "correction",
+        "eventTime": "2026-05-04T08:00:00+00:00",
+        "correction": {"corrects": 1, "reason": "incorrect_data"},
+    }
+    other_cafe = make_org("Repair Café Bristol", "repairer")
+    assert record(client, other_cafe, pid, correction).status_code == 403
+    missing = dict(correction, correction={"corrects": 9, "reason": "incorrect_data"})
+    assert record(client, cafe, pid, missing).status_code == 422
+    assert record(client, cafe, pid, correction).status_code == 201
+    assert record(client, cafe, pid, correction).status_code == 409
+    document = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    assert list(epcis_validator().iter_errors(document)) == []
+    original, declaration = document["epcisBody"]["eventList"]
+    assert declaration["eventID"] == original["eventID"]
+    assert declaration["errorDeclaration"]["reason"].endswith("ER-incorrect_data")
+
+
+def test_ownership_changes_are_counted_without_owners(client, maker):
+    pid = issue(client, maker)
+    for when in ("2026-03-01T10:00:00+00:00", "2026-08-01T10:00:00+00:00"):
+        body = {
+            "type": "resale",
+            "eventTime": when,
+            "resale": {"channel": "private", "condition": "Used"},
+        }
+        assert record(client, maker, pid, body).status_code == 201
+    listed = history(client, pid)
+    assert listed["ownershipChanges"] == 2
+    text = json.dumps(listed)
+    assert "owner" not in text.lower().replace("ownershipchanges", "")
+
+
+def test_a_part_replacement_links_the_parts_passport(client, maker):
+    kettle = issue(client, maker)
+    switch = issue(client, maker, serial="SWITCH-1", name="Kettle switch")
+    switch_uri = listed_uri(client, switch)
+    body = {
+        "type": "part_replacement",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "part_replacement": {"installed": {"description": "New switch", "passport": switch_uri}},
+    }
+    assert record(client, maker, kettle, body).status_code == 201
+    [event] = history(client, kettle)["events"]
+    assert event["relatedPassport"] == switch_uri
+
+
+def test_html_in_text_is_stored_as_text(client, maker, cafe):
+    pid = issue(client, maker)
+    body = dict(REPAIR, repair={"outcome": "fixed", "problem": "<script>alert(1)</script>"})
+    assert record(client, cafe, pid, body).status_code == 201
+    assert history(client, pid)["events"][0]["repair"]["problem"] == "<script>alert(1)</script>"

@@ -1,0 +1,176 @@
+"""A real phone browser scans a code: headless Chromium against a real HTTP server.
+
+The app (the ``app`` fixture, on the test's database) is served by werkzeug's ``make_server``
+in a thread on a free port of 127.0.0.1; Playwright drives Debian's Chromium. Chromium is
+required: without it this test fails (CI installs it), it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from passport import history, services
+from passport.access import authenticate
+from tests.conftest import BASE_URL
+from tests.helpers import CIRCULARITY, GTIN, passport
+
+CHROMIUM = os.environ.get("KREISLAUF_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[str]:
+    """The app on a real socket; yields its origin."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="kreislauf-test-server")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright; a missing browser fails the test that needs it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+            "(apt-get install chromium), or point KREISLAUF_CHROMIUM at a Chromium binary."
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("The playwright Python package is missing: pip install playwright")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def assert_no_horizontal_scroll(page: Any) -> None:
+    # A mobile browser widens its layout viewport to fit content that overflows, so
+    # innerWidth must also still be the phone's width, not just at least scrollWidth.
+    widths = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )
+    phone = PHONE["viewport"]["width"]  # type: ignore[index]
+    assert widths["scroll"] <= widths["inner"] == phone, f"horizontal scroll: {widths}"
+
+
+def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, make_org):
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    issuer = authenticate(session, maker.key)
+    body = passport("item", circularityScorecard=CIRCULARITY)
+    body["product"] |= {
+        "name": "Acme K1 kettle, 1.7 litres, brushed stainless steel with a very long name",
+        "productionDate": "2025-01-15",
+        "furtherInformation": [
+            {"linkURL": "https://acme.example/k1/parts/" + "x" * 120, "linkName": ""},
+        ],
+    }
+    body["materialsProvenance"] = [
+        {"name": "Stainless steel", "massFraction": 0.6, "recycledMassFraction": 0.25},
+        {"name": "Polypropylene", "massFraction": 0.35},
+    ]
+    pid = services.issue_passport(session, BASE_URL, issuer, body).public_id
+    session.commit()
+    for who, event in [
+        (maker, {"type": "commissioning", "eventTime": "2026-03-01T09:00:00+01:00"}),
+        (
+            maker,
+            {
+                "type": "sale",
+                "eventTime": "2026-03-02T10:00:00+01:00",
+                "sale": {"channel": "retail", "condition": "New"},
+            },
+        ),
+        (
+            cafe,
+            {
+                "type": "repair",
+                "eventTime": "2026-05-03T14:00:00+01:00",
+                "repair": {
+                    "outcome": "fixed",
+                    "problem": "kettle switch replaced",
+                    "spareParts": "third_party",
+                },
+            },
+        ),
+    ]:
+        org = authenticate(session, who.key)
+        history.record_event(session, BASE_URL, org, pid, event, now=NOW)
+        session.commit()
+
+    with chromium() as browser:
+        context = browser.new_context(**PHONE, locale="en-GB")
+        try:
+            visit(server, context.new_page(), pid)
+        finally:
+            context.close()
+
+
+def visit(server: str, page: Any, pid: str) -> None:
+    """Scan, read, check the layout, take the screenshots, switch language, print."""
+    # What the QR code holds, on this server: the resolver sends browsers to the page.
+    response = page.goto(f"{server}/01/{GTIN}/21/12345")
+    assert response is not None and response.status == 200
+    assert page.url == f"{server}/passports/{pid}"
+    assert page.title().endswith(": product passport")
+
+    items = page.locator("ol.timeline > li").all_inner_texts()
+    assert [" ".join(item.split()) for item in items] == [
+        "Registered by Acme Kettles GmbH, 1 March 2026",
+        "Sold by Acme Kettles GmbH, 2 March 2026 — in a shop, new",
+        "Repaired at Repair Café Cardiff, 3 May 2026 — kettle switch replaced, fixed "
+        "Spare parts came from another supplier.",
+    ]
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Acme K1 kettle")
+    assert page.get_by_role("navigation", name="Language").is_visible()
+
+    assert_no_horizontal_scroll(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "passport-phone.png"), full_page=True)
+
+    # The language switch is a plain link: German, and remembered for the next scan.
+    page.get_by_role("link", name="Deutsch").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert (
+        "Repariert bei Repair Café Cardiff, 3. Mai 2026" in page.locator("ol.timeline").inner_text()
+    )
+    page.goto(f"{server}/01/{GTIN}/21/12345")
+    assert page.locator("h2#history").inner_text() == "Lebenslauf"
+    assert_no_horizontal_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / "passport-phone-de.png"), full_page=True)
+
+    # On paper: no navigation, and every link says where it leads.
+    page.emulate_media(media="print")
+    assert not page.get_by_role("navigation").is_visible()
+    after = page.evaluate("getComputedStyle(document.querySelector('.links a'), '::after').content")
+    assert "https://acme.example/k1/repair" in after
