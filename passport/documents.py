@@ -113,9 +113,27 @@ def validate_subject(subject: object) -> None:
         raise InvalidDocument(f"The passport document has {len(errors)} {noun}", errors=errors)
 
 
-def _pointer(path: Iterable[str | int]) -> str:
+def json_pointer(path: Iterable[str | int]) -> str:
     """Return the RFC 6901 JSON pointer for a path of keys and indices."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def describe_rule(keyword: str, value: Any) -> str | None:
+    """The plain-English rule behind a common JSON Schema keyword, or None for others."""
+    if keyword == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return "must be " + " or ".join(_JSON_TYPES.get(kind, kind) for kind in kinds)
+    if keyword == "enum":
+        return "must be one of: " + ", ".join(str(option) for option in value)
+    if keyword == "const":
+        return f"must be {json.dumps(value)}"
+    if keyword == "contains" and isinstance(value, dict) and "const" in value:
+        return f"must include {json.dumps(value['const'])}"
+    if keyword == "format":
+        return "must be " + _FORMATS.get(value, f"a valid {value}")
+    if keyword in _BOUNDS:
+        return _BOUNDS[keyword].format(value)
+    return None
 
 
 def _field_name(path: Sequence[str | int]) -> str:
@@ -138,7 +156,7 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 
     if keyword == "required" and isinstance(instance, dict):
         return [
-            FieldError(_pointer([*path, name]), f"'{name}' is required")
+            FieldError(json_pointer([*path, name]), f"'{name}' is required")
             for name in value
             if name not in instance
         ]
@@ -147,7 +165,7 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         owner = error.schema.get("title", "object")
         return [
             FieldError(
-                _pointer([*path, name]),
+                json_pointer([*path, name]),
                 f"unknown property '{name}' (not part of the UNTP {owner})",
             )
             for name in sorted(instance)
@@ -155,25 +173,11 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         ]
 
     field = _field_name(path)
-    if keyword == "type":
-        kinds = value if isinstance(value, list) else [value]
-        rule = "must be " + " or ".join(_JSON_TYPES.get(kind, kind) for kind in kinds)
-    elif keyword == "enum":
-        rule = "must be one of: " + ", ".join(str(option) for option in value)
-    elif keyword == "const":
-        rule = f"must be {json.dumps(value)}"
-    elif keyword == "contains" and isinstance(value, dict) and "const" in value:
-        rule = f"must include {json.dumps(value['const'])}"
-    elif keyword == "format":
-        rule = "must be " + _FORMATS.get(value, f"a valid {value}")
-    elif keyword in _BOUNDS:
-        rule = _BOUNDS[keyword].format(value)
-    else:
-        # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
-        rule = error.message
+    # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
+    rule = describe_rule(keyword, value) or error.message
     if field == "the passport":
-        return [FieldError(_pointer(path), f"the passport {rule}")]
-    return [FieldError(_pointer(path), f"'{field}' {rule}")]
+        return [FieldError(json_pointer(path), f"the passport {rule}")]
+    return [FieldError(json_pointer(path), f"'{field}' {rule}")]
 
 
 def inherit(

@@ -31,7 +31,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from passport.documents import _BOUNDS, _FORMATS, _JSON_TYPES, _pointer
+from passport.documents import describe_rule, json_pointer
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument
 from passport.identifiers import gs1_check_digit
 
@@ -348,14 +348,14 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
             return []
         return [
             FieldError(
-                _pointer([*path, instance]),
+                json_pointer([*path, instance]),
                 f"'{instance}' details do not belong to a '{body.get('type')}' event; "
                 f"put the details under '{body.get('type')}'",
             )
         ]
     if keyword == "required" and isinstance(instance, dict):
         return [
-            FieldError(_pointer([*path, name]), f"'{name}' is required")
+            FieldError(json_pointer([*path, name]), f"'{name}' is required")
             for name in value
             if name not in instance
         ]
@@ -368,22 +368,15 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
         else:
             where = f"'{_field_name(path)}', which has " + ", ".join(known)
         return [
-            FieldError(_pointer([*path, name]), f"unknown property '{name}' (not part of {where})")
+            FieldError(
+                json_pointer([*path, name]), f"unknown property '{name}' (not part of {where})"
+            )
             for name in sorted(instance)
             if name not in known
         ]
 
     field = _field_name(path)
-    if keyword == "type":
-        kinds = value if isinstance(value, list) else [value]
-        rule = "must be " + " or ".join(_JSON_TYPES.get(kind, kind) for kind in kinds)
-    elif keyword == "enum":
-        rule = "must be one of: " + ", ".join(str(option) for option in value)
-    elif keyword == "const":
-        rule = f"must be {json.dumps(value)}"
-    elif keyword == "format":
-        rule = "must be " + _FORMATS.get(value, f"a valid {value}")
-    elif keyword == "pattern" and value == "^https?://":
+    if keyword == "pattern" and value == "^https?://":
         rule = "must be an http:// or https:// URI"
     elif keyword == "not":
         rule = error.schema.get("description", "is not allowed here")
@@ -391,12 +384,10 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
         rule = "must not be empty"
         if path == ["part_replacement"]:
             rule += ": name the removed part, the installed part or both"
-    elif keyword in _BOUNDS:
-        rule = _BOUNDS[keyword].format(value)
     else:
         # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
-        rule = error.message
-    return [FieldError(_pointer(path), f"'{field}' {rule}" if path else f"{field} {rule}")]
+        rule = describe_rule(keyword, value) or error.message
+    return [FieldError(json_pointer(path), f"'{field}' {rule}" if path else f"{field} {rule}")]
 
 
 def _check_event_time(value: str, now: datetime) -> tuple[datetime | None, str, list[FieldError]]:
