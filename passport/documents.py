@@ -233,6 +233,7 @@ def build_credential(
     model_passport: str | None = None,
     batch_passport: str | None = None,
     inherited: list[str] | None = None,
+    remanufactured_from: str | None = None,
 ) -> dict[str, Any]:
     """Wrap a validated subject in the W3C VC 2.0 ``DigitalProductPassport`` the registry serves.
 
@@ -268,4 +269,7 @@ def build_credential(
         credential["batchPassport"] = batch_passport
     if inherited:
         credential["inheritedProperties"] = list(inherited)
+    if remanufactured_from is not None:
+        # ESPR Art. 11(d): a new passport for a remanufactured product links to the original.
+        credential["remanufacturedFrom"] = remanufactured_from
     return credential

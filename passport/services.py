@@ -36,6 +36,7 @@ from passport.identifiers import (
 )
 from passport.models import (
     ApiKey,
+    Event,
     Gs1Prefix,
     IdempotencyRecord,
     Organisation,
@@ -565,6 +566,7 @@ def credential(
         subject, inherited = documents.inherit(row.document, get_version(session, model).document)
     batch = session.get(Passport, passport.batch_pk) if passport.batch_pk else None
     return documents.build_credential(
+        remanufactured_from=_remanufactured_from(session, passport),
         subject=subject,
         credential_id=credential_id(base_url, passport, row.version),
         canonical_uri=passport.uri,
@@ -580,6 +582,19 @@ def credential(
         batch_passport=batch.uri if batch is not None else None,
         inherited=inherited,
     )
+
+
+def _remanufactured_from(session: Session, passport: Passport) -> str | None:
+    """The original product's URI when a remanufacture event names this passport."""
+    corrected = select(Event.corrects_pk).where(Event.corrects_pk.is_not(None))
+    original = session.scalars(
+        select(Passport.uri)
+        .join(Event, Event.passport_pk == Passport.pk)
+        .where(Event.related_pk == passport.pk, Event.type == "remanufacture")
+        .where(Event.pk.not_in(corrected))
+        .order_by(Event.pk)
+    ).first()
+    return original
 
 
 # --- search --------------------------------------------------------------------------------

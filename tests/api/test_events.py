@@ -232,3 +232,27 @@ def test_html_in_text_is_stored_as_text(client, maker, cafe):
     body = dict(REPAIR, repair={"outcome": "fixed", "problem": "<script>alert(1)</script>"})
     assert record(client, cafe, pid, body).status_code == 201
     assert history(client, pid)["events"][0]["repair"]["problem"] == "<script>alert(1)</script>"
+
+
+def test_a_remanufactured_product_gets_a_new_passport_linked_to_the_original(client, maker):
+    from passport import rdf
+    from tests.helpers import untp_errors
+
+    original = issue(client, maker, serial="OLD-1")
+    renewed = issue(client, maker, serial="REMAN-1", name="Acme K1 kettle (remanufactured)")
+    new_uri = listed_uri(client, renewed)
+    body = {
+        "type": "remanufacture",
+        "eventTime": "2026-09-01T10:00:00+02:00",
+        "remanufacture": {"description": "New heating element and housing", "newPassport": new_uri},
+    }
+    assert record(client, maker, original, body).status_code == 201
+    listed = history(client, original)
+    assert listed["lifeStatus"] == "end_of_life"
+    assert listed["events"][0]["relatedPassport"] == new_uri
+    doc = client.get(f"/api/v1/passports/{renewed}").json
+    assert doc["remanufacturedFrom"] == listed_uri(client, original)
+    assert untp_errors(doc) == []
+    triples = rdf.to_nquads(doc)
+    assert "<https://w3id.org/kreislauf#remanufacturedFrom>" in triples
+    assert "remanufacturedFrom" not in client.get(f"/api/v1/passports/{original}").json
