@@ -71,7 +71,8 @@ def resolve(_rest: str) -> Response:
         return problem(404, "Not found", exc.detail, "not-found")
 
     base = deps.settings().base_url
-    available = _links(session, base, passport)
+    document = services.credential(session, base, passport)
+    available = _links(base, passport, document["credentialSubject"])
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
@@ -94,15 +95,13 @@ def resolve(_rest: str) -> Response:
             )
         return _redirect(chosen.href, headers)
     if _best() in (JSONLD, "application/json"):
-        document = services.credential(session, base, passport)
         return Response(json.dumps(document), mimetype=JSONLD, headers=headers)
     page = url_for("pages.passport_page", passport_id=passport.public_id)
     return _redirect(page, headers)
 
 
-def _links(session: Any, base: str, passport: Any) -> list[links.Link]:
-    # The merged document: links a batch or item inherits from its model count too.
-    subject = services.credential(session, base, passport)["credentialSubject"]
+def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link]:
+    """The passport's links; ``subject`` is the merged one, so inherited links count too."""
     return links.passport_links(
         uri=passport.uri,
         passport_href=f"{base}/api/v1/passports/{passport.public_id}",

@@ -50,8 +50,9 @@ class Organisation(Base):
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+    # Loaded only when issuing checks them: every read of a passport loads its issuer.
     gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(
-        back_populates="organisation", cascade="all", lazy="selectin", order_by="Gs1Prefix.prefix"
+        back_populates="organisation", cascade="all", lazy="select", order_by="Gs1Prefix.prefix"
     )
 
     @property
