@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
 
     from api.events import blp as events
     from api.passports import blp as passports
+    from api.repairs import blp as repairs
     from api.resolver import bp as resolver
     from passport.documents import subject_schema
     from passport.events import event_schema
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.schema("Event", component=_component(event_schema(), "Event"))
     api.register_blueprint(passports)
     api.register_blueprint(events)
+    api.register_blueprint(repairs)
     app.register_blueprint(resolver)  # GS1 paths are not part of the JSON API description
     errors.init_app(app)
 

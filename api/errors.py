@@ -20,6 +20,7 @@ STATUS: dict[type[e.KreislaufError], tuple[int, str]] = {
     e.Forbidden: (403, "forbidden"),
     e.NotFound: (404, "not-found"),
     e.Conflict: (409, "conflict"),
+    e.TooManyAttempts: (429, "too-many-attempts"),
 }
 
 
@@ -47,7 +48,10 @@ def domain_problem(error: e.KreislaufError) -> Response:
     field_errors = [fe.as_dict() for fe in getattr(error, "errors", [])]
     if isinstance(error, e.InvalidIdentifier) and error.pointer:
         field_errors = [{"pointer": error.pointer, "message": error.detail}]
-    return problem(status, error.title, error.detail, slug, field_errors)
+    response = problem(status, error.title, error.detail, slug, field_errors)
+    if isinstance(error, e.TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def http_problem(error: HTTPException) -> Response:

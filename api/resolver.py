@@ -1,5 +1,8 @@
 """The GS1-conformant resolver at the Digital Link paths printed in QR codes.
 
+Community passports (products without a GS1 number, registered by a repairer) have URIs
+minted by this registry, ``/c/{key}``, answered the same way.
+
 Browsers are redirected (307) to the product's page, JSON-LD clients get the passport,
 linkset clients get an RFC 9264 linkset; `?linkType=` picks one link. Malformed or
 check-digit-failing paths are 400, unknown products 404 (a helpful page for browsers).
@@ -69,7 +72,33 @@ def resolve(_rest: str) -> Response:
             page = render_template("not_found.html", uri=path, reason=None)
             return Response(page, status=404, mimetype="text/html")
         return problem(404, "Not found", exc.detail, "not-found")
+    return _answer(passport, exact, path, link.path())
 
+
+@bp.route("/c/<key>", methods=["GET", "HEAD", "OPTIONS"])
+def resolve_community(key: str) -> Response:
+    """Resolve a community passport's URI (minted by this registry) as a GS1 path resolves."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    wants_html = _best() == "text/html"
+    try:
+        passport = services.resolve_community(deps.session(), key)
+    except InvalidIdentifier as exc:
+        if wants_html:
+            page = render_template("not_found.html", uri=request.path, reason=exc.detail)
+            return Response(page, status=400, mimetype="text/html")
+        return problem(400, "Invalid identifier", exc.detail, "invalid-identifier")
+    except NotFound as exc:
+        if wants_html:
+            page = render_template("not_found.html", uri=request.path, reason=None)
+            return Response(page, status=404, mimetype="text/html")
+        return problem(404, "Not found", exc.detail, "not-found")
+    return _answer(passport, True, request.path, request.path)
+
+
+def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
+    """The passport, its page, its linkset or one of its links, as the request asks."""
+    session = deps.session()
     base = deps.settings().base_url
     document = services.credential(session, base, passport)
     available = _links(base, passport, document["credentialSubject"])
@@ -80,7 +109,7 @@ def resolve(_rest: str) -> Response:
 
     link_type = request.args.get("linkType")
     if link_type in ("linkset", "all") or (link_type is None and _best() == LINKSET):
-        body = links.linkset(passport.uri if exact else f"{base}{link.path()}", available)
+        body = links.linkset(passport.uri if exact else f"{base}{link_path}", available)
         return Response(json.dumps(body), mimetype=LINKSET, headers=headers)
     if link_type:
         wanted = links.parse_link_type(link_type)

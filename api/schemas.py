@@ -97,3 +97,11 @@ class EventsArgsSchema(Schema):
         validate=validate.OneOf(["json", "epcis"]),
         metadata={"description": "json (default) or epcis (EPCIS 2.0 JSON-LD document)"},
     )
+
+
+class RepairsArgsSchema(Schema):
+    format = fields.String(validate=validate.OneOf(["csv", "json"]), load_default="csv")
+    since = fields.Date(metadata={"description": "First event date (YYYY-MM-DD)"})
+    until = fields.Date(metadata={"description": "Last event date (YYYY-MM-DD)"})
+    category = fields.String(metadata={"description": "ORDS product category, e.g. Kettle"})
+    group = fields.String(metadata={"description": "Repair group (ORDS group_identifier)"})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_TIME_ZONE = "Europe/Berlin"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,12 @@ class Settings:
     max_batch: int = 10_000
     page_size: int = 50
     testing: bool = False
+    # The IANA time zone the web forms work in (KREISLAUF_TIME_ZONE): they fill in today's
+    # date and the time now, and give what people type its UTC offset.
+    time_zone: str = DEFAULT_TIME_ZONE
+    # ISO 3166 alpha-3 country of the repairs logged here (KREISLAUF_COUNTRY): ORDS requires a
+    # country on every row, and the registry records organisations, not places.
+    country: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -33,5 +40,7 @@ class Settings:
             base_url=(env.get("KREISLAUF_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             data_dir=data_dir,
             secret_key=env.get("KREISLAUF_SECRET_KEY") or None,
+            time_zone=env.get("KREISLAUF_TIME_ZONE") or DEFAULT_TIME_ZONE,
+            country=(env.get("KREISLAUF_COUNTRY") or "").upper(),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -234,11 +234,13 @@ def build_credential(
     batch_passport: str | None = None,
     inherited: list[str] | None = None,
     remanufactured_from: str | None = None,
+    registered_by: str | None = None,
 ) -> dict[str, Any]:
     """Wrap a validated subject in the W3C VC 2.0 ``DigitalProductPassport`` the registry serves.
 
     Keys keep the submitted order, with ``type`` (and the product's ``id``) first, so that two
-    versions of a passport diff cleanly.
+    versions of a passport diff cleanly. ``registered_by`` marks a community passport: the
+    URI (a DID) of the repairer that registered the product, which is then also the issuer.
     """
     body = copy.deepcopy(subject)
     product = body.get("product")
@@ -272,4 +274,8 @@ def build_credential(
     if remanufactured_from is not None:
         # ESPR Art. 11(d): a new passport for a remanufactured product links to the original.
         credential["remanufacturedFrom"] = remanufactured_from
+    if registered_by is not None:
+        # kreislauf:registeredBy: registered by a repairer for a product without a GS1
+        # number, not issued by its manufacturer. Readers must not take it for the maker's word.
+        credential["registeredBy"] = registered_by
     return credential

@@ -72,3 +72,23 @@ class IdempotencyKeyReused(KreislaufError):
     """An Idempotency-Key came back with a different request body."""
 
     title = "Idempotency key reused"
+
+
+class TooManyAttempts(KreislaufError):
+    """Too many failed sign-ins or transfer-code claims lately; ``retry_after`` is in seconds."""
+
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class CodeRefused(KreislaufError):
+    """A transfer code that does not open this item: wrong, or ``used`` (or replaced) already."""
+
+    title = "Transfer code refused"
+
+    def __init__(self, detail: str, *, used: bool) -> None:
+        super().__init__(detail)
+        self.used = used

@@ -41,6 +41,7 @@ __all__ = [
     "EVENT_TYPES",
     "KREISLAUF_NS",
     "OURS",
+    "REGISTRY_ROLE",
     "STATUSES",
     "TERMINAL",
     "EventType",
@@ -70,6 +71,10 @@ EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 # The same five roles as passport.access; not imported from there because that module needs
 # the database models and this one must stay free of them.
 _ROLES = ("manufacturer", "repairer", "refurbisher", "recycler", "authority")
+# The registry's own organisation (passport.transfers) records one thing only: a handover
+# between private holders confirmed with a transfer code, where no organisation took part.
+# It has no API keys and no users, so nobody can record anything else in its name.
+REGISTRY_ROLE = "registry"
 
 # The future is allowed this much slack: recorders' clocks drift, and a volunteer typing
 # "14:00" at 13:58 is not recording the future.
@@ -244,6 +249,8 @@ def may_record(event_type: str, role: str, *, is_issuer: bool) -> bool:
     it only from the organisation that recorded the corrected event.
     """
     kind = EVENT_TYPES.get(event_type)
+    if role == REGISTRY_ROLE:
+        return event_type == "resale"
     if kind is None or role not in _ROLES:
         return False
     return is_issuer or role in kind.roles

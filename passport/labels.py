@@ -29,6 +29,7 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from passport import carriers
 
@@ -36,6 +37,10 @@ __all__ = ["LAYOUTS", "Label", "Layout", "label_sheet_pdf"]
 
 _PT_PER_MM = 72 / 25.4
 _DARK_RUNS = re.compile("1+")
+
+
+if TYPE_CHECKING:
+    from passport.models import Passport
 
 
 @dataclass(frozen=True)
@@ -463,3 +468,14 @@ def _write_pdf(contents: list[bytes], layout: Layout) -> bytes:
         % (len(objects) + 1, position)
     )
     return b"".join(out)
+
+
+def label_for(passport: Passport, host: str) -> Label:
+    """The label of a passport: its URI as QR code, its name, and its serial or lot."""
+    if passport.serial:
+        line2 = f"Serial {passport.serial}"
+    elif passport.lot:
+        line2 = f"Lot {passport.lot}"
+    else:
+        line2 = f"GTIN {passport.gtin}" if passport.gtin else ""
+    return Label(uri=passport.uri, title=passport.name, line2=line2, host=host)

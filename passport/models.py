@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +110,9 @@ class Passport(Base):
     # What makes a product unique at its level (gtin / gtin+lot / gtin+serial / gmn).
     identity_key: Mapped[str] = mapped_column(String(300), unique=True)
     granularity: Mapped[str] = mapped_column(String(8))
+    # A community passport: registered by a repairer for a product without a GS1 number (its
+    # URI is minted by this registry), not issued by the manufacturer; every rendering says so.
+    community: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     gtin: Mapped[str | None] = mapped_column(String(14), nullable=True)
     cpv: Mapped[str | None] = mapped_column(String(20), nullable=True)
     lot: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -186,3 +200,66 @@ class Event(Base):
     recorder: Mapped[Organisation] = relationship(lazy="joined")
     corrects: Mapped[Event | None] = relationship(remote_side="Event.pk", lazy="joined")
     related: Mapped[Passport | None] = relationship(foreign_keys=[related_pk], lazy="joined")
+
+
+class User(Base):
+    """A person who signs in to the web pages for an organisation: a repair-café volunteer, shop
+    staff. Machines use API keys instead.
+
+    The login name (an e-mail address or a handle) is the one piece of personal data the
+    registry holds: it is never shown on public pages and never written into passports, events,
+    the log or access logs. Only a scrypt hash of the password is stored.
+    """
+
+    __tablename__ = "users"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
+    login: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class FailedAttempt(Base):
+    """One failed sign-in or transfer-code claim, kept only as long as the rate limit looks back.
+
+    ``subject`` (the login name or the passport) and ``address`` (the client's IP address) are
+    stored as SHA-256 digests, never as given; see ``passport.throttle``.
+    """
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (
+        Index("ix_failed_attempts_subject", "kind", "subject", "created_at"),
+        Index("ix_failed_attempts_address", "kind", "address", "created_at"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "sign_in" or "claim"
+    subject: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TransferCode(Base):
+    """A secret the current holder of an item passes on with it (UNTP "owner access").
+
+    Whoever enters it records the handover; it works once. Only a SHA-256 of the code is stored.
+    ``created_by`` is the organisation that handed the item over, or NULL when the code was
+    given to a private holder (who has no account).
+    """
+
+    __tablename__ = "transfer_codes"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # A newer code for the same item replaces this one: one live code per item at a time.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_by_pk: Mapped[int | None] = mapped_column(ForeignKey("organisations.pk"), nullable=True)
+
+    created_by: Mapped[Organisation | None] = relationship(lazy="joined")

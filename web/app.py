@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g
@@ -28,9 +29,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
-        # Nothing signs cookies yet; a random per-process key keeps Flask from ever using a
-        # guessable default. Set KREISLAUF_SECRET_KEY where sessions must survive restarts.
+        # The key signs the session cookie of people who sign in (web.forms). Without
+        # KREISLAUF_SECRET_KEY a random per-process key is used: fine for the demo and tests,
+        # but sign-ins then end at every restart and do not carry across several workers.
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_NAME="kreislauf_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        # A signed-in session lasts a repair café's day, not a month.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         TESTING=settings.testing,
         JSON_SORT_KEYS=False,
@@ -46,9 +54,10 @@ def create_app(settings: Settings | None = None) -> Flask:
             db.close()  # rolls back anything not committed: a failed request writes nothing
 
     import api
-    from web import i18n, views
+    from web import forms, i18n, views
 
     api.init_app(app)
     i18n.init_app(app)
     views.init_app(app)
+    forms.init_app(app)
     return app

@@ -62,6 +62,48 @@ def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 
 
+@cli.command("create-user")
+@click.argument("org_id")
+@click.argument("login")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of a prompt.",
+)
+def create_user(org_id: str, login: str, password_stdin: bool) -> None:
+    """Let a person sign in to the web pages for an organisation (repair café, shop)."""
+    from werkzeug.security import generate_password_hash
+
+    from passport import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = Settings.from_env()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            begin_write(session)
+            try:
+                org = accounts.get_organisation(session, org_id)
+                user = accounts.create_user(
+                    session,
+                    org,
+                    login,
+                    password,
+                    lambda p: generate_password_hash(p, method="scrypt"),
+                )
+            except KreislaufError as exc:
+                _fail(exc)
+            session.commit()
+    finally:
+        engine.dispose()
+    # The password is not echoed: it is the user's, and terminals keep scrollback.
+    click.echo(json.dumps({"org_id": org.public_id, "login": user.login}))
+
+
 @cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -113,6 +155,134 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
         click.echo(f"  {line}")
     if not no_serve:
         serve(settings, host, port, workers=1)
+
+
+@cli.command("import-ords")
+@click.argument("file", type=click.File("rb"))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, report the rest.")
+def import_ords_command(file: Any, skip_invalid: bool) -> None:
+    """Import open repair data (ORDS v0.3 CSV); nothing is imported from a file with errors."""
+    from tqdm import tqdm
+
+    from repairs.services import import_ords
+
+    settings = Settings.from_env()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with (
+            make_session_factory(engine)() as session,
+            tqdm(unit=" rows", desc="Importing", disable=None) as bar,
+        ):
+            begin_write(session)
+            try:
+                report = import_ords(session, file, skip_invalid=skip_invalid, progress=bar.update)
+            except KreislaufError as exc:
+                _fail(exc)
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(
+        f"Imported {report.imported} of {report.read} rows; {report.duplicates} already present, "
+        f"{report.skipped} skipped as invalid."
+    )
+    for error in report.errors[:50]:
+        click.echo(f"  {error}", err=True)
+
+
+@cli.command("export-ords")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First event date.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last event date.")
+@click.option("--category", help="ORDS product category, e.g. Kettle.")
+@click.option("--group", help="Repair group (group_identifier).")
+def export_ords_command(
+    file: str, since: Any, until: Any, category: str | None, group: str | None
+) -> None:
+    """Export every repair the registry knows as ORDS v0.3 CSV ("-" for standard output)."""
+    from tqdm import tqdm
+
+    from repairs import ords
+    from repairs.services import repair_rows
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    # newline="": the csv module writes its own line ends (quoted multi-line problems stay intact)
+    out = sys.stdout if file == "-" else open(file, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        with make_session_factory(engine)() as session:
+            rows = repair_rows(
+                session,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                category=category,
+                group=group,
+                base_url=settings.base_url,
+                country=settings.country,
+            )
+            try:
+                count = ords.write_ords(
+                    tqdm(rows, unit=" rows", desc="Exporting", disable=None, file=sys.stderr), out
+                )
+            except KreislaufError as exc:
+                _fail(exc)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        engine.dispose()
+    click.echo(f"Exported {count} rows.", err=True)
+
+
+@cli.command("labels")
+@click.argument("passport_ids", nargs=-1)
+@click.option("--gtin", help="Every passport with this GTIN (e.g. a whole batch's items).")
+@click.option("--lot", help="With --gtin: only this lot.")
+@click.option(
+    "--layout",
+    default="a4-3x7",
+    show_default=True,
+    help="a4-3x7 (A4, 3 x 7 labels of 63.5 x 38.1 mm), single-62x29 or single-62x100.",
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.pdf")
+def labels_command(
+    passport_ids: tuple[str, ...], gtin: str | None, lot: str | None, layout: str, out: str
+) -> None:
+    """Print-ready label sheets: a QR code and short text for each passport."""
+    from urllib.parse import urlsplit
+
+    from tqdm import tqdm
+
+    from passport.labels import LAYOUTS, label_for, label_sheet_pdf
+
+    if layout not in LAYOUTS:
+        raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                chosen = [services.get_passport(session, pid) for pid in passport_ids]
+                cursor = None
+                while gtin:
+                    page = services.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
+                    chosen += page.items
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        break
+            except KreislaufError as exc:
+                _fail(exc)
+            if not chosen:
+                raise click.UsageError("Name passports by id, or select them with --gtin.")
+            host = urlsplit(settings.base_url).netloc
+            labels = [
+                label_for(p, host)
+                for p in tqdm(chosen, unit=" labels", desc="Preparing", disable=None)
+            ]
+    finally:
+        engine.dispose()
+    Path(out).write_bytes(label_sheet_pdf(labels, layout))
+    per_page = LAYOUTS[layout].per_page
+    click.echo(f"{len(labels)} labels on {-(-len(labels) // per_page)} pages: {out}")
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:

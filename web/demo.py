@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
-from passport import history, services
+from passport import accounts, history, services
 from passport.identifiers import gs1_check_digit
 
 
@@ -15,6 +17,7 @@ def gtin(body13: str) -> str:
     return "0" + body13 + str(gs1_check_digit("0" + body13))
 
 
+CAFE_LOGIN = "cafe@demo.kreislauf"
 KETTLE = gtin("409876500001")
 BATTERY = gtin("871234500010")
 DRILL = gtin("409876500018")
@@ -168,6 +171,15 @@ def seed(session: Session, base_url: str) -> list[str]:
         session, "Velo Circular Demo BV", "manufacturer", ["8712345"]
     )
     cafe, key_c = services.create_organisation(session, "Repair Café Kreuzberg", "repairer")
+    # A volunteer who signs in to log repairs from a scanned page; a new password every run.
+    cafe_password = secrets.token_urlsafe(12)
+    accounts.create_user(
+        session,
+        cafe,
+        CAFE_LOGIN,
+        cafe_password,
+        lambda p: generate_password_hash(p, method="scrypt"),
+    )
     shop, _ = services.create_organisation(session, "Second Life Electronics", "refurbisher")
     recycler, _ = services.create_organisation(session, "Recyclinghof Nord", "recycler")
     authority, _ = services.create_organisation(session, "Product Safety Office", "authority")
@@ -309,4 +321,6 @@ def seed(session: Session, base_url: str) -> list[str]:
         f"API key of {kesselwerk.name} (demo only): {key_k}",
         f"API key of {velo.name} (demo only): {key_v}",
         f"API key of {cafe.name} (demo only): {key_c}",
+        f"Sign in at {base_url}/signin as a volunteer of {cafe.name}: "
+        f"{CAFE_LOGIN}, password {cafe_password} (demo only)",
     ]

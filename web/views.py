@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from passport import history, services
 from passport.errors import NotFound
+from passport.events import REGISTRY_ROLE, TERMINAL
 from passport.models import Event
 from passport.rdf import CONTEXT_FILES
 
@@ -111,8 +112,37 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
         withdrawn=doc.get("passportStatus") == "withdrawn",
         changed_hands=history.ownership_changes(rows),
         data_url=url_for("passports.PassportById", passport_id=passport.public_id, _external=True),
+        passport=passport,
+        registered_by=doc["issuer"]["name"] if doc.get("registeredBy") else None,
+        community=_community_facts(product) if doc.get("registeredBy") else None,
+        claimable=passport.granularity == "item" and passport.life_status not in TERMINAL,
     )
     return _page(html)
+
+
+@dataclass(frozen=True)
+class CommunityFacts:
+    """What a repairer saw on an item it registered: there is no maker's document."""
+
+    category: str | None
+    brand: str | None
+    model: str | None
+    year: int | None
+
+
+def _community_facts(product: dict[str, Any]) -> CommunityFacts:
+    classes = [c for c in product.get("productCategory") or [] if isinstance(c, dict)]
+    traits = product.get("characteristics")
+    traits = traits if isinstance(traits, dict) else {}
+    year = traits.get("yearOfManufacture")
+    category = _text(classes[0].get("name")) if classes else None
+    return CommunityFacts(
+        # An ORDS category name; the catalog has them all (web.forms.categories).
+        category=_(category) if category else None,
+        brand=_text(traits.get("brand")),
+        model=_text(traits.get("model")),
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+    )
 
 
 # --- the product ---------------------------------------------------------------------------
@@ -320,6 +350,8 @@ def _barrier(value: Any) -> str | None:
     normal = key.lower().replace(" ", "_").replace("-", "_")
     for prefix in ("item_", "product_"):
         normal = normal.removeprefix(prefix)
+    # ORDS spells barrier 3 "No way to open product" (and "... the product" in its prose).
+    normal = normal.removesuffix("_the_product").removesuffix("_product")
     return names.get(normal, key)
 
 
@@ -390,8 +422,19 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
     key = f"repair/{d.get('outcome')}" if kind == "repair" else kind
     lead = _say(_(LEADS.get(key) or N_("Recorded by %(org)s, %(date)s")), org=org, date=date)
 
+    if kind == "resale" and event.recorder.role == REGISTRY_ROLE:
+        # Recorded by the registry itself: a handover between private holders, confirmed
+        # with a transfer code (passport.transfers). No organisation sold anything.
+        lead = _say(_("Changed hands with a transfer code, %(date)s"), date=date)
     if kind in ("sale", "resale"):
-        details = [_channel(d.get("channel")), _condition(d.get("condition"))]
+        health = d.get("batteryHealth")
+        health = health / 100 if isinstance(health, int | float) else None
+        details = [
+            _channel(d.get("channel")),
+            _condition(d.get("condition")),
+            _text(d.get("grade")) and _("grade %(grade)s", grade=_text(d.get("grade"))),
+            _percent(health) and _("battery health %(percent)s", percent=_percent(health)),
+        ]
     elif kind == "repair":
         details = [_text(d.get("problem")), _outcome(d.get("outcome"))]
         parts = _names(d.get("partsReplaced"))

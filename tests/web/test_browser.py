@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from passport import history, services
 from passport.access import authenticate
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, GTIN, passport
+from tests.web.conftest import PASSWORD
+from web.app import create_app
 
 CHROMIUM = os.environ.get("KREISLAUF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -34,9 +37,9 @@ PHONE = {
 }
 
 
-@pytest.fixture
-def server(app: Any) -> Iterator[str]:
-    """The app on a real socket; yields its origin."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """An app on a real socket of 127.0.0.1; yields its origin."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, name="kreislauf-test-server")
     thread.start()
@@ -46,6 +49,25 @@ def server(app: Any) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[str]:
+    """The app on a real socket; yields its origin."""
+    with serving(app) as origin:
+        yield origin
+
+
+@pytest.fixture
+def http_server(settings: Any) -> Iterator[str]:
+    """The app with a plain-http base URL, as on a repair café's laptop: its session cookie
+    is then not Secure, which a browser needs to keep it on http://127.0.0.1."""
+    app = create_app(replace(settings, base_url="http://127.0.0.1"))
+    try:
+        with serving(app) as origin:
+            yield origin
+    finally:
+        app.extensions["kreislauf"].engine.dispose()
 
 
 @contextmanager
@@ -174,3 +196,59 @@ def visit(server: str, page: Any, pid: str) -> None:
     assert not page.get_by_role("navigation").is_visible()
     after = page.evaluate("getComputedStyle(document.querySelector('.links a'), '::after').content")
     assert "https://acme.example/k1/repair" in after
+
+
+def test_a_volunteer_signs_in_scans_and_logs_a_repair(
+    http_server, session, maker, make_org, make_user
+):
+    """The whole flow on a phone: sign in, scan, log a repair in two inputs, see it."""
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    login = make_user(cafe)
+    issuer = authenticate(session, maker.key)
+    body = passport("item")
+    body["product"]["name"] = "Acme K1 electric kettle"
+    pid = services.issue_passport(session, BASE_URL, issuer, body).public_id
+    session.commit()
+
+    with chromium() as browser:
+        context = browser.new_context(**PHONE, locale="en-GB")
+        try:
+            page = context.new_page()
+            page.goto(f"{http_server}/signin")
+            page.get_by_label("Login name").fill(login)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            assert page.url == f"{http_server}/repairs/start"
+            assert_no_horizontal_scroll(page)
+
+            # What the QR code holds: the resolver sends the phone to the item's page.
+            page.goto(f"{http_server}/01/{GTIN}/21/12345")
+            assert page.url == f"{http_server}/passports/{pid}"
+            page.get_by_role("link", name="Log a repair").click()
+            page.wait_for_load_state()
+            assert page.url == f"{http_server}/passports/{pid}/repairs/new"
+            assert page.get_by_label("Product category").input_value() == "Kettle"
+            assert page.get_by_label("Fixed", exact=True).is_checked()
+
+            actions = 0
+            page.get_by_label("Problem and what was done").fill("Lid spring broken, replaced")
+            actions += 1
+            assert_no_horizontal_scroll(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "repair-flow-phone.png"), full_page=True)
+            page.get_by_role("button", name="Save").click()
+            actions += 1
+            assert actions <= 4
+            page.wait_for_load_state()
+
+            assert page.url.startswith(f"{http_server}/passports/{pid}#event-1")
+            entries = page.locator("ol.timeline > li").all_inner_texts()
+            assert len(entries) == 1
+            entry = " ".join(entries[0].split())
+            assert entry.startswith("Repaired at Repair Café Cardiff, ")
+            assert "Lid spring broken, replaced, fixed" in entry
+            assert login not in page.content()
+            assert_no_horizontal_scroll(page)
+        finally:
+            context.close()

@@ -1,0 +1,57 @@
+"""Open repair data: every repair the registry knows, as ORDS v0.3 rows (CSV or JSON)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, json
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from api import deps
+from api.schemas import RepairsArgsSchema
+from repairs import ords
+from repairs import services as repair_services
+
+blp = Blueprint(
+    "repairs",
+    __name__,
+    url_prefix="/api/v1/repairs",
+    description="Open Repair Data Standard v0.3 export (CC BY-SA 4.0 data from repair networks, "
+    "plus repairs logged in this registry)",
+)
+
+
+@blp.route("")
+class Repairs(MethodView):
+    @blp.arguments(RepairsArgsSchema, location="query", unknown=RAISE)
+    @blp.doc(
+        responses={
+            200: {
+                "description": "ORDS v0.3 rows: the 14 columns in their standard order",
+                "content": {"text/csv": {}, "application/json": {}},
+            }
+        }
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Export repairs as ORDS v0.3, filtered by date, category and repair group."""
+        rows = repair_services.repair_rows(
+            deps.session(),
+            since=args.get("since"),
+            until=args.get("until"),
+            category=args.get("category"),
+            group=args.get("group"),
+            base_url=deps.settings().base_url,
+            country=deps.settings().country,
+        )
+        if args.get("format", "csv") == "json":
+            return Response(json.dumps(ords.to_json(rows)), mimetype="application/json")
+        buffer = io.StringIO()
+        ords.write_ords(rows, buffer)
+        return Response(
+            buffer.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="ords_v0.3.csv"'},
+        )

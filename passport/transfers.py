@@ -1,0 +1,225 @@
+"""Handing an item over without personal data: transfer codes (UNTP "owner access").
+
+The current holder of an item has a secret code. Whoever they pass the item to enters it with
+where and in what condition it changed hands; the registry records a ``resale`` event, the old
+code stops working, and the new holder gets a new code for the next handover. Nobody is named
+and no account is needed: a code proves holding, not identity.
+
+Who records the event (an event always has a recording organisation, never a person):
+
+* A code created by an organisation (a shop, or the issuer at the first sale) is recorded
+  under that organisation: creating the code was its word that the item leaves it, so the
+  history reads "Resold by <the shop>". Only an organisation that may record a resale on the
+  item (the issuer, or a refurbisher) may create codes.
+* A code a private holder got from their own claim is recorded under the registry's own
+  organisation (role ``registry``, public id ``org_registry``), created on first use. It
+  stands for "confirmed with a transfer code", which is all the registry knows.
+
+Codes: 16 characters from Crockford's base-32 alphabet (80 random bits), shown as four groups
+of four. Only a SHA-256 is stored: with 80 bits and the rate limit of ``passport.throttle``
+there is nothing to brute-force, so a slow hash would add nothing. One code per item is live
+at a time: a new code replaces (revokes) any unused older one, because only the newest
+holder's code should open the item. A wrong code and a used one are told apart: a used code
+can only be known to someone who once held the item, so saying so reveals nothing to a guesser
+and helps the person who was given a stale code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from passport import events, history, throttle
+from passport.errors import CodeRefused, Conflict, FieldError, Forbidden, InvalidDocument
+from passport.models import Event, Organisation, Passport, TransferCode, utcnow
+from passport.services import get_passport
+
+# Crockford's base 32: no I, L, O or U, so nothing reads as another character.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16  # 16 x 5 = 80 bits
+# Where a private holder can say the item changed hands (schemas/event.schema.json saleChannel).
+CHANNELS = ("private", "second_hand_shop", "refurbisher")
+CONDITIONS = ("New", "Used", "Refurbished", "Damaged")
+REGISTRY_ORG_ID = "org_registry"
+REGISTRY_ORG_NAME = "Kreislauf registry"
+_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(text: str) -> str:
+    """The code as typed, without spaces and dashes, in capitals, O/I/L read as 0/1/1."""
+    return "".join(text.split()).replace("-", "").upper().translate(_READS_AS)
+
+
+def hash_code(text: str) -> str:
+    return hashlib.sha256(normalise_code(text).encode()).hexdigest()
+
+
+def may_hand_over(org: Organisation, passport: Passport) -> bool:
+    """Whether an organisation may create a transfer code for an item."""
+    return (
+        passport.granularity == "item"
+        and passport.life_status not in events.TERMINAL
+        and events.may_record("resale", org.role, is_issuer=passport.issuer_pk == org.pk)
+    )
+
+
+def _check_transferable(passport: Passport) -> None:
+    if passport.granularity != "item":
+        raise Conflict(
+            f"Passport {passport.public_id} is for a {passport.granularity}, not one item: "
+            "only an item changes hands."
+        )
+    if passport.life_status in events.TERMINAL:
+        raise Conflict(f"The product's life has ended ({passport.life_status}).")
+
+
+def create_code(
+    session: Session, passport: Passport, org: Organisation | None, now: datetime | None = None
+) -> str:
+    """A new transfer code for an item (shown once), replacing any unused older one.
+
+    ``org`` is the organisation handing the item over, or None for a private holder.
+    """
+    now = now or utcnow()
+    _check_transferable(passport)
+    if org is not None and not may_hand_over(org, passport):
+        raise Forbidden(
+            f"A {org.role} cannot hand over another organisation's product: only its issuer "
+            "and refurbishers create transfer codes."
+        )
+    session.execute(
+        update(TransferCode)
+        .where(
+            TransferCode.passport_pk == passport.pk,
+            TransferCode.used_at.is_(None),
+            TransferCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    code = new_code()
+    session.add(
+        TransferCode(
+            passport_pk=passport.pk,
+            code_hash=hash_code(code),
+            created_at=now,
+            created_by_pk=org.pk if org is not None else None,
+        )
+    )
+    session.flush()
+    return code
+
+
+def registry_organisation(session: Session) -> Organisation:
+    """The registry's own organisation, which records handovers between private holders."""
+    found = session.scalars(
+        select(Organisation).where(Organisation.public_id == REGISTRY_ORG_ID)
+    ).first()
+    if found is not None:
+        return found
+    org = Organisation(public_id=REGISTRY_ORG_ID, name=REGISTRY_ORG_NAME, role=events.REGISTRY_ROLE)
+    try:
+        with session.begin_nested():
+            session.add(org)
+    except IntegrityError:
+        # Another worker created it at the same moment: use theirs.
+        return session.scalars(
+            select(Organisation).where(Organisation.public_id == REGISTRY_ORG_ID)
+        ).one()
+    return org
+
+
+def _details(
+    channel: str, condition: str, grade: str | None, battery_health: float | None
+) -> dict[str, Any]:
+    errors = []
+    if channel not in CHANNELS:
+        errors.append(FieldError("/channel", f"must be one of: {', '.join(CHANNELS)}"))
+    if condition not in CONDITIONS:
+        errors.append(FieldError("/condition", f"must be one of: {', '.join(CONDITIONS)}"))
+    if grade is not None and len(grade) > 40:
+        errors.append(FieldError("/grade", "must be at most 40 characters long"))
+    if battery_health is not None and not 0 <= battery_health <= 100:
+        errors.append(FieldError("/batteryHealth", "must be between 0 and 100"))
+    if errors:
+        raise InvalidDocument("The handover has problems.", errors)
+    details: dict[str, Any] = {"channel": channel, "condition": condition}
+    if grade:
+        details["grade"] = grade
+    if battery_health is not None:
+        details["batteryHealth"] = battery_health
+    return details
+
+
+@dataclass(frozen=True)
+class Handover:
+    event: Event
+    next_code: str  # for the new holder's next handover; shown once
+
+
+def claim(
+    session: Session,
+    base_url: str,
+    passport_public_id: str,
+    code: str,
+    *,
+    channel: str,
+    condition: str,
+    grade: str | None = None,
+    battery_health: float | None = None,
+    address: str,
+    now: datetime,
+) -> Handover:
+    """Record that the item changed hands, on the strength of its holder's transfer code.
+
+    ``now`` must be aware: its offset is the one the event is recorded with. A refused code is
+    recorded as a failure in the session (the edge commits it); nothing else changes.
+    """
+    details = _details(channel, condition, grade, battery_health)
+    passport = get_passport(session, passport_public_id)
+    _check_transferable(passport)
+    throttle.check(session, "claim", passport.public_id, address, now)
+    row = session.scalars(
+        select(TransferCode).where(
+            TransferCode.passport_pk == passport.pk, TransferCode.code_hash == hash_code(code)
+        )
+    ).first()
+    if row is None or row.used_at is not None or row.revoked_at is not None:
+        throttle.record_failure(session, "claim", passport.public_id, address, now)
+        if row is None:
+            raise CodeRefused("This transfer code is not the code of this item.", used=False)
+        raise CodeRefused("This transfer code has been used already.", used=True)
+    recorder = row.created_by or registry_organisation(session)
+    # Conditional, so two people entering the same code at once cannot both succeed.
+    taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(TransferCode)
+        .where(
+            TransferCode.pk == row.pk,
+            TransferCode.used_at.is_(None),
+            TransferCode.revoked_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise CodeRefused("This transfer code has been used already.", used=True)
+    body = {
+        "type": "resale",
+        "eventTime": now.replace(microsecond=0).isoformat(),
+        "resale": details,
+    }
+    event = history.record_event(session, base_url, recorder, passport.public_id, body, now=now)
+    next_code = create_code(session, passport, None, now)
+    throttle.clear(session, "claim", passport.public_id)
+    return Handover(event, next_code)

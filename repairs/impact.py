@@ -1,0 +1,430 @@
+"""The impact of repairs: counts, fix rate, CO2e and waste avoided, and a chart of them.
+
+The method is The Restart Project's (restarters.net ``app/Helpers/LcaStats.php`` and
+``app/Device.php``; explained at talk.restarters.net/t/…/6077 and /5646), as summarised in
+``notes/repair.md`` §5:
+
+- only repairs whose status is **Fixed** count;
+- CO2e avoided = the category's footprint (kg CO2e to make and transport a new one) × 0.5,
+  the displacement factor: "we assume that you have extended the useful life of that item
+  by 50 %";
+- waste avoided = the category's average weight (kg), without a factor.
+
+"Misc" has no factors: Restart estimates it from a weight the repairer types in, which
+ORDS does not carry, so it counts 0. (openrepair/tools' own ``ords_stats_emissions.py``
+divided by 0.5 instead of multiplying; that is not copied here.)
+
+The factors are the ORDS-category table of the Fixometer reference data 2021, shipped as
+``schemas/ords/ords_category_lca_reference.csv``; ``FACTORS_VERSION`` names its exact
+origin so every page showing a number can show which factors produced it. These are
+estimates: there is no standard, and the 2021 revision shifted historical totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from html import escape
+from importlib.resources import files
+from typing import Literal
+
+from repairs import ords
+
+__all__ = [
+    "DISPLACEMENT",
+    "FACTORS_VERSION",
+    "METHOD",
+    "Factor",
+    "Impact",
+    "Period",
+    "Summary",
+    "factors",
+    "impact_of",
+    "summary",
+    "svg_chart",
+]
+
+FACTORS_FILE = "ords_category_lca_reference.csv"
+FACTORS_VERSION = (
+    "openrepair/tools@ccd642fe50f9fef2e6b1ce54eb48b54d6ca35c9d:"
+    "dat/ords_category_lca_reference.csv (Fixometer reference data 2021, The Restart "
+    "Project; CC BY-SA 4.0)"
+)
+DISPLACEMENT = Decimal("0.5")
+METHOD = (
+    "The Restart Project's method: each fixed repair avoids the emissions of making and "
+    "transporting a replacement, times a displacement factor of 0.5 (the repair is assumed "
+    "to extend the item's life by half), and the item's average weight in waste. Only fixed "
+    "repairs count; Misc items count zero. Estimates, not measurements."
+)
+
+Granularity = Literal["month", "year"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One category's factors: average weight and production footprint."""
+
+    weight_kg: Decimal
+    footprint_kg_co2e: Decimal
+
+
+@cache
+def factors() -> dict[str, Factor]:
+    """The factor table by ORDS category name (all 40 categories)."""
+    text = (files("schemas") / "ords" / FACTORS_FILE).read_text("utf-8")
+    table = {
+        row["product_category"]: Factor(Decimal(row["weight"]), Decimal(row["footprint"]))
+        for row in csv.DictReader(io.StringIO(text))
+    }
+    # The table and the category list come from different repositories: fail loudly if
+    # they ever drift apart rather than count some category as zero.
+    missing = set(ords.categories().values()) - set(table)
+    if missing:
+        raise RuntimeError(f"{FACTORS_FILE} lacks factors for {sorted(missing)}")
+    return table
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What one fixed repair of a category avoids."""
+
+    co2e_kg: float
+    waste_kg: float
+    method: str
+    factors_version: str
+
+
+def _factor(category: str) -> Factor:
+    number = ords.category_id(category)
+    if number is None:
+        raise ValueError(f"{category!r} is not an ORDS v0.3 product category")
+    return factors()[ords.categories()[number]]
+
+
+def impact_of(category: str) -> Impact:
+    """CO2e and waste avoided by one **fixed** repair of an ORDS category (any letter case).
+
+    Raises ValueError for a name that is not an ORDS category.
+    """
+    factor = _factor(category)
+    return Impact(
+        co2e_kg=float(factor.footprint_kg_co2e * DISPLACEMENT),
+        waste_kg=float(factor.weight_kg),
+        method=METHOD,
+        factors_version=FACTORS_VERSION,
+    )
+
+
+@dataclass
+class _Tally:
+    fixed: int = 0
+    repairable: int = 0
+    end_of_life: int = 0
+    unknown: int = 0
+    co2e: Decimal = Decimal(0)
+    waste: Decimal = Decimal(0)
+
+    def add(self, status: str, category: str) -> None:
+        if status == ords.FIXED:
+            self.fixed += 1
+            factor = _factor(category)
+            # Decimal: the factors have three decimals; sums of 300,000 of them stay exact.
+            self.co2e += factor.footprint_kg_co2e * DISPLACEMENT
+            self.waste += factor.weight_kg
+        elif status == ords.REPAIRABLE:
+            self.repairable += 1
+        elif status == ords.END_OF_LIFE:
+            self.end_of_life += 1
+        else:
+            self.unknown += 1
+
+
+def _fix_rate(fixed: int, repairable: int, end_of_life: int) -> float | None:
+    # Unknown outcomes say nothing about success: leaving them in the denominator would
+    # punish groups that record less, so the rate is over known outcomes only.
+    known = fixed + repairable + end_of_life
+    return fixed / known if known else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """One month ("2024-03") or year ("2024") of a series."""
+
+    label: str
+    start: date
+    fixed: int = 0
+    repairable: int = 0
+    end_of_life: int = 0
+    unknown: int = 0
+    co2e_kg: float = 0.0
+    waste_kg: float = 0.0
+
+    @property
+    def repairs(self) -> int:
+        return self.fixed + self.repairable + self.end_of_life + self.unknown
+
+    @property
+    def fix_rate(self) -> float | None:
+        """Fixed / (Fixed + Repairable + End of life); None without a known outcome."""
+        return _fix_rate(self.fixed, self.repairable, self.end_of_life)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over a set of repairs, and (``by`` month or year) a series without gaps."""
+
+    repairs: int
+    fixed: int
+    repairable: int
+    end_of_life: int
+    unknown: int
+    fix_rate: float | None
+    # The six ORDS barriers in code order (canonical spelling), each with its count.
+    barriers: dict[str, int]
+    co2e_kg: float
+    waste_kg: float
+    series: tuple[Period, ...] = ()
+    by: Granularity | None = None
+    method: str = METHOD
+    factors_version: str = FACTORS_VERSION
+    # First and last event date seen (None when there were no rows).
+    first: date | None = None
+    last: date | None = None
+
+
+def _period_start(day: date, by: Granularity) -> date:
+    return date(day.year, day.month, 1) if by == "month" else date(day.year, 1, 1)
+
+
+def _next_period(start: date, by: Granularity) -> date:
+    if by == "year":
+        return date(start.year + 1, 1, 1)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def _label(start: date, by: Granularity) -> str:
+    return f"{start.year:04d}-{start.month:02d}" if by == "month" else f"{start.year:04d}"
+
+
+def summary(rows: Iterable[ords.OrdsRow], *, by: Granularity | None = None) -> Summary:
+    """Count outcomes and barriers, total the impact, and (optionally) a series over time.
+
+    The series runs from the first to the last period with a repair, including empty
+    periods in between, so a chart's bars are evenly spaced in time.
+    """
+    if by not in (None, "month", "year"):
+        raise ValueError(f"by must be 'month', 'year' or None, not {by!r}")
+    total = _Tally()
+    periods: dict[date, _Tally] = {}
+    barriers = dict.fromkeys(ords.BARRIERS, 0)
+    first: date | None = None
+    last: date | None = None
+    for row in rows:
+        status = ords.normalise_status(row.repair_status) or ords.UNKNOWN
+        total.add(status, row.product_category)
+        if by is not None:
+            key = _period_start(row.event_date, by)
+            periods.setdefault(key, _Tally()).add(status, row.product_category)
+        barrier = ords.normalise_barrier(row.repair_barrier_if_end_of_life)
+        if barrier:
+            barriers[barrier] += 1
+        first = row.event_date if first is None or row.event_date < first else first
+        last = row.event_date if last is None or row.event_date > last else last
+
+    series: list[Period] = []
+    if by is not None and periods:
+        start, end = min(periods), max(periods)
+        while start <= end:
+            tally = periods.get(start, _Tally())
+            series.append(
+                Period(
+                    label=_label(start, by),
+                    start=start,
+                    fixed=tally.fixed,
+                    repairable=tally.repairable,
+                    end_of_life=tally.end_of_life,
+                    unknown=tally.unknown,
+                    co2e_kg=float(tally.co2e),
+                    waste_kg=float(tally.waste),
+                )
+            )
+            start = _next_period(start, by)
+
+    return Summary(
+        repairs=total.fixed + total.repairable + total.end_of_life + total.unknown,
+        fixed=total.fixed,
+        repairable=total.repairable,
+        end_of_life=total.end_of_life,
+        unknown=total.unknown,
+        fix_rate=_fix_rate(total.fixed, total.repairable, total.end_of_life),
+        barriers=barriers,
+        co2e_kg=float(total.co2e),
+        waste_kg=float(total.waste),
+        series=tuple(series),
+        by=by,
+        first=first,
+        last=last,
+    )
+
+
+# --- chart -------------------------------------------------------------------------------
+
+_BAR = "#2f7d5b"  # green bars, 5.2:1 against white
+_LINE = "#b3471d"  # rust line, 4.9:1 against white; told apart by shape too (dots, dashes)
+_FONT = 'font-family="system-ui, sans-serif" font-size="11"'  # local fonts only
+
+
+def _tick_step(largest: int) -> int:
+    """A round whole step (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10^k) so 4 steps reach ``largest``."""
+    target = max(largest / 4, 1)
+    power = 10 ** math.floor(math.log10(target))
+    for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10):
+        step = factor * power
+        if step >= target and step == int(step):
+            return int(step)
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _number(value: float) -> str:
+    # SVG coordinates: two decimals are sub-pixel; no exponent notation ever.
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _percent(rate: float | None) -> str:
+    return "no known outcomes" if rate is None else f"{rate * 100:.0f}%"
+
+
+def _description(series: Sequence[Period]) -> str:
+    if not series:
+        return "No repairs to show."
+    repairs = sum(p.repairs for p in series)
+    busiest = max(series, key=lambda p: p.repairs)
+    fixed = sum(p.fixed for p in series)
+    known = sum(p.fixed + p.repairable + p.end_of_life for p in series)
+    rate = fixed / known if known else None
+    return (
+        f"Bars: repairs per period from {series[0].label} to {series[-1].label}, "
+        f"{repairs:,} in total, most in {busiest.label} ({busiest.repairs:,}). "
+        f"Line: fix rate (fixed of known outcomes), {_percent(rate)} over the whole time."
+    )
+
+
+def svg_chart(series: Sequence[Period], *, title: str, width: int = 640, height: int = 240) -> str:
+    """An accessible SVG chart: repairs per period as bars, fix rate as a line.
+
+    Server-rendered, no script, no external fonts or styles. The ``<title>`` and
+    ``<desc>`` (referenced by ``aria-labelledby``) give a screen reader the title and a
+    summary in words; each bar and point has its own ``<title>`` for pointer users. Every
+    text is escaped. Left axis: repairs; right axis: fix rate in percent.
+    """
+    ident = (
+        "chart-"
+        + hashlib.sha256(
+            (title + "|" + ",".join(f"{p.label}:{p.repairs}" for p in series)).encode()
+        ).hexdigest()[:10]
+    )
+    left, right, top, bottom = 48, 48, 24, 44
+    plot_w, plot_h = max(width - left - right, 10), max(height - top - bottom, 10)
+    base = top + plot_h
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(_description(series))}</desc>',
+        f'<g {_FONT} fill="currentColor">',
+    ]
+    if not series:
+        out.append(
+            f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle">'
+            "No repairs to show</text></g></svg>"
+        )
+        return "".join(out)
+
+    tick = _tick_step(max(p.repairs for p in series))
+    top_value = 4 * tick
+    slot = plot_w / len(series)
+    bar_w = max(slot * 0.7, 1.0)
+
+    # Axes and gridlines: the left scale counts repairs, the right one is 0-100 %.
+    for i in range(5):
+        y = base - plot_h * i / 4
+        label = f"{tick * i:,}"
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{_number(y)}" y2="{_number(y)}" '
+            'stroke="currentColor" stroke-opacity="0.15"/>'
+            f'<text x="{left - 6}" y="{_number(y + 4)}" text-anchor="end">{label}</text>'
+            f'<text x="{left + plot_w + 6}" y="{_number(y + 4)}">{25 * i}%</text>'
+        )
+    out.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}" '
+        'stroke="currentColor"/>'
+        f'<text transform="translate(12 {top + plot_h / 2:.0f}) rotate(-90)" '
+        'text-anchor="middle">Repairs</text>'
+        f'<text transform="translate({width - 8} {top + plot_h / 2:.0f}) rotate(90)" '
+        'text-anchor="middle">Fix rate</text>'
+    )
+
+    # Bars, with at most ~12 period labels so they never overlap.
+    step = max(1, math.ceil(len(series) / 12))
+    points: list[tuple[int, float, float, Period]] = []
+    for i, period in enumerate(series):
+        x = left + slot * i + (slot - bar_w) / 2
+        h = plot_h * period.repairs / top_value
+        tip = escape(
+            f"{period.label}: {period.repairs:,} repair{'s' * (period.repairs != 1)}, "
+            f"{period.fixed:,} fixed, "
+            f"fix rate {_percent(period.fix_rate)}"
+        )
+        out.append(
+            f'<rect x="{_number(x)}" y="{_number(base - h)}" width="{_number(bar_w)}" '
+            f'height="{_number(h)}" fill="{_BAR}"><title>{tip}</title></rect>'
+        )
+        centre = left + slot * (i + 0.5)
+        if i % step == 0:
+            out.append(
+                f'<text x="{_number(centre)}" y="{base + 14}" text-anchor="middle">'
+                f"{escape(period.label)}</text>"
+            )
+        if period.fix_rate is not None:
+            points.append((i, centre, base - plot_h * period.fix_rate, period))
+
+    # The fix-rate line, broken where a period has no known outcome.
+    segments: list[list[tuple[float, float]]] = []
+    previous = -2
+    for index, centre, y, _period in points:
+        if index != previous + 1:
+            segments.append([])
+        segments[-1].append((centre, y))
+        previous = index
+    for segment in segments:
+        path = " ".join(f"{_number(x)},{_number(y)}" for x, y in segment)
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{_LINE}" stroke-width="2" '
+            'stroke-dasharray="6 3"/>'
+        )
+    for _index, centre, y, period in points:
+        out.append(
+            f'<circle cx="{_number(centre)}" cy="{_number(y)}" r="3" fill="{_LINE}">'
+            f"<title>{escape(f'{period.label}: fix rate {_percent(period.fix_rate)}')}</title>"
+            "</circle>"
+        )
+
+    # A legend in words, so colour is never the only cue.
+    out.append(
+        f'<rect x="{left}" y="{height - 14}" width="10" height="10" fill="{_BAR}"/>'
+        f'<text x="{left + 14}" y="{height - 5}">Repairs</text>'
+        f'<line x1="{left + 80}" x2="{left + 100}" y1="{height - 9}" y2="{height - 9}" '
+        f'stroke="{_LINE}" stroke-width="2" stroke-dasharray="6 3"/>'
+        f'<text x="{left + 104}" y="{height - 5}">Fix rate (fixed of known outcomes)</text>'
+    )
+    out.append("</g></svg>")
+    return "".join(out)

@@ -1,0 +1,125 @@
+"""Registering an item that has no passport: a community passport, issued by the repairer.
+
+A kettle from 2009 has no passport and may have no GS1 number a registry could use. A repair
+café registers it with what it can see (category, brand, model, year); the registry mints an
+identifier under its own address (``{base_url}/c/{key}``), and every page and document says
+that a repairer registered it, not its manufacturer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from passport import services
+from passport.errors import InvalidDocument, NotFound
+from web.forms import categories
+from web.forms.auth import not_for_you
+from web.forms.base import bp, current_user, db, local_now, page, settings, signed_in
+from web.forms.fields import Field, Form, parse_number
+
+FIELDS = {"/category": "category", "/brand": "brand", "/model": "model", "/year": "year"}
+
+
+def _form(now: datetime, start: dict[str, Any]) -> Form:
+    return Form(
+        Field(
+            "category",
+            _("Product category"),
+            kind="select",
+            choices=categories.category_choices(),
+            value=start.get("category", categories.MISC),
+            required=True,
+        ),
+        Field(
+            "brand",
+            _("Brand"),
+            value=start.get("brand", ""),
+            max_length=200,
+            hint=_("As printed on it; leave empty if there is none."),
+        ),
+        Field("model", _("Model"), value=start.get("model", ""), max_length=200),
+        Field(
+            "year",
+            _("Year of manufacture"),
+            kind="number",
+            max_length=4,
+            hint=_("If you know it, e.g. from the rating plate."),
+            attrs={"min": "1900", "max": str(now.year), "inputmode": "numeric"},
+        ),
+    )
+
+
+def _start_from(passport_id: str | None) -> dict[str, Any]:
+    """What a model or batch passport already says about the item, to start the form with."""
+    if not passport_id:
+        return {}
+    try:
+        passport = services.get_passport(db(), passport_id)
+    except NotFound:
+        return {}
+    doc = services.credential(db(), settings().base_url, passport)
+    product = doc["credentialSubject"].get("product", {})
+    return {
+        "category": categories.guess(product),
+        "brand": doc["issuer"]["name"],
+        "model": str(product.get("name", ""))[:200],
+    }
+
+
+@bp.route("/passports/new/community", methods=["GET", "POST"])
+@signed_in
+def register_community() -> ResponseReturnValue:
+    """Register an item without a passport, so that its repair can be logged."""
+    user = current_user()
+    assert user is not None
+    org = user.organisation
+    if org.role not in ("repairer", "refurbisher"):
+        return not_for_you(
+            _(
+                "Only repairers and refurbishers register items without a passport. A "
+                "manufacturer issues passports for its products through the API."
+            )
+        )
+    now = local_now()
+    form = _form(now, _start_from(request.args.get("from")))
+    if request.method == "GET":
+        return page(render_template("community.html", form=form))
+
+    form.fill(request.form)
+    year = parse_number(form["year"], 1900, now.year, whole=True)
+    if form.ok:
+        category = form["category"].value
+        try:
+            passport = services.issue_community_passport(
+                db(),
+                settings().base_url,
+                org,
+                category=category,
+                brand=form.value("brand"),
+                model=form.value("model"),
+                year=int(year) if year is not None else None,
+                category_id=categories.category_id(category),
+            )
+        except InvalidDocument as exc:
+            db().rollback()
+            for error in exc.errors:
+                name = FIELDS.get(error.pointer)
+                if name is not None:
+                    form[name].fail(error.message)
+                else:
+                    form.general.append(error.message)
+        else:
+            db().commit()
+            flash(
+                _(
+                    "The item has a passport now. Stick its QR code on it: the next repairer "
+                    "will find its history."
+                )
+            )
+            return redirect(url_for("forms.log_repair", passport_id=passport.public_id), code=303)
+    return page(render_template("community.html", form=form), 400)
