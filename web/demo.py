@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +17,8 @@ def gtin(body13: str) -> str:
 
 
 CAFE_LOGIN = "cafe@demo.kreislauf"
+# Demo data only (a throw-away registry on 127.0.0.1): a fixed password lets README print it.
+CAFE_PASSWORD = "fix-it-together"
 KETTLE = gtin("409876500001")
 BATTERY = gtin("871234500010")
 DRILL = gtin("409876500018")
@@ -171,8 +172,8 @@ def seed(session: Session, base_url: str) -> list[str]:
         session, "Velo Circular Demo BV", "manufacturer", ["8712345"]
     )
     cafe, key_c = services.create_organisation(session, "Repair Café Kreuzberg", "repairer")
-    # A volunteer who signs in to log repairs from a scanned page; a new password every run.
-    cafe_password = secrets.token_urlsafe(12)
+    # A volunteer who signs in to log repairs from a scanned page.
+    cafe_password = CAFE_PASSWORD
     accounts.create_user(
         session,
         cafe,

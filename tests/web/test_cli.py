@@ -74,6 +74,14 @@ def test_demo_seeds_standard_passports_at_every_level(tmp_path):
         assert untp_errors(doc) == [], p
     front = client.get("/")
     assert front.status_code == 200 and "Kesselwerk" in front.get_data(as_text=True)
+    # The sign-in README and the demo print works.
+    from tests.web.conftest import sign_in
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "`cafe@demo.kreislauf`, password `fix-it-together`" in readme
+    assert "cafe@demo.kreislauf" in result.output and "fix-it-together" in result.output
+    signed_in = sign_in(client, "cafe@demo.kreislauf", "fix-it-together")
+    assert signed_in.status_code in (302, 303), signed_in.get_data(as_text=True)[:300]
     app.extensions["kreislauf"].engine.dispose()
 
 
