@@ -26,8 +26,8 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -41,6 +41,7 @@ __all__ = [
     "DISPLACEMENT",
     "FACTORS_VERSION",
     "METHOD",
+    "ChartText",
     "Factor",
     "Impact",
     "Period",
@@ -49,6 +50,7 @@ __all__ = [
     "impact_of",
     "summary",
     "svg_chart",
+    "yearly",
 ]
 
 FACTORS_FILE = "ords_category_lca_reference.csv"
@@ -275,6 +277,33 @@ def summary(rows: Iterable[ords.OrdsRow], *, by: Granularity | None = None) -> S
     )
 
 
+def yearly(series: Sequence[Period]) -> tuple[Period, ...]:
+    """A monthly series added up by calendar year (a yearly series comes back as it is).
+
+    For a page that picks months or years once it has seen the time span: one pass over the
+    rows by month, then this, instead of reading the rows twice. CO2e and waste are sums of
+    the months' floats, so they can differ from ``summary(by="year")`` in the last digits.
+    """
+    years: dict[int, Period] = {}
+    for p in series:
+        y = years.get(p.start.year)
+        if y is None:
+            years[p.start.year] = replace(
+                p, label=f"{p.start.year:04d}", start=date(p.start.year, 1, 1)
+            )
+            continue
+        years[p.start.year] = replace(
+            y,
+            fixed=y.fixed + p.fixed,
+            repairable=y.repairable + p.repairable,
+            end_of_life=y.end_of_life + p.end_of_life,
+            unknown=y.unknown + p.unknown,
+            co2e_kg=y.co2e_kg + p.co2e_kg,
+            waste_kg=y.waste_kg + p.waste_kg,
+        )
+    return tuple(years[year] for year in sorted(years))
+
+
 # --- chart -------------------------------------------------------------------------------
 
 _BAR = "#2f7d5b"  # green bars, 5.2:1 against white
@@ -293,6 +322,11 @@ def _tick_step(largest: int) -> int:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
+def _text_width(text: str) -> int:
+    # 11 px system-ui averages about 6 px a character; generous, since fonts differ.
+    return math.ceil(len(text) * 6.2)
+
+
 def _number(value: float) -> str:
     # SVG coordinates: two decimals are sub-pixel; no exponent notation ever.
     return f"{value:.2f}".rstrip("0").rstrip(".")
@@ -300,6 +334,21 @@ def _number(value: float) -> str:
 
 def _percent(rate: float | None) -> str:
     return "no known outcomes" if rate is None else f"{rate * 100:.0f}%"
+
+
+def _integer(value: int) -> str:
+    return f"{value:,}"
+
+
+def _bar_tip(period: Period) -> str:
+    return (
+        f"{period.label}: {period.repairs:,} repair{'s' * (period.repairs != 1)}, "
+        f"{period.fixed:,} fixed, fix rate {_percent(period.fix_rate)}"
+    )
+
+
+def _point_tip(period: Period) -> str:
+    return f"{period.label}: fix rate {_percent(period.fix_rate)}"
 
 
 def _description(series: Sequence[Period]) -> str:
@@ -317,13 +366,47 @@ def _description(series: Sequence[Period]) -> str:
     )
 
 
-def svg_chart(series: Sequence[Period], *, title: str, width: int = 640, height: int = 240) -> str:
+@dataclass(frozen=True)
+class ChartText:
+    """The words and number formats of a chart: English unless a page in another language
+    passes its own (this package has no gettext; the web layer translates and formats).
+
+    ``integer`` and ``percent`` format the axes and are what the default tips and
+    description use; ``bar_tip``, ``point_tip`` and ``description`` write whole sentences,
+    since word order differs between languages.
+    """
+
+    repairs: str = "Repairs"  # the left axis, and the bars in the legend
+    fix_rate: str = "Fix rate"  # the right axis
+    line_legend: str = "Fix rate (fixed of known outcomes)"
+    empty: str = "No repairs to show"
+    integer: Callable[[int], str] = _integer
+    percent: Callable[[float | None], str] = _percent
+    bar_tip: Callable[[Period], str] = _bar_tip
+    point_tip: Callable[[Period], str] = _point_tip
+    description: Callable[[Sequence[Period]], str] = _description
+
+
+ENGLISH = ChartText()
+
+
+def svg_chart(
+    series: Sequence[Period],
+    *,
+    title: str,
+    width: int = 640,
+    height: int = 240,
+    text: ChartText = ENGLISH,
+    max_labels: int = 12,
+) -> str:
     """An accessible SVG chart: repairs per period as bars, fix rate as a line.
 
     Server-rendered, no script, no external fonts or styles. The ``<title>`` and
     ``<desc>`` (referenced by ``aria-labelledby``) give a screen reader the title and a
     summary in words; each bar and point has its own ``<title>`` for pointer users. Every
-    text is escaped. Left axis: repairs; right axis: fix rate in percent.
+    text is escaped. Left axis: repairs; right axis: fix rate in percent. ``text`` gives
+    the words in another language; ``max_labels`` caps the period labels under the bars
+    (fewer for a narrow chart, so they never overlap).
     """
     ident = (
         "chart-"
@@ -339,13 +422,13 @@ def svg_chart(series: Sequence[Period], *, title: str, width: int = 640, height:
         f'width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{escape(title)}</title>',
-        f'<desc id="{ident}-desc">{escape(_description(series))}</desc>',
+        f'<desc id="{ident}-desc">{escape(text.description(series))}</desc>',
         f'<g {_FONT} fill="currentColor">',
     ]
     if not series:
         out.append(
             f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle">'
-            "No repairs to show</text></g></svg>"
+            f"{escape(text.empty)}</text></g></svg>"
         )
         return "".join(out)
 
@@ -357,33 +440,30 @@ def svg_chart(series: Sequence[Period], *, title: str, width: int = 640, height:
     # Axes and gridlines: the left scale counts repairs, the right one is 0-100 %.
     for i in range(5):
         y = base - plot_h * i / 4
-        label = f"{tick * i:,}"
+        label = escape(text.integer(tick * i))
         out.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{_number(y)}" y2="{_number(y)}" '
             'stroke="currentColor" stroke-opacity="0.15"/>'
             f'<text x="{left - 6}" y="{_number(y + 4)}" text-anchor="end">{label}</text>'
-            f'<text x="{left + plot_w + 6}" y="{_number(y + 4)}">{25 * i}%</text>'
+            f'<text x="{left + plot_w + 6}" y="{_number(y + 4)}">'
+            f"{escape(text.percent(i / 4))}</text>"
         )
     out.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}" '
         'stroke="currentColor"/>'
         f'<text transform="translate(12 {top + plot_h / 2:.0f}) rotate(-90)" '
-        'text-anchor="middle">Repairs</text>'
+        f'text-anchor="middle">{escape(text.repairs)}</text>'
         f'<text transform="translate({width - 8} {top + plot_h / 2:.0f}) rotate(90)" '
-        'text-anchor="middle">Fix rate</text>'
+        f'text-anchor="middle">{escape(text.fix_rate)}</text>'
     )
 
-    # Bars, with at most ~12 period labels so they never overlap.
-    step = max(1, math.ceil(len(series) / 12))
+    # Bars, with at most max_labels period labels so they never overlap.
+    step = max(1, math.ceil(len(series) / max(max_labels, 1)))
     points: list[tuple[int, float, float, Period]] = []
     for i, period in enumerate(series):
         x = left + slot * i + (slot - bar_w) / 2
         h = plot_h * period.repairs / top_value
-        tip = escape(
-            f"{period.label}: {period.repairs:,} repair{'s' * (period.repairs != 1)}, "
-            f"{period.fixed:,} fixed, "
-            f"fix rate {_percent(period.fix_rate)}"
-        )
+        tip = escape(text.bar_tip(period))
         out.append(
             f'<rect x="{_number(x)}" y="{_number(base - h)}" width="{_number(bar_w)}" '
             f'height="{_number(h)}" fill="{_BAR}"><title>{tip}</title></rect>'
@@ -414,17 +494,19 @@ def svg_chart(series: Sequence[Period], *, title: str, width: int = 640, height:
     for _index, centre, y, period in points:
         out.append(
             f'<circle cx="{_number(centre)}" cy="{_number(y)}" r="3" fill="{_LINE}">'
-            f"<title>{escape(f'{period.label}: fix rate {_percent(period.fix_rate)}')}</title>"
+            f"<title>{escape(text.point_tip(period))}</title>"
             "</circle>"
         )
 
     # A legend in words, so colour is never the only cue.
+    # The line's entry starts after the bars' words, however long they are in a language.
+    line_x = left + 14 + max(66, _text_width(text.repairs) + 12)
     out.append(
         f'<rect x="{left}" y="{height - 14}" width="10" height="10" fill="{_BAR}"/>'
-        f'<text x="{left + 14}" y="{height - 5}">Repairs</text>'
-        f'<line x1="{left + 80}" x2="{left + 100}" y1="{height - 9}" y2="{height - 9}" '
+        f'<text x="{left + 14}" y="{height - 5}">{escape(text.repairs)}</text>'
+        f'<line x1="{line_x}" x2="{line_x + 20}" y1="{height - 9}" y2="{height - 9}" '
         f'stroke="{_LINE}" stroke-width="2" stroke-dasharray="6 3"/>'
-        f'<text x="{left + 104}" y="{height - 5}">Fix rate (fixed of known outcomes)</text>'
+        f'<text x="{line_x + 24}" y="{height - 5}">{escape(text.line_legend)}</text>'
     )
     out.append("</g></svg>")
     return "".join(out)

@@ -7,6 +7,7 @@ errors (``passport.errors``). The edge commits once (and, on SQLite, should call
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator
@@ -20,10 +21,20 @@ from sqlalchemy.orm import Session
 
 from passport.errors import FieldError, InvalidDocument
 from passport.models import Event, Organisation, Passport, PassportVersion, utcnow
-from repairs import ords
+from repairs import impact, ords
 from repairs.models import RepairRecord
 
-__all__ = ["MAX_REPORTED", "ImportReport", "import_ords", "repair_rows", "resolve_category"]
+__all__ = [
+    "MAX_REPORTED",
+    "MONTHS_SHOWN",
+    "GroupTally",
+    "ImpactReport",
+    "ImportReport",
+    "impact_report",
+    "import_ords",
+    "repair_rows",
+    "resolve_category",
+]
 
 # Errors and duplicate ids listed in a report or an InvalidDocument; the rest are counted.
 MAX_REPORTED = 1000
@@ -37,6 +48,9 @@ _LATEST_OFFSET = timedelta(hours=12)
 # Event outcome (schemas/event.schema.json, repair) -> ORDS repair_status.
 _STATUSES = {"fixed": ords.FIXED, "repairable": ords.REPAIRABLE, "end_of_life": ords.END_OF_LIFE}
 MISC = "Misc"
+# An impact series spanning more months than this is added up by year: two years of monthly
+# bars still fit a phone's width, ten years of them would be slivers.
+MONTHS_SHOWN = 24
 
 
 @dataclass
@@ -350,6 +364,71 @@ def _registry_rows(
         if category_id is not None and row.product_category_id != category_id:
             continue
         yield row
+
+
+@dataclass(frozen=True)
+class GroupTally:
+    """One repair group (an ORDS ``group_identifier``) in an impact report."""
+
+    name: str
+    repairs: int
+    fixed: int
+    known: int  # fixed, repairable or end of life: the fix rate's denominator
+
+    @property
+    def fix_rate(self) -> float | None:
+        """Fixed of known outcomes, as ``repairs.impact`` counts it; None without any."""
+        return self.fixed / self.known if self.known else None
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    """What the impact pages show: a summary over time, and the groups' counts."""
+
+    summary: impact.Summary  # by month, or by year (``summary.by``) over a long span
+    groups: tuple[GroupTally, ...]  # most repairs first, then by name
+
+
+def impact_report(
+    session: Session,
+    *,
+    since: date | None,
+    until: date | None,
+    group: str | None,
+    base_url: str,
+    months: int = MONTHS_SHOWN,
+) -> ImpactReport:
+    """Summarise every repair the registry knows (``repair_rows``) in one pass over them.
+
+    The series is by month, or by year when it spans more than ``months`` months (decided
+    after the pass, by adding the months up: the rows are read once). Each group is counted
+    on the way; ``group`` narrows everything to one group.
+    """
+    counts: dict[str, list[int]] = {}  # name -> [repairs, fixed, known]
+
+    def counted(rows: Iterable[ords.OrdsRow]) -> Iterator[ords.OrdsRow]:
+        for row in rows:
+            tally = counts.get(row.group_identifier)
+            if tally is None:
+                tally = counts[row.group_identifier] = [0, 0, 0]
+            tally[0] += 1
+            if row.repair_status == ords.FIXED:
+                tally[1] += 1
+            if row.repair_status in (ords.FIXED, ords.REPAIRABLE, ords.END_OF_LIFE):
+                tally[2] += 1
+            yield row
+
+    rows = repair_rows(
+        session, since=since, until=until, category=None, group=group, base_url=base_url
+    )
+    found = impact.summary(counted(rows), by="month")
+    if len(found.series) > months:
+        found = dataclasses.replace(found, series=impact.yearly(found.series), by="year")
+    groups = sorted(
+        (GroupTally(name, *tally) for name, tally in counts.items()),
+        key=lambda g: (-g.repairs, g.name),
+    )
+    return ImpactReport(summary=found, groups=tuple(groups))
 
 
 def _provider(base_url: str) -> str:

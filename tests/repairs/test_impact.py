@@ -229,3 +229,59 @@ def test_an_empty_chart_says_so() -> None:
     assert root.get("role") == "img"
     assert root.find(SVG + "desc").text == "No repairs to show."  # type: ignore[union-attr]
     assert "No repairs to show" in [t.text for t in root.iter(SVG + "text")]
+
+
+# --- months added up to years, and a chart in another language -------------------------------
+
+
+def test_months_add_up_to_the_years_summary_gives() -> None:
+    rows = sample_rows()
+    months = impact.summary(rows, by="month").series
+    years = impact.summary(rows, by="year").series
+    added = impact.yearly(months)
+    assert [p.label for p in added] == [p.label for p in years]
+    for mine, theirs in zip(added, years, strict=True):
+        assert mine.start == theirs.start
+        counts = (mine.fixed, mine.repairable, mine.end_of_life, mine.unknown)
+        assert counts == (theirs.fixed, theirs.repairable, theirs.end_of_life, theirs.unknown)
+        assert math.isclose(mine.co2e_kg, theirs.co2e_kg) and math.isclose(
+            mine.waste_kg, theirs.waste_kg
+        )
+    assert impact.yearly(years) == years  # already yearly: unchanged
+
+
+def test_the_chart_speaks_the_language_it_is_given() -> None:
+    series = impact.summary([row(1), row(2, repair_status="Repairable")], by="month").series
+    text = impact.ChartText(
+        repairs="Reparaturen",
+        fix_rate="Reparaturquote",
+        line_legend="Quote",
+        empty="Nichts",
+        integer=lambda n: f"{n:,}".replace(",", "."),
+        percent=lambda r: "–" if r is None else f"{r * 100:.0f} %",
+        bar_tip=lambda p: f"{p.label}: {p.repairs} Reparaturen",
+        point_tip=lambda p: f"{p.label}: Quote",
+        description=lambda s: f"{len(s)} Monat",
+    )
+    root = parse(impact.svg_chart(series, title="Titel", text=text, width=400, max_labels=6))
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert "Reparaturen" in texts and "Reparaturquote" in texts and "Quote" in texts
+    assert "100 %" in texts and "Repairs" not in texts and "Fix rate" not in texts
+    assert root.find(SVG + "desc").text == "1 Monat"  # type: ignore[union-attr]
+    bar = next(r for r in root.iter(SVG + "rect") if r.find(SVG + "title") is not None)
+    assert bar.find(SVG + "title").text == "2024-01: 2 Reparaturen"  # type: ignore[union-attr]
+    empty = parse(impact.svg_chart((), title="Leer", text=text))
+    assert "Nichts" in [t.text for t in empty.iter(SVG + "text")]
+
+
+def test_fewer_period_labels_for_a_narrow_chart() -> None:
+    months = [row(n, event_date=date(2024, n, 1)) for n in range(1, 13)]
+    series = impact.summary(months, by="month").series
+    labels = [
+        t.text
+        for t in parse(impact.svg_chart(series, title="T", width=400, max_labels=6)).iter(
+            SVG + "text"
+        )
+        if t.text and t.text.startswith("2024-")
+    ]
+    assert labels == ["2024-01", "2024-03", "2024-05", "2024-07", "2024-09", "2024-11"]

@@ -17,7 +17,7 @@ from passport.access import authenticate
 from passport.errors import InvalidDocument
 from repairs import ords
 from repairs.models import RepairRecord
-from repairs.services import ImportReport, import_ords, repair_rows
+from repairs.services import ImportReport, impact_report, import_ords, repair_rows
 from tests.conftest import BASE_URL
 from tests.helpers import SHARED, passport
 from tests.repairs.test_ords import csv_bytes, record
@@ -359,3 +359,60 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     ords.write_ords(complete, out)
     again = list(ords.read_ords(io.BytesIO(out.getvalue())))
     assert [r.id for r in again if isinstance(r, ords.OrdsRow)] == [r.id for r in complete]
+
+
+# --- the impact report ------------------------------------------------------------------------
+
+
+def test_the_impact_report_counts_groups_and_picks_months_or_years(
+    session: Session, make_org: Any
+) -> None:
+    load(
+        session,
+        csv_bytes(
+            record(id="a_1", group_identifier="Cardiff", event_date="2024-01-10"),
+            record(
+                id="a_2",
+                group_identifier="Cardiff",
+                event_date="2024-03-10",
+                repair_status="End of life",
+            ),
+            record(
+                id="a_3",
+                group_identifier="Aarhus",
+                event_date="2024-02-01",
+                repair_status="Unknown",
+            ),
+        ),
+    )
+    report = impact_report(session, since=None, until=None, group=None, base_url=BASE_URL)
+    assert report.summary.by == "month" and len(report.summary.series) == 3
+    assert [(g.name, g.repairs, g.fixed, g.known) for g in report.groups] == [
+        ("Cardiff", 2, 1, 2),
+        ("Aarhus", 1, 0, 0),
+    ]
+    assert report.groups[0].fix_rate == 0.5 and report.groups[1].fix_rate is None
+
+    # A repair logged here, years later: the series is added up by year instead.
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    maker = services.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
+    pid = services.issue_passport(session, BASE_URL, maker, passport("item")).public_id
+    event = {
+        "type": "repair",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "repair": {"outcome": "fixed"},
+    }
+    history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, event, now=NOW)
+    session.commit()
+    report = impact_report(session, since=None, until=None, group=None, base_url=BASE_URL)
+    assert report.summary.by == "year"
+    assert [p.label for p in report.summary.series] == ["2024", "2025", "2026"]
+    assert report.summary.repairs == 4 and report.summary.fixed == 2
+    assert [g.name for g in report.groups][-1] == "Repair Café Cardiff"
+
+    only = impact_report(session, since=None, until=None, group="Aarhus", base_url=BASE_URL)
+    assert only.summary.repairs == 1 and [g.name for g in only.groups] == ["Aarhus"]
+    within = impact_report(
+        session, since=date(2024, 2, 1), until=date(2024, 3, 31), group=None, base_url=BASE_URL
+    )
+    assert within.summary.repairs == 2 and within.summary.by == "month"

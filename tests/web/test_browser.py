@@ -7,6 +7,8 @@ required: without it this test fails (CI installs it), it never skips.
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -21,13 +23,16 @@ from werkzeug.serving import make_server
 
 from passport import history, services
 from passport.access import authenticate
+from repairs.services import import_ords
 from tests.conftest import BASE_URL
-from tests.helpers import CIRCULARITY, GTIN, passport
+from tests.helpers import CIRCULARITY, GTIN, SHARED, passport
+from tests.passport.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
 from web.app import create_app
 
 CHROMIUM = os.environ.get("KREISLAUF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ORDS_SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -139,6 +144,7 @@ def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, mak
                 "repair": {
                     "outcome": "fixed",
                     "problem": "kettle switch replaced",
+                    "category": "Kettle",
                     "spareParts": "third_party",
                 },
             },
@@ -169,7 +175,8 @@ def visit(server: str, page: Any, pid: str) -> None:
         "Registered by Acme Kettles GmbH, 1 March 2026",
         "Sold by Acme Kettles GmbH, 2 March 2026 — in a shop, new",
         "Repaired at Repair Café Cardiff, 3 May 2026 — kettle switch replaced, fixed "
-        "Spare parts came from another supplier.",
+        "Spare parts came from another supplier. "
+        "Avoided ≈ 22 kg CO₂e and 1.2 kg of waste (how this is estimated).",
     ]
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", level=1).inner_text().startswith("Acme K1 kettle")
@@ -199,15 +206,22 @@ def visit(server: str, page: Any, pid: str) -> None:
 
 
 def test_a_volunteer_signs_in_scans_and_logs_a_repair(
-    http_server, session, maker, make_org, make_user
+    http_server, session, maker, make_org, make_user, tmp_path
 ):
-    """The whole flow on a phone: sign in, scan, log a repair in two inputs, see it."""
+    """The whole flow on a phone: sign in, scan, log a repair in two inputs, see it, print
+    the item's label; then the impact page."""
     cafe = make_org("Repair Café Cardiff", "repairer")
     login = make_user(cafe)
     issuer = authenticate(session, maker.key)
     body = passport("item")
     body["product"]["name"] = "Acme K1 electric kettle"
-    pid = services.issue_passport(session, BASE_URL, issuer, body).public_id
+    created = services.issue_passport(session, BASE_URL, issuer, body)
+    pid, uri = created.public_id, created.uri
+    session.commit()
+    # A year of a real repair network's records, for the impact page to show.
+    with ORDS_SAMPLE.open("rb") as f:
+        first = b"".join(itertools.islice(f, 201))
+    import_ords(session, io.BytesIO(first), skip_invalid=False)
     session.commit()
 
     with chromium() as browser:
@@ -248,7 +262,36 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
             entry = " ".join(entries[0].split())
             assert entry.startswith("Repaired at Repair Café Cardiff, ")
             assert "Lid spring broken, replaced, fixed" in entry
+            assert "Avoided ≈ 22 kg CO₂e and 1.2 kg of waste" in entry  # a kettle
             assert login not in page.content()
             assert_no_horizontal_scroll(page)
+
+            # Print a label: the link downloads a PDF whose code scans to this passport.
+            link = page.get_by_role("link", name="Print a label")
+            with page.expect_download() as download_info:
+                link.click()
+            download = download_info.value
+            assert download.suggested_filename == "labels.pdf"
+            pdf_path = tmp_path / "label.pdf"
+            download.save_as(pdf_path)
+            response = context.request.get(http_server + link.get_attribute("href"))
+            assert response.status == 200
+            assert response.headers["content-type"] == "application/pdf"
+            assert response.body() == pdf_path.read_bytes()
+            pages = rasterise(pdf_path.read_bytes(), tmp_path)
+            assert len(pages) == 1
+            # zbar finds the code anywhere on the page: one code, this passport's URI.
+            assert zbarimg(pages[0]) == uri
+
+            # The impact page on a phone: figures, the chart, the same numbers as a table.
+            page.goto(f"{http_server}/impact")
+            assert page.get_by_role("heading", level=1).inner_text() == "Impact of repairs"
+            chart = page.get_by_role("img", name="Repairs and fix rate by year")
+            assert chart.is_visible()
+            box = chart.bounding_box()
+            assert box is not None and box["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
+            assert page.get_by_role("link", name="Repair Café Cardiff").is_visible()
+            assert_no_horizontal_scroll(page)
+            page.screenshot(path=str(ARTIFACTS / "impact-phone.png"), full_page=True)
         finally:
             context.close()

@@ -131,6 +131,7 @@ def lived(session: Any, maker: Any, cafe: Any, shop: Any) -> str:
                 "2026-05-03T14:00:00+01:00",
                 outcome="fixed",
                 problem="kettle switch replaced",
+                category="Kettle",
                 spareParts="third_party",
                 partsReplaced=["switch"],
             ),
@@ -216,7 +217,8 @@ def test_the_history_reads_as_sentences_in_the_order_it_was_recorded(client, liv
         "Registered by Acme Kettles GmbH, 1 March 2026",
         "Sold by Acme Kettles GmbH, 2 March 2026 — in a shop, new",
         "Repaired at Repair Café Cardiff, 3 May 2026 — kettle switch replaced, fixed "
-        "Parts replaced: switch Spare parts came from another supplier.",
+        "Parts replaced: switch Spare parts came from another supplier. "
+        "Avoided ≈ 22 kg CO₂e and 1.2 kg of waste ( how this is estimated).",
         "Refurbished by Second Life Electronics, 1 July 2026 — refurbished, grade A, "
         "battery health 87%",
         # 23:30 in Chicago is already 3 July in UTC: the recorder's own date is shown.

@@ -1,5 +1,5 @@
 """Pages with forms: signing in, logging a repair, registering a product without a passport,
-handing an item over with a transfer code.
+handing an item over with a transfer code, printing labels.
 
 The people who use them sign in for an organisation (repair-café volunteers, shop staff);
 machines keep using API keys. Every POST carries the session's CSRF token; every page is plain
@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from web.forms import auth, base, community, repairs, transfer
+from web.forms import auth, base, community, labels, repairs, transfer
 
 # Importing a page module adds its routes to the blueprint.
-PAGES = (auth, community, repairs, transfer)
+PAGES = (auth, community, labels, repairs, transfer)
 
 
 def init_app(app: Flask) -> None:

@@ -75,6 +75,7 @@ def staff_actions(passport: Passport) -> list[Action]:
         elif org.role in ("repairer", "refurbisher"):
             url = url_for("forms.register_community", **{"from": pid})
             actions.append(Action(url, _("Register this one item to log its repair")))
+    actions.append(Action(url_for("forms.labels", ids=pid), _("Print a label")))
     qr = url_for("passports.PassportQr", passport_id=pid, kind="svg")
     actions.append(Action(qr, _("Print its QR code")))
     return actions

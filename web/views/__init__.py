@@ -1,10 +1,13 @@
-"""HTML pages: the front page, and the passport page a phone opens after scanning a QR code."""
+"""HTML pages: the front page, and the passport page a phone opens after scanning a QR code.
+
+The impact pages (``web.views.impact``) register on the same blueprint.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from babel import numbers
@@ -19,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -29,6 +32,8 @@ from passport.errors import NotFound
 from passport.events import REGISTRY_ROLE, TERMINAL
 from passport.models import Event
 from passport.rdf import CONTEXT_FILES
+from repairs import ords
+from repairs.impact import impact_of
 
 bp = Blueprint("pages", __name__)
 
@@ -236,6 +241,7 @@ class Entry:
     notes: list[Markup | str] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     corrected_by: Markup | None = None
+    impact: Markup | None = None  # what a fixed repair avoided, with a link to the method
 
     @property
     def anchor(self) -> str:
@@ -264,11 +270,16 @@ def _local_time(event: Event) -> datetime:
     return event.event_time.astimezone(_offset(event.time_offset))
 
 
-def _date(moment: datetime) -> str:
+def long_date(day: date) -> str:
+    """A day as the pages write it: "3 May 2026", "3. Mai 2026"."""
     # English dates read "3 May 2026": day first is clear on both sides of the Atlantic.
     pattern = "d MMMM y" if str(get_locale()) == "en" else "long"
+    return format_date(day, format=pattern)
+
+
+def _date(moment: datetime) -> str:
     # A date (not a datetime) is formatted as it is, never moved into another time zone.
-    return format_date(moment.date(), format=pattern)
+    return long_date(moment.date())
 
 
 def _time_tag(event: Event) -> Markup:
@@ -449,6 +460,8 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
         ):
             if note:
                 entry.notes.append(note)
+        if d.get("outcome") == "fixed":
+            entry.impact = impact_note(d.get("category"))
     elif kind == "part_replacement":
         removed = d.get("removed") if isinstance(d.get("removed"), dict) else {}
         installed = d.get("installed") if isinstance(d.get("installed"), dict) else {}
@@ -510,6 +523,48 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
     return entry
 
 
+def kilograms(value: float) -> str:
+    """An estimate in kg, as precise as it deserves: "133", "1.8", "0.35" (in the reader's
+    locale)."""
+    if value >= 10:
+        pattern = "#,##0"
+    elif value >= 1:
+        pattern = "#,##0.#"
+    else:
+        pattern = "#,##0.##"
+    return format_decimal(value, format=pattern)
+
+
+def impact_note(category: Any) -> Markup:
+    """What one fixed repair avoided, by the ORDS category the repairer chose (Restart's
+    factors); Misc and a missing category get no figure, as on the impact pages."""
+    method = Markup('<a href="{}">{}</a>').format(
+        url_for("pages.impact_method"), _("how this is estimated")
+    )
+    typed = _text(category)
+    number = ords.category_id(typed) if typed else None
+    if number is None:
+        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        return _say(
+            _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
+            method=method,
+        )
+    name = ords.categories()[number]
+    if name == "Misc":
+        return _say(
+            _("CO₂e and waste avoided: not estimated for %(category)s (%(method)s)."),
+            category=_("Misc"),
+            method=method,
+        )
+    found = impact_of(name)
+    return _say(
+        _("Avoided ≈ %(co2e)s kg CO₂e and %(waste)s kg of waste (%(method)s)."),
+        co2e=kilograms(found.co2e_kg),
+        waste=kilograms(found.waste_kg),
+        method=method,
+    )
+
+
 def corrections(rows: Sequence[Event]) -> dict[int, Event]:
     """Which events a correction declared wrong: the corrected seq -> the correction.
 
@@ -536,6 +591,8 @@ def timeline(rows: Sequence[Event]) -> list[Entry]:
                 correction.seq, _time_tag(correction)
             )
             entry.corrected_by = _say(_("Corrected: see the correction of %(date)s"), date=link)
+            # A repair declared wrong is left out of the impact figures too (repair_rows).
+            entry.impact = None
         entries.append(entry)
     return entries
 
@@ -561,6 +618,9 @@ def recalls(rows: Sequence[Event]) -> list[Recall]:
 
 def init_app(app: Flask) -> None:
     """Register the pages; templates drop the blank lines their block tags would leave."""
+    # Imported here, not at the top: its routes go on this module's blueprint.
+    from web.views import impact  # noqa: F401
+
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.register_blueprint(bp)

@@ -1,0 +1,201 @@
+"""Label sheets from the browser: a PDF of QR-code labels, for people who sign in.
+
+A GET form (it changes nothing, so it carries no CSRF token): the passports by id or web
+address, one a line, or by GTIN (and lot) among the organisation's own products, and a
+layout. The answer is the PDF itself, made by ``passport.labels`` as ``kreislauf labels``
+makes it. A passport's page links here with ``?ids=<id>`` for its one label.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import make_response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+
+from passport import services
+from passport.errors import InvalidDocument, InvalidIdentifier, NotFound
+from passport.labels import LAYOUTS, label_for, label_sheet_pdf
+from passport.models import Organisation, Passport
+from web.forms.auth import find
+from web.forms.base import bp, current_user, db, page, settings, signed_in
+from web.forms.fields import Field, Form
+
+# Encoding the codes takes about 1 s per 1,000 labels (passport.labels): 5,000 keep one
+# request within a few seconds and well under a worker's timeout.
+MAX_LABELS = 5000
+DEFAULT_LAYOUT = "a4-3x7"
+# Unknown codes named in the error message; the rest are counted.
+SHOWN_UNKNOWN = 5
+
+
+def N_(message: str) -> str:
+    """Mark a text for the catalog (pybabel extracts N_); translated where it is shown."""
+    return message
+
+
+# passport.labels.LAYOUTS by what a person recognises: the sheet or the printer's roll.
+# Short, so that a phone's select shows them whole; the hint gives the sizes.
+LAYOUT_NAMES = {
+    "a4-3x7": N_("A4 sheet of 3 × 7 (Avery L7160)"),
+    "single-62x29": N_("Label printer, 62 × 29 mm"),
+    "single-62x100": N_("Label printer, 62 × 100 mm"),
+}
+
+
+def layout_choices() -> list[tuple[str, str]]:
+    return [
+        (name, _(LAYOUT_NAMES[name]) if name in LAYOUT_NAMES else layout.description or name)
+        for name, layout in LAYOUTS.items()
+    ]
+
+
+def _form() -> Form:
+    return Form(
+        Field(
+            "ids",
+            _("Passports"),
+            kind="textarea",
+            hint=_(
+                "One a line: the passport’s id, or the web address its QR code holds. "
+                "For many labels, use the GTIN below."
+            ),
+            attrs={"autocapitalize": "none", "spellcheck": "false"},
+        ),
+        Field(
+            "gtin",
+            _("GTIN"),
+            max_length=14,
+            hint=_("Or every passport of your organisation’s products with this number."),
+            attrs={"inputmode": "numeric", "autocomplete": "off"},
+        ),
+        Field(
+            "lot",
+            _("Lot"),
+            max_length=20,
+            hint=_("With a GTIN: only this lot."),
+            attrs={"autocomplete": "off"},
+        ),
+        Field(
+            "layout",
+            _("Layout"),
+            kind="select",
+            choices=layout_choices(),
+            value=DEFAULT_LAYOUT,
+            required=True,
+            hint=_(
+                "A4 sheets of 21 labels of 63.5 × 38.1 mm (Avery L7160, J8160), or one "
+                "label a page for label printers (Brother DK-11209, DK-11202)."
+            ),
+        ),
+    )
+
+
+def _by_id(form: Form) -> list[Passport]:
+    """The passports the ids field names, in its order; unknown codes fail the field."""
+    f = form["ids"]
+    lines = list(dict.fromkeys(line.strip() for line in f.value.splitlines() if line.strip()))
+    if len(lines) > MAX_LABELS:
+        return []  # the caller says how many is too many
+    session = db()
+    # Plain ids in a few queries; addresses (a GS1 Digital Link, a community passport's
+    # URI) one by one, as the start page reads them.
+    plain = services.get_passports(session, [line for line in lines if "/" not in line])
+    chosen: list[Passport] = []
+    unknown: list[str] = []
+    for line in lines:
+        passport = plain.get(line)
+        if passport is None and "/" in line:
+            try:
+                passport = find(line)
+            except (InvalidIdentifier, NotFound):
+                passport = None
+        if passport is None:
+            unknown.append(line)
+        else:
+            chosen.append(passport)
+    if unknown:
+        shown = ", ".join(unknown[:SHOWN_UNKNOWN]) + ("…" if len(unknown) > SHOWN_UNKNOWN else "")
+        f.fail(
+            ngettext(
+                "No passport has this code: %(codes)s",
+                "%(num)d codes name no passport: %(codes)s",
+                len(unknown),
+                codes=shown,
+            )
+        )
+    return chosen
+
+
+def _by_gtin(form: Form, org: Organisation) -> tuple[list[Passport], bool]:
+    """The organisation's passports with the GTIN (and lot); True when there are too many."""
+    gtin, lot = form.value("gtin"), form.value("lot")
+    if gtin is None:
+        if lot is not None:
+            form["gtin"].fail(_("Give the GTIN of the lot too."))
+        return [], False
+    try:
+        found = services.search(db(), gtin=gtin, lot=lot, issuer=org.public_id, limit=MAX_LABELS)
+    except InvalidDocument:
+        form["gtin"].fail(_("This is not a GTIN: 8, 12, 13 or 14 digits with a check digit."))
+        return [], False
+    if not found.items:
+        form["gtin"].fail(
+            _("Your organisation has no passports with this GTIN and lot.")
+            if lot
+            else _("Your organisation has no passports with this GTIN.")
+        )
+    return found.items, found.next_cursor is not None
+
+
+def _too_many(form: Form) -> None:
+    form.general.append(
+        _(
+            "At most %(count)s labels at a time, please: choose fewer passports, e.g. one "
+            "lot at a time.",
+            count=format_decimal(MAX_LABELS),
+        )
+    )
+
+
+def _show(form: Form, status: int) -> ResponseReturnValue:
+    html = render_template("labels.html", form=form, max_labels=format_decimal(MAX_LABELS))
+    return page(html, status)
+
+
+@bp.get("/labels")
+@signed_in
+def labels() -> ResponseReturnValue:
+    """Print labels: a PDF with the QR code, name and serial or lot of each chosen passport."""
+    user = current_user()
+    assert user is not None
+    form = _form()
+    if not any(f.name in request.args for f in form):
+        return _show(form, 200)  # the first visit (?lang= alone included)
+
+    data = request.args.to_dict()
+    data.setdefault("layout", DEFAULT_LAYOUT)  # the passport page's link names no layout
+    form.fill(data)
+    too_many = len([line for line in form["ids"].value.splitlines() if line.strip()]) > MAX_LABELS
+    chosen = _by_id(form) if not too_many else []
+    by_gtin, more = _by_gtin(form, user.organisation) if not too_many else ([], False)
+    seen = {p.pk for p in chosen}
+    chosen += [p for p in by_gtin if p.pk not in seen]
+    if too_many or more or len(chosen) > MAX_LABELS:
+        _too_many(form)
+        return _show(form, 422)
+    if form.ok and not chosen:
+        form.general.append(_("Name the passports: their ids, or a GTIN."))
+    if not form.ok:
+        return _show(form, 400)
+
+    host = urlsplit(settings().base_url).netloc
+    pdf = label_sheet_pdf([label_for(p, host) for p in chosen], form["layout"].value)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = "attachment; filename=labels.pdf"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
