@@ -1,0 +1,452 @@
+"""Signed passports: JCS, Ed25519 issuer keys, did:web documents and VC-JOSE-COSE (VC-JWT).
+
+Passports are W3C VC 2.0 credentials secured with the VC-JOSE-COSE *enveloping* proof: a compact
+JWS whose payload is the credential JSON itself (no ``vc`` wrapper claim). The registry signs
+with Ed25519 ("EdDSA") only; verification accepts EdDSA/Ed25519 by default and ECDSA
+(ES256/ES384/ES512) only when a caller opts in, because other issuers in the W3C test suite use
+those curves but our own policy is one algorithm. See shared/notes/tamper-evidence.md §6.
+
+Pure domain code: no Flask, no database, no network. DID resolution is a callback.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+__all__ = [
+    "CredentialError",
+    "DEFAULT_ALGORITHMS",
+    "ECDSA_ALGORITHMS",
+    "Ed25519Key",
+    "PublicKey",
+    "VC_V2_CONTEXT",
+    "b64url_decode",
+    "b64url_encode",
+    "canonical_json",
+    "did_document",
+    "did_web",
+    "ed25519_public_jwk",
+    "jwk_thumbprint",
+    "sign_vc_jwt",
+    "verify_vc_jwt",
+]
+
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
+
+# RFC 9864 deprecates the polymorphic "EdDSA" in favour of "Ed25519"; we still *emit* EdDSA
+# because current verifiers and the W3C suite use it, but accept both.
+EDDSA_ALGORITHMS = frozenset({"EdDSA", "Ed25519"})
+DEFAULT_ALGORITHMS = EDDSA_ALGORITHMS
+# alg -> (curve, hash, coordinate/scalar byte length). JWS ECDSA signatures are raw r||s.
+ECDSA_ALGORITHMS: dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm, int]] = {
+    "ES256": (ec.SECP256R1(), hashes.SHA256(), 32),
+    "ES384": (ec.SECP384R1(), hashes.SHA384(), 48),
+    "ES512": (ec.SECP521R1(), hashes.SHA512(), 66),
+}
+_EC_CURVE_NAMES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+
+PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+# A resolver maps a JWS ``kid`` to a key object or a public JWK. It signals "unknown kid" by
+# returning None or raising LookupError (KeyError included).
+KeyResolver = Callable[[str], PublicKey | Mapping[str, Any] | None]
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class CredentialError(ValueError):
+    """A credential, token or key was rejected; the message says why."""
+
+
+# --- JCS ---------------------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON (UTF-8 bytes).
+
+    Delegates to ``rfc8785`` (Trail of Bits), which reproduces every cyberphone vector: ECMAScript
+    number formatting and UTF-16 code-unit key order are exactly where hand-rolled
+    ``json.dumps(sort_keys=True)`` goes wrong. Raises ``rfc8785.CanonicalizationError`` (a
+    ValueError) for NaN/Infinity and integers beyond 2**53, which JCS cannot represent exactly.
+    """
+    return rfc8785.dumps(value)
+
+
+# --- base64url -----------------------------------------------------------------------------------
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str, what: str = "value") -> bytes:
+    """Strict base64url: no padding, no stray characters, canonical trailing bits.
+
+    Strictness matters because a lenient decoder lets several distinct strings map to the same
+    bytes, so "the exact token bytes" the log commits to would no longer be unique.
+    """
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise CredentialError(f"{what} is not valid base64url")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise CredentialError(f"{what} is not valid base64url") from exc
+    if b64url_encode(data) != text:
+        raise CredentialError(f"{what} is not canonical base64url")
+    return data
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def ed25519_public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
+    """The RFC 8037 public JWK, with only the required members (so it is also thumbprint input)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint, base64url: a stable key id derived from the key itself."""
+    kty = jwk.get("kty")
+    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(str(kty))
+    if required is None:
+        raise CredentialError(f"unsupported JWK kty {kty!r}")
+    members = {}
+    for name in required:
+        if not isinstance(jwk.get(name), str):
+            raise CredentialError(f"JWK is missing {name!r}")
+        members[name] = jwk[name]
+    # RFC 7638 prescribes sorted keys, no whitespace; for these ASCII-only members that is JCS.
+    return b64url_encode(hashlib.sha256(canonical_json(members)).digest())
+
+
+class Ed25519Key:
+    """An Ed25519 signing key (issuer or registry key)."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private = private_key
+
+    @classmethod
+    def generate(cls) -> Ed25519Key:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_private_bytes(cls, seed: bytes) -> Ed25519Key:
+        """From the 32-byte seed (JWK ``d``); used for deterministic test keys."""
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Ed25519Key:
+        """Load an unencrypted PKCS#8 PEM; rejects any other key type."""
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as exc:
+            raise CredentialError(f"cannot load Ed25519 PEM key: {exc}") from exc
+        if not isinstance(key, Ed25519PrivateKey):
+            raise CredentialError(f"PEM key is {type(key).__name__}, not Ed25519")
+        return cls(key)
+
+    def to_pem(self) -> bytes:
+        """Unencrypted PKCS#8 PEM; protecting the file (0600, secret store) is the caller's job."""
+        return self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self._private.public_key()
+
+    def public_jwk(self) -> dict[str, str]:
+        return ed25519_public_jwk(self.public_key)
+
+    def thumbprint(self) -> str:
+        return jwk_thumbprint(self.public_jwk())
+
+    def sign(self, data: bytes) -> bytes:
+        return self._private.sign(data)
+
+    def __repr__(self) -> str:  # never leak key material into logs
+        return f"Ed25519Key(thumbprint={self.thumbprint()!r})"
+
+
+# --- did:web -----------------------------------------------------------------------------------
+
+
+def did_web(base_url: str) -> str:
+    """did:web for an HTTPS base URL.
+
+    ``https://example.com`` -> ``did:web:example.com`` (document at /.well-known/did.json);
+    ``https://example.com:3000/user/alice`` -> ``did:web:example.com%3A3000:user:alice``.
+    """
+    parts = urlsplit(base_url)
+    # did:web is defined over HTTPS only; anything else would resolve to a different document.
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError(f"did:web needs an https URL with a host: {base_url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"did:web base URL must not have credentials, query or fragment: {base_url!r}"
+        )
+    host = parts.hostname  # urlsplit lower-cases it; hosts are case-insensitive
+    if not host.isascii():
+        raise ValueError(f"did:web host must be ASCII (use the punycode form): {host!r}")
+    if ":" in host:
+        raise ValueError("did:web does not support IPv6 literal hosts")
+    method_id = host if parts.port is None else f"{host}%3A{parts.port}"
+    path = parts.path.rstrip("/")
+    if path:
+        segments = path[1:].split("/")  # path starts with exactly one "/" when valid
+        if any(not s for s in segments):
+            raise ValueError(f"did:web path has an empty segment: {base_url!r}")
+        # ':' separates segments in the DID, so a literal one must stay percent-encoded.
+        method_id += "".join(":" + quote(s, safe="-._~!$&'()*+,;=@%") for s in segments)
+    return f"did:web:{method_id}"
+
+
+def _check_kid_fragment(kid: str) -> None:
+    if not kid or not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=:@/?-]+", kid):
+        raise ValueError(f"key id is not a valid DID URL fragment: {kid!r}")
+
+
+def did_document(base_url: str, keys: Mapping[str, Ed25519Key]) -> dict[str, Any]:
+    """A DID Core document listing ``keys`` (kid -> key) as JsonWebKey2020 assertion methods.
+
+    Keys keep the mapping's order, so the first one is the one clients see first.
+    """
+    did = did_web(base_url)
+    methods = []
+    for kid, key in keys.items():
+        _check_kid_fragment(kid)
+        methods.append(
+            {
+                "id": f"{did}#{kid}",
+                "type": "JsonWebKey2020",
+                "controller": did,
+                "publicKeyJwk": key.public_jwk(),
+            }
+        )
+    return {
+        "@context": list(DID_CONTEXTS),
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
+    }
+
+
+# --- VC-JWT --------------------------------------------------------------------------------------
+
+
+def _credential_problem(payload: Any) -> str | None:
+    """Why ``payload`` is not an unsecured VC 2.0 credential, or None if it looks like one."""
+    if not isinstance(payload, dict):
+        return "payload is not a JSON object"
+    context = payload.get("@context")
+    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
+        return f"payload @context must start with {VC_V2_CONTEXT}"
+    types = payload.get("type")
+    types = [types] if isinstance(types, str) else types
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        return "payload type does not include VerifiableCredential"
+    if "VerifiablePresentation" in types:
+        return "payload is a presentation, not a credential"
+    # VC 2.0 JOSE forbids the VC 1.1 JWT wrapper claims (test-suite case 15).
+    for claim in ("vc", "vp"):
+        if claim in payload:
+            return f"payload has a {claim!r} claim (VC 1.1 JWT encoding is not accepted)"
+    issuer = payload.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        return "payload has no issuer"
+    # An `iss` claim that disagrees with `issuer` would let JWT-only and VC-only consumers
+    # see different issuers for the same token.
+    if "iss" in payload and payload["iss"] != issuer_id:
+        return "JWT iss does not match the credential issuer"
+    return None
+
+
+def sign_vc_jwt(credential: Mapping[str, Any], key: Ed25519Key, kid: str) -> str:
+    """Secure ``credential`` as a VC-JOSE-COSE compact JWS (``application/vc+jwt``).
+
+    ``kid`` should be a DID URL (``did:web:…#<thumbprint>``); verifiers resolve it to the key.
+    Header and payload are JCS-encoded so the token is a deterministic function of its inputs
+    (Ed25519 is deterministic too): re-signing yields the same bytes and hence the same log leaf.
+    """
+    if not isinstance(kid, str) or not kid:
+        raise CredentialError("kid is required")
+    problem = _credential_problem(dict(credential))
+    if problem:
+        raise CredentialError(f"not a verifiable credential: {problem}")
+    header = {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": kid}
+    try:
+        payload = canonical_json(dict(credential))
+    except rfc8785.CanonicalizationError as exc:
+        # e.g. a float NaN or an integer beyond 2**53: encode such values as strings instead.
+        raise CredentialError(f"credential is not canonical-JSON encodable: {exc}") from exc
+    signing_input = f"{b64url_encode(canonical_json(header))}.{b64url_encode(payload)}"
+    signature = key.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def _parse_json_segment(segment: str, what: str) -> Any:
+    raw = b64url_decode(segment, what)
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # Duplicate names are parsed differently by different libraries (first vs last wins),
+        # which is a classic signature-confusion vector, so refuse them outright.
+        result: dict[str, Any] = {}
+        for name, value in pairs:
+            if name in result:
+                raise CredentialError(f"{what} has duplicate member {name!r}")
+            result[name] = value
+        return result
+
+    def no_constants(name: str) -> Any:
+        raise CredentialError(f"{what} contains {name}, which is not JSON")
+
+    try:
+        return json.loads(
+            raw.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constants
+        )
+    except UnicodeDecodeError as exc:
+        raise CredentialError(f"{what} is not UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise CredentialError(f"{what} is not JSON: {exc.msg}") from exc
+
+
+def _jwk_to_key(jwk: Mapping[str, Any]) -> PublicKey:
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty == "OKP" and crv == "Ed25519":
+        x = b64url_decode(jwk.get("x", ""), "JWK x")
+        if len(x) != 32:
+            raise CredentialError("Ed25519 JWK x must be 32 bytes")
+        return Ed25519PublicKey.from_public_bytes(x)
+    if kty == "EC":
+        for alg, name in _EC_CURVE_NAMES.items():
+            if crv == name:
+                curve, _, size = ECDSA_ALGORITHMS[alg]
+                x = b64url_decode(jwk.get("x", ""), "JWK x")
+                y = b64url_decode(jwk.get("y", ""), "JWK y")
+                if len(x) != size or len(y) != size:
+                    raise CredentialError(f"{crv} JWK coordinates must be {size} bytes")
+                try:
+                    # from_encoded_point checks the point is on the curve (invalid-curve attacks).
+                    return ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + x + y)
+                except ValueError as exc:
+                    raise CredentialError(f"{crv} JWK is not a valid curve point") from exc
+    raise CredentialError(f"unsupported JWK key type {kty!r}/{crv!r}")
+
+
+def _resolve(kid: str, alg: str, resolve_key: KeyResolver) -> PublicKey:
+    try:
+        found = resolve_key(kid)
+    except LookupError as exc:
+        raise CredentialError(f"unknown kid {kid!r}") from exc
+    if found is None:
+        raise CredentialError(f"unknown kid {kid!r}")
+    if isinstance(found, Mapping):
+        jwk_alg = found.get("alg")
+        # A JWK pinned to one algorithm must not be used with another (key/alg confusion).
+        if jwk_alg is not None and jwk_alg != alg and {jwk_alg, alg} != set(EDDSA_ALGORITHMS):
+            raise CredentialError(f"key {kid!r} is for {jwk_alg}, token uses {alg}")
+        return _jwk_to_key(found)
+    if isinstance(found, Ed25519PublicKey | ec.EllipticCurvePublicKey):
+        return found
+    raise CredentialError(f"resolver returned an unsupported key object for {kid!r}")
+
+
+def _check_signature(alg: str, key: PublicKey, signature: bytes, data: bytes) -> None:
+    try:
+        if alg in EDDSA_ALGORITHMS:
+            if not isinstance(key, Ed25519PublicKey):
+                raise CredentialError(f"alg {alg} needs an Ed25519 key")
+            key.verify(signature, data)
+            return
+        curve, digest, size = ECDSA_ALGORITHMS[alg]
+        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve.name:
+            raise CredentialError(f"alg {alg} needs a {_EC_CURVE_NAMES[alg]} key")
+        if len(signature) != 2 * size:
+            raise CredentialError("bad signature")
+        r = int.from_bytes(signature[:size], "big")
+        s = int.from_bytes(signature[size:], "big")
+        key.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest))
+    except InvalidSignature as exc:
+        raise CredentialError("bad signature") from exc
+
+
+def verify_vc_jwt(
+    token: str,
+    resolve_key: KeyResolver,
+    *,
+    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+) -> dict[str, Any]:
+    """Verify a VC-JOSE-COSE compact JWS credential and return the credential (the payload).
+
+    ``resolve_key(kid)`` returns the issuer's public key (key object or public JWK) for the header
+    ``kid``; keys embedded in the token (``jwk``, ``jku``, ``x5c``…) are never trusted.
+    ``algorithms`` whitelists JWS algorithms: EdDSA/Ed25519 by default; ES256/ES384/ES512 may be
+    added. Presentations (``vp+jwt``) are rejected. Validity dates and credential status are NOT
+    checked here; they are policy for the caller. Every failure raises CredentialError.
+    """
+    unknown = set(algorithms) - EDDSA_ALGORITHMS - set(ECDSA_ALGORITHMS)
+    if unknown:
+        raise ValueError(f"unsupported algorithms requested: {sorted(unknown)}")
+    if not isinstance(token, str):
+        raise CredentialError("token is not a string")
+    segments = token.split(".")
+    if len(segments) != 3:
+        raise CredentialError(f"malformed compact JWS: expected 3 segments, got {len(segments)}")
+    header_b64, payload_b64, signature_b64 = segments
+    header = _parse_json_segment(header_b64, "JWS header")
+    if not isinstance(header, dict):
+        raise CredentialError("JWS header is not a JSON object")
+
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        # Explicit whitelist: "none", HS* (public key used as HMAC secret) and anything we did
+        # not opt into are all refused before any key is looked up.
+        raise CredentialError(f"unsupported alg {alg!r}")
+    if "crit" in header:
+        # We implement no JWS extensions (b64=false etc.), so we must not ignore critical ones.
+        raise CredentialError(f"unsupported critical header parameters {header['crit']!r}")
+    typ = header.get("typ")
+    if typ in ("vp+jwt", "vp+sd-jwt"):
+        raise CredentialError("typ is a presentation (vp+jwt); a credential (vc+jwt) was expected")
+    if typ != "vc+jwt":
+        raise CredentialError(f"typ must be 'vc+jwt', got {typ!r}")
+    if "cty" in header and header["cty"] != "vc":
+        raise CredentialError(f"cty must be 'vc', got {header['cty']!r}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise CredentialError("JWS header has no kid")
+
+    b64url_decode(payload_b64, "JWS payload")  # charset check; JSON is parsed after the signature
+    signature = b64url_decode(signature_b64, "JWS signature")
+    key = _resolve(kid, alg, resolve_key)
+    _check_signature(alg, key, signature, f"{header_b64}.{payload_b64}".encode("ascii"))
+
+    # Parse the payload only after the signature checks out: no attacker-controlled JSON is
+    # processed for unauthenticated tokens.
+    payload = _parse_json_segment(payload_b64, "JWS payload")
+    problem = _credential_problem(payload)
+    if problem:
+        raise CredentialError(f"not a verifiable credential: {problem}")
+    return payload
