@@ -21,6 +21,8 @@ STATUS: dict[type[e.KreislaufError], tuple[int, str]] = {
     e.NotFound: (404, "not-found"),
     e.Conflict: (409, "conflict"),
     e.TooManyAttempts: (429, "too-many-attempts"),
+    e.KeyMissing: (503, "signing-key-missing"),
+    e.SigningUnavailable: (503, "signing-unavailable"),
 }
 
 

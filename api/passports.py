@@ -18,7 +18,7 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
-from passport import carriers, rdf, services
+from passport import carriers, rdf, services, signing
 from passport.errors import FieldError, InvalidDocument
 
 blp = Blueprint(
@@ -158,15 +158,29 @@ class PassportById(MethodView):
                 "content": {
                     "application/ld+json": {"schema": {"type": "object"}},
                     "text/turtle": {"schema": {"type": "string"}},
+                    signing.VC_JWT: {
+                        "schema": {
+                            "type": "string",
+                            "description": "VC-JOSE-COSE compact JWS (EdDSA); the kid is a "
+                            "DID URL in the issuer's did:web document",
+                        }
+                    },
                 },
             },
             404: {"description": "Unknown passport or version", **PROBLEM},
+            503: {"description": "The registry has no signing key (vc+jwt only)", **PROBLEM},
         }
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
-        """Read a passport (or one of its versions) as JSON-LD or Turtle."""
+        """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT."""
         session = deps.session()
         passport = services.get_passport(session, passport_id)
+        if _wants_jwt(args.get("format")):
+            token = signing.signed_credential(
+                session, deps.settings(), passport, args.get("version")
+            )
+            headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
+            return Response(token, mimetype=signing.VC_JWT, headers=headers)
         document = services.credential(
             session, deps.settings().base_url, passport, args.get("version")
         )
@@ -198,7 +212,8 @@ class PassportWithdrawal(MethodView):
         """Withdraw a passport: a new version with status 'withdrawn'; nothing is deleted."""
         session = deps.session()
         org = deps.caller()
-        services.withdraw_passport(session, org, passport_id)
+        base_url = deps.settings().base_url
+        services.withdraw_passport(session, org, passport_id, base_url=base_url)
         session.commit()
         return _ref(services.get_passport(session, passport_id))
 
@@ -242,6 +257,16 @@ class PassportQr(MethodView):
         # The URI never changes, so neither does the image.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(body, mimetype=mimetype, headers=headers)
+
+
+def _wants_jwt(fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "jwt"
+    best = request.accept_mimetypes.best_match(
+        ["application/ld+json", "application/json", "text/turtle", signing.VC_JWT],
+        default="application/ld+json",
+    )
+    return best == signing.VC_JWT
 
 
 def _wants_turtle(fmt: str | None) -> bool:

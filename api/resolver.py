@@ -17,7 +17,7 @@ from flask import Blueprint, Response, json, redirect, render_template, request,
 
 from api import deps
 from api.errors import problem
-from passport import links, services
+from passport import links, services, signing
 from passport.errors import InvalidIdentifier, NotFound
 from passport.identifiers import parse_digital_link_path
 
@@ -25,6 +25,8 @@ bp = Blueprint("resolver", __name__)
 
 LINKSET = "application/linkset+json"
 JSONLD = "application/ld+json"
+# did:web documents are plain JSON (DID Core's application/did+json is not what resolvers expect).
+DID_JSON = "application/json"
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -45,6 +47,27 @@ def description() -> Response:
     """Describe this resolver (GS1-Conformant Resolver 1.2)."""
     body = links.resolver_description(deps.settings().base_url)
     return Response(json.dumps(body), mimetype="application/json")
+
+
+@bp.route("/.well-known/did.json", methods=["GET", "HEAD", "OPTIONS"])
+def registry_did() -> Response:
+    """The registry's did:web document: the keys that sign passports (vc) and checkpoints (log)."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    body = signing.registry_did_document(deps.settings())
+    return Response(json.dumps(body), mimetype=DID_JSON)
+
+
+@bp.route("/orgs/<org_id>/did.json", methods=["GET", "HEAD", "OPTIONS"])
+def organisation_did(org_id: str) -> Response:
+    """An organisation's did:web document (the registry's VC key signs on its behalf)."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    try:
+        body = signing.organisation_did_document(deps.session(), deps.settings(), org_id)
+    except NotFound as exc:
+        return problem(404, "Not found", exc.detail, "not-found")
+    return Response(json.dumps(body), mimetype=DID_JSON)
 
 
 @bp.route("/01/<path:_rest>", methods=["GET", "HEAD", "OPTIONS"])
@@ -100,6 +123,13 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport, its page, its linkset or one of its links, as the request asks."""
     session = deps.session()
     base = deps.settings().base_url
+    if request.args.get("format") == "jwt" or (
+        request.args.get("linkType") is None and _best() == signing.VC_JWT
+    ):
+        # When a batch or model passport answers, the token is about that passport.
+        where = {} if exact else {"Content-Location": passport.uri}
+        token = signing.signed_credential(session, deps.settings(), passport)
+        return Response(token, mimetype=signing.VC_JWT, headers=where)
     document = services.credential(session, base, passport)
     available = _links(base, passport, document["credentialSubject"])
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
@@ -154,7 +184,8 @@ def _redirect(target: str, headers: dict[str, str]) -> Response:
 def _best() -> str:
     return (
         request.accept_mimetypes.best_match(
-            ["text/html", JSONLD, LINKSET, "application/json"], default="text/html"
+            ["text/html", JSONLD, LINKSET, "application/json", signing.VC_JWT],
+            default="text/html",
         )
         or "text/html"
     )

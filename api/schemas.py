@@ -54,8 +54,11 @@ class SearchArgsSchema(Schema):
 class ReadArgsSchema(Schema):
     version = fields.Integer(validate=validate.Range(min=1))
     format = fields.String(
-        validate=validate.OneOf(["jsonld", "json", "ttl"]),
-        metadata={"description": "jsonld (default) or ttl (Turtle); or use the Accept header"},
+        validate=validate.OneOf(["jsonld", "json", "ttl", "jwt"]),
+        metadata={
+            "description": "jsonld (default), ttl (Turtle) or jwt (signed application/vc+jwt); "
+            "or use the Accept header"
+        },
     )
 
 

@@ -28,6 +28,10 @@ class Settings:
     # ISO 3166 alpha-3 country of the repairs logged here (KREISLAUF_COUNTRY): ORDS requires a
     # country on every row, and the registry records organisations, not places.
     country: str = ""
+    # Signing keys from the environment (KREISLAUF_LOG_KEY, KREISLAUF_VC_KEY): PEM text or a
+    # path to a PEM file. Unset, passport.keys reads <data_dir>/keys/. Kept out of repr.
+    log_key: str | None = field(default=None, repr=False)
+    vc_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -42,5 +46,7 @@ class Settings:
             secret_key=env.get("KREISLAUF_SECRET_KEY") or None,
             time_zone=env.get("KREISLAUF_TIME_ZONE") or DEFAULT_TIME_ZONE,
             country=(env.get("KREISLAUF_COUNTRY") or "").upper(),
+            log_key=env.get("KREISLAUF_LOG_KEY") or None,
+            vc_key=env.get("KREISLAUF_VC_KEY") or None,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -42,6 +43,7 @@ __all__ = [
     "canonical_json",
     "did_document",
     "did_web",
+    "is_loopback_host",
     "ed25519_public_jwk",
     "jwk_thumbprint",
     "sign_vc_jwt",
@@ -192,15 +194,35 @@ class Ed25519Key:
 # --- did:web -----------------------------------------------------------------------------------
 
 
-def did_web(base_url: str) -> str:
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost`` or an IPv4 loopback address (127.0.0.0/8)."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:  # a name such as 127.example.org is not an address
+        return False
+
+
+def did_web(base_url: str, *, allow_loopback_http: bool = False) -> str:
     """did:web for an HTTPS base URL.
 
     ``https://example.com`` -> ``did:web:example.com`` (document at /.well-known/did.json);
     ``https://example.com:3000/user/alice`` -> ``did:web:example.com%3A3000:user:alice``.
+
+    ``allow_loopback_http`` also accepts ``http://`` for localhost/127.x hosts, for a registry
+    run locally (``kreislauf demo``). The did:web spec knows only https, so a standard
+    resolver would fetch https://127.0.0.1:5000/… and fail; the DID is then only resolvable
+    by fetching the document from the registry's own base URL. Nothing else changes.
     """
     parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    loopback_http = allow_loopback_http and scheme == "http" and is_loopback_host(parts.hostname)
     # did:web is defined over HTTPS only; anything else would resolve to a different document.
-    if parts.scheme.lower() != "https" or not parts.hostname:
+    if (scheme != "https" and not loopback_http) or not parts.hostname:
         raise ValueError(f"did:web needs an https URL with a host: {base_url!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError(
@@ -227,12 +249,15 @@ def _check_kid_fragment(kid: str) -> None:
         raise ValueError(f"key id is not a valid DID URL fragment: {kid!r}")
 
 
-def did_document(base_url: str, keys: Mapping[str, Ed25519Key]) -> dict[str, Any]:
+def did_document(
+    base_url: str, keys: Mapping[str, Ed25519Key], *, allow_loopback_http: bool = False
+) -> dict[str, Any]:
     """A DID Core document listing ``keys`` (kid -> key) as JsonWebKey2020 assertion methods.
 
     Keys keep the mapping's order, so the first one is the one clients see first.
+    ``allow_loopback_http`` is passed to :func:`did_web`.
     """
-    did = did_web(base_url)
+    did = did_web(base_url, allow_loopback_http=allow_loopback_http)
     methods = []
     for kid, key in keys.items():
         _check_kid_fragment(kid)

@@ -92,3 +92,15 @@ class CodeRefused(KreislaufError):
     def __init__(self, detail: str, *, used: bool) -> None:
         super().__init__(detail)
         self.used = used
+
+
+class KeyMissing(KreislaufError):
+    """A signing key is neither in the environment nor in the data directory (or is unusable)."""
+
+    title = "Signing key missing"
+
+
+class SigningUnavailable(KreislaufError):
+    """The registry cannot sign here, e.g. its base URL has no did:web form (plain http)."""
+
+    title = "Signing unavailable"

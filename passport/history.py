@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from passport import events
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
+from passport.ledger import log
 from passport.models import Event, Organisation, Passport, utcnow
 from passport.services import get_passport, get_version, issuer_did
 
@@ -131,6 +132,17 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    log.append(
+        session,
+        base_url,
+        kind=f"dpp.event.{new.type}",
+        subject=passport.uri,
+        actor_did=issuer_did(base_url, org),
+        content=log.event_content(
+            event, corrected.seq if corrected else None, related.uri if related else None
+        ),
+        time=recorded_at,
+    )
     history.append(event)
     passport.life_status = events.derive_status(_summary(history))
     session.flush()

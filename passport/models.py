@@ -8,11 +8,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -263,3 +266,55 @@ class TransferCode(Base):
     created_by_pk: Mapped[int | None] = mapped_column(ForeignKey("organisations.pk"), nullable=True)
 
     created_by: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class LogEntry(Base):
+    """One leaf of the transparency log (RFC 9162): digests of a passport version or an event.
+
+    ``index`` is gap-free from 0, handed out by :func:`passport.ledger.log.append` alone.
+    ``leaf`` holds the exact RFC 8785 bytes that were hashed; no content, no personal data.
+    """
+
+    __tablename__ = "log_entries"
+    __table_args__ = (UniqueConstraint("subject", "subject_seq"),)
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    subject: Mapped[str] = mapped_column(String(600))  # the product URI
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_seq: Mapped[int] = mapped_column(Integer)  # 0, 1, 2 … per subject
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogNode(Base):
+    """The hash of a complete subtree: level ``l``, index ``i`` covers leaves [i·2^l, (i+1)·2^l).
+
+    Level 0 are the leaf hashes. Written once, when the subtree becomes complete; never changed.
+    """
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogHead(Base):
+    """The single row every append locks: the log's size and root after the last append."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint (C2SP tlog-checkpoint); every one is kept for consistency proofs."""
+
+    __tablename__ = "log_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from passport import documents
 from passport.access import ROLES, hash_key, new_api_key, require_issuer, require_role
+from passport.credentials import did_web
 from passport.errors import (
     Conflict,
     FieldError,
@@ -35,6 +36,7 @@ from passport.identifiers import (
     validate_ai_value,
     validate_gmn,
 )
+from passport.ledger import log
 from passport.models import (
     ApiKey,
     Event,
@@ -389,6 +391,15 @@ def issue_passports(
         ],
     )
     _adopt_children(session, passports)
+    actor = issuer_did(base_url, issuer)
+    log.append_many(
+        session,
+        base_url,
+        [
+            log.Item("dpp.issued", passport.uri, actor, p.document, now)
+            for passport, p in zip(passports, prepared, strict=True)
+        ],
+    )
     return passports
 
 
@@ -495,6 +506,7 @@ def list_versions(session: Session, passport: Passport) -> list[PassportVersion]
 
 def _new_version(
     session: Session,
+    base_url: str,
     passport: Passport,
     author: Organisation,
     document: dict[str, Any],
@@ -513,6 +525,15 @@ def _new_version(
     )
     session.add(version)
     session.flush()
+    log.append(
+        session,
+        base_url,
+        kind=log.version_kind(version.version, status),
+        subject=passport.uri,
+        actor_did=issuer_did(base_url, author),
+        content=log.version_content(version),
+        time=version.created_at,
+    )
     return version
 
 
@@ -541,17 +562,19 @@ def update_passport(
         )
     passport.name = prepared.document["product"]["name"]
     passport.search_text = _search_text(prepared.document, prepared.identity.link)
-    return _new_version(session, passport, org, prepared.document, passport.status)
+    return _new_version(session, base_url, passport, org, prepared.document, passport.status)
 
 
-def withdraw_passport(session: Session, org: Organisation, public_id: str) -> PassportVersion:
+def withdraw_passport(
+    session: Session, org: Organisation, public_id: str, *, base_url: str
+) -> PassportVersion:
     """Mark a passport withdrawn with a new version; every earlier version stays readable."""
     passport = get_passport(session, public_id)
     require_issuer(org, passport)
     if passport.status == "withdrawn":
         raise Conflict(f"Passport {public_id} is already withdrawn.")
     current = get_version(session, passport)
-    return _new_version(session, passport, org, current.document, "withdrawn")
+    return _new_version(session, base_url, passport, org, current.document, "withdrawn")
 
 
 # --- community passports -------------------------------------------------------------------
@@ -661,6 +684,15 @@ def issue_community_passport(
         )
     )
     session.flush()
+    log.append(
+        session,
+        base_url,
+        kind="dpp.issued",
+        subject=uri,
+        actor_did=issuer_did(base_url, org),
+        content=document,
+        time=now,
+    )
     return passport
 
 
@@ -687,9 +719,16 @@ def resolve_community(session: Session, key: str) -> Passport:
 
 
 def issuer_did(base_url: str, org: Organisation) -> str:
-    """did:web of an organisation under this registry (the port's colon percent-encoded)."""
-    host = urlsplit(base_url).netloc.replace(":", "%3A")
-    return f"did:web:{host}:orgs:{org.public_id}"
+    """did:web of an organisation under this registry: the registry's DID plus ``:orgs:<id>``.
+
+    Its document is served at ``<base_url>/orgs/<id>/did.json`` (passport.signing). A base URL
+    did:web cannot express (plain http off loopback) keeps the host-only form, unresolvable.
+    """
+    try:
+        return did_web(f"{base_url}/orgs/{org.public_id}", allow_loopback_http=True)
+    except ValueError:
+        host = urlsplit(base_url).netloc.replace(":", "%3A")
+        return f"did:web:{host}:orgs:{org.public_id}"
 
 
 def credential_id(base_url: str, passport: Passport, version: int) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from passport import services
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory, upgrade_database
+from passport.keys import ensure_keys
 from passport.models import Base
 from web.app import create_app
 
@@ -85,6 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    ensure_keys(tmp_path)  # what `kreislauf init-db` does; the app never writes keys itself
     return Settings(database_url=database_url, base_url=BASE_URL, data_dir=tmp_path, testing=True)
 
 

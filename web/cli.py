@@ -17,6 +17,7 @@ from passport.access import ROLES
 from passport.config import Settings
 from passport.db import begin_write, make_engine, make_session_factory, upgrade_database
 from passport.errors import KreislaufError
+from passport.keys import ensure_keys
 
 
 def _fail(error: KreislaufError) -> None:
@@ -34,10 +35,12 @@ def cli() -> None:
 
 @cli.command("init-db")
 def init_db() -> None:
-    """Create or upgrade the database schema (Alembic migrations)."""
+    """Create or upgrade the database schema and create missing signing keys."""
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
     click.echo(f"Database is at the newest schema: {_safe_url(settings.database_url)}")
+    ensure_keys(settings.data_dir)
+    click.echo(f"Signing keys (never overwritten) are in {settings.data_dir / 'keys'}")
 
 
 @cli.command("create-org")
@@ -112,6 +115,7 @@ def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
+    ensure_keys(settings.data_dir)
     serve(settings, host, port, workers)
 
 
@@ -141,6 +145,7 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
         data_dir=data_dir,
     )
     upgrade_database(settings.database_url)
+    ensure_keys(settings.data_dir)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         begin_write(session)
@@ -188,6 +193,27 @@ def import_ords_command(file: Any, skip_invalid: bool) -> None:
     )
     for error in report.errors[:50]:
         click.echo(f"  {error}", err=True)
+
+
+@cli.command("verify")
+def verify_command() -> None:
+    """Audit the transparency log against the stored passports and events; exit 1 on a problem."""
+    from passport.ledger.verify import verify_log
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            report = verify_log(session, settings.base_url)
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    if not report.ok:
+        raise click.ClickException(
+            f"The log of {report.size} entries has {len(report.problems)} problem(s)."
+        )
+    click.echo(f"Log verified: {report.size} entries, root {report.root.hex()}.")
 
 
 @cli.command("export-ords")

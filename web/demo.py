@@ -202,7 +202,7 @@ def seed(session: Session, base_url: str) -> list[str]:
     cells = services.issue_passports(
         session, base_url, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3, 4)]
     )
-    services.withdraw_passport(session, velo, cells[-1].public_id)
+    services.withdraw_passport(session, velo, cells[-1].public_id, base_url=base_url)
 
     def record(org: Any, passport: Any, body: dict[str, Any]) -> None:
         history.record_event(session, base_url, org, passport.public_id, body)

@@ -52,8 +52,12 @@ def test_init_db_is_repeatable(tmp_path, monkeypatch):
     monkeypatch.delenv("KREISLAUF_DATABASE_URL", raising=False)
     runner = CliRunner()
     assert runner.invoke(cli, ["init-db"]).exit_code == 0
+    vc_key = tmp_path / "data" / "keys" / "vc-ed25519.pem"
+    first = vc_key.read_bytes()
     assert runner.invoke(cli, ["init-db"]).exit_code == 0
     assert (tmp_path / "data" / "kreislauf.db").exists()
+    assert vc_key.read_bytes() == first  # keys are made once, never overwritten
+    assert (tmp_path / "data" / "keys" / "log-ed25519.pem").exists()
 
 
 def test_demo_seeds_standard_passports_at_every_level(tmp_path):

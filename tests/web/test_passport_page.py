@@ -444,7 +444,7 @@ def test_end_of_life_and_recycling_show_a_calm_banner(client, session, maker, re
 
 def test_a_withdrawn_passport_says_so(client, session, maker):
     pid = issue(session, maker)
-    services.withdraw_passport(session, org(session, maker), pid)
+    services.withdraw_passport(session, org(session, maker), pid, base_url=BASE_URL)
     session.commit()
     body = page(client, pid)
     assert "The maker has withdrawn this passport." in body

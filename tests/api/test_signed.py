@@ -1,0 +1,215 @@
+"""Signed passports: application/vc+jwt verified against the registry's did:web documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from flask import Flask
+
+from passport import keys
+from passport.config import Settings
+from passport.credentials import (
+    CredentialError,
+    Ed25519Key,
+    b64url_decode,
+    did_web,
+    verify_vc_jwt,
+)
+from tests.conftest import BASE_URL
+from tests.helpers import passport
+
+
+def issue(client: Any, org: Any, serial: str = "S-1") -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/passports", json=passport("item", serial=serial), headers=org.headers
+    )
+    assert response.status_code == 201, response.json
+    return response.json  # type: ignore[no-any-return]
+
+
+def did_url_path(did: str) -> str:
+    """Where did:web puts a DID's document, as a path on the registry (BASE_URL has none)."""
+    method_id = did.removeprefix("did:web:")
+    host, *segments = method_id.split(":")
+    assert f"https://{unquote(host)}" == BASE_URL
+    return "/" + "/".join(segments) + "/did.json" if segments else "/.well-known/did.json"
+
+
+def resolver(client: Any) -> Any:
+    """Resolve a kid the way a did:web verifier does: fetch the DID's document, find the key."""
+
+    def resolve(kid: str) -> dict[str, Any] | None:
+        did = kid.split("#", 1)[0]
+        response = client.get(did_url_path(did))
+        assert response.status_code == 200, response.data
+        document = response.json
+        assert document["id"] == did
+        if kid not in document["assertionMethod"]:
+            return None
+        methods = {m["id"]: m for m in document["verificationMethod"]}
+        return methods[kid]["publicKeyJwk"]  # type: ignore[no-any-return]
+
+    return resolve
+
+
+def header(token: str) -> dict[str, Any]:
+    return json.loads(b64url_decode(token.split(".")[0]))  # type: ignore[no-any-return]
+
+
+def test_the_registry_publishes_its_keys_in_its_did_document(client, settings):
+    response = client.get("/.well-known/did.json")
+    assert response.status_code == 200
+    document = response.json
+    assert document["id"] == "did:web:registry.example.org"
+    vc, log = keys.load_key(settings, "vc"), keys.load_key(settings, "log")
+    assert document["assertionMethod"] == [
+        f"did:web:registry.example.org#vc-{vc.thumbprint()}",
+        f"did:web:registry.example.org#log-{log.thumbprint()}",
+    ]
+    assert vc.thumbprint() != log.thumbprint()
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_passport_as_vc_jwt_verifies_against_the_published_did_document(client, maker):
+    created = issue(client, maker)
+    url = f"/api/v1/passports/{created['id']}"
+    token_response = client.get(url, headers={"Accept": "application/vc+jwt"})
+    assert token_response.status_code == 200
+    assert token_response.mimetype == "application/vc+jwt"
+    token = token_response.text
+    credential = client.get(url).json
+
+    found = header(token)
+    assert found["alg"] == "EdDSA" and found["typ"] == "vc+jwt"
+    assert found["kid"].startswith(credential["issuer"]["id"] + "#vc-")
+    assert verify_vc_jwt(token, resolver(client)) == credential
+    assert client.get(f"{url}?format=jwt").text == token
+
+    # The issuer's DID resolves: its document is the organisation's, under the registry.
+    org_doc = client.get(did_url_path(credential["issuer"]["id"])).json
+    assert org_doc["id"] == credential["issuer"]["id"]
+    assert client.get("/orgs/nobody/did.json").status_code == 404
+
+
+def test_an_older_version_is_signed_as_it_was(client, maker):
+    created = issue(client, maker)
+    url = f"/api/v1/passports/{created['id']}"
+    changed = passport("item", serial="S-1")
+    changed["product"]["name"] = "Kettle, renamed"
+    assert client.put(url, json=changed, headers=maker.headers).status_code == 200
+    token = client.get(f"{url}?version=1&format=jwt").text
+    assert verify_vc_jwt(token, resolver(client)) == client.get(f"{url}?version=1").json
+
+
+def test_the_resolver_serves_vc_jwt_too(client, maker):
+    created = issue(client, maker, serial="R-9")
+    path = urlsplit(created["uri"]).path
+    response = client.get(path, headers={"Accept": "application/vc+jwt"})
+    assert response.status_code == 200 and response.mimetype == "application/vc+jwt"
+    credential = verify_vc_jwt(response.text, resolver(client))
+    assert credential["credentialSubject"]["product"]["id"] == created["uri"]
+    assert client.get(f"{path}?format=jwt").text == response.text
+    # Browsers and JSON-LD clients are answered as before.
+    assert client.get(path, headers={"Accept": "text/html"}).status_code == 307
+    assert client.get(path, headers={"Accept": "*/*"}).status_code == 307
+
+
+def test_a_tampered_token_fails(client, maker):
+    created = issue(client, maker)
+    token = client.get(f"/api/v1/passports/{created['id']}?format=jwt").text
+    head, payload, signature = token.split(".")
+    forged = payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB")
+    with pytest.raises(CredentialError):
+        verify_vc_jwt(f"{head}.{forged}.{signature}", resolver(client))
+    other = client.get(f"/api/v1/passports/{issue(client, maker, 'S-2')['id']}?format=jwt").text
+    with pytest.raises(CredentialError):  # a signature moved from another passport
+        verify_vc_jwt(f"{head}.{payload}.{other.split('.')[2]}", resolver(client))
+
+
+def test_key_files_are_owner_only_and_never_overwritten(tmp_path):
+    keys.ensure_keys(tmp_path)
+    directory = tmp_path / "keys"
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    before = {}
+    for role in keys.ROLES:
+        path = keys.key_path(tmp_path, role)
+        assert path.parent == directory
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        before[role] = path.read_bytes()
+    keys.ensure_keys(tmp_path)
+    assert {role: keys.key_path(tmp_path, role).read_bytes() for role in keys.ROLES} == before
+    assert before["log"] != before["vc"]
+
+
+def test_a_missing_key_says_to_run_init_db(tmp_path):
+    settings = Settings(database_url="sqlite://", data_dir=tmp_path)
+    with pytest.raises(keys.KeyMissing, match="kreislauf init-db"):
+        keys.load_key(settings, "vc")
+
+
+def test_the_environment_overrides_the_key_file(tmp_path):
+    keys.ensure_keys(tmp_path)
+    from_env, from_file = Ed25519Key.generate(), Ed25519Key.generate()
+    path = tmp_path / "elsewhere.pem"
+    path.write_bytes(from_file.to_pem())
+    env = {"KREISLAUF_DATA_DIR": str(tmp_path), "KREISLAUF_VC_KEY": from_env.to_pem().decode()}
+    env["KREISLAUF_LOG_KEY"] = str(path)
+    settings = Settings.from_env(env)
+    assert keys.load_key(settings, "vc").thumbprint() == from_env.thumbprint()
+    assert keys.load_key(settings, "log").thumbprint() == from_file.thumbprint()
+    assert "PRIVATE" not in repr(settings)
+    bad = Settings.from_env({**env, "KREISLAUF_VC_KEY": str(tmp_path / "missing.pem")})
+    with pytest.raises(keys.KeyMissing, match="KREISLAUF_VC_KEY"):
+        keys.load_key(bad, "vc")
+
+
+def test_rotation_changes_the_kid_and_old_tokens_stop_verifying(
+    app: Flask, client, maker, settings
+):
+    created = issue(client, maker)
+    url = f"/api/v1/passports/{created['id']}?format=jwt"
+    old_token = client.get(url).text
+    assert verify_vc_jwt(old_token, resolver(client))
+
+    path = keys.key_path(settings.data_dir, "vc")
+    path.unlink()  # rotation: replace the file (here: remove it and let ensure_keys make a new one)
+    keys.ensure_keys(settings.data_dir)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+    new_token = client.get(url).text
+    assert header(new_token)["kid"] != header(old_token)["kid"]
+    assert verify_vc_jwt(new_token, resolver(client))
+    with pytest.raises(CredentialError, match="unknown kid"):
+        verify_vc_jwt(old_token, resolver(client))
+
+
+def test_without_keys_signing_is_a_503_and_json_ld_still_works(client, maker, settings):
+    created = issue(client, maker)
+    for role in keys.ROLES:
+        keys.key_path(settings.data_dir, role).unlink()
+    url = f"/api/v1/passports/{created['id']}"
+    response = client.get(url, headers={"Accept": "application/vc+jwt"})
+    assert response.status_code == 503 and "kreislauf init-db" in response.json["detail"]
+    assert client.get("/.well-known/did.json").status_code == 503
+    assert client.get(url).status_code == 200
+
+
+def test_a_local_http_registry_has_a_did_but_a_public_http_one_does_not():
+    assert did_web("http://127.0.0.1:5000", allow_loopback_http=True) == "did:web:127.0.0.1%3A5000"
+    assert did_web("http://localhost:5000", allow_loopback_http=True) == "did:web:localhost%3A5000"
+    with pytest.raises(ValueError):
+        did_web("http://127.0.0.1:5000")  # the spec's https-only rule stays the default
+    for url in ("http://127.example.org", "http://registry.example"):
+        with pytest.raises(ValueError):
+            did_web(url, allow_loopback_http=True)
+
+
+def test_the_openapi_document_lists_vc_jwt(client):
+    spec = client.get("/api/openapi.json").json
+    get = spec["paths"]["/api/v1/passports/{passport_id}"]["get"]
+    assert "application/vc+jwt" in get["responses"]["200"]["content"]

@@ -1,0 +1,228 @@
+"""The stored transparency log: sequencing, proofs from stored nodes, audit, tamper detection."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from passport import history, services
+from passport.access import authenticate
+from passport.db import begin_write, make_engine, make_session_factory
+from passport.ledger import log, merkle
+from passport.ledger.verify import verify_log
+from passport.models import Event, LogEntry, LogNode, PassportVersion
+from tests.conftest import BASE_URL
+from tests.helpers import passport
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _append(session: Any, n: int, subjects: int = 3) -> None:
+    for i in range(n):
+        log.append(
+            session,
+            BASE_URL,
+            kind="dpp.event.test",
+            subject=f"https://id.example/{i % subjects}",
+            actor_did="did:web:registry.example.org:orgs:x",
+            content={"i": i},
+            time=T,
+        )
+
+
+def _hashes(session: Any) -> list[bytes]:
+    return [bytes(h) for h in session.scalars(select(LogEntry.leaf_hash).order_by(LogEntry.index))]
+
+
+def test_proofs_from_stored_nodes_equal_the_reference(session):
+    _append(session, 21)
+    session.commit()
+    hashes = _hashes(session)
+    assert len(hashes) == 21
+    assert log.head(session) == (21, merkle.root(hashes))
+    for size in range(1, 22):
+        assert log.tree_root(session, size) == merkle.root(hashes[:size])
+        for index in range(size):
+            assert log.inclusion(session, index, size) == merkle.inclusion_proof(
+                index, hashes[:size]
+            )
+        for first in range(1, size + 1):
+            assert log.consistency(session, first, size) == merkle.consistency_proof(
+                first, size, hashes
+            )
+    assert log.tree_root(session, 0) == merkle.EMPTY_ROOT
+    for bad in [(-1, 3), (3, 3), (0, 22)]:
+        with pytest.raises(log.LogRangeError):
+            log.inclusion(session, *bad)
+    with pytest.raises(log.LogRangeError):
+        log.consistency(session, 0, 5)
+
+
+def test_leaves_chain_per_subject_and_hold_digests_only(session):
+    _append(session, 4, subjects=2)
+    session.commit()
+    rows = list(session.scalars(select(LogEntry).order_by(LogEntry.index)))
+    first, third = json.loads(rows[0].leaf), json.loads(rows[2].leaf)
+    assert first["prev"] is None and first["seq"] == 0
+    assert first["log"] == "registry.example.org/log/v1"
+    assert third["seq"] == 1
+    assert third["prev"] == {"index": 0, "leaf_sha256": bytes(rows[0].leaf_hash).hex()}
+    assert set(third["content"]) == {"mediaType", "sha256"}
+    assert rows[0].leaf == log.canonical_json(first)
+
+
+def _issue(session: Any, maker: Any, serial: str = "12345") -> str:
+    org = authenticate(session, maker.key)
+    body = passport("item", serial=serial)
+    body["product"]["productionDate"] = "2025-01-15"
+    created = services.issue_passport(session, BASE_URL, org, body)
+    session.commit()
+    return created.public_id
+
+
+def _history(session: Any, maker: Any, cafe: Any) -> str:
+    pid = _issue(session, maker)
+    services.issue_passports(
+        session,
+        BASE_URL,
+        authenticate(session, maker.key),
+        [passport("item", serial=s) for s in ("A1", "A2", "A3")],
+    )
+    body = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00"}
+    body["repair"] = {"outcome": "fixed", "problem": "Lid"}
+    history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, body, now=NOW)
+    maker_org = authenticate(session, maker.key)
+    new = passport("item", name="Acme K1 kettle, 2nd edition")
+    services.update_passport(session, BASE_URL, maker_org, pid, new)
+    services.withdraw_passport(session, maker_org, pid, base_url=BASE_URL)
+    session.commit()
+    return pid
+
+
+@pytest.fixture
+def cafe(make_org: Any) -> Any:
+    return make_org("Repair Café Cardiff", "repairer")
+
+
+def test_every_write_is_logged_and_verifies(session, maker, cafe):
+    _history(session, maker, cafe)
+    kinds = list(session.scalars(select(LogEntry.kind).order_by(LogEntry.index)))
+    assert kinds == ["dpp.issued"] * 4 + ["dpp.event.repair", "dpp.version", "dpp.withdrawn"]
+    report = verify_log(session, BASE_URL)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.size == 7 and report.root == log.head(session)[1]
+
+
+def test_changing_an_event_byte_is_found(session, maker, cafe):
+    pid = _history(session, maker, cafe)
+    event = session.scalars(select(Event)).one()
+    details = dict(event.details) | {"problem": "Lie"}
+    session.execute(update(Event).where(Event.pk == event.pk).values(details=details))
+    session.commit()
+    report = verify_log(session, BASE_URL)
+    assert not report.ok
+    (problem,) = report.problems
+    assert (problem.index, problem.kind) == (4, "dpp.event.repair")
+    assert problem.subject == services.get_passport(session, pid).uri
+    assert "content digest" in problem.message
+
+
+def test_changing_a_version_document_is_found(session, maker, cafe):
+    _history(session, maker, cafe)
+    row = session.scalars(select(PassportVersion).where(PassportVersion.version == 2)).one()
+    doc = json.loads(json.dumps(row.document))
+    doc["product"]["name"] = "Acme K1 kettle, 2nd editioN"
+    session.execute(
+        update(PassportVersion).where(PassportVersion.pk == row.pk).values(document=doc)
+    )
+    session.commit()
+    problems = verify_log(session, BASE_URL).problems
+    assert [(p.index, p.kind) for p in problems] == [(5, "dpp.version")]
+
+
+def test_a_deleted_leaf_or_changed_node_is_found(session, maker, cafe):
+    _history(session, maker, cafe)
+    session.execute(
+        update(LogNode).where(LogNode.level == 1, LogNode.index == 0).values(hash=b"\0" * 32)
+    )
+    session.commit()
+    problems = verify_log(session, BASE_URL).problems
+    assert any(p.kind == "log.node" and "level 1 index 0" in p.subject for p in problems)
+
+
+def test_a_failed_request_leaves_no_leaf(session, maker):
+    _issue(session, maker)
+    org = authenticate(session, maker.key)
+    with pytest.raises(services.Conflict):
+        services.issue_passports(session, BASE_URL, org, [passport("item", serial="12345")])
+    session.rollback()
+    assert log.head(session)[0] == 1
+    assert verify_log(session, BASE_URL).ok
+
+
+def test_concurrent_appends_are_gap_free(settings):
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(10):
+                with factory() as s:
+                    begin_write(s)
+                    log.append(
+                        s,
+                        BASE_URL,
+                        kind="dpp.event.test",
+                        subject=f"https://id.example/{n}",
+                        actor_did="did:web:x",
+                        content={"n": n, "i": i},
+                        time=T,
+                    )
+                    s.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with factory() as s:
+        indices = list(s.scalars(select(LogEntry.index).order_by(LogEntry.index)))
+        assert indices == list(range(60))
+        hashes = _hashes(s)
+        assert log.head(s) == (60, merkle.root(hashes))
+        assert log.tree_root(s, 60) == merkle.root(hashes)
+        seqs = s.scalars(
+            select(LogEntry.subject_seq).where(LogEntry.subject == "https://id.example/3")
+        )
+        assert sorted(seqs) == list(range(10))
+    engine.dispose()
+
+
+def test_kreislauf_verify_reports_the_tampered_entry(session, maker, cafe, monkeypatch):
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    _history(session, maker, cafe)
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", session.get_bind().url.render_as_string(False))
+    monkeypatch.setenv("KREISLAUF_BASE_URL", BASE_URL)
+    good = CliRunner().invoke(cli, ["verify"])
+    assert good.exit_code == 0, good.output
+    assert "Log verified: 7 entries" in good.output
+    event = session.scalars(select(Event)).one()
+    details = dict(event.details) | {"outcome": "not fixed"}
+    session.execute(update(Event).where(Event.pk == event.pk).values(details=details))
+    session.commit()
+    bad = CliRunner().invoke(cli, ["verify"])
+    assert bad.exit_code == 1
+    assert "log index 4 (dpp.event.repair" in bad.output
