@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     import swagger_ui_bundle
 
     from api.events import blp as events
+    from api.log import bp as transparency_log
     from api.passports import blp as passports
     from api.repairs import blp as repairs
     from api.resolver import bp as resolver
@@ -83,6 +84,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(events)
     api.register_blueprint(repairs)
     app.register_blueprint(resolver)  # GS1 paths are not part of the JSON API description
+    app.register_blueprint(transparency_log)  # C2SP formats, not JSON API operations
     errors.init_app(app)
 
     assets = str(swagger_ui_bundle.swagger_ui_path)

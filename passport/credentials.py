@@ -178,6 +178,11 @@ class Ed25519Key:
     def public_key(self) -> Ed25519PublicKey:
         return self._private.public_key()
 
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        """The raw key, for signers that need it (C2SP signed notes)."""
+        return self._private
+
     def public_jwk(self) -> dict[str, str]:
         return ed25519_public_jwk(self.public_key)
 

@@ -25,11 +25,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from passport import history, services
-from passport.errors import NotFound
+from passport.errors import KeyMissing, NotFound
 from passport.events import REGISTRY_ROLE, TERMINAL
+from passport.ledger import checkpoints
 from passport.models import Event
 from passport.rdf import CONTEXT_FILES
 from repairs import ords
@@ -92,6 +94,7 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
     base_url = current_app.extensions["kreislauf"].settings.base_url
     doc = services.credential(session, base_url, passport)
     rows = history.list_events(session, passport)
+    checkpoint = _checkpoint_size(session)
     subject = doc["credentialSubject"]
     product = subject.get("product", {})
     circularity = subject.get("circularityScorecard") or {}
@@ -121,8 +124,28 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
         registered_by=doc["issuer"]["name"] if doc.get("registeredBy") else None,
         community=_community_facts(product) if doc.get("registeredBy") else None,
         claimable=passport.granularity == "item" and passport.life_status not in TERMINAL,
+        checkpoint=checkpoint,
+        checkpoint_url=url_for("log.checkpoint"),
     )
     return _page(html)
+
+
+def _checkpoint_size(session: Session) -> int | None:
+    """The size of the newest signed log checkpoint (signed now if the log grew), or None
+    when the registry has no log key to sign with."""
+    try:
+        row = checkpoints.latest_checkpoint(session, current_app.extensions["kreislauf"].settings)
+        session.commit()
+    except KeyMissing:
+        session.rollback()
+        return None
+    except OperationalError:
+        # Signing writes; a busy writer (SQLite's lock) must not cost a reader the page:
+        # show the newest checkpoint already signed instead.
+        session.rollback()
+        stored = checkpoints.newest(session)
+        return stored.size if stored is not None else None
+    return row.size
 
 
 @dataclass(frozen=True)

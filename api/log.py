@@ -1,0 +1,296 @@
+"""The transparency log's read API under ``/log/v1``: C2SP checkpoint and tlog-tiles, JSON proofs,
+leaves, and C2SP tlog-proof receipts.
+
+Everything is GET and public. Bad input is a 400 problem with the reason, never a 500; a tile,
+leaf or receipt the log does not (yet) have is a 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from flask import Blueprint, Response, json, request
+from sqlalchemy import select
+
+from api import deps
+from api.errors import problem
+from passport.ledger import checkpoints, log, merkle
+from passport.models import LogEntry, LogNode
+
+bp = Blueprint("log", __name__, url_prefix="/log/v1")
+
+TEXT = "text/plain; charset=utf-8"
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+_MAX_INT = (1 << 63) - 1  # BIGINT
+_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_GROUP = re.compile(r"x[0-9]{3}")
+
+
+class BadRequest(ValueError):
+    """A query parameter or path that makes no sense for this log."""
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _bad(reason: str) -> Response:
+    return problem(400, "Bad request", reason, "bad-request")
+
+
+def _not_found(reason: str) -> Response:
+    return problem(404, "Not found", reason, "not-found")
+
+
+def _int(name: str, value: str | None) -> int:
+    if value is None or value == "":
+        raise BadRequest(f"the query parameter '{name}' is required")
+    if not value.isascii() or not value.isdigit():
+        raise BadRequest(f"'{name}' must be a non-negative decimal integer, got {value!r}")
+    number = int(value)
+    if number > _MAX_INT:
+        raise BadRequest(f"'{name}' is too large")
+    return number
+
+
+def _size(name: str, value: str | None, current: int) -> int:
+    size = _int(name, value)
+    if size == 0:
+        raise BadRequest(f"'{name}' must be at least 1: the empty tree has nothing to prove")
+    if size > current:
+        raise BadRequest(f"'{name}' {size} is beyond the log's current size {current}")
+    return size
+
+
+def _leaf_hash(value: str) -> bytes:
+    if _HEX.fullmatch(value):
+        return bytes.fromhex(value)
+    try:
+        # Query strings turn "+" into a space; accept both alphabets and missing padding.
+        text = value.replace(" ", "+").replace("-", "+").replace("_", "/")
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("'leaf_hash' is neither 64 hex digits nor base64") from None
+    if len(raw) != merkle.HASH_SIZE:
+        raise BadRequest(f"'leaf_hash' must be {merkle.HASH_SIZE} bytes, got {len(raw)}")
+    return raw
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), mimetype="application/json")
+
+
+@bp.get("/checkpoint")
+def checkpoint() -> Response:
+    """The newest signed checkpoint (C2SP tlog-checkpoint), refreshed while the log grows."""
+    session = deps.session()
+    row = checkpoints.latest_checkpoint(session, deps.settings())
+    session.commit()
+    response = Response(row.note, content_type=TEXT)
+    response.headers["Cache-Control"] = "public, max-age=2"
+    return response
+
+
+@bp.get("/proof/inclusion")
+def inclusion() -> Response:
+    """Inclusion proof of a leaf (by ``index`` or ``leaf_hash``) in the tree of ``size``."""
+    session = deps.session()
+    current = log.head(session)[0]
+    try:
+        size = _size("size", request.args.get("size"), current)
+        if "leaf_hash" in request.args:
+            if "index" in request.args:
+                raise BadRequest("give either 'index' or 'leaf_hash', not both")
+            wanted = _leaf_hash(request.args["leaf_hash"])
+            index = session.scalar(
+                select(LogEntry.index).where(LogEntry.leaf_hash == wanted).order_by(LogEntry.index)
+            )
+            if index is None:
+                return _not_found("no leaf with that hash is in the log")
+            if index >= size:
+                raise BadRequest(f"the leaf is at index {index}, not in the tree of size {size}")
+        else:
+            index = _int("index", request.args.get("index"))
+            if index >= size:
+                raise BadRequest(f"'index' {index} is not below 'size' {size}")
+    except BadRequest as exc:
+        return _bad(str(exc))
+    entry = log.entry(session, index)
+    assert entry is not None
+    hashes = log.inclusion(session, index, size)
+    return _json(
+        {
+            "index": index,
+            "size": size,
+            "leaf_hash": _b64(bytes(entry.leaf_hash)),
+            "hashes": [_b64(h) for h in hashes],
+            "root": _b64(log.tree_root(session, size)),
+        }
+    )
+
+
+@bp.get("/proof/consistency")
+def consistency() -> Response:
+    """Consistency proof that the tree of ``second`` extends the tree of ``first``."""
+    session = deps.session()
+    current = log.head(session)[0]
+    try:
+        first = _size("first", request.args.get("first"), current)
+        second = _size("second", request.args.get("second"), current)
+        if first > second:
+            raise BadRequest(f"'first' {first} is larger than 'second' {second}")
+    except BadRequest as exc:
+        return _bad(str(exc))
+    hashes = log.consistency(session, first, second)
+    return _json(
+        {
+            "first": first,
+            "second": second,
+            "hashes": [_b64(h) for h in hashes],
+            "first_root": _b64(log.tree_root(session, first)),
+            "second_root": _b64(log.tree_root(session, second)),
+        }
+    )
+
+
+@bp.get("/entries/<index>")
+def entry(index: str) -> Response:
+    """The leaf at ``index``: the exact RFC 8785 bytes that were hashed."""
+    try:
+        number = _int("index", index)
+    except BadRequest as exc:
+        return _bad(str(exc))
+    row = log.entry(deps.session(), number)
+    if row is None:
+        return _not_found(f"the log has no leaf {number}")
+    response = Response(bytes(row.leaf), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
+@bp.get("/receipt/<index>")
+def receipt(index: str) -> Response:
+    """A C2SP tlog-proof for leaf ``index``, signing a covering checkpoint if need be."""
+    try:
+        number = _int("index", index)
+    except BadRequest as exc:
+        return _bad(str(exc))
+    session = deps.session()
+    if log.entry(session, number) is None:
+        return _not_found(f"the log has no leaf {number}")
+    text = checkpoints.receipt(session, deps.settings(), number)
+    session.commit()
+    return Response(text, content_type=TEXT)
+
+
+# --- C2SP tlog-tiles ---------------------------------------------------------------------------
+
+
+def parse_tile_path(path: str) -> tuple[int, int | None]:
+    """``x001/x234/067[.p/W]`` -> (N, W or None for a full tile), as C2SP tlog-tiles encodes it."""
+    parts = path.split("/")
+    width = None
+    if len(parts) >= 2 and parts[-2].endswith(".p"):
+        w = parts.pop()
+        parts[-1] = parts[-1][: -len(".p")]
+        if not re.fullmatch(r"[1-9][0-9]*", w) or int(w) >= TILE_WIDTH:
+            raise BadRequest(f"partial tile width {w!r} is not between 1 and {TILE_WIDTH - 1}")
+        width = int(w)
+    *groups, last = parts
+    if not re.fullmatch(r"[0-9]{3}", last) or not all(_GROUP.fullmatch(g) for g in groups):
+        raise BadRequest(f"tile index path {path!r} is not in the x001/x234/067 form")
+    if groups and groups[0] == "x000":
+        raise BadRequest(f"tile index path {path!r} has a leading zero group")
+    digits = "".join(g[1:] for g in groups) + last
+    number = int(digits)
+    if number > _MAX_INT:
+        raise BadRequest("tile index is too large")
+    return number, width
+
+
+def tile_path(number: int) -> str:
+    """The inverse of :func:`parse_tile_path` for the index part."""
+    digits = str(number)
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
+
+
+def _tile_response(data: bytes, full: bool) -> Response:
+    response = Response(data, mimetype="application/octet-stream")
+    # Full tiles never change; a partial one is replaced by a wider one as the log grows.
+    response.headers["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if full else "public, max-age=2"
+    )
+    return response
+
+
+@bp.get("/tile/<level>/<path:rest>")
+def hash_tile(level: str, rest: str) -> Response:
+    """Tile ``level``/N: the hashes at tree level 8·L, indices 256·N … 256·N + W − 1."""
+    if level == "entries":
+        return entry_bundle(rest)
+    try:
+        tile_level = _int("level", level)
+        if tile_level > 63 // TILE_HEIGHT:
+            raise BadRequest(f"tile level {tile_level} is beyond any tree")
+        number, width = parse_tile_path(rest)
+    except BadRequest as exc:
+        return _bad(str(exc))
+    width_ = width or TILE_WIDTH
+    tree_level = tile_level * TILE_HEIGHT
+    first = number * TILE_WIDTH
+    session = deps.session()
+    size = log.head(session)[0]
+    if (first + width_) << tree_level > size:
+        return _not_found(f"the log (size {size}) has no tile {level}/{rest}")
+    hashes = session.scalars(
+        select(LogNode.hash)
+        .where(LogNode.level == tree_level, LogNode.index.between(first, first + width_ - 1))
+        .order_by(LogNode.index)
+    ).all()
+    if len(hashes) != width_:
+        raise RuntimeError(f"the log's node table lacks hashes of tile {level}/{rest}")
+    return _tile_response(b"".join(bytes(h) for h in hashes), width is None)
+
+
+def entry_bundle(rest: str) -> Response:
+    """Entry bundle N: the leaves 256·N … 256·N + W − 1, each as a big-endian uint16 length
+    followed by the leaf bytes."""
+    try:
+        number, width = parse_tile_path(rest)
+    except BadRequest as exc:
+        return _bad(str(exc))
+    width_ = width or TILE_WIDTH
+    first = number * TILE_WIDTH
+    session = deps.session()
+    size = log.head(session)[0]
+    if first + width_ > size:
+        return _not_found(f"the log (size {size}) has no entry bundle {rest}")
+    leaves = session.scalars(
+        select(LogEntry.leaf)
+        .where(LogEntry.index.between(first, first + width_ - 1))
+        .order_by(LogEntry.index)
+    ).all()
+    if len(leaves) != width_:
+        raise RuntimeError(f"the log lacks leaves of entry bundle {rest}")
+    return _tile_response(encode_bundle([bytes(leaf) for leaf in leaves]), width is None)
+
+
+def encode_bundle(leaves: list[bytes]) -> bytes:
+    out = bytearray()
+    for leaf in leaves:
+        if len(leaf) > 0xFFFF:
+            raise ValueError(f"a leaf of {len(leaf)} bytes does not fit an entry bundle")
+        out += len(leaf).to_bytes(2, "big") + leaf
+    return bytes(out)

@@ -1,0 +1,302 @@
+"""The transparency log's HTTP read API: checkpoints, proofs, leaves, tiles and receipts."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
+
+from api.log import BadRequest, encode_bundle, parse_tile_path, tile_path
+from passport.ledger import checkpoints, log, merkle, note
+from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode
+from tests.conftest import BASE_URL, SHARED
+
+ORIGIN = "registry.example.org/log/v1"
+T = datetime(2026, 1, 1, tzinfo=UTC)
+VECTORS = SHARED / "tlog-vectors"
+
+
+def _append(session: Any, n: int) -> None:
+    for i in range(n):
+        log.append(
+            session,
+            BASE_URL,
+            kind="dpp.event.test",
+            subject=f"https://id.example/{i % 5}",
+            actor_did="did:web:registry.example.org:orgs:x",
+            content={"i": i},
+            time=T,
+        )
+    session.commit()
+
+
+def _b64(value: str) -> bytes:
+    return base64.b64decode(value)
+
+
+def _log_verifier(client: Any) -> note.Verifier:
+    """The log key as a client finds it: in the registry's did:web document."""
+    document = client.get("/.well-known/did.json").json
+    (method,) = [m for m in document["verificationMethod"] if "#log-" in m["id"]]
+    x = method["publicKeyJwk"]["x"]
+    raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+    return note.Verifier(ORIGIN, Ed25519PublicKey.from_public_bytes(raw))
+
+
+def _checkpoint(client: Any) -> note.Checkpoint:
+    response = client.get("/log/v1/checkpoint")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    text, names = note.verify_note(response.get_data(as_text=True), [_log_verifier(client)])
+    assert names == [ORIGIN]
+    return note.Checkpoint.parse(text)
+
+
+def test_the_checkpoint_is_signed_by_the_published_log_key(client, session):
+    _append(session, 5)
+    cp = _checkpoint(client)
+    assert (cp.origin, cp.size, cp.root_hash) == (ORIGIN, 5, log.head(session)[1])
+    assert cp.extensions == ()
+    # The key file and the DID document hold the same key.
+    assert (
+        client.get("/log/v1/checkpoint").get_data(as_text=True)
+        == session.get(LogCheckpoint, 5).note
+    )
+
+
+def test_checkpoints_are_refreshed_lazily_and_all_are_kept(session, settings):
+    first = checkpoints.latest_checkpoint(session, settings)
+    assert first.size == 0 and first.root == merkle.EMPTY_ROOT
+    _append(session, 3)
+    # Fresh enough: the stored one is served until it is REFRESH old.
+    assert checkpoints.latest_checkpoint(session, settings, first.created_at).size == 0
+    later = first.created_at + checkpoints.REFRESH + timedelta(milliseconds=1)
+    second = checkpoints.latest_checkpoint(session, settings, later)
+    assert second.size == 3 and second.root == log.head(session)[1]
+    # No growth: no new signature, however old.
+    far = later + timedelta(hours=1)
+    assert checkpoints.latest_checkpoint(session, settings, far) is second
+    session.commit()
+    assert session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.size)).all() == [0, 3]
+    text, _ = note.verify_note(second.note, [checkpoints.verifier(settings)])
+    assert note.Checkpoint.parse(text).size == 3
+
+
+def test_inclusion_and_consistency_proofs_verify_against_the_checkpoint(client, session):
+    _append(session, 13)
+    cp = _checkpoint(client)
+    hashes = session.scalars(select(LogEntry.leaf_hash).order_by(LogEntry.index)).all()
+    for index in range(cp.size):
+        body = client.get(f"/log/v1/proof/inclusion?index={index}&size={cp.size}").json
+        assert body["index"] == index and body["size"] == cp.size
+        assert _b64(body["leaf_hash"]) == hashes[index]
+        assert _b64(body["root"]) == cp.root_hash
+        proof = [_b64(h) for h in body["hashes"]]
+        merkle.verify_inclusion(index, cp.size, hashes[index], proof, cp.root_hash)
+    # By leaf hash, in hex and in base64 (URL-encoded or with "+" read as a space).
+    for spelling in (hashes[7].hex(), base64.b64encode(hashes[7]).decode()):
+        response = client.get(
+            "/log/v1/proof/inclusion", query_string={"leaf_hash": spelling, "size": 13}
+        )
+        assert response.status_code == 200 and response.json["index"] == 7
+    for first in range(1, cp.size + 1):
+        body = client.get(f"/log/v1/proof/consistency?first={first}&second={cp.size}").json
+        assert _b64(body["second_root"]) == cp.root_hash
+        merkle.verify_consistency(
+            first,
+            cp.size,
+            [_b64(h) for h in body["hashes"]],
+            merkle.root(hashes[:first]),
+            cp.root_hash,
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/log/v1/proof/inclusion?index=0", "'size' is required"),
+        ("/log/v1/proof/inclusion?index=x&size=3", "'index' must be a non-negative"),
+        ("/log/v1/proof/inclusion?index=-1&size=3", "'index' must be a non-negative"),
+        ("/log/v1/proof/inclusion?index=0&size=1.5", "'size' must be a non-negative"),
+        ("/log/v1/proof/inclusion?index=0&size=0", "must be at least 1"),
+        ("/log/v1/proof/inclusion?index=0&size=5", "beyond the log's current size 4"),
+        ("/log/v1/proof/inclusion?index=0&size=99999999999999999999", "too large"),
+        ("/log/v1/proof/inclusion?index=4&size=4", "not below 'size' 4"),
+        ("/log/v1/proof/inclusion?size=4&leaf_hash=abcd", "must be 32 bytes, got 3"),
+        ("/log/v1/proof/inclusion?size=4&leaf_hash=%21%21", "neither 64 hex digits nor base64"),
+        ("/log/v1/proof/inclusion?size=4&index=1&leaf_hash=" + "00" * 32, "not both"),
+        ("/log/v1/proof/consistency?first=0&second=4", "'first' must be at least 1"),
+        ("/log/v1/proof/consistency?first=3&second=2", "larger than 'second'"),
+        ("/log/v1/proof/consistency?first=1&second=9", "beyond the log's current size"),
+        ("/log/v1/proof/consistency?first=1", "'second' is required"),
+        ("/log/v1/entries/abc", "'index' must be"),
+        ("/log/v1/tile/0/1", "not in the x001/x234/067 form"),
+        ("/log/v1/tile/0/000.p/256", "partial tile width"),
+        ("/log/v1/tile/0/000.p/08", "partial tile width"),
+        ("/log/v1/tile/0/x000/001", "leading zero group"),
+        ("/log/v1/tile/x/000", "'level' must be"),
+        ("/log/v1/tile/9/000", "beyond any tree"),
+        ("/log/v1/tile/entries/000.p/0", "partial tile width"),
+        ("/log/v1/receipt/-3", "'index' must be"),
+    ],
+)
+def test_bad_input_is_a_400_problem_with_the_reason(client, session, url, reason):
+    _append(session, 4)
+    response = client.get(url)
+    assert response.status_code == 400, response.data
+    assert response.mimetype == "application/problem+json"
+    assert reason in response.json["detail"]
+
+
+def test_unknown_leaves_and_tiles_are_404(client, session):
+    _append(session, 4)
+    missing = "/log/v1/proof/inclusion?size=4&leaf_hash=" + "00" * 32
+    for url in [
+        missing,
+        "/log/v1/entries/4",
+        "/log/v1/receipt/4",
+        "/log/v1/tile/0/000",
+        "/log/v1/tile/0/000.p/5",
+        "/log/v1/tile/1/000.p/1",
+        "/log/v1/tile/entries/000",
+        "/log/v1/tile/entries/001.p/1",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.mimetype == "application/problem+json"
+
+
+def test_entries_are_the_exact_leaf_bytes(client, session):
+    _append(session, 2)
+    response = client.get("/log/v1/entries/1")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.data == session.get(LogEntry, 1).leaf
+    assert merkle.leaf_hash(response.data) == session.get(LogEntry, 1).leaf_hash
+
+
+def test_tiles_hold_the_stored_nodes_and_leaves(client, session):
+    _append(session, 300)
+    nodes = dict(
+        ((level, index), h)
+        for level, index, h in session.execute(select(LogNode.level, LogNode.index, LogNode.hash))
+    )
+    full = client.get("/log/v1/tile/0/000")
+    assert full.status_code == 200 and len(full.data) == 256 * 32
+    assert "immutable" in full.headers["Cache-Control"]
+    assert [full.data[i : i + 32] for i in range(0, 8192, 32)] == [
+        nodes[(0, i)] for i in range(256)
+    ]
+    partial = client.get("/log/v1/tile/0/001.p/44").data
+    assert partial == b"".join(nodes[(0, i)] for i in range(256, 300))
+    assert client.get("/log/v1/tile/0/001.p/10").data == partial[: 10 * 32]
+    assert client.get("/log/v1/tile/1/000.p/1").data == nodes[(8, 0)]
+    assert client.get("/log/v1/tile/0/001.p/45").status_code == 404
+
+    bundle = client.get("/log/v1/tile/entries/000").data
+    leaves = []
+    while bundle:
+        n = int.from_bytes(bundle[:2], "big")
+        leaves.append(bundle[2 : 2 + n])
+        bundle = bundle[2 + n :]
+    stored = session.scalars(select(LogEntry.leaf).order_by(LogEntry.index)).all()
+    assert leaves == stored[:256]
+    assert client.get("/log/v1/tile/entries/001.p/44").data == encode_bundle(stored[256:])
+
+
+def test_tiles_of_the_reference_tree_match_the_vectors(client, session):
+    """The RFC 6962 reference leaves, stored as the log stores its own, give the vector tiles."""
+    reference = json.loads((VECTORS / "rfc6962-reference-tree.json").read_text())
+    tiles = json.loads((VECTORS / "derived-dpp-checkpoints.json").read_text())["tiles"]
+    log._lock_head(session)
+    frontier: list[tuple[int, int, bytes]] = []
+    for i, leaf in enumerate(bytes.fromhex(h) for h in reference["leaf_inputs_hex"]):
+        h = merkle.leaf_hash(leaf)
+        session.add(
+            LogEntry(index=i, subject="ref", kind="ref", subject_seq=i, leaf=leaf, leaf_hash=h)
+        )
+        session.add_all(
+            LogNode(level=lv, index=ix, hash=nh) for lv, ix, nh in log._push(frontier, i, h)
+        )
+    root = merkle.root_from_subtrees([h for _, _, h in frontier])
+    session.execute(update(LogHead).values(size=8, root=root))
+    session.commit()
+    assert client.get("/log/v1/tile/0/000.p/8").data.hex() == tiles["tile/0/000.p/8_hex"]
+    assert (
+        client.get("/log/v1/tile/entries/000.p/8").data.hex() == tiles["tile/entries/000.p/8_hex"]
+    )
+
+
+def test_tile_paths_use_the_c2sp_encoding():
+    assert tile_path(1234067) == "x001/x234/067"
+    assert tile_path(0) == "000" and tile_path(1000) == "x001/000"
+    assert parse_tile_path("x001/x234/067") == (1234067, None)
+    assert parse_tile_path("x001/x234/067.p/8") == (1234067, 8)
+    for n in (0, 5, 999, 1000, 256000, 10**12):
+        assert parse_tile_path(tile_path(n)) == (n, None)
+    for bad in ("67", "x01/000", "000/000", "000.p", "000.p/", "abc", ""):
+        with pytest.raises(BadRequest):
+            parse_tile_path(bad)
+
+
+def test_a_receipt_verifies_end_to_end(client, session, settings):
+    _append(session, 6)
+    checkpoints.sign_checkpoint(session, settings)  # covers 0..5
+    session.commit()
+    _append(session, 3)
+    for index in (2, 7):  # one covered by the stored checkpoint, one needing a new one
+        response = client.get(f"/log/v1/receipt/{index}")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+        text = response.get_data(as_text=True)
+        parsed = checkpoints.parse_proof(text)
+        leaf = parsed.extra
+        assert leaf == session.get(LogEntry, index).leaf
+        proof, cp = checkpoints.verify_proof(text, merkle.leaf_hash(leaf), [_log_verifier(client)])
+        assert proof.index == index and cp.size > index and cp.origin == ORIGIN
+        assert json.loads(leaf)["log"] == ORIGIN
+    # A tampered leaf fails.
+    with pytest.raises(merkle.ProofError):
+        checkpoints.verify_proof(text, merkle.leaf_hash(b"{}"), [_log_verifier(client)])
+
+
+def test_the_tlog_proof_vector_round_trips():
+    vectors = json.loads((VECTORS / "derived-dpp-checkpoints.json").read_text())
+    case = vectors["tlog_proof_index5"]
+    verifier = note.Verifier.from_vkey(vectors["keys"]["log"]["vkey"])
+    proof, cp = checkpoints.verify_proof(
+        case["text"], bytes.fromhex(case["leaf_hash_hex"]), [verifier]
+    )
+    assert (proof.index, cp.size, proof.extra) == (5, 8, None)
+    assert checkpoints.format_proof(proof) == case["text"]
+    spec = json.loads((VECTORS / "c2sp-spec-examples.json").read_text())["tlog_proof_example"]
+    parsed = checkpoints.parse_proof(spec["text"])
+    assert parsed.index == 73894 and len(parsed.hashes) == 5 and parsed.extra is not None
+
+
+def test_a_checkpoint_without_a_log_key_is_a_503(client, settings):
+    (settings.data_dir / "keys" / "log-ed25519.pem").unlink()
+    response = client.get("/log/v1/checkpoint")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+
+
+def test_the_passport_page_says_up_to_which_checkpoint_history_is_verified(client, maker):
+    from tests.helpers import passport
+
+    made = client.post(
+        "/api/v1/passports", json=passport("item", serial="CP-1"), headers=maker.headers
+    )
+    assert made.status_code == 201, made.json
+    pid = made.json["id"] if "id" in made.json else made.json["passportId"]
+    body = client.get(f"/passports/{pid}").get_data(as_text=True)
+    size = _checkpoint(client).size
+    assert size >= 1
+    assert f"History verified up to checkpoint {size}" in body
+    assert 'href="/log/v1/checkpoint"' in body
+    german = client.get(f"/passports/{pid}", headers={"Accept-Language": "de"})
+    assert f"Verlauf geprüft bis Prüfpunkt {size}" in german.get_data(as_text=True)
