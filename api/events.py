@@ -12,6 +12,8 @@ from marshmallow import RAISE
 from api import deps
 from api.schemas import EventCreatedSchema, EventsArgsSchema
 from passport import history, services
+from passport.errors import NotFound
+from passport.ledger import checkpoints, log
 
 blp = Blueprint(
     "events",
@@ -84,6 +86,31 @@ class PassportEvents(MethodView):
         session.commit()
         location = url_for("events.PassportEvents", passport_id=passport_id) + f"#{event.seq}"
         return {"id": event.event_id, "seq": event.seq}, 201, {"Location": location}
+
+
+@blp.route("/<string:passport_id>/events/<int:seq>/receipt")
+class EventReceipt(MethodView):
+    @blp.doc(
+        responses={
+            200: {
+                "description": "A C2SP tlog-proof (c2sp.org/tlog-proof@v1) that the event's "
+                "log entry is in a signed checkpoint; its extra line is the leaf",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            404: {"description": "Unknown passport or event", **PROBLEM},
+        }
+    )
+    def get(self, passport_id: str, seq: int) -> Response:
+        """An offline-verifiable receipt for one event of a passport's history."""
+        session = deps.session()
+        passport = services.get_passport(session, passport_id)
+        event = history.get_event(session, passport, seq)
+        entry = log.event_entry(session, passport.uri, event)
+        if entry is None:
+            raise NotFound(f"Event {seq} of passport {passport_id} is not in the log.")
+        text = checkpoints.receipt(session, deps.settings(), entry.index)
+        session.commit()
+        return Response(text, content_type="text/plain; charset=utf-8")
 
 
 def _wants_epcis(fmt: str | None) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from api import deps
 from api.errors import problem
-from passport.ledger import checkpoints, log, merkle
+from passport.ledger import checkpoints, log, merkle, witness
 from passport.models import LogEntry, LogNode
 
 bp = Blueprint("log", __name__, url_prefix="/log/v1")
@@ -191,6 +191,33 @@ def receipt(index: str) -> Response:
     text = checkpoints.receipt(session, deps.settings(), number)
     session.commit()
     return Response(text, content_type=TEXT)
+
+
+@bp.post("/witness/add-checkpoint")
+def add_checkpoint() -> Response:
+    """C2SP tlog-witness: verify another log's checkpoint and consistency proof, and cosign it."""
+    length = request.content_length
+    if length is not None and length > witness.MAX_BODY:
+        return _bad("the request body is too large")
+    data = request.get_data(cache=False)
+    if len(data) > witness.MAX_BODY:
+        return _bad("the request body is too large")
+    try:
+        body = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad("the request body is not UTF-8")
+    session = deps.session()
+    try:
+        line = witness.add_checkpoint(session, checkpoints.signer(deps.settings()), body)
+    except witness.WitnessError as exc:
+        session.rollback()
+        if exc.status == 409:
+            # tlog-witness: the witness's latest size for this log, as text/x.tlog.size.
+            return Response(f"{exc.size}\n", status=409, content_type="text/x.tlog.size")
+        titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 422: "Unprocessable"}
+        return problem(exc.status, titles[exc.status], exc.reason, "witness")
+    session.commit()
+    return Response(line, content_type=TEXT)
 
 
 # --- C2SP tlog-tiles ---------------------------------------------------------------------------

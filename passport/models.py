@@ -276,7 +276,11 @@ class LogEntry(Base):
     """
 
     __tablename__ = "log_entries"
-    __table_args__ = (UniqueConstraint("subject", "subject_seq"),)
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_seq"),
+        # Proof by leaf hash (RFC 6962 get-proof-by-hash) looks leaves up by their hash.
+        Index("ix_log_entries_leaf_hash", "leaf_hash"),
+    )
 
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     subject: Mapped[str] = mapped_column(String(600))  # the product URI
@@ -318,3 +322,15 @@ class LogCheckpoint(Base):
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class WitnessedLog(Base):
+    """Another log this registry witnesses (C2SP tlog-witness): its key and the newest
+    checkpoint size and root it has verified and cosigned."""
+
+    __tablename__ = "witnessed_logs"
+
+    origin: Mapped[str] = mapped_column(String(300), primary_key=True)
+    vkey: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -216,6 +216,50 @@ def verify_command() -> None:
     click.echo(f"Log verified: {report.size} entries, root {report.root.hex()}.")
 
 
+@cli.command("witness-add")
+@click.argument("origin")
+@click.argument("vkey")
+def witness_add(origin: str, vkey: str) -> None:
+    """Witness the log ORIGIN, whose checkpoints VKEY (a signed-note verifier key) signs."""
+    from passport.ledger import note, witness
+
+    settings = Settings.from_env()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            begin_write(session)
+            try:
+                row = witness.add_log(session, origin, vkey)
+            except note.NoteError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+            size = row.size
+    finally:
+        engine.dispose()
+    click.echo(f"Witnessing {origin} (latest size {size}).")
+
+
+@cli.command("verify-history")
+@click.argument("url")
+def verify_history_command(url: str) -> None:
+    """Check a passport's events against the registry's signed log, over HTTP.
+
+    URL is the passport's API address, <registry>/api/v1/passports/<id>. Exit 1 on a failure.
+    """
+    from passport.ledger import client
+
+    try:
+        result = client.verify_history(url)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        click.echo(f"FAIL {exc}")
+        sys.exit(1)
+    for ok, line in result.lines:
+        click.echo(f"{'OK  ' if ok else 'FAIL'} {line}")
+    if not result.ok:
+        sys.exit(1)
+
+
 @cli.command("export-ords")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First event date.")

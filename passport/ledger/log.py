@@ -349,3 +349,27 @@ def consistency(session: Session, size1: int, size2: int) -> list[bytes]:
 
 def entry(session: Session, index: int) -> LogEntry | None:
     return session.get(LogEntry, index)
+
+
+def event_entry(session: Session, subject: str, event: Event) -> LogEntry | None:
+    """The log entry recording ``event`` of the passport with URI ``subject``.
+
+    Found by its content digest among the subject's ``dpp.event.<type>`` entries, so it is the
+    entry whose leaf commits to exactly this event's stored fields.
+    """
+    digest = content_sha256(
+        event_content(
+            event,
+            event.corrects.seq if event.corrects else None,
+            event.related.uri if event.related else None,
+        )
+    )
+    rows = session.scalars(
+        select(LogEntry)
+        .where(LogEntry.subject == subject, LogEntry.kind == f"dpp.event.{event.type}")
+        .order_by(LogEntry.subject_seq)
+    )
+    for row in rows:
+        if json.loads(bytes(row.leaf))["content"]["sha256"] == digest:
+            return row
+    return None

@@ -1,0 +1,113 @@
+"""Check a passport's history against a registry's signed log, over HTTP (``verify-history``).
+
+Fetches the passport's events, the registry's newest checkpoint and its log key (from its
+did:web document), checks the checkpoint signature, then for each event fetches its tlog-proof
+receipt and checks: the receipt's checkpoint is signed by the log key, the leaf is included in
+it, the leaf is that passport's entry for that event type, and the receipt's tree is consistent
+with the newest checkpoint. Only the standard library talks HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from passport.ledger import checkpoints, merkle, note
+
+TIMEOUT = 30
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only
+        return bytes(response.read())
+
+
+@dataclass
+class Result:
+    lines: list[tuple[bool, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.lines) and all(ok for ok, _ in self.lines)
+
+
+def _log_verifier(base: str, origin: str, get: Callable[[str], bytes]) -> note.Verifier:
+    document = json.loads(get(base + "/.well-known/did.json"))
+    methods = [m for m in document.get("verificationMethod", []) if "#log-" in m.get("id", "")]
+    if len(methods) != 1:
+        raise note.NoteError("the registry's did.json has no single log key")
+    x = methods[0]["publicKeyJwk"]["x"]
+    raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+    return note.Verifier(origin, Ed25519PublicKey.from_public_bytes(raw))
+
+
+def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None) -> Result:
+    """``passport_url`` is ``<registry>/api/v1/passports/<id>`` (or the registry's passport page
+    ``<registry>/passports/<id>``)."""
+    get = get or fetch
+    parts = urlsplit(passport_url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("the passport URL must be http(s)")
+    base = f"{parts.scheme}://{parts.netloc}"
+    passport_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    result = Result()
+    latest_note = get(base + "/log/v1/checkpoint").decode("utf-8")
+    # The log is named by its public base URL, which may differ from the address fetched
+    # (a proxy, a test server): the name comes from the checkpoint, the key from did.json.
+    origin = note.Checkpoint.parse(note.parse_note(latest_note)[0]).origin
+    verifier = _log_verifier(base, origin, get)
+    text, _ = note.verify_note(latest_note, [verifier])
+    latest = note.Checkpoint.parse(text)
+    result.lines.append((True, f"checkpoint {latest.size} signed by {origin}"))
+    history: dict[str, Any] = json.loads(
+        get(f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events")
+    )
+    subject = history["passport"]
+    for event in history["events"]:
+        seq = event["seq"]
+        label = f"event {seq} ({event['type']})"
+        try:
+            url = f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events/{seq}/receipt"
+            receipt = get(url).decode("utf-8")
+            proof = checkpoints.parse_proof(receipt)
+            if proof.extra is None:
+                raise note.NoteError("the receipt carries no leaf")
+            leaf = json.loads(proof.extra)
+            if leaf.get("subject") != subject or leaf.get("kind") != f"dpp.event.{event['type']}":
+                raise note.NoteError("the receipt's leaf is not this passport's event")
+            if leaf.get("log") != origin:
+                raise note.NoteError("the receipt's leaf belongs to another log")
+            _, cp = checkpoints.verify_proof(receipt, merkle.leaf_hash(proof.extra), [verifier])
+            if cp.origin != origin:
+                raise note.NoteError("the receipt's checkpoint is of another log")
+            _consistent(base, cp, latest, get)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            result.lines.append((False, f"{label}: {exc}"))
+        else:
+            result.lines.append((True, f"{label}: in the log at index {proof.index}"))
+    return result
+
+
+def _consistent(
+    base: str, old: note.Checkpoint, new: note.Checkpoint, get: Callable[[str], bytes]
+) -> None:
+    """Check that the receipt's tree and the newest checkpoint's tree are one history."""
+    small, large = (old, new) if old.size <= new.size else (new, old)
+    if small.size == large.size:
+        if small.root_hash != large.root_hash:
+            raise merkle.ProofError("two checkpoints of one size have different roots")
+        return
+    if small.size == 0:
+        return
+    body = json.loads(
+        get(f"{base}/log/v1/proof/consistency?first={small.size}&second={large.size}")
+    )
+    hashes = [base64.b64decode(h) for h in body["hashes"]]
+    merkle.verify_consistency(small.size, large.size, hashes, small.root_hash, large.root_hash)

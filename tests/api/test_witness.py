@@ -1,0 +1,210 @@
+"""Per-event receipts, this registry as a C2SP tlog-witness, and ``kreislauf verify-history``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from passport.ledger import checkpoints, merkle, note, witness
+from passport.ledger import client as history_client
+from passport.models import LogEntry, WitnessedLog
+from tests.api.test_events import REPAIR, issue, record
+from tests.web.test_browser import serving
+from web.cli import cli
+
+REMOTE = "remote.example/log/v1"
+T = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cafe(make_org: Any) -> Any:
+    return make_org("Repair Café Cardiff", "repairer")
+
+
+# --- per-event receipts ----------------------------------------------------------------------
+
+
+def test_an_event_receipt_proves_the_events_leaf(client, session, settings, maker, cafe):
+    pid = issue(client, maker, serial="R-1")
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+    uri = client.get(f"/api/v1/passports/{pid}/events").json["passport"]
+    for event in client.get(f"/api/v1/passports/{pid}/events").json["events"]:
+        response = client.get(f"/api/v1/passports/{pid}/events/{event['seq']}/receipt")
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/plain"
+        text = response.get_data(as_text=True)
+        proof = checkpoints.parse_proof(text)
+        entry = session.get(LogEntry, proof.index)
+        assert proof.extra == bytes(entry.leaf)
+        assert entry.kind == "dpp.event.repair" and entry.subject == uri
+        checkpoints.verify_proof(
+            text, merkle.leaf_hash(proof.extra), [checkpoints.verifier(settings)]
+        )
+    indices = {
+        checkpoints.parse_proof(
+            client.get(f"/api/v1/passports/{pid}/events/{e['seq']}/receipt").get_data(as_text=True)
+        ).index
+        for e in client.get(f"/api/v1/passports/{pid}/events").json["events"]
+    }
+    assert len(indices) == 2  # each event its own leaf
+    assert client.get(f"/api/v1/passports/{pid}/events/99/receipt").status_code == 404
+    assert client.get("/api/v1/passports/nope/events/0/receipt").status_code == 404
+
+
+# --- the witness -----------------------------------------------------------------------------
+
+
+class RemoteLog:
+    """A small log kept in memory and signed with its own key: the log we witness."""
+
+    def __init__(self) -> None:
+        self.signer = note.Signer.from_seed(REMOTE, b"\x07" * 32)
+        self.leaves: list[bytes] = []
+
+    def grow(self, n: int) -> None:
+        self.leaves += [merkle.leaf_hash(b"leaf %d" % len(self.leaves)) for _ in range(n)]
+
+    def checkpoint(self, signer: note.Signer | None = None) -> str:
+        body = note.Checkpoint(REMOTE, len(self.leaves), merkle.root(self.leaves)).format()
+        return note.sign_note(body, signer or self.signer)
+
+    def request(self, old: int, proof: list[bytes] | None = None, cp: str | None = None) -> str:
+        if proof is None:
+            proof = merkle.consistency_proof(old, len(self.leaves), self.leaves) if old else []
+        lines = "".join(note.b64encode(h) + "\n" for h in proof)
+        return f"old {old}\n{lines}\n{cp or self.checkpoint()}"
+
+
+@pytest.fixture
+def remote(session: Any) -> RemoteLog:
+    log = RemoteLog()
+    witness.add_log(session, REMOTE, log.signer.verifier.vkey)
+    session.commit()
+    return log
+
+
+def _post(client: Any, body: str) -> Any:
+    return client.post(
+        "/log/v1/witness/add-checkpoint", data=body.encode(), content_type="text/plain"
+    )
+
+
+def test_the_witness_cosigns_consistent_checkpoints(client, session, settings, remote):
+    remote.grow(3)
+    response = _post(client, remote.request(0))
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "text/plain"
+    line = response.get_data(as_text=True)
+    # The cosignature verifies with the registry's log key as a cosignature/v1 key.
+    public = checkpoints.verifier(settings).public_key
+    cosigner = note.Verifier(checkpoints.signer(settings).name, public, note.ALG_COSIGNATURE_V1)
+    cosigned = remote.checkpoint() + line
+    _, names = note.verify_note(cosigned, [cosigner])
+    assert names == [cosigner.name]
+    session.rollback()
+    assert session.get(WitnessedLog, REMOTE).size == 3
+    # Grow and advance with a consistency proof; the same size again with an empty one.
+    remote.grow(6)
+    assert _post(client, remote.request(3)).status_code == 200
+    assert _post(client, remote.request(9)).status_code == 200
+    session.rollback()
+    row = session.get(WitnessedLog, REMOTE)
+    assert (row.size, bytes(row.root)) == (9, merkle.root(remote.leaves))
+
+
+def test_the_witness_refuses_what_it_cannot_check(client, session, remote):
+    remote.grow(4)
+    assert _post(client, remote.request(0)).status_code == 200
+    remote.grow(3)
+    # Stale old size: 409 with the witness's size as text/x.tlog.size.
+    stale = _post(client, remote.request(2))
+    assert stale.status_code == 409
+    assert stale.mimetype == "text/x.tlog.size" and stale.get_data(as_text=True) == "4\n"
+    # Wrong key.
+    other = note.Signer.from_seed(REMOTE, b"\x08" * 32)
+    assert _post(client, remote.request(4, cp=remote.checkpoint(other))).status_code == 403
+    # Bad proof.
+    bad = [b"\x00" * 32] * len(merkle.consistency_proof(4, 7, remote.leaves))
+    assert _post(client, remote.request(4, proof=bad)).status_code == 422
+    # A fork: same old size, different history.
+    fork = RemoteLog()
+    fork.leaves = [merkle.leaf_hash(b"evil"), *remote.leaves[1:]]
+    assert _post(client, fork.request(4)).status_code == 422
+    # Unknown log.
+    stranger = note.Signer.from_seed("stranger.example/log", b"\x09" * 32)
+    cp = note.sign_note(note.Checkpoint("stranger.example/log", 1, b"\x01" * 32).format(), stranger)
+    assert _post(client, f"old 0\n\n{cp}").status_code == 404
+    # Malformed bodies.
+    for body in [
+        "",
+        "old x\n\n" + remote.checkpoint(),
+        "old 4\n!!\n\n" + remote.checkpoint(),
+        "old 4\n" + remote.checkpoint(),
+        "old 04\n\n" + remote.checkpoint(),
+        "old 9\n\n" + remote.checkpoint(),
+        "old 0\n\nnot a note\n",
+    ]:
+        response = _post(client, body)
+        assert response.status_code == 400, (body, response.data)
+    assert client.post("/log/v1/witness/add-checkpoint", data=b"\xff\xfe").status_code == 400
+    session.rollback()
+    assert session.get(WitnessedLog, REMOTE).size == 4
+    # The honest request still goes through.
+    assert _post(client, remote.request(4)).status_code == 200
+
+
+def test_witness_add_on_the_command_line(settings, monkeypatch, session):
+    signer = note.Signer.from_seed(REMOTE, b"\x07" * 32)
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(cli, ["witness-add", REMOTE, signer.verifier.vkey])
+    assert result.exit_code == 0, result.output
+    assert session.get(WitnessedLog, REMOTE).size == 0
+    wrong = CliRunner().invoke(cli, ["witness-add", "other.example/log", signer.verifier.vkey])
+    assert wrong.exit_code != 0 and "not the origin" in wrong.output
+
+
+# --- verify-history over HTTP ----------------------------------------------------------------
+
+
+@contextmanager
+def _tampering(monkeypatch: Any) -> Iterator[None]:
+    real = history_client.fetch
+
+    def fetch(url: str) -> bytes:
+        data = real(url)
+        if url.endswith("/events/2/receipt"):
+            proof = checkpoints.parse_proof(data.decode())
+            hashes = [bytes([proof.hashes[0][0] ^ 1]) + proof.hashes[0][1:], *proof.hashes[1:]]
+            tampered = checkpoints.TlogProof(proof.index, hashes, proof.checkpoint, proof.extra)
+            return checkpoints.format_proof(tampered).encode()
+        return data
+
+    monkeypatch.setattr(history_client, "fetch", fetch)
+    yield
+
+
+def test_verify_history_checks_every_event_over_http(app, client, maker, cafe, monkeypatch):
+    pid = issue(client, maker, serial="H-1")
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+    assert record(client, cafe, pid, REPAIR).status_code == 201
+    with serving(app) as origin:
+        url = f"{origin}/api/v1/passports/{pid}"
+        good = CliRunner().invoke(cli, ["verify-history", url])
+        assert good.exit_code == 0, good.output
+        assert good.output.count("OK  ") == 3 and "FAIL" not in good.output
+        with _tampering(monkeypatch):
+            bad = CliRunner().invoke(cli, ["verify-history", url])
+        assert bad.exit_code == 1, bad.output
+        assert "FAIL event 2" in bad.output and "OK   event 1" in bad.output
+
+
+def test_verify_history_refuses_non_http_urls():
+    with pytest.raises(ValueError):
+        history_client.verify_history("file:///etc/passwd")
