@@ -240,6 +240,51 @@ def witness_add(origin: str, vkey: str) -> None:
     click.echo(f"Witnessing {origin} (latest size {size}).")
 
 
+@cli.command("witness")
+@click.argument("url")
+def witness_command(url: str) -> None:
+    """Witness another Kreislauf registry at URL: cosign its newest checkpoint.
+
+    Fetches URL/log/v1/checkpoint and a consistency proof from the size this registry last
+    cosigned, checks both as the add-checkpoint endpoint does, stores the new size and prints
+    the cosignature line. The log must have been added with ``witness-add``. Exit 1 on failure.
+    """
+    from passport.ledger import checkpoints, client, note, witness
+    from passport.models import WitnessedLog
+
+    settings = Settings.from_env()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                checkpoint, origin = client.fetch_checkpoint(url)
+                row = session.get(WitnessedLog, origin)
+                if row is None:
+                    raise click.ClickException(
+                        f"this registry does not witness {origin!r}; add it with "
+                        f"`kreislauf witness-add {origin} VKEY` first"
+                    )
+                old = int(row.size)
+                session.rollback()  # no transaction held while fetching the proof
+                body = client.witness_request(url, old, checkpoint)
+                begin_write(session)
+                line = witness.add_checkpoint(session, checkpoints.signer(settings), body)
+                session.commit()
+            except witness.WitnessError as exc:
+                session.rollback()
+                raise click.ClickException(f"refused ({exc.status}): {exc.reason}") from None
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                # OSError covers URLError/HTTPError; ValueError covers NoteError, ProofError.
+                session.rollback()
+                raise click.ClickException(f"cannot witness {url}: {exc}") from None
+    finally:
+        engine.dispose()
+    size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
+    click.echo(f"Cosigned {origin} at size {size} (was {old}).", err=True)
+    click.echo(line, nl=False)
+
+
 @cli.command("verify-history")
 @click.argument("url")
 def verify_history_command(url: str) -> None:

@@ -111,3 +111,42 @@ def _consistent(
     )
     hashes = [base64.b64decode(h) for h in body["hashes"]]
     merkle.verify_consistency(small.size, large.size, hashes, small.root_hash, large.root_hash)
+
+
+# --- pull-mode witnessing (``kreislauf witness``) ----------------------------------------------
+
+
+def fetch_checkpoint(base: str, get: Callable[[str], bytes] | None = None) -> tuple[str, str]:
+    """The registry's newest checkpoint note and its (unverified) origin."""
+    get = get or fetch
+    _check_base(base)
+    text = get(base.rstrip("/") + "/log/v1/checkpoint").decode("utf-8")
+    return text, note.Checkpoint.parse(note.parse_note(text)[0]).origin
+
+
+def fetch_consistency(
+    base: str, first: int, second: int, get: Callable[[str], bytes] | None = None
+) -> list[bytes]:
+    """The registry's consistency proof from tree size ``first`` to ``second``."""
+    get = get or fetch
+    _check_base(base)
+    url = f"{base.rstrip('/')}/log/v1/proof/consistency?first={first}&second={second}"
+    body = json.loads(get(url))
+    return [base64.b64decode(h) for h in body["hashes"]]
+
+
+def witness_request(
+    base: str, old: int, checkpoint: str, get: Callable[[str], bytes] | None = None
+) -> str:
+    """The C2SP add-checkpoint body for ``checkpoint`` from the witness's size ``old``,
+    with the consistency proof fetched from the registry at ``base`` (none from 0 or when
+    the size has not changed)."""
+    size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
+    proof = fetch_consistency(base, old, size, get) if 0 < old < size else []
+    lines = "".join(note.b64encode(h) + "\n" for h in proof)
+    return f"old {old}\n{lines}\n{checkpoint}"
+
+
+def _check_base(base: str) -> None:
+    if urlsplit(base).scheme not in ("http", "https"):
+        raise ValueError("the registry URL must be http(s)")

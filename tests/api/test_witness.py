@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update as sa_update
 
-from passport.ledger import checkpoints, merkle, note, witness
+from passport.config import Settings
+from passport.ledger import checkpoints, log, merkle, note, witness
 from passport.ledger import client as history_client
 from passport.models import LogEntry, WitnessedLog
 from tests.api.test_events import REPAIR, issue, record
@@ -208,3 +210,139 @@ def test_verify_history_checks_every_event_over_http(app, client, maker, cafe, m
 def test_verify_history_refuses_non_http_urls():
     with pytest.raises(ValueError):
         history_client.verify_history("file:///etc/passwd")
+
+
+# --- kreislauf witness: pull mode against another registry -------------------------------------
+
+
+@contextmanager
+def _remote_registry(tmp_path: Any, sqlite_template: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """Another Kreislauf registry (its own SQLite database and log key) on a real socket:
+    yields (its settings, its test client, its origin URL)."""
+    import shutil
+
+    from passport.keys import ensure_keys
+    from web.app import create_app
+
+    data_dir = tmp_path / "remote"
+    data_dir.mkdir()
+    shutil.copy(sqlite_template, data_dir / "remote.db")
+    ensure_keys(data_dir)
+    remote_settings = Settings(
+        database_url=f"sqlite:///{data_dir / 'remote.db'}",
+        base_url="https://remote.example.org",
+        data_dir=data_dir,
+        testing=True,
+    )
+    app = create_app(remote_settings)
+    try:
+        with serving(app) as url:
+            yield remote_settings, app.test_client(), url
+    finally:
+        app.extensions["kreislauf"].engine.dispose()
+
+
+def _remote_org(settings: Any, name: str, role: str, prefixes: tuple[str, ...] = ()) -> Any:
+    from passport import services
+    from passport.db import make_engine, make_session_factory
+    from tests.conftest import Org
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as s:
+            org, key = services.create_organisation(s, name, role, prefixes)
+            s.commit()
+            return Org(org.public_id, key, name)
+    finally:
+        engine.dispose()
+
+
+def test_kreislauf_witness_pulls_and_cosigns_another_registry(
+    settings, session, monkeypatch, tmp_path, sqlite_template
+):
+    monkeypatch.setattr(checkpoints, "REFRESH", timedelta(0))  # sign a fresh checkpoint each time
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("KREISLAUF_BASE_URL", settings.base_url)
+    runner = CliRunner()
+    with _remote_registry(tmp_path, sqlite_template) as (remote_settings, remote, url):
+        origin = log.origin(remote_settings.base_url)
+        vkey = checkpoints.verifier(remote_settings).vkey
+        maker = _remote_org(remote_settings, "Acme Kettles GmbH", "manufacturer", ("9520123",))
+        cafe = _remote_org(remote_settings, "Repair Café Cardiff", "repairer")
+        pid = issue(remote, maker, serial="W-1")
+        assert record(remote, cafe, pid, REPAIR).status_code == 201
+
+        # Not added with witness-add yet: a clear refusal, nothing stored.
+        unknown = runner.invoke(cli, ["witness", url])
+        assert unknown.exit_code != 0 and "witness-add" in unknown.output
+        assert session.get(WitnessedLog, origin) is None
+
+        added = runner.invoke(cli, ["witness-add", origin, vkey])
+        assert added.exit_code == 0, added.output
+        cosigner = note.Verifier(
+            checkpoints.signer(settings).name,
+            checkpoints.verifier(settings).public_key,
+            note.ALG_COSIGNATURE_V1,
+        )
+        sizes = []
+        for serial in ("W-2", "W-3"):
+            first = runner.invoke(cli, ["witness", url])
+            assert first.exit_code == 0, first.output
+            session.rollback()
+            row = session.get(WitnessedLog, origin)
+            size = int(row.size)
+            sizes.append(size)
+            # The printed line cosigns the checkpoint of exactly that size.
+            cp = remote.get("/log/v1/checkpoint").get_data(as_text=True)
+            assert note.Checkpoint.parse(note.parse_note(cp)[0]).size == size
+            _, names = note.verify_note(cp + first.stdout, [cosigner])
+            assert names == [cosigner.name]
+            # The remote grows between the runs.
+            other = issue(remote, maker, serial=serial)
+            assert record(remote, cafe, other, REPAIR).status_code == 201
+            assert record(remote, cafe, pid, REPAIR).status_code == 201
+        assert 0 < sizes[0] < sizes[1]
+        # Again at the same size: still consistent, still cosigned.
+        again = runner.invoke(cli, ["witness", url])
+        assert again.exit_code == 0, again.output
+
+        # A key that did not sign the remote's checkpoints: refused, the size stays.
+        assert record(remote, cafe, pid, REPAIR).status_code == 201
+        wrong = note.Signer.from_seed(origin, b"\x0b" * 32).verifier.vkey
+        assert runner.invoke(cli, ["witness-add", origin, wrong]).exit_code == 0
+        bad = runner.invoke(cli, ["witness", url])
+        assert bad.exit_code == 1 and "refused (403)" in bad.output, bad.output
+        assert runner.invoke(cli, ["witness-add", origin, vkey]).exit_code == 0
+        # A consistency proof that does not verify: refused.
+        real_proof = history_client.fetch_consistency
+
+        def corrupt(*args: Any, **kw: Any) -> list[bytes]:
+            return [bytes([h[0] ^ 1]) + h[1:] for h in real_proof(*args, **kw)]
+
+        monkeypatch.setattr(history_client, "fetch_consistency", corrupt)
+        bad = runner.invoke(cli, ["witness", url])
+        assert bad.exit_code == 1 and "refused (422)" in bad.output, bad.output
+        monkeypatch.setattr(history_client, "fetch_consistency", real_proof)
+        # This witness's size moved on while the proof was fetched: 409 with the size.
+        real_request = history_client.witness_request
+
+        def racing(*args: Any, **kw: Any) -> str:
+            body = real_request(*args, **kw)
+            session.rollback()  # a fresh snapshot: the CLI wrote since the last read
+            session.execute(
+                sa_update(WitnessedLog).where(WitnessedLog.origin == origin).values(size=1)
+            )
+            session.commit()
+            return body
+
+        monkeypatch.setattr(history_client, "witness_request", racing)
+        stale = runner.invoke(cli, ["witness", url])
+        assert stale.exit_code == 1 and "refused (409)" in stale.output, stale.output
+        assert "size 1" in stale.output
+        monkeypatch.setattr(history_client, "witness_request", real_request)
+        session.rollback()
+        assert int(session.get(WitnessedLog, origin).size) == 1
+    # Nothing listens any more: a clear failure, not a traceback.
+    gone = runner.invoke(cli, ["witness", url])
+    assert gone.exit_code == 1 and "cannot witness" in gone.output

@@ -226,3 +226,68 @@ def test_kreislauf_verify_reports_the_tampered_entry(session, maker, cafe, monke
     bad = CliRunner().invoke(cli, ["verify"])
     assert bad.exit_code == 1
     assert "log index 4 (dpp.event.repair" in bad.output
+
+
+def test_appends_from_several_processes_are_gap_free(database_url, tmp_path):
+    """Three processes (not threads: separate connections, pools and interpreters) append 20
+    entries each, one transaction per entry, to subjects they share."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.passport.ledger import log_worker
+
+    root = Path(__file__).resolve().parents[3]
+    go = tmp_path / "go"
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "tests.passport.ledger.log_worker",
+                database_url,
+                str(n),
+                "20",
+                str(go),
+            ],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(3)
+    ]
+    go.touch()
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as s:
+            rows = s.execute(
+                select(
+                    LogEntry.index, LogEntry.subject, LogEntry.subject_seq, LogEntry.leaf
+                ).order_by(LogEntry.index)
+            ).all()
+            assert [r.index for r in rows] == list(range(60))
+            # Per subject: seqs 0, 1, 2, … in index order, each leaf chained to the previous.
+            last: dict[str, tuple[int, int, bytes]] = {}
+            for index, subject, seq, leaf in rows:
+                data = json.loads(bytes(leaf))
+                prev = last.get(subject)
+                assert seq == data["seq"] == (0 if prev is None else prev[0] + 1)
+                if prev is None:
+                    assert data["prev"] is None
+                else:
+                    assert data["prev"] == {"index": prev[1], "leaf_sha256": prev[2].hex()}
+                last[subject] = (seq, index, merkle.leaf_hash(bytes(leaf)))
+            assert len(last) == log_worker.SUBJECTS
+            workers = {json.loads(bytes(r.leaf))["actor"] for r in rows}
+            assert workers == {f"did:web:worker{n}" for n in range(3)}
+            hashes = _hashes(s)
+            assert hashes == [merkle.leaf_hash(bytes(r.leaf)) for r in rows]
+            assert log.head(s) == (60, merkle.root(hashes))
+            for size in (1, 7, 20, 33, 59, 60):
+                assert log.tree_root(s, size) == merkle.root(hashes[:size])
+                assert log.consistency(s, size, 60) == merkle.consistency_proof(size, 60, hashes)
+    finally:
+        engine.dispose()

@@ -1,0 +1,50 @@
+"""A separate process appending to the log, for the multi-process sequencing test.
+
+``python -m tests.passport.ledger.log_worker DATABASE_URL WORKER COUNT GO_FILE``: waits for
+GO_FILE to exist (so the processes start together), then appends COUNT entries, each in its own
+write transaction, to subjects shared with the other workers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from passport.db import begin_write, make_engine, make_session_factory
+from passport.ledger import log
+
+BASE_URL = "https://registry.example.org"
+SUBJECTS = 4
+T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def main(database_url: str, worker: int, count: int, go: Path) -> None:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    deadline = time.monotonic() + 20
+    while not go.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("the go file never appeared")
+        time.sleep(0.01)
+    try:
+        for i in range(count):
+            with factory() as session:
+                begin_write(session)
+                log.append(
+                    session,
+                    BASE_URL,
+                    kind="dpp.event.test",
+                    subject=f"https://id.example/{i % SUBJECTS}",
+                    actor_did=f"did:web:worker{worker}",
+                    content={"worker": worker, "i": i},
+                    time=T,
+                )
+                session.commit()
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
