@@ -110,6 +110,15 @@ def add_checkpoint(
     if request.old == 0:
         if request.proof:
             raise WitnessError(422, "a request from old size 0 takes no consistency proof")
+    elif request.old == checkpoint.size:
+        # C2SP tlog-witness: same size, so the roots must be identical; a different root is
+        # a fork of the log at that size, answered with 409 like any other disagreement.
+        if request.proof:
+            raise WitnessError(422, "a request at the witnessed size takes no consistency proof")
+        if checkpoint.root_hash != stored_root:
+            raise WitnessError(
+                409, f"this witness has size {stored_size} with a different root", stored_size
+            )
     else:
         try:
             merkle.verify_consistency(

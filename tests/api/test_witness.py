@@ -138,6 +138,11 @@ def test_the_witness_refuses_what_it_cannot_check(client, session, remote):
     fork = RemoteLog()
     fork.leaves = [merkle.leaf_hash(b"evil"), *remote.leaves[1:]]
     assert _post(client, fork.request(4)).status_code == 422
+    # A fork at the witnessed size itself: C2SP says 409, with the witness's size.
+    same_size = RemoteLog()
+    same_size.leaves = [merkle.leaf_hash(b"evil"), *remote.leaves[1:4]]
+    forked = _post(client, same_size.request(4))
+    assert forked.status_code == 409 and forked.get_data(as_text=True) == "4\n"
     # Unknown log.
     stranger = note.Signer.from_seed("stranger.example/log", b"\x09" * 32)
     cp = note.sign_note(note.Checkpoint("stranger.example/log", 1, b"\x01" * 32).format(), stranger)
