@@ -79,19 +79,31 @@ _BOUNDS = {
 
 
 @cache
-def subject_schema() -> dict[str, Any]:
-    """Return the registry's JSON Schema for a submitted ProductPassport (shared: copy to edit)."""
-    text = (files("schemas") / "product-passport.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the registry's JSON Schemas from ``schemas/`` (shared: copy before editing)."""
+    schema: dict[str, Any] = json.loads((files("schemas") / name).read_text(encoding="utf-8"))
     return schema
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def schema_validator(name: str) -> Draft202012Validator:
+    """A reusable validator for one of our schemas, with format checking on."""
     # Building a validator resolves every $ref; bulk issuance validates thousands of documents.
     # Without an explicit format checker python-jsonschema ignores "format" entirely.
     checker = Draft202012Validator.FORMAT_CHECKER
-    return Draft202012Validator(subject_schema(), format_checker=checker)
+    return Draft202012Validator(load_schema(name), format_checker=checker)
+
+
+SUBJECT_SCHEMA = "product-passport.schema.json"
+
+
+def subject_schema() -> dict[str, Any]:
+    """Return the registry's JSON Schema for a submitted ProductPassport (shared: copy to edit)."""
+    return load_schema(SUBJECT_SCHEMA)
+
+
+def _validator() -> Draft202012Validator:
+    return schema_validator(SUBJECT_SCHEMA)
 
 
 def validate_subject(subject: object) -> None:

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from passport.documents import describe_rule, json_pointer
+from passport.documents import describe_rule, json_pointer, load_schema, schema_validator
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument
 from passport.identifiers import gs1_check_digit
 
@@ -278,18 +275,13 @@ class NewEvent:
     corrects: int | None
 
 
-@cache
 def event_schema() -> dict[str, Any]:
     """The JSON Schema of an event request body (shared: copy before editing)."""
-    text = (files("schemas") / "event.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return load_schema("event.schema.json")
 
 
-@cache
 def _validator() -> Draft202012Validator:
-    # Without an explicit format checker python-jsonschema ignores "format" entirely.
-    return Draft202012Validator(event_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return schema_validator("event.schema.json")
 
 
 _RFC3339 = re.compile(

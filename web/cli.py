@@ -6,11 +6,14 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
 from passport import services
 from passport.access import ROLES
@@ -25,6 +28,25 @@ def _fail(error: KreislaufError) -> None:
     for field_error in getattr(error, "errors", []):
         message += f"\n  {field_error.pointer or '/'}: {field_error.message}"
     raise click.ClickException(message)
+
+
+@contextmanager
+def _session(settings: Settings, *, write: bool = True) -> Iterator[Session]:
+    """One unit of work for a command: a writer session whose domain errors end the command.
+
+    The command commits; anything not committed is rolled back, and the engine is disposed.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            if write:
+                begin_write(session)
+            try:
+                yield session
+            except KreislaufError as exc:
+                _fail(exc)
+    finally:
+        engine.dispose()
 
 
 @click.group(help="Kreislauf — an open registry for digital product passports.")
@@ -51,17 +73,9 @@ def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            begin_write(session)
-            try:
-                org, key = services.create_organisation(session, name, role, prefixes)
-            except KreislaufError as exc:
-                _fail(exc)
-            session.commit()
-    finally:
-        engine.dispose()
+    with _session(settings) as session:
+        org, key = services.create_organisation(session, name, role, prefixes)
+        session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 
 
@@ -85,24 +99,12 @@ def create_user(org_id: str, login: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            begin_write(session)
-            try:
-                org = accounts.get_organisation(session, org_id)
-                user = accounts.create_user(
-                    session,
-                    org,
-                    login,
-                    password,
-                    lambda p: generate_password_hash(p, method="scrypt"),
-                )
-            except KreislaufError as exc:
-                _fail(exc)
-            session.commit()
-    finally:
-        engine.dispose()
+    with _session(settings) as session:
+        org = accounts.get_organisation(session, org_id)
+        user = accounts.create_user(
+            session, org, login, password, lambda p: generate_password_hash(p, method="scrypt")
+        )
+        session.commit()
     # The password is not echoed: it is the user's, and terminals keep scrollback.
     click.echo(json.dumps({"org_id": org.public_id, "login": user.login}))
 
@@ -146,12 +148,9 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
     )
     upgrade_database(settings.database_url)
     ensure_keys(settings.data_dir)
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        begin_write(session)
+    with _session(settings) as session:
         report = seed(session, settings.base_url)
         session.commit()
-    engine.dispose()
     click.echo(f"Demo registry in {data_dir}")
     click.echo(f"  Front page:      {settings.base_url}/")
     click.echo(f"  API docs:        {settings.base_url}/api/docs")
@@ -173,20 +172,9 @@ def import_ords_command(file: Any, skip_invalid: bool) -> None:
 
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with (
-            make_session_factory(engine)() as session,
-            tqdm(unit=" rows", desc="Importing", disable=None) as bar,
-        ):
-            begin_write(session)
-            try:
-                report = import_ords(session, file, skip_invalid=skip_invalid, progress=bar.update)
-            except KreislaufError as exc:
-                _fail(exc)
-            session.commit()
-    finally:
-        engine.dispose()
+    with _session(settings) as session, tqdm(unit=" rows", desc="Importing", disable=None) as bar:
+        report = import_ords(session, file, skip_invalid=skip_invalid, progress=bar.update)
+        session.commit()
     click.echo(
         f"Imported {report.imported} of {report.read} rows; {report.duplicates} already present, "
         f"{report.skipped} skipped as invalid."
@@ -201,12 +189,8 @@ def verify_command() -> None:
     from passport.ledger.verify import verify_log
 
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            report = verify_log(session, settings.base_url)
-    finally:
-        engine.dispose()
+    with _session(settings, write=False) as session:
+        report = verify_log(session, settings.base_url)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     if not report.ok:
@@ -225,18 +209,13 @@ def witness_add(origin: str, vkey: str) -> None:
 
     settings = Settings.from_env()
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            begin_write(session)
-            try:
-                row = witness.add_log(session, origin, vkey)
-            except note.NoteError as exc:
-                raise click.ClickException(str(exc)) from None
-            session.commit()
-            size = row.size
-    finally:
-        engine.dispose()
+    with _session(settings) as session:
+        try:
+            row = witness.add_log(session, origin, vkey)
+        except note.NoteError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        size = row.size
     click.echo(f"Witnessing {origin} (latest size {size}).")
 
 
