@@ -2,8 +2,8 @@
 
 ORDS is the Open Repair Alliance's format for community repair data: one CSV row per repair
 attempt, 14 columns in a fixed order, UTF-8, a header row (openrepair/datastandard
-``standard.rst``; the column order of every v0.3 file in openrepair/data). Sources and the
-quirks of the published data are in ``../shared/ords/SOURCES.md`` and ``notes/repair.md`` §1.
+``standard.rst``; the column order of every v0.3 file in openrepair/data). Sources of the
+published data are in the ORDS rows of ``tests/fixtures/SOURCES.md``.
 
 Reading is tolerant where the published data and the standard disagree, and strict where a
 value would otherwise be misread:

@@ -22,7 +22,6 @@ from passport.keys import ensure_keys
 from passport.models import Base
 from web.app import create_app
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BASE_URL = "https://registry.example.org"
 POSTGRES_URL = os.environ.get(
     "KREISLAUF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -10,9 +10,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-UNTP_SCHEMA = SHARED / "standards" / "untp" / "dpp" / "untp-dpp-schema.json"
-UNTP_CONTEXT = SHARED / "standards" / "untp" / "dpp" / "context.jsonld"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # official artefacts; see SOURCES.md there
+UNTP_SCHEMA = FIXTURES / "standards" / "untp" / "dpp" / "untp-dpp-schema.json"
+UNTP_CONTEXT = FIXTURES / "standards" / "untp" / "dpp" / "context.jsonld"
 
 
 @cache

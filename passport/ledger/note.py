@@ -2,7 +2,7 @@
 
 Formats: ``c2sp.org/signed-note`` v1.0.0, ``c2sp.org/tlog-checkpoint`` v1.0.0 and
 ``c2sp.org/tlog-cosignature`` v1.0.0. They are plain text, so byte-exact details matter and are
-pinned by the vectors in ``shared/tlog-vectors``: the signature covers the note text *including*
+pinned by the test vectors: the signature covers the note text *including*
 its final newline, a blank line separates text from signatures, and each signature line starts
 with an EM DASH (U+2014) and a space.
 

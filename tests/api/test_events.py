@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from tests.helpers import SHARED, passport
+from tests.helpers import FIXTURES, passport
 
 
 @cache
 def epcis_validator() -> Draft7Validator:
-    schema = json.loads((SHARED / "standards/gs1-epcis/EPCIS-JSON-Schema.json").read_text())
+    schema = json.loads((FIXTURES / "standards/gs1-epcis/EPCIS-JSON-Schema.json").read_text())
     return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 
 

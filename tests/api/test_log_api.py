@@ -14,11 +14,12 @@ from sqlalchemy import select, update
 from api.log import BadRequest, encode_bundle, parse_tile_path, tile_path
 from passport.ledger import checkpoints, log, merkle, note
 from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode
-from tests.conftest import BASE_URL, SHARED
+from tests.conftest import BASE_URL
+from tests.helpers import FIXTURES
 
 ORIGIN = "registry.example.org/log/v1"
 T = datetime(2026, 1, 1, tzinfo=UTC)
-VECTORS = SHARED / "tlog-vectors"
+VECTORS = FIXTURES / "tlog-vectors"
 
 
 def _append(session: Any, n: int) -> None:

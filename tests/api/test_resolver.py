@@ -9,14 +9,14 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from tests.conftest import BASE_URL
-from tests.helpers import CIRCULARITY, GTIN, SHARED, passport, untp_errors
+from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport, untp_errors
 
 ITEM = f"/01/{GTIN}/21/12345"
 
 
 @cache
 def linkset_validator() -> Any:
-    schema = json.loads((SHARED / "standards/gs1-resolver/linkset-schema.json").read_text())
+    schema = json.loads((FIXTURES / "standards/gs1-resolver/linkset-schema.json").read_text())
     cls = validators.validator_for(schema, default=Draft202012Validator)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 

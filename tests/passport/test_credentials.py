@@ -1,6 +1,6 @@
-"""JCS, Ed25519 keys, did:web and VC-JOSE-COSE credentials against the shared official vectors.
+"""JCS, Ed25519 keys, did:web and VC-JOSE-COSE credentials against the official vectors.
 
-Vectors (provenance in shared/vc-vectors/SOURCES.md):
+Vectors (provenance in tests/fixtures/SOURCES.md):
 * jcs-rfc8785/: cyberphone RFC 8785 input/output pairs.
 * w3c-vc-jose-cose-test-suite/: the W3C VC-JOSE-COSE suite's JOSE tokens plus the expected
   results transcribed from its test-mapping.js. ECDSA tokens are verified with ES256/ES384/ES512
@@ -12,7 +12,6 @@ Vectors (provenance in shared/vc-vectors/SOURCES.md):
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,9 +33,9 @@ from passport.credentials import (
     sign_vc_jwt,
     verify_vc_jwt,
 )
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-VC_VECTORS = SHARED / "vc-vectors"
+VC_VECTORS = FIXTURES / "vc-vectors"
 JCS = VC_VECTORS / "jcs-rfc8785"
 SUITE = VC_VECTORS / "w3c-vc-jose-cose-test-suite"
 SUITE_INPUT = SUITE / "tests" / "input"

@@ -1,6 +1,6 @@
 """The passport document: our schema, its errors, inheritance and the served credential.
 
-The UNTP files are GPL-3.0, so they are read from the shared fixtures at test time only and
+The UNTP files are GPL-3.0, so they are read from tests/fixtures at test time only and
 never copied into the package.
 """
 
@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +27,9 @@ from passport.documents import (
     validate_subject,
 )
 from passport.errors import FieldError, InvalidDocument
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-UNTP_DPP = SHARED / "standards" / "untp" / "dpp"
+UNTP_DPP = FIXTURES / "standards" / "untp" / "dpp"
 CANONICAL = "https://registry.example/01/04260123450007/21/KT-000417"
 
 # A product passport for one kettle, written for these tests (GTIN with a valid check digit).

@@ -19,10 +19,10 @@ from pyld import jsonld
 
 from passport import events
 from passport.errors import Conflict, Forbidden, InvalidDocument
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-EPCIS = SHARED / "standards" / "gs1-epcis"
-HASH_VECTORS = SHARED / "standards" / "epcis-event-hash"
+EPCIS = FIXTURES / "standards" / "gs1-epcis"
+HASH_VECTORS = FIXTURES / "standards" / "epcis-event-hash"
 
 NOW = datetime(2026, 5, 3, 13, 30, tzinfo=UTC)
 COMMISSIONED = datetime(2025, 2, 10, 9, 0, tzinfo=UTC)

@@ -1,15 +1,14 @@
 """GS1 identifiers: check digits, AI values and GS1 Digital Link URIs.
 
 The URI, compression and element-string vectors come from public GS1 repositories and live in
-the shared standards folder beside the repository; every URI vector is run through both the
-strict GS1 syntax layer and the registry's own parser.
+``tests/fixtures/standards`` (provenance in ``tests/fixtures/SOURCES.md``); every URI vector
+is run through both the strict GS1 syntax layer and the registry's own parser.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,9 +28,9 @@ from passport.identifiers import (
     validate_ai_value,
     validate_gmn,
 )
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-DIGITAL_LINK = SHARED / "standards" / "gs1-digital-link"
+DIGITAL_LINK = FIXTURES / "standards" / "gs1-digital-link"
 VECTORS: dict[str, Any] = json.loads(
     (DIGITAL_LINK / "digital-link-test-vectors.json").read_text(encoding="utf-8")
 )

@@ -1,6 +1,6 @@
 """GS1 resolver content: linksets, Link headers and the resolver description.
 
-Checked against the GS1 artefacts in ``shared/standards`` (never against our own copy of the
+Checked against the GS1 artefacts in ``tests/fixtures/standards`` (never against our own copy of the
 vocabulary, or a wrong copy would pass its own test).
 """
 
@@ -31,9 +31,9 @@ from passport.links import (
     passport_links,
     resolver_description,
 )
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-RESOLVER = SHARED / "standards" / "gs1-resolver"
+RESOLVER = FIXTURES / "standards" / "gs1-resolver"
 BASE = "https://registry.example.org"
 URI = BASE + "/01/04260123450007/21/KT-000417"
 HREFS = {
@@ -58,7 +58,7 @@ def _schema() -> dict[str, Any]:
 @cache
 def _vocabulary() -> dict[str, dict[str, Any]]:
     """The shared v1.16 link types, keyed by CURIE."""
-    terms = _load(SHARED / "standards" / "gs1-webvoc" / "gs1-linktypes-v1.16.json")["linkTypes"]
+    terms = _load(FIXTURES / "standards" / "gs1-webvoc" / "gs1-linktypes-v1.16.json")["linkTypes"]
     return {entry["curie"]: entry for entry in terms.values()}
 
 
@@ -143,7 +143,7 @@ def _full_links(qr: bool = True) -> list[Link]:
 
 
 def _untp_subject() -> dict[str, Any]:
-    instance = _load(SHARED / "standards" / "untp" / "dpp" / "untp-dpp-instance.json")
+    instance = _load(FIXTURES / "standards" / "untp" / "dpp" / "untp-dpp-instance.json")
     subject: dict[str, Any] = instance["credentialSubject"]
     return subject
 

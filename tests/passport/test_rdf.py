@@ -21,10 +21,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from passport import rdf
+from tests.helpers import FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-STANDARDS = SHARED / "standards"
+STANDARDS = FIXTURES / "standards"
 OFFICIAL_UNTP_CONTEXT = STANDARDS / "untp" / "dpp" / "context.jsonld"
 OFFICIAL_UNTP_INSTANCE = STANDARDS / "untp" / "dpp" / "untp-dpp-instance.json"
 OFFICIAL_VC_CONTEXT = STANDARDS / "w3c-vc" / "contexts" / "credentials" / "v2"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from repairs import impact, ords
-from tests.helpers import SHARED
+from tests.helpers import FIXTURES
 
-SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
-LCA = SHARED / "ords" / "ords_category_lca_reference.csv"
+SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
+LCA = FIXTURES / "ords" / "ords_category_lca_reference.csv"
 SHIPPED = Path(__file__).resolve().parents[2] / "schemas" / "ords"
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -142,7 +142,7 @@ def test_by_must_be_month_year_or_none() -> None:
 def test_the_real_sample_matches_its_documented_facts() -> None:
     rows = sample_rows()
     found = impact.summary(rows, by="year")
-    # ../shared/ords/SOURCES.md: Fixed 10,207, End of life 4,346, Unknown 2,832,
+    # The sample (tests/fixtures/SOURCES.md): Fixed 10,207, End of life 4,346, Unknown 2,832,
     # Repairable 2,615; 874 "Item too worn out"; dates 2016-03-19 … 2025-07-31.
     assert (found.fixed, found.end_of_life, found.unknown, found.repairable) == (
         10_207,

@@ -19,10 +19,10 @@ from repairs import ords
 from repairs.models import RepairRecord
 from repairs.services import ImportReport, impact_report, import_ords, repair_rows
 from tests.conftest import BASE_URL
-from tests.helpers import SHARED, passport
+from tests.helpers import FIXTURES, passport
 from tests.repairs.test_ords import csv_bytes, record
 
-SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
+SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 # record_event refuses events from the future: pin "now".
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 # The only values an export may change: the spellings of barrier 6.

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from repairs import ords
-from tests.helpers import SHARED
+from tests.helpers import FIXTURES
 
-ORDS_DIR = SHARED / "ords"
+ORDS_DIR = FIXTURES / "ords"
 SAMPLE = ORDS_DIR / "ords_v0.3_sample_202507.csv"
 SHIPPED = Path(__file__).resolve().parents[2] / "schemas" / "ords"
 

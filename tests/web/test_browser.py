@@ -25,14 +25,14 @@ from passport import history, services
 from passport.access import authenticate
 from repairs.services import import_ords
 from tests.conftest import BASE_URL
-from tests.helpers import CIRCULARITY, GTIN, SHARED, passport
+from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
 from tests.passport.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
 from web.app import create_app
 
 CHROMIUM = os.environ.get("KREISLAUF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ORDS_SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
+ORDS_SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PHONE = {
     "viewport": {"width": 390, "height": 844},

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import SHARED, passport
+from tests.helpers import FIXTURES, passport
 from web.cli import cli
 
-SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
+SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 
 
 @pytest.fixture

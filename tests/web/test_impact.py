@@ -23,10 +23,10 @@ from passport.access import authenticate
 from repairs import impact, ords
 from repairs import services as repair_services
 from tests.conftest import BASE_URL
-from tests.helpers import SHARED, passport
+from tests.helpers import FIXTURES, passport
 from web.views import impact as impact_pages
 
-SAMPLE = SHARED / "ords" / "ords_v0.3_sample_202507.csv"
+SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,4 +1,4 @@
-"""RFC 9162 Merkle proofs against the official vectors in ``shared/tlog-vectors``.
+"""RFC 9162 Merkle proofs against the official vectors in ``tests/fixtures/tlog-vectors``.
 
 The transparency-dev/merkle probes are run verbatim (98 inclusion + 98 consistency); the RFC
 6962 reference tree checks hashing and proof generation; a property test covers sizes 1..64.
@@ -15,9 +15,9 @@ import pytest
 
 from passport.ledger import merkle
 from passport.ledger.merkle import ProofError
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-VECTORS = SHARED / "tlog-vectors"
+VECTORS = FIXTURES / "tlog-vectors"
 PROBES = VECTORS / "transparency-dev-merkle" / "testdata"
 REFERENCE = json.loads((VECTORS / "rfc6962-reference-tree.json").read_text(encoding="utf-8"))
 

@@ -1,4 +1,4 @@
-"""C2SP signed notes and checkpoints against ``shared/tlog-vectors``.
+"""C2SP signed notes and checkpoints against ``tests/fixtures/tlog-vectors``.
 
 Ed25519 is deterministic, so signing with the published private keys must reproduce the
 published notes byte for byte; the bad-note cases are mutations of those good notes.
@@ -7,7 +7,6 @@ published notes byte for byte; the bad-note cases are mutations of those good no
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,9 +25,9 @@ from passport.ledger.note import (
     sign_note,
     verify_note,
 )
+from tests.helpers import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-VECTORS = SHARED / "tlog-vectors"
+VECTORS = FIXTURES / "tlog-vectors"
 
 
 def load(name: str) -> Any:
