@@ -365,6 +365,14 @@ def test_a_long_name_with_umlauts_stays_inside_its_cell(name, tmp_path):
         ink = dark(crop)
         symbol = find_symbol(ink, carriers.encode(label.uri).size, qr_on_top=False)
         assert_quiet_zone(ink, symbol)
+        # and the text keeps out of the label's unprintable border (1 pixel of slack)
+        x, y = px(layout.inset_x_mm) - 1, px(layout.inset_y_mm) - 1
+        for side, box in {
+            "right": (ink.width - x, 0, ink.width, ink.height),
+            "bottom": (0, ink.height - y, ink.width, ink.height),
+            "top": (0, 0, ink.width, y),
+        }.items():
+            assert ink.crop(box).getbbox() is None, f"label {i}: ink in the {side} border"
     ink = dark(page)
     for i in range(layout.per_page):
         ink.paste(0, cell_box(layout, i))
