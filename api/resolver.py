@@ -51,7 +51,8 @@ def description() -> Response:
 
 @bp.route("/.well-known/did.json", methods=["GET", "HEAD", "OPTIONS"])
 def registry_did() -> Response:
-    """The registry's did:web document: the keys that sign passports (vc) and checkpoints (log)."""
+    """Show the registry's did:web document: its passport key (vc) as the one assertion method,
+    and its checkpoint key (log), published in no verification relationship."""
     if request.method == "OPTIONS":
         return Response(status=204)
     body = signing.registry_did_document(deps.settings())

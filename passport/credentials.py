@@ -2,9 +2,11 @@
 
 Passports are W3C VC 2.0 credentials secured with the VC-JOSE-COSE *enveloping* proof: a compact
 JWS whose payload is the credential JSON itself (no ``vc`` wrapper claim). The registry signs
-with Ed25519 ("EdDSA") only; verification accepts EdDSA/Ed25519 by default and ECDSA
-(ES256/ES384/ES512) only when a caller opts in, because other issuers in the W3C test suite use
-those curves but our own policy is one algorithm. See shared/notes/tamper-evidence.md §6.
+with Ed25519 only (header ``alg`` "EdDSA", see ``SIGNING_ALG``); verification accepts "EdDSA"
+and "Ed25519" by default and ECDSA (ES256/ES384/ES512) only when a caller opts in, because other
+issuers in the W3C test suite use those curves but our own policy is one algorithm. A key signs
+credentials only if its DID document lists it under ``assertionMethod``
+(``verify_vc_jwt_with_did``). See shared/notes/tamper-evidence.md §6.
 
 Pure domain code: no Flask, no database, no network. DID resolution is a callback.
 """
@@ -37,7 +39,9 @@ __all__ = [
     "ECDSA_ALGORITHMS",
     "Ed25519Key",
     "PublicKey",
+    "SIGNING_ALG",
     "VC_V2_CONTEXT",
+    "assertion_key",
     "b64url_decode",
     "b64url_encode",
     "canonical_json",
@@ -48,13 +52,19 @@ __all__ = [
     "jwk_thumbprint",
     "sign_vc_jwt",
     "verify_vc_jwt",
+    "verify_vc_jwt_with_did",
 ]
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
 
-# RFC 9864 deprecates the polymorphic "EdDSA" in favour of "Ed25519"; we still *emit* EdDSA
-# because current verifiers and the W3C suite use it, but accept both.
+# RFC 9864 (October 2025) deprecates the polymorphic "EdDSA" and registers the fully-specified
+# "Ed25519" for the same signature. Both verify here. We still *emit* "EdDSA": the W3C
+# VC-JOSE-COSE test suite signs its Ed25519 credentials with it, and widely used verifiers
+# (PyJWT 2.15.1, Nimbus JOSE+JWT) still refuse "Ed25519" as an unknown alg, while those that
+# know "Ed25519" (panva/jose, joserfc, jwcrypto 1.5.7+) still accept "EdDSA".
+# Switch when the first group accepts it: the token bytes are not logged, so nothing breaks.
+SIGNING_ALG = "EdDSA"
 EDDSA_ALGORITHMS = frozenset({"EdDSA", "Ed25519"})
 DEFAULT_ALGORITHMS = EDDSA_ALGORITHMS
 # alg -> (curve, hash, coordinate/scalar byte length). JWS ECDSA signatures are raw r||s.
@@ -69,6 +79,9 @@ PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 # A resolver maps a JWS ``kid`` to a key object or a public JWK. It signals "unknown kid" by
 # returning None or raising LookupError (KeyError included).
 KeyResolver = Callable[[str], PublicKey | Mapping[str, Any] | None]
+# A DID resolver maps a DID to its DID document (for did:web, an HTTPS GET). It signals an
+# unknown DID by raising LookupError (KeyError included) or CredentialError.
+DocumentResolver = Callable[[str], Mapping[str, Any]]
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -255,16 +268,24 @@ def _check_kid_fragment(kid: str) -> None:
 
 
 def did_document(
-    base_url: str, keys: Mapping[str, Ed25519Key], *, allow_loopback_http: bool = False
+    base_url: str,
+    keys: Mapping[str, Ed25519Key],
+    *,
+    other_keys: Mapping[str, Ed25519Key] | None = None,
+    allow_loopback_http: bool = False,
 ) -> dict[str, Any]:
     """A DID Core document listing ``keys`` (kid -> key) as JsonWebKey2020 assertion methods.
 
-    Keys keep the mapping's order, so the first one is the one clients see first.
+    ``other_keys`` are published under ``verificationMethod`` only, in no verification
+    relationship: anyone can fetch them (the log key, for checkpoint verifiers), but the DID
+    authorises none of them to sign credentials, so ``verify_vc_jwt_with_did`` (and any DID
+    verifier that checks ``assertionMethod``) refuses a credential signed with one.
+    Keys keep the mappings' order, so the first one is the one clients see first.
     ``allow_loopback_http`` is passed to :func:`did_web`.
     """
     did = did_web(base_url, allow_loopback_http=allow_loopback_http)
     methods = []
-    for kid, key in keys.items():
+    for kid, key in [*keys.items(), *(other_keys or {}).items()]:
         _check_kid_fragment(kid)
         methods.append(
             {
@@ -274,12 +295,56 @@ def did_document(
                 "publicKeyJwk": key.public_jwk(),
             }
         )
+    if len({m["id"] for m in methods}) != len(methods):
+        raise ValueError("a key id is listed twice")
     return {
         "@context": list(DID_CONTEXTS),
         "id": did,
         "verificationMethod": methods,
-        "assertionMethod": [m["id"] for m in methods],
+        "assertionMethod": [f"{did}#{kid}" for kid in keys],
     }
+
+
+def assertion_key(document: Mapping[str, Any], kid: str) -> Mapping[str, Any]:
+    """The public JWK of ``kid`` if ``document`` authorises it to sign credentials.
+
+    That is, if ``kid`` is a DID URL of the document's own DID and is listed under
+    ``assertionMethod`` (DID Core §5.3.2), by reference (absolute or relative) or embedded.
+    A key that is only published (under ``verificationMethod``) or serves another relationship
+    is refused: a registry's log key verifies checkpoints, never passports.
+    """
+    did = document.get("id")
+    if not isinstance(did, str) or kid.partition("#")[0] != did:
+        raise CredentialError(f"key {kid!r} is not in the DID document of {did!r}")
+
+    def entries(name: str) -> list[Any]:
+        value = document.get(name)
+        return value if isinstance(value, list) else []
+
+    def absolute(reference: Any) -> Any:
+        return did + reference if isinstance(reference, str) and reference[:1] == "#" else reference
+
+    method: Any = None
+    for entry in entries("assertionMethod"):
+        if isinstance(entry, Mapping) and absolute(entry.get("id")) == kid:
+            method = entry  # embedded: usable for this relationship only
+            break
+        if absolute(entry) == kid:
+            method = next(
+                (
+                    m
+                    for m in entries("verificationMethod")
+                    if isinstance(m, Mapping) and absolute(m.get("id")) == kid
+                ),
+                None,
+            )
+            break
+    else:
+        raise CredentialError(f"key {kid!r} is not an assertion method of {did}")
+    jwk = method.get("publicKeyJwk") if isinstance(method, Mapping) else None
+    if not isinstance(jwk, Mapping):
+        raise CredentialError(f"assertion method {kid!r} has no publicKeyJwk")
+    return jwk
 
 
 # --- VC-JWT --------------------------------------------------------------------------------------
@@ -325,7 +390,7 @@ def sign_vc_jwt(credential: Mapping[str, Any], key: Ed25519Key, kid: str) -> str
     problem = _credential_problem(dict(credential))
     if problem:
         raise CredentialError(f"not a verifiable credential: {problem}")
-    header = {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": kid}
+    header = {"alg": SIGNING_ALG, "typ": "vc+jwt", "cty": "vc", "kid": kid}
     try:
         payload = canonical_json(dict(credential))
     except rfc8785.CanonicalizationError as exc:
@@ -480,3 +545,32 @@ def verify_vc_jwt(
     if problem:
         raise CredentialError(f"not a verifiable credential: {problem}")
     return payload
+
+
+def verify_vc_jwt_with_did(
+    token: str,
+    resolve_document: DocumentResolver,
+    *,
+    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+) -> dict[str, Any]:
+    """Verify a credential whose ``kid`` is a DID URL against that DID's document.
+
+    The key must be an assertion method of the DID (:func:`assertion_key`), and that DID must be
+    the credential's issuer: a key in its role, of the party the credential names. Everything
+    else is :func:`verify_vc_jwt`.
+    """
+    signers: list[str] = []
+
+    def resolve_key(kid: str) -> Mapping[str, Any]:
+        did, _, fragment = kid.partition("#")
+        if not did.startswith("did:") or not fragment:
+            raise CredentialError(f"kid {kid!r} is not a DID URL with a fragment")
+        signers.append(did)
+        return assertion_key(resolve_document(did), kid)
+
+    credential = verify_vc_jwt(token, resolve_key, algorithms=algorithms)
+    issuer = credential["issuer"]
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != signers[0]:
+        raise CredentialError(f"signed with a key of {signers[0]}, not of the issuer {issuer_id}")
+    return credential

@@ -2,11 +2,11 @@
 
 Every label carries its passport's URI as a QR code drawn by ``passport.carriers`` (the one
 QR encoder of the project) and, beside or below it, the product name, a second line (serial
-or lot) and the registry host. The PDF is written here, without a library: it needs only
-rectangles, text in a base-14 font and a cross-reference table. Measured on 1,000 labels with
-the QR codes already encoded, this writer takes about 0.2 s and writes 0.37 MB; reportlab 5.1
-(a 9 MB dependency) drawing the same rectangles and text with its canvas took 1.8 s and wrote
-1.5 MB. Encoding the codes (about 0.8 s) is the floor; ``bench/labels.py`` has the figures.
+or lot) and the registry host. The PDF is written here, without a PDF library: it needs only
+rectangles, text in two embedded fonts and a cross-reference table. Measured on 1,000 labels
+with the QR codes already encoded, this writer takes about 0.2 s and writes 0.37 MB; reportlab
+5.1 (a 9 MB dependency) drawing the same rectangles and text with its canvas took 1.8 s and
+wrote 1.5 MB. Encoding the codes (about 0.8 s) is the floor; ``bench/labels.py`` has the figures.
 
 What the output promises:
 
@@ -15,20 +15,29 @@ What the output promises:
   when a rasteriser anti-aliases), black on the white label. Each code keeps its 4-module
   quiet zone (ISO/IEC 18004 §6.3.8) inside the label's safe area and is as large as that area
   allows while leaving the text at least 40 % of the label.
-- Text in Helvetica and Helvetica-Bold, two of the 14 standard PDF fonts: nothing is embedded
-  and nothing is fetched. Text is WinAnsi-encoded (Windows-1252, PDF 1.7 Annex D); a character
-  outside it prints as "?", and text is cut with an ellipsis where it would leave the label.
+- Text in DejaVu Sans and DejaVu Sans Bold, shipped in ``passport/fonts`` and embedded in every
+  file (about 26 KB), so that every reader draws the text that was measured here: a reader
+  that substitutes a missing font draws other widths, and text then runs into the quiet zone.
+  The layout reads its widths and glyph extents from the same font files (with fontTools).
+  Text is WinAnsi-encoded (Windows-1252, PDF 1.7 Annex D: umlauts, ß, € and the like); a
+  character outside it prints as "?", and text is cut with an ellipsis where it would leave
+  its box, which is also a clipping path.
 - Deterministic bytes: no creation date or random file id, so the same labels give the same
   file (reproducible prints, cacheable downloads).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import re
 import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from passport import carriers
@@ -36,6 +45,9 @@ from passport import carriers
 __all__ = ["LAYOUTS", "Label", "Layout", "label_sheet_pdf"]
 
 _PT_PER_MM = 72 / 25.4
+# White between the quiet zone and the text box: anti-aliasing and a printer's dot gain widen an
+# edge by up to a device pixel or dot (0.085 mm at 300 dpi), which must not reach into the zone
+_TEXT_GAP = 0.25 * _PT_PER_MM
 _DARK_RUNS = re.compile("1+")
 
 
@@ -221,11 +233,13 @@ class _Geometry:
             side = min(h, 0.6 * w)
             qr_x, qr_y = inset_x, inset_y + (h - side) / 2
             # the quiet zone already separates the text from the code
-            text_x, text_y, text_w, text_h = inset_x + side, inset_y, w - side, h
+            text_x, text_w = inset_x + side + _TEXT_GAP, w - side - _TEXT_GAP
+            text_y, text_h = inset_y, h
         else:  # code on top, text below
             side = min(w, 0.65 * h)
             qr_x, qr_y = inset_x + (w - side) / 2, inset_y
-            text_x, text_y, text_w, text_h = inset_x, inset_y + side, w, h - side
+            text_x, text_w = inset_x, w
+            text_y, text_h = inset_y + side + _TEXT_GAP, h - side - _TEXT_GAP
         # Room for about six lines, and for about nine average characters a line (short enough
         # words rarely need breaking), within 6-14 pt: 8 pt on the 63.5 x 38.1 mm sheet label,
         # the size of a typical printed address label.
@@ -283,82 +297,121 @@ def _qr_path(rows: Sequence[str]) -> str:
     return "".join(out)
 
 
-# Glyph metrics of the standard 14 fonts (Adobe's AFM files, in 1/1000 em), for WinAnsi codes
-# 32-255; 0 where WinAnsi has no character (such bytes are never written).
-_HELVETICA_WIDTHS = (
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, 0,
-    556, 0, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,
-    0, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944, 0, 500, 667,
-    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611,
-    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500,
-)  # fmt: skip
-_HELVETICA_BOLD_WIDTHS = (
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, 0,
-    556, 0, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,
-    0, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944, 0, 500, 667,
-    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611,
-    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278,
-    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556,
-)  # fmt: skip
-_REGULAR = (0,) * 32 + _HELVETICA_WIDTHS  # indexed by byte
-_BOLD = (0,) * 32 + _HELVETICA_BOLD_WIDTHS
+# The two faces of the labels' text: DejaVu Sans (Bitstream Vera licence), cut down to the
+# WinAnsi characters and shipped in passport/fonts (see its SOURCES.md). Both are embedded in
+# every sheet, so that the layout measured here is the layout every reader draws.
+_FONT_FILES = {b"F1": "DejaVuSans.ttf", b"F2": "DejaVuSans-Bold.ttf"}
 _ELLIPSIS = b"\x85"  # "…" in WinAnsi
-# Helvetica's highest accented capital and lowest descender (FontBBox 931 / -225), so that no
-# glyph reaches outside the text box
-_ASCENT, _DESCENT = 0.931, 0.225
+
+
+@dataclass(frozen=True, slots=True)
+class _Font:
+    """A shipped TrueType face and the metrics that the layout and the PDF need, in 1/1000 em.
+
+    ``widths`` is indexed by WinAnsi byte (0 where WinAnsi has no character; such bytes are
+    never written). ``ascent``, ``descent``, ``left`` and ``right`` are how far the ink of any
+    WinAnsi glyph reaches above and below the baseline, left of its origin and right of its
+    advance: with them no glyph leaves the box that the text was measured into.
+    """
+
+    name: str  # PostScript name, e.g. "DejaVuSans-Bold"
+    data: bytes
+    widths: tuple[int, ...]
+    ascent: int
+    descent: int
+    left: int
+    right: int
+    cap_height: int
+    bbox: tuple[int, int, int, int]
+    bold: bool
+
+
+@cache
+def _font(resource: bytes) -> _Font:
+    """Read a shipped face's metrics (once per process)."""
+    # fontTools is imported here, not at the top: only a label sheet needs it
+    from fontTools.ttLib import TTFont
+
+    data = (files("passport") / "fonts" / _FONT_FILES[resource]).read_bytes()
+    font = TTFont(io.BytesIO(data))
+    per_em = 1000 / font["head"].unitsPerEm
+    cmap, hmtx, glyf = font.getBestCmap(), font["hmtx"], font["glyf"]
+    widths = [0] * 256
+    x_min = y_min = x_max = y_max = overhang = 0
+    for byte in range(0x20, 0x100):
+        char = bytes([byte]).decode("cp1252", errors="ignore")
+        if not (char and char.isprintable()):  # _winansi writes no other byte
+            continue
+        glyph = cmap[ord(char)]  # a KeyError here means the shipped font lacks a character
+        advance = hmtx[glyph][0]
+        widths[byte] = round(advance * per_em)
+        outline = glyf[glyph]
+        if outline.numberOfContours:  # the space has no outline
+            x_min, y_min = min(x_min, outline.xMin), min(y_min, outline.yMin)
+            x_max, y_max = max(x_max, outline.xMax), max(y_max, outline.yMax)
+            overhang = max(overhang, outline.xMax - advance)
+
+    def em(value: int) -> int:  # rounded away from the glyphs, so that boxes only grow
+        return math.ceil(value * per_em)
+
+    return _Font(
+        name=font["name"].getDebugName(6),
+        data=data,
+        widths=tuple(widths),
+        ascent=em(y_max),
+        descent=em(-y_min),
+        left=em(-x_min),
+        right=em(overhang),
+        cap_height=em(glyf["H"].yMax),
+        bbox=(-em(-x_min), -em(-y_min), em(x_max), em(y_max)),
+        bold=font["OS/2"].usWeightClass >= 600,
+    )
 
 
 def _text_block(label: Label, x: float, top: float, g: _Geometry) -> bytes:
-    """Title (bold, wrapped), line 2 and host, from ``top`` down, inside the text box."""
+    """Title (bold, wrapped), line 2 and host, from ``top`` down, inside the text box.
+
+    Every line is measured with the embedded font's own widths and placed so that the ink of
+    any glyph stays inside the box; a clip to the box makes that a promise of the drawing too.
+    """
+    regular, bold = _font(b"F1"), _font(b"F2")
     bottom = top - g.text_h
-    lines: list[tuple[bytes, float, float, bytes]] = []  # font, size, baseline, text
+    lines: list[tuple[bytes, float, float, float, bytes]] = []  # font, size, x, baseline, text
     floor = bottom  # the title stays above this
-    host, line2 = _winansi(label.host), _winansi(label.line2)
-    if host:
-        baseline = bottom + _DESCENT * g.host_size
-        text = _ellipsize(host, _REGULAR, g.host_size, g.text_w)
-        lines.append((b"F1", g.host_size, baseline, text))
-        floor = baseline + _ASCENT * g.host_size + 0.15 * g.host_size
-    if line2:
-        baseline = floor + _DESCENT * g.line2_size
-        text = _ellipsize(line2, _REGULAR, g.line2_size, g.text_w)
-        lines.append((b"F1", g.line2_size, baseline, text))
-        floor = baseline + _ASCENT * g.line2_size + 0.25 * g.line2_size
+    for text, size, space in ((label.host, g.host_size, 150), (label.line2, g.line2_size, 250)):
+        data = _winansi(text)
+        if data:  # host at the bottom, line 2 above it, each cut to one line
+            baseline = floor + regular.descent * size / 1000
+            start, width = _fit(regular, size, x, g.text_w)
+            lines.append(
+                (b"F1", size, start, baseline, _ellipsize(data, regular.widths, size, width))
+            )
+            floor = baseline + (regular.ascent + space) * size / 1000
     size = g.title_size
     leading = 1.15 * size
-    first = top - _ASCENT * size
-    room = first - _DESCENT * size - floor  # from the first baseline to the lowest allowed
+    first = top - bold.ascent * size / 1000
+    room = first - bold.descent * size / 1000 - floor  # first baseline to the lowest allowed
     count = int(room // leading) + 1 if room >= 0 else 0
-    for i, text in enumerate(_wrap(_winansi(label.title), _BOLD, size, g.text_w, count)):
-        lines.append((b"F2", size, first - i * leading, text))
-    out = [b"BT\n"]
+    start, width = _fit(bold, size, x, g.text_w)
+    for i, text in enumerate(_wrap(_winansi(label.title), bold.widths, size, width, count)):
+        lines.append((b"F2", size, start, first - i * leading, text))
+    out = [b"q %.3f %.3f %.3f %.3f re W n\nBT\n" % (x, bottom, g.text_w, g.text_h)]
     font: tuple[bytes, float] | None = None
-    for name, size, baseline, text in lines:
+    for name, size, start, baseline, text in lines:
         if not text:
             continue
         if font != (name, size):
             font = (name, size)
             out.append(b"/%s %.1f Tf\n" % (name, size))
-        out.append(b"1 0 0 1 %.3f %.3f Tm (%s) Tj\n" % (x, baseline, _escape(text)))
-    out.append(b"ET\n")
+        out.append(b"1 0 0 1 %.3f %.3f Tm (%s) Tj\n" % (start, baseline, _escape(text)))
+    out.append(b"ET\nQ\n")
     return b"".join(out)
+
+
+def _fit(font: _Font, size: float, x: float, width: float) -> tuple[float, float]:
+    """Where a line of ``font`` at ``size`` starts, and how wide it may be, in a box at ``x``."""
+    left, right = font.left * size / 1000, font.right * size / 1000
+    return x + left, max(0.0, width - left - right)
 
 
 def _winansi(text: str) -> bytes:
@@ -426,18 +479,25 @@ def _wrap(
 
 
 def _write_pdf(contents: list[bytes], layout: Layout) -> bytes:
-    """A PDF 1.4 file: catalog, page tree, two fonts, info, then a page and its content each."""
+    """A PDF 1.4 file: catalog, page tree, two embedded fonts, info, then each page and its
+    content."""
     width = layout.page_w_mm * _PT_PER_MM
     height = layout.page_h_mm * _PT_PER_MM
-    first_page = 6  # object numbers 1-5 are fixed below; page i is 6 + 2i, its content 7 + 2i
+    first_page = 10  # object numbers 1-9 are fixed below; page i is 10 + 2i, its content 11 + 2i
     kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(contents)))
     title = _escape(_winansi(f"Kreislauf labels ({layout.name})"))
+    f1, descriptor1, file1 = _font_objects(b"F1", 6)
+    f2, descriptor2, file2 = _font_objects(b"F2", 8)
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        f1,
+        f2,
         b"<< /Producer (Kreislauf) /Title (%s) >>" % title,
+        descriptor1,
+        file1,
+        descriptor2,
+        file2,
     ]
     page = (
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.3f} {height:.3f}] "
@@ -468,6 +528,38 @@ def _write_pdf(contents: list[bytes], layout: Layout) -> bytes:
         % (len(objects) + 1, position)
     )
     return b"".join(out)
+
+
+@cache
+def _font_objects(resource: bytes, first: int) -> tuple[bytes, bytes, bytes]:
+    """The font dictionary, its descriptor (object ``first``) and its embedded file (object
+    ``first + 1``) of a simple TrueType font in WinAnsi encoding (PDF 1.7 §9.6.3, §9.8)."""
+    font = _font(resource)
+    # A subset's name starts with a tag of six capitals (§9.6.4); this one is derived from the
+    # file, so that the same font gives the same bytes.
+    digest = hashlib.sha256(font.data).digest()
+    name = "".join(chr(65 + b % 26) for b in digest[:6]) + "+" + font.name
+    widths = " ".join(map(str, font.widths[32:]))
+    dictionary = (
+        f"<< /Type /Font /Subtype /TrueType /BaseFont /{name} /FirstChar 32 /LastChar 255 "
+        f"/Widths [{widths}] /FontDescriptor {first} 0 R /Encoding /WinAnsiEncoding >>"
+    )
+    # Flags 32: nonsymbolic, so that readers map WinAnsi codes through the font's Unicode cmap.
+    # StemV is not in a TrueType file; typical stems of a regular and a bold sans will do, as
+    # readers use it only to pick a substitute, and the font is embedded.
+    descriptor = (
+        f"<< /Type /FontDescriptor /FontName /{name} /Flags 32 "
+        f"/FontBBox [{' '.join(map(str, font.bbox))}] /ItalicAngle 0 /Ascent {font.ascent} "
+        f"/Descent {-font.descent} /CapHeight {font.cap_height} "
+        f"/StemV {140 if font.bold else 80} /FontFile2 {first + 1} 0 R >>"
+    )
+    stream = zlib.compress(font.data, 9)
+    embedded = b"<< /Length %d /Length1 %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (
+        len(stream),
+        len(font.data),
+        stream,
+    )
+    return dictionary.encode(), descriptor.encode(), embedded
 
 
 def label_for(passport: Passport, host: str) -> Label:

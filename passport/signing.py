@@ -5,7 +5,9 @@ the issuing organisation: a credential's ``issuer.id`` is the organisation's DID
 registry (``did:web:<registry>:orgs:<id>``), the JWS ``kid`` is ``<that DID>#vc-<thumbprint>``,
 and the organisation's DID document (served by the registry at ``/orgs/<id>/did.json``) lists
 the registry's VC key as its assertion method. The registry's own document
-(``/.well-known/did.json``) lists its VC and log keys. Organisations hold no keys of their own.
+(``/.well-known/did.json``) lists its VC key as its assertion method and publishes its log key
+in no verification relationship: checkpoint verifiers find it there, but no DID verifier accepts
+a credential signed with it. Organisations hold no keys of their own.
 """
 
 from __future__ import annotations
@@ -43,16 +45,21 @@ def _check_base_url(base_url: str) -> None:
         ) from exc
 
 
-def _document(base_url: str, keys: dict[str, Any]) -> dict[str, Any]:
+def _document(
+    base_url: str, keys: dict[str, Any], other_keys: dict[str, Any] | None = None
+) -> dict[str, Any]:
     _check_base_url(base_url)
-    return did_document(base_url, keys, allow_loopback_http=True)
+    return did_document(base_url, keys, other_keys=other_keys, allow_loopback_http=True)
 
 
 def registry_did_document(settings: Settings) -> dict[str, Any]:
-    """The registry's DID document: its VC key first, then its log (checkpoint) key."""
+    """The registry's DID document: its VC key as assertion method, then its log (checkpoint)
+    key, published for checkpoint verifiers but in no verification relationship."""
     vc, log = load_key(settings, "vc"), load_key(settings, "log")
     return _document(
-        settings.base_url, {f"vc-{vc.thumbprint()}": vc, f"log-{log.thumbprint()}": log}
+        settings.base_url,
+        {f"vc-{vc.thumbprint()}": vc},
+        other_keys={f"log-{log.thumbprint()}": log},
     )
 
 

@@ -16,9 +16,12 @@ from passport.config import Settings
 from passport.credentials import (
     CredentialError,
     Ed25519Key,
+    assertion_key,
     b64url_decode,
     did_web,
+    sign_vc_jwt,
     verify_vc_jwt,
+    verify_vc_jwt_with_did,
 )
 from tests.conftest import BASE_URL
 from tests.helpers import passport
@@ -40,21 +43,22 @@ def did_url_path(did: str) -> str:
     return "/" + "/".join(segments) + "/did.json" if segments else "/.well-known/did.json"
 
 
-def resolver(client: Any) -> Any:
-    """Resolve a kid the way a did:web verifier does: fetch the DID's document, find the key."""
+def documents(client: Any) -> Any:
+    """Resolve a DID the way a did:web resolver does: fetch its document from the registry."""
 
-    def resolve(kid: str) -> dict[str, Any] | None:
-        did = kid.split("#", 1)[0]
+    def resolve(did: str) -> dict[str, Any]:
         response = client.get(did_url_path(did))
         assert response.status_code == 200, response.data
-        document = response.json
-        assert document["id"] == did
-        if kid not in document["assertionMethod"]:
-            return None
-        methods = {m["id"]: m for m in document["verificationMethod"]}
-        return methods[kid]["publicKeyJwk"]  # type: ignore[no-any-return]
+        assert response.json["id"] == did
+        return response.json  # type: ignore[no-any-return]
 
     return resolve
+
+
+def resolver(client: Any) -> Any:
+    """Resolve a kid the way a did:web verifier does: fetch the DID's document, take the key
+    only if the document lists it as an assertion method."""
+    return lambda kid: assertion_key(documents(client)(kid.split("#", 1)[0]), kid)
 
 
 def header(token: str) -> dict[str, Any]:
@@ -67,10 +71,13 @@ def test_the_registry_publishes_its_keys_in_its_did_document(client, settings):
     document = response.json
     assert document["id"] == "did:web:registry.example.org"
     vc, log = keys.load_key(settings, "vc"), keys.load_key(settings, "log")
-    assert document["assertionMethod"] == [
-        f"did:web:registry.example.org#vc-{vc.thumbprint()}",
-        f"did:web:registry.example.org#log-{log.thumbprint()}",
-    ]
+    vc_id = f"did:web:registry.example.org#vc-{vc.thumbprint()}"
+    log_id = f"did:web:registry.example.org#log-{log.thumbprint()}"
+    # Only the VC key may sign credentials. The log key is published for checkpoint verifiers
+    # (C2SP signed notes), in no verification relationship.
+    assert document["assertionMethod"] == [vc_id]
+    assert [m["id"] for m in document["verificationMethod"]] == [vc_id, log_id]
+    assert set(document) == {"@context", "id", "verificationMethod", "assertionMethod"}
     assert vc.thumbprint() != log.thumbprint()
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -88,6 +95,7 @@ def test_a_passport_as_vc_jwt_verifies_against_the_published_did_document(client
     assert found["alg"] == "EdDSA" and found["typ"] == "vc+jwt"
     assert found["kid"].startswith(credential["issuer"]["id"] + "#vc-")
     assert verify_vc_jwt(token, resolver(client)) == credential
+    assert verify_vc_jwt_with_did(token, documents(client)) == credential
     assert client.get(f"{url}?format=jwt").text == token
 
     # The issuer's DID resolves: its document is the organisation's, under the registry.
@@ -129,6 +137,37 @@ def test_a_tampered_token_fails(client, maker):
     other = client.get(f"/api/v1/passports/{issue(client, maker, 'S-2')['id']}?format=jwt").text
     with pytest.raises(CredentialError):  # a signature moved from another passport
         verify_vc_jwt(f"{head}.{payload}.{other.split('.')[2]}", resolver(client))
+
+
+def test_a_passport_signed_with_the_log_key_is_refused(client, maker, settings):
+    created = issue(client, maker)
+    url = f"/api/v1/passports/{created['id']}"
+    token, credential = client.get(f"{url}?format=jwt").text, client.get(url).json
+    vc_kid = header(token)["kid"]
+    log = keys.load_key(settings, "log")
+    log_kid = f"did:web:registry.example.org#log-{log.thumbprint()}"
+    # The log key under its own id: published, but not an assertion method.
+    forged = sign_vc_jwt(credential, log, log_kid)
+    for verify in (
+        lambda t: verify_vc_jwt_with_did(t, documents(client)),
+        lambda t: verify_vc_jwt(t, resolver(client)),
+    ):
+        with pytest.raises(CredentialError, match="not an assertion method"):
+            verify(forged)
+    # Not even for a credential in the registry's own name, where issuer and key agree.
+    own = {**credential, "issuer": {"id": "did:web:registry.example.org"}}
+    with pytest.raises(CredentialError, match="not an assertion method"):
+        verify_vc_jwt_with_did(sign_vc_jwt(own, log, log_kid), documents(client))
+    # The log key under the VC key's id: the signature does not match the published key.
+    with pytest.raises(CredentialError, match="bad signature"):
+        verify_vc_jwt_with_did(sign_vc_jwt(credential, log, vc_kid), documents(client))
+    # And a key in its role must still be the issuer's: the registry's VC key under the
+    # registry's DID does not sign for an organisation.
+    vc = keys.load_key(settings, "vc")
+    registry_kid = f"did:web:registry.example.org#vc-{vc.thumbprint()}"
+    with pytest.raises(CredentialError, match="not of the issuer"):
+        verify_vc_jwt_with_did(sign_vc_jwt(credential, vc, registry_kid), documents(client))
+    assert verify_vc_jwt_with_did(token, documents(client)) == credential
 
 
 def test_key_files_are_owner_only_and_never_overwritten(tmp_path):
@@ -184,7 +223,7 @@ def test_rotation_changes_the_kid_and_old_tokens_stop_verifying(
     new_token = client.get(url).text
     assert header(new_token)["kid"] != header(old_token)["kid"]
     assert verify_vc_jwt(new_token, resolver(client))
-    with pytest.raises(CredentialError, match="unknown kid"):
+    with pytest.raises(CredentialError, match="not an assertion method"):
         verify_vc_jwt(old_token, resolver(client))
 
 

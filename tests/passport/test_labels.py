@@ -11,7 +11,9 @@ another label's URI. A missing tool fails the test with the package to install; 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ import pytest
 from PIL import Image
 
 from passport import carriers
+from passport import labels as labels_module
 from passport.labels import LAYOUTS, Label, Layout, label_sheet_pdf
 
 DPI = 300
@@ -265,7 +268,8 @@ def test_long_text_is_cut_with_an_ellipsis_and_never_leaves_its_label(tmp_path):
         pdf = label_sheet_pdf(labels, name)
         text = text_of(pdf, tmp_path)
         assert "Cordless kettle" in text and "…" in text, text
-        assert "Supercalifragilistic" in text  # a word wider than a line is broken, not lost
+        # a word wider than a line is broken, not lost
+        assert "Supercalifragilistic" in "".join(text.split())
         cells = [cell_mm(layout, i) for i in range(layout.cols * layout.rows)]
         boxes = re.findall(
             r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">',
@@ -283,15 +287,96 @@ def test_long_text_is_cut_with_an_ellipsis_and_never_leaves_its_label(tmp_path):
             ), f"on {name}, a word at {x0:.1f},{y0:.1f}-{x1:.1f},{y1:.1f} mm leaves its label"
 
 
-def test_the_pdf_is_vector_with_standard_fonts_and_nothing_embedded(tmp_path):
+def test_the_pdf_is_vector_and_embeds_every_font_it_uses(tmp_path):
     path = tmp_path / "v.pdf"
     path.write_bytes(label_sheet_pdf(sheet_labels(5)))
     images = _run("pdfimages", "poppler-utils", "-list", path).splitlines()
     assert len(images) == 2, "the QR codes must be vector paths, not images"  # header only
     fonts = _run("pdffonts", "poppler-utils", path).splitlines()[2:]
-    assert sorted(line.split()[0] for line in fonts) == ["Helvetica", "Helvetica-Bold"]
-    # columns: name, type ("Type 1", two words), encoding, emb, sub, uni, object, generation
-    assert all(line.split()[3:5] == ["WinAnsi", "no"] for line in fonts)  # not embedded
+    # columns: name, type (one or two words), encoding, emb, sub, uni, object, generation
+    assert sorted(line.split()[0].partition("+")[2] for line in fonts) == [
+        "DejaVuSans",
+        "DejaVuSans-Bold",
+    ]
+    for line in fonts:
+        emb, sub, _, _, _ = line.split()[-5:]
+        assert (emb, sub) == ("yes", "yes"), f"not embedded as a subset: {line}"
+        assert line.split()[1:3] == ["TrueType", "WinAnsi"], line
+
+
+def test_the_shipped_fonts_are_the_files_their_sources_name():
+    folder = Path(labels_module.__file__).parent / "fonts"
+    rows = re.findall(
+        r"^\| `([^`]+)` \|.*\| ([0-9a-f]{64}) \|", (folder / "SOURCES.md").read_text(), re.M
+    )
+    assert {name for name, _ in rows} >= {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"}
+    for name, sha256 in rows:
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha256, name
+
+
+def test_the_same_pdf_renders_the_same_pixels_without_any_system_font(tmp_path):
+    """A reader with no fonts at all draws what this machine draws: nothing is substituted."""
+    labels = [
+        Label(BATCH, "Jäger Wasserkocher Größe 1,7 l – 25 € günstiger", "Lot ÄÖÜ äöü ß", HOST),
+        Label(MODEL, "Acme K1 electric kettle (model)", "Model K1", HOST),
+    ]
+    pdf = tmp_path / "labels.pdf"
+    pdf.write_bytes(label_sheet_pdf(labels, "single-62x29"))
+    # a configuration that names no font directory: fontconfig finds no font on the machine
+    config = tmp_path / "fonts.conf"
+    config.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n')
+    renders = []
+    for run, env in enumerate([{}, {}, {"FONTCONFIG_FILE": str(config)}]):
+        result = subprocess.run(
+            [_tool("pdftoppm", "poppler-utils"), "-r", "150", "-png", pdf, tmp_path / f"r{run}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **env},
+        )
+        # poppler says "Couldn't find a font for 'Helvetica'" when it would have to substitute
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        pages = sorted(tmp_path.glob(f"r{run}-*.png"))
+        assert len(pages) == 2
+        renders.append([load(page).tobytes() for page in pages])
+        assert any(dark(load(page)).getbbox() for page in pages)
+    assert renders[0] == renders[1] == renders[2]
+
+
+@pytest.mark.parametrize("name", ["a4-3x7", "single-62x29"])
+def test_a_long_name_with_umlauts_stays_inside_its_cell(name, tmp_path):
+    layout = LAYOUTS[name]
+    # J reaches furthest left of its origin in DejaVu Sans Bold, right beside the quiet zone
+    title = "Jäger-Großküchen-Wasserkocher ÄÖÜ äöü ß mit Überhitzungsschutz und Kalkfilter " * 3
+    labels = [
+        Label(f"{BASE}/01/{GTIN}/21/J-{i:03d}", title, "Größe " + "Ü" * 40, "ä." * 40 + "org")
+        for i in range(layout.per_page)
+    ]
+    pdf = label_sheet_pdf(labels, name)
+    text = text_of(pdf, tmp_path)
+    assert "Jäger-Großküchen" in "".join(text.split()) and "…" in text, text
+    pages = rasterise(pdf, tmp_path)
+    assert len(pages) == 1
+    page = load(pages[0])
+    for i, label in enumerate(labels):
+        crop = page.crop(cell_box(layout, i))
+        crop.save(tmp_path / f"cell-{i}.png")
+        assert zbarimg(tmp_path / f"cell-{i}.png") == label.uri
+        ink = dark(crop)
+        symbol = find_symbol(ink, carriers.encode(label.uri).size, qr_on_top=False)
+        assert_quiet_zone(ink, symbol)
+        # and the text keeps out of the label's unprintable border (1 pixel of slack)
+        x, y = px(layout.inset_x_mm) - 1, px(layout.inset_y_mm) - 1
+        for side, box in {
+            "right": (ink.width - x, 0, ink.width, ink.height),
+            "bottom": (0, ink.height - y, ink.width, ink.height),
+            "top": (0, 0, ink.width, y),
+        }.items():
+            assert ink.crop(box).getbbox() is None, f"label {i}: ink in the {side} border"
+    ink = dark(page)
+    for i in range(layout.per_page):
+        ink.paste(0, cell_box(layout, i))
+    assert ink.getbbox() is None, "ink outside the labels"
 
 
 def test_a_thousand_labels_render_quickly_into_a_valid_pdf(tmp_path):
