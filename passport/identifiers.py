@@ -10,8 +10,13 @@ Two layers of Digital Link parsing:
   GS1 Barcode Syntax Dictionary, unknown AIs rejected, GTIN-8/12/13 in the path rejected
   unless ``allow_short_gtin`` is set.
 * ``parse_digital_link`` and ``parse_digital_link_path`` are what the registry accepts: the
-  same syntax restricted to the product keys 01 (GTIN) and 8013 (GMN), with GTIN-8/12/13
-  left-padded to 14 digits (DESIGN, "Short GTINs": accept on input, always emit GTIN-14).
+  same syntax, path and query string, restricted to the product keys 01 (GTIN) and 8013 (GMN).
+  AI 01 in a URI is 14 digits, as GS1 writes it; GTIN-8/12/13 are padded only where a GTIN
+  arrives as a plain field (``normalise_gtin``, ``DigitalLink(gtin=...)``).
+
+Every rule comes from the GS1 Barcode Syntax Dictionary: formats and linters of each AI,
+``dlpkey`` (primary keys and their key-qualifier sequences), ``req``/``ex`` (mandatory
+associations and invalid pairs) and the "?" flag (permitted as a data attribute).
 
 Compressed Digital Link URIs are recognised and rejected, not decompressed.
 """
@@ -34,10 +39,13 @@ __all__ = [
     "CSET_39",
     "CSET_82",
     "GS1_SYNTAX_DICTIONARY",
+    "GTIN_IN_URI_RULE",
     "GTIN_LENGTHS",
     "DigitalLink",
     "DigitalLinkElements",
     "build_digital_link",
+    "check_ai_combination",
+    "check_key_path",
     "gs1_check_digit",
     "looks_like_digital_link",
     "normalise_gtin",
@@ -560,38 +568,86 @@ def _matches(pattern: str, ai: str) -> bool:
     return len(pattern) == len(ai) and all(p in ("n", a) for p, a in zip(pattern, ai, strict=True))
 
 
-def _check_associations(ais: Sequence[str]) -> None:
+def _present(pattern: str, ais: Sequence[str], ai: str) -> bool:
+    # As the syntax engine's existsInAIdata: an AI never satisfies or breaks its own rule.
+    return any(other != ai and _matches(pattern, other) for other in ais)
+
+
+def _check_associations(ais: Sequence[str], values: dict[str, str] | None = None) -> None:
+    """The dictionary's ``req=`` (mandatory associations) and ``ex=`` (invalid pairs)."""
     for ai in ais:
         entry = _entry(ai)
+        for pattern in entry.excludes:
+            for other in ais:
+                if other != ai and _matches(pattern, other):
+                    raise InvalidIdentifier(
+                        f"{_label(ai)} cannot be combined with {_label(other)} (invalid AI "
+                        f"pair: the GS1 syntax dictionary says ex={','.join(entry.excludes)} "
+                        f"for AI {ai})"
+                    )
         for alternatives in entry.requires:
-            if not any(
-                all(any(_matches(pattern, other) for other in ais) for pattern in group)
-                for group in alternatives
-            ):
+            if not any(all(_present(p, ais, ai) for p in group) for group in alternatives):
                 needed = [" with ".join(group) for group in alternatives]
                 choice = (
                     needed[0] if len(needed) == 1 else (f"{', '.join(needed[:-1])} or {needed[-1]}")
                 )
                 raise InvalidIdentifier(
-                    f"{_label(ai)} requires AI {choice} in the same GS1 Digital Link URI"
+                    f"{_label(ai)} requires AI {choice} in the same GS1 Digital Link URI "
+                    f"(mandatory association req={','.join('+'.join(g) for g in alternatives)})"
                 )
-        for pattern in entry.excludes:
-            for other in ais:
-                if other != ai and _matches(pattern, other):
-                    raise InvalidIdentifier(f"{_label(ai)} cannot be combined with {_label(other)}")
+    if values is not None and _DIGITAL_SIGNATURE in values:
+        for key in _SERIALISED_KEYS:
+            if key in values and len(values[key]) == _entry(key).min_length:
+                raise InvalidIdentifier(
+                    f"{_label(_DIGITAL_SIGNATURE)} signs a serialised item: {_label(key)} "
+                    "needs its serial component"
+                )
 
 
-def _primary_key_value(ai: str, value: str, *, allow_short_gtin: bool) -> str:
-    if ai != "01":
-        _validate_value(ai, value)
-        return value
+# The one association the dictionary cannot express: a digital signature (AI 8030) needs the
+# serial component of a key whose serial is optional (gs1-syntax-engine ai.c,
+# validateDigSigRequiresSerialisedKey, enabled and locked by default).
+_DIGITAL_SIGNATURE = "8030"
+_SERIALISED_KEYS = ("253", "255", "8003")
+
+# GS1 Digital Link 1.2 (and the syntax engine, dl.c) carry AI 01 as 14 digits; GTIN-8/12/13
+# are accepted only with the engine's legacy zero-suppression flag.
+GTIN_IN_URI_RULE = (
+    "AI 01 in a GS1 Digital Link URI must be 14 digits (pad GTIN-8/12/13 with leading zeros)"
+)
+
+
+def _gtin_in_uri(value: str, *, allow_short_gtin: bool) -> str:
     padded = normalise_gtin(value)  # GTIN wording for digits, length and check digit
     if padded != value and not allow_short_gtin:
         raise InvalidIdentifier(
-            f"GTIN {value} has {len(value)} digits: the path of a GS1 Digital Link URI "
-            f"carries the 14-digit form {padded}"
+            f"{GTIN_IN_URI_RULE}: GTIN {value} has {len(value)} digits, write {padded}"
         )
     return padded
+
+
+def check_key_path(ais: Sequence[str]) -> None:
+    """Check that ``ais`` is a primary key and key qualifiers in an order of its ``dlpkey``."""
+    if not ais or _entry(ais[0]).dl_qualifiers is None:
+        first = ais[0] if ais else "(none)"
+        raise InvalidIdentifier(
+            f"AI {first} is not a GS1 Digital Link primary key (no dlpkey in the GS1 Barcode "
+            "Syntax Dictionary)"
+        )
+    for ai in ais[1:]:
+        _entry(ai, "in the path")
+    _check_qualifiers(ais[0], ais[1:])
+
+
+def check_ai_combination(elements: Sequence[tuple[str, str]]) -> None:
+    """Check AI/value pairs against the dictionary's ``req=`` and ``ex=`` attributes.
+
+    Also applies the digital-signature rule of the syntax engine. Values are not checked
+    here (see ``validate_ai_value``), nor are repeats: a Digital Link forbids every duplicate.
+    """
+    for ai, _ in elements:
+        _entry(ai)
+    _check_associations([ai for ai, _ in elements], dict(elements))
 
 
 def _check_elements(
@@ -602,8 +658,15 @@ def _check_elements(
 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Validate a key-qualifier path and its data attributes; return them normalised."""
     primary_key, key_value = path[0]
+
+    def value_of(ai: str, value: str, where: str = "") -> str:
+        if ai == "01":
+            return _gtin_in_uri(value, allow_short_gtin=allow_short_gtin)
+        _validate_value(ai, value, where)
+        return value
+
     # The key value first: a wrong GTIN is the most useful thing to hear about.
-    key_value = _primary_key_value(primary_key, key_value, allow_short_gtin=allow_short_gtin)
+    key_value = value_of(primary_key, key_value)
     qualifiers = [ai for ai, _ in path[1:]]
     _check_qualifiers(primary_key, qualifiers)
     _check_duplicates([primary_key, *qualifiers, *(ai for ai, _ in attributes)])
@@ -611,9 +674,9 @@ def _check_elements(
         _check_attribute_placement(primary_key, qualifiers, ai)
     for ai, value in path[1:]:
         _validate_value(ai, value)
-    for ai, value in attributes:
-        _validate_value(ai, value, "in the query string")
-    _check_associations([primary_key, *qualifiers, *(ai for ai, _ in attributes)])
+    attributes = [(ai, value_of(ai, value, "in the query string")) for ai, value in attributes]
+    everything = [(primary_key, key_value), *path[1:], *attributes]
+    _check_associations([ai for ai, _ in everything], dict(everything))
     return ((primary_key, key_value), *path[1:]), tuple(attributes)
 
 
@@ -750,7 +813,12 @@ def _decode(raw: str, ai: str, *, in_query: bool) -> str:
         )
     if in_query:
         raw = raw.replace("+", " ")  # form encoding; "%2B" still decodes to "+"
-    return unquote_to_bytes(raw).decode("utf-8", errors="replace")
+    value = unquote_to_bytes(raw).decode("utf-8", errors="replace")
+    if "\x00" in value:
+        raise InvalidIdentifier(
+            f"{_label(ai)} decodes to a NUL character (%00), which no AI value may contain"
+        )
+    return value
 
 
 def _query_attributes(query: str) -> list[tuple[str, str]]:
@@ -759,9 +827,21 @@ def _query_attributes(query: str) -> list[tuple[str, str]]:
         key, equals, raw = parameter.partition("=")
         # Parameters that are not numeric keys with a value (linkType, context, a bare
         # flag, empty "&&") are the resolver's business, not GS1 data.
+        if equals and not key:
+            # Neither an AI nor an extension parameter of the GS1 Digital Link grammar
+            # (extensionKey has a non-digit); the syntax engine rejects it too.
+            raise InvalidIdentifier(
+                f"query parameter {parameter!r} has a value but no name: a GS1 Digital Link "
+                "query string carries AI=value or name=value pairs"
+            )
         if not equals or not _is_digits(key):
             continue
-        _entry(key, "in the query string")
+        if key not in _AI_TABLE:
+            raise InvalidIdentifier(
+                f"unknown AI {key} in the query string: numeric query parameters of a GS1 "
+                "Digital Link URI are Application Identifiers, and this one is not in the GS1 "
+                "Barcode Syntax Dictionary"
+            )
         if not raw:
             raise InvalidIdentifier(f"{_label(key)} has an empty value in the query string")
         value = _decode(raw, key, in_query=True)
@@ -771,8 +851,6 @@ def _query_attributes(query: str) -> list[tuple[str, str]]:
                 "decodes as a space, and a space is not in GS1 character set 82: write a "
                 "literal plus as %2B"
             )
-        if key == "01" and _is_digits(value) and len(value) in GTIN_LENGTHS[:3]:
-            value = value.zfill(14)  # the syntax engine pads a GTIN data attribute too
         attributes.append((key, value))
     return attributes
 
@@ -930,8 +1008,6 @@ def _to_digital_link(elements: DigitalLinkElements) -> DigitalLink:
             "passports are identified by a GTIN (/01/) or a GMN (/8013/)"
         )
     fields: dict[str, Any] = {_FIELD_BY_AI[ai]: value for ai, value in elements.path}
-    if "gtin" in fields:
-        fields["gtin"] = fields["gtin"].zfill(14)  # check digit already verified by the parser
     # The parser has checked every element and their combination; DigitalLink() would check
     # them all again, which doubled the cost of bulk issuance.
     link = object.__new__(DigitalLink)
@@ -942,10 +1018,14 @@ def _to_digital_link(elements: DigitalLinkElements) -> DigitalLink:
 
 
 def parse_digital_link(uri: str, *, allow_trailing_slash: bool = False) -> DigitalLink:
-    """Parse a Digital Link URI for a product: http(s), any host, any path before the key."""
+    """Parse a Digital Link URI for a product: http(s), any host, any path before the key.
+
+    The GS1 syntax of ``parse_digital_link_elements`` with its default flags, path and query
+    string alike; only the primary key is restricted to 01 and 8013.
+    """
     path, query = _split_uri(uri)
     elements = _parse_elements(
-        path, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=True
+        path, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=False
     )
     return _to_digital_link(elements)
 
@@ -958,7 +1038,7 @@ def parse_digital_link_path(path: str, *, allow_trailing_slash: bool = False) ->
     _check_uri_characters(path, "GS1 Digital Link path")
     path_part, query = _split_path(path)
     elements = _parse_elements(
-        path_part, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=True
+        path_part, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=False
     )
     return _to_digital_link(elements)
 
