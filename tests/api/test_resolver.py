@@ -151,6 +151,7 @@ INVALID = [
     (ITEM + "?4321=2", "AI 4321 (DANGEROUS GOODS) value 2 must be 0 (no) or 1 (yes)"),
     (ITEM + "?8030=AB~C", "AI 8030 (DIGSIG) must be 1 to 90 characters from GS1 character set 64"),
     (ITEM + f"?00={GTIN}1234", "AI 00 (SSCC) value 095201234567881234 fails its check digit"),
+    (ITEM + "?422=999", "'999' is not an ISO 3166-1 numeric country code"),
     # invalid AI pairs (ex=) and missing mandatory associations (req=)
     (ITEM + "?37=5", "AI 01 (GTIN) cannot be combined with AI 37 (COUNT)"),
     (ITEM + f"?02={GTIN}", "AI 02 (CONTENT) cannot be combined with AI 01 (GTIN)"),

@@ -1,10 +1,11 @@
-"""GS1's own syntax-engine unit tests, run against the registry's Digital Link parser.
+"""GS1's own unit tests, run against the registry's Digital Link parser and AI linters.
 
 ``gs1-syntax-engine-vectors.json`` transcribes, line by line, the URI cases of the engine's
 ``test_dl_parseDLuri``, the key-qualifier sequences of ``test_dl_testValidateDLpathAIseq`` and
-the ex=/req=/digital-signature cases of ``test_ai_validateAIs`` (provenance in
-``tests/fixtures/SOURCES.md``). Every case must come out as the engine says, except where the
-tables below say why the registry decides otherwise.
+the ex=/req=/digital-signature cases of ``test_ai_validateAIs``;
+``gs1-syntax-dictionary-linter-vectors.json`` every unit test of the dictionary's linters
+(provenance in ``tests/fixtures/SOURCES.md``). Every case must come out as GS1 says, except
+where the tables below say why the registry decides otherwise.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import pytest
 
 from passport.errors import InvalidIdentifier
 from passport.identifiers import (
+    GS1_SYNTAX_DICTIONARY,
     GTIN_IN_URI_RULE,
     check_ai_combination,
     check_key_path,
+    lint,
     parse_digital_link,
     parse_digital_link_elements,
     parse_digital_link_path,
+    validate_ai_value,
 )
 from tests.helpers import FIXTURES
 
@@ -32,6 +36,22 @@ ENGINE: dict[str, Any] = json.loads(
 URI_VECTORS: list[dict[str, Any]] = ENGINE["uri_vectors"]
 SEQUENCES: list[dict[str, Any]] = ENGINE["key_qualifier_sequences"]
 COMBINATIONS: list[dict[str, Any]] = ENGINE["ai_combinations"]
+LINTER_VECTORS: list[list[Any]] = json.loads(
+    (FIXTURES / "standards/gs1-digital-link/gs1-syntax-dictionary-linter-vectors.json").read_text(
+        "utf-8"
+    )
+)["vectors"]
+# Linters not implemented, and why. Values of their AIs are still checked for character set
+# and length.
+UNIMPLEMENTED_LINTERS = {
+    # North American coupon codes (AIs 8110, 8112): a format of its own, no passport uses it.
+    "couponcode",
+    "couponposoffer",
+}
+# Linter cases that depend on the upstream test harness, not on the linter: a custom GS1
+# Company Prefix lookup that rejects "1234567" (#ifdef GS1_LINTER_CUSTOM_GCP_LOOKUP). The
+# registry has no prefix list and checks only the 4-digit minimum, as the default linter does.
+HARNESS_ONLY = {("gcppos1", 221), ("gcppos1", 223), ("gcppos2", 183), ("gcppos2", 185)}
 
 # Engine options the registry does not offer, and why; a case run with one of them on is
 # expected to be rejected by the registry, with the message given.
@@ -217,3 +237,61 @@ def test_ai_combinations_agree_with_the_engine(vector: dict[str, Any]) -> None:
             "validateDigSigRequiresSerialisedKey": "needs its serial component",
         }[vector["check"]]
         assert rule in detail
+
+
+def test_every_linter_the_dictionary_names_is_implemented_or_listed() -> None:
+    named = {
+        name
+        for line in GS1_SYNTAX_DICTIONARY.splitlines()
+        if line.strip() and not line.startswith("#")
+        for name in re.findall(r",([a-z][a-z0-9]*)", line.partition("#")[0])
+    }
+    assert "csum" in named and "iso3166" in named
+    for name in sorted(named - UNIMPLEMENTED_LINTERS):
+        lint(name, "")  # raises KeyError for a linter the registry does not know
+    assert UNIMPLEMENTED_LINTERS <= named
+
+
+@pytest.mark.parametrize(
+    "linter",
+    sorted({row[0] for row in LINTER_VECTORS} - UNIMPLEMENTED_LINTERS),
+)
+def test_linters_agree_with_the_dictionarys_own_unit_tests(linter: str) -> None:
+    cases = [row for row in LINTER_VECTORS if row[0] == linter]
+    disagree = []
+    for _, data, valid, _error, line in cases:
+        if (linter, line) in HARNESS_ONLY:
+            continue
+        if (lint(linter, data) is None) != valid:
+            disagree.append((line, data, valid))
+    assert disagree == []
+
+
+@pytest.mark.parametrize(
+    ("ai", "value", "message"),
+    [
+        ("422", "999", "'999' is not an ISO 3166-1 numeric country code"),
+        ("422", "276", None),
+        ("4307", "ZZ", "'ZZ' is not an ISO 3166-1 alpha-2 country code"),
+        ("3910", "998000", "is not an ISO 4217 numeric currency code"),
+        ("3910", "978000", None),
+        ("8007", "DE89370400440532013000", None),
+        ("8007", "DE89370400440532013001", "fails its IBAN check digits"),
+        ("4300", "ACME%2", "has a malformed percent-escape"),
+        ("8030", "AB=C", "has '=', which is not in GS1 character set 64"),
+        ("8030", "ABCD=", "has invalid base64 padding"),
+        ("8030", "ABCDEFGH=", None),
+        ("7258", "2/1", "after the end of the sequence"),
+        ("8006", "095201234567880302", "is not 'piece of total'"),
+        ("8011", "0123", "must be digits without a leading 0"),
+        ("4309", "1800000001" + "0000000000", "is not a latitude"),
+    ],
+)
+def test_ai_values_are_linted_as_the_dictionary_says(
+    ai: str, value: str, message: str | None
+) -> None:
+    if message is None:
+        assert validate_ai_value(ai, value) == value
+        return
+    with pytest.raises(InvalidIdentifier, match=re.escape(message)):
+        validate_ai_value(ai, value)
