@@ -14,6 +14,8 @@ PROBLEM_BASE = "https://w3id.org/kreislauf/problems/"
 # error class -> (HTTP status, problem type slug)
 STATUS: dict[type[e.KreislaufError], tuple[int, str]] = {
     e.InvalidDocument: (422, "invalid-document"),
+    # Subclass before its base: the first matching row wins.
+    e.InvalidDigitalLink: (400, "invalid-digital-link"),
     e.InvalidIdentifier: (422, "invalid-identifier"),
     e.IdempotencyKeyReused: (422, "idempotency-key-reused"),
     e.NotAuthenticated: (401, "not-authenticated"),

@@ -4,8 +4,10 @@ Community passports (products without a GS1 number, registered by a repairer) ha
 minted by this registry, ``/c/{key}``, answered the same way.
 
 Browsers are redirected (307) to the product's page, JSON-LD clients get the passport,
-linkset clients get an RFC 9264 linkset; `?linkType=` picks one link. Malformed or
-check-digit-failing paths are 400, unknown products 404 (a helpful page for browsers).
+linkset clients get an RFC 9264 linkset; `?linkType=` picks one link. A URI that breaks the
+GS1 Digital Link syntax anywhere, path or query string (the rules of the GS1 Barcode Syntax
+Dictionary, as GS1's syntax engine applies them), is a 400 naming the rule; unknown products
+are 404 (a helpful page for browsers).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, json, redirect, render_template, request, url_for
+from werkzeug.routing import PathConverter
 
 from api import deps
 from api.errors import problem
 from passport import links, services, signing
-from passport.errors import InvalidIdentifier, NotFound
+from passport.errors import InvalidDigitalLink, InvalidIdentifier, NotFound
 from passport.identifiers import parse_digital_link_path
 
 bp = Blueprint("resolver", __name__)
@@ -71,8 +74,22 @@ def organisation_did(org_id: str) -> Response:
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
-@bp.route("/01/<path:_rest>", methods=["GET", "HEAD", "OPTIONS"])
-@bp.route("/8013/<path:_rest>", methods=["GET", "HEAD", "OPTIONS"])
+class _AnyPath(PathConverter):
+    """Everything after the key, even nothing or a leading "/" (an empty segment)."""
+
+    regex = ".*?"
+    part_isolating = False  # werkzeug would infer True: the regex has no "/"
+
+
+# The converter must exist before the rules below are added to the app's map.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("dlpath", _AnyPath))
+# Werkzeug would redirect "/01//…" to "/01/…" (merge_slashes) and answer 404 to "/01/": an
+# empty segment or a key without its value is a syntax error to report (400), not to repair.
+_RESOLVER_ROUTE = {"methods": ["GET", "HEAD", "OPTIONS"], "merge_slashes": False}
+
+
+@bp.route("/01/<dlpath:_rest>", **_RESOLVER_ROUTE)
+@bp.route("/8013/<dlpath:_rest>", **_RESOLVER_ROUTE)
 def resolve(_rest: str) -> Response:
     """Resolve a GS1 Digital Link to the passport, its page, a linkset or one link."""
     if request.method == "OPTIONS":
@@ -80,14 +97,20 @@ def resolve(_rest: str) -> Response:
     # The raw path keeps %2F inside a lot or serial; Flask's decoded path would split it.
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
     path = urlsplit(raw).path
+    # The query string as sent (still percent-encoded): its AIs are GS1 data too.
+    query = request.query_string.decode("latin-1")
     wants_html = _best() == "text/html"
     try:
-        link = parse_digital_link_path(path, allow_trailing_slash=True)
+        # GS1 syntax, path and query, with one exception: the GS1-Conformant Resolver standard
+        # 1.2 says a resolver SHOULD tolerate a trailing slash (the syntax engine rejects it).
+        link = parse_digital_link_path(
+            path + (f"?{query}" if query else ""), allow_trailing_slash=True
+        )
     except InvalidIdentifier as exc:
         if wants_html:
             page = render_template("not_found.html", uri=path, reason=exc.detail)
             return Response(page, status=400, mimetype="text/html")
-        return problem(400, "Invalid GS1 Digital Link", exc.detail, "invalid-digital-link")
+        raise InvalidDigitalLink(exc.detail) from exc
     session = deps.session()
     try:
         passport, exact = services.resolve(session, link)

@@ -50,6 +50,15 @@ class InvalidIdentifier(KreislaufError):
         return InvalidIdentifier(self.detail, pointer)
 
 
+class InvalidDigitalLink(InvalidIdentifier):
+    """A GS1 Digital Link URI that was requested (not submitted in a document) breaks GS1 syntax.
+
+    The resolver's "bad request": the URI itself is the request, so it is a 400, not a 422.
+    """
+
+    title = "Invalid GS1 Digital Link"
+
+
 class NotFound(KreislaufError):
     title = "Not found"
 

@@ -10,8 +10,13 @@ Two layers of Digital Link parsing:
   GS1 Barcode Syntax Dictionary, unknown AIs rejected, GTIN-8/12/13 in the path rejected
   unless ``allow_short_gtin`` is set.
 * ``parse_digital_link`` and ``parse_digital_link_path`` are what the registry accepts: the
-  same syntax restricted to the product keys 01 (GTIN) and 8013 (GMN), with GTIN-8/12/13
-  left-padded to 14 digits (DESIGN, "Short GTINs": accept on input, always emit GTIN-14).
+  same syntax, path and query string, restricted to the product keys 01 (GTIN) and 8013 (GMN).
+  AI 01 in a URI is 14 digits, as GS1 writes it; GTIN-8/12/13 are padded only where a GTIN
+  arrives as a plain field (``normalise_gtin``, ``DigitalLink(gtin=...)``).
+
+Every rule comes from the GS1 Barcode Syntax Dictionary: formats and linters of each AI,
+``dlpkey`` (primary keys and their key-qualifier sequences), ``req``/``ex`` (mandatory
+associations and invalid pairs) and the "?" flag (permitted as a data attribute).
 
 Compressed Digital Link URIs are recognised and rejected, not decompressed.
 """
@@ -19,6 +24,7 @@ Compressed Digital Link URIs are recognised and rejected, not decompressed.
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -34,11 +40,15 @@ __all__ = [
     "CSET_39",
     "CSET_82",
     "GS1_SYNTAX_DICTIONARY",
+    "GTIN_IN_URI_RULE",
     "GTIN_LENGTHS",
     "DigitalLink",
     "DigitalLinkElements",
     "build_digital_link",
+    "check_ai_combination",
+    "check_key_path",
     "gs1_check_digit",
+    "lint",
     "looks_like_digital_link",
     "normalise_gtin",
     "parse_digital_link",
@@ -63,11 +73,11 @@ _CHARSETS: dict[str, tuple[frozenset[str], str]] = {
     "Z": (frozenset(_BASE64URL + "="), "characters from GS1 character set 64"),
 }
 _CSET_82_VALUE = {char: value for value, char in enumerate(CSET_82)}
-# Weights of csumalpha, applied right-aligned: the last character before the pair weighs 2.
-# fmt: off
-_CSUMALPHA_WEIGHTS = (83, 79, 73, 71, 67, 61, 59, 53, 47, 43, 41, 37, 31, 29, 23, 19, 17, 13,
-                      11, 7, 5, 3, 2)
-# fmt: on
+# Weights of csumalpha: the primes 2, 3, 5, ... from the right (the last character before the
+# pair weighs 2); lint_csumalpha has the first 97, enough for the longest AI value (99).
+_CSUMALPHA_WEIGHTS = tuple(
+    n for n in range(2, 510) if all(n % d for d in range(2, int(n**0.5) + 1))
+)
 # A GS1 Company Prefix has at least 4 digits; the syntax engine checks no more without a
 # prefix list (lint_gcppos1).
 _GCP_MIN_LENGTH = 4
@@ -278,7 +288,7 @@ def gs1_check_digit(digits_without_check: str) -> int:
 
 def _check_pair(data: str) -> str:
     """GS1 csumalpha: the two CSET 32 check characters of ``data`` (GenSpecs 7.9.5)."""
-    weights = _CSUMALPHA_WEIGHTS[len(_CSUMALPHA_WEIGHTS) - len(data) :]
+    weights = reversed(_CSUMALPHA_WEIGHTS[: len(data)])
     total = sum(_CSET_82_VALUE[char] * weight for char, weight in zip(data, weights, strict=True))
     total %= 1021
     return CSET_32[total // 32] + CSET_32[total % 32]
@@ -328,6 +338,19 @@ def _valid_yyyymmdd(part: str) -> bool:
     return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(int(part[:4]), month)[1]
 
 
+def _digits_of(part: str, length: int) -> bool:
+    return len(part) == length and _is_digits(part)
+
+
+def _piece_of_total(part: str) -> bool:
+    """PPTT, PPPTTT, ...: piece and total of equal width, neither zero, piece <= total."""
+    half = len(part) // 2
+    if not part or len(part) % 2 or not _is_digits(part):
+        return False
+    piece, total = int(part[:half]), int(part[half:])
+    return 0 < piece <= total
+
+
 def _lint_csum(part: str) -> str | None:
     expected = gs1_check_digit(part[:-1])
     if int(part[-1]) == expected:
@@ -356,45 +379,178 @@ def _rule(check: Callable[[str], bool], problem: str) -> Callable[[str], str | N
     return lambda part: None if check(part) else problem.format(part=part)
 
 
-# Linters of the dictionary that need no code list. The others (ISO 3166/4217 codes, IBAN,
-# coupon codes, percent-encoded names, ...) belong to data attributes this registry stores
-# but does not interpret; their character set and length are still checked.
+# The code lists some linters check against (ISO 3166, ISO 4217, media and package types),
+# read from the linters' own tables in gs1/gs1-syntax-dictionary (see the file's "_about").
+_CODE_LISTS: dict[str, frozenset[str]] = {
+    name: frozenset(codes)
+    for name, codes in json.loads(
+        (files("schemas") / "gs1-linter-code-lists.json").read_text(encoding="utf-8")
+    ).items()
+    if name != "_about"
+}
+_HEX = frozenset(string.hexdigits)
+_IMPORTER_INDEX = frozenset(
+    "-" + string.digits + string.ascii_uppercase + "_" + string.ascii_lowercase
+)
+# IBAN (ISO 13616): lint_iban's bounds; the shortest real IBAN is longer than 10.
+_IBAN_LENGTHS = (11, 34)
+
+
+def _lint_code(name: str, what: str) -> Callable[[str], str | None]:
+    codes = _CODE_LISTS[name]
+    return lambda part: None if part in codes else f"{part!r} is not {what}"
+
+
+def _lint_pcenc(part: str) -> str | None:
+    index = part.find("%")
+    while index != -1:
+        escape = part[index + 1 : index + 3]
+        if len(escape) < 2 or not set(escape) <= _HEX:
+            return f"has a malformed percent-escape at position {index + 1}"
+        index = part.find("%", index + 3)
+    return None
+
+
+def _lint_iban(part: str) -> str | None:
+    if len(part) < 4:
+        return "is too short for an IBAN"
+    if part[:2] not in _CODE_LISTS["iso3166alpha2"]:
+        return "does not start with an ISO 3166 alpha-2 country code (IBAN)"
+    low, high = _IBAN_LENGTHS
+    if not low <= len(part) <= high:
+        return f"has {len(part)} characters: an IBAN has {low} to {high}"
+    rotated = part[4:] + part[:4]
+    if not all(char in string.digits or "A" <= char <= "Z" for char in rotated):
+        return "may contain only digits and capital letters (IBAN)"
+    if int("".join(str(int(char, 36)) for char in rotated)) % 97 != 1:
+        return "fails its IBAN check digits"
+    return None
+
+
+def _lint_position_in_sequence(part: str) -> str | None:
+    position, slash, total = part.partition("/")
+    if not (slash and _is_digits(position) and _is_digits(total)):
+        return "must be 'position/total' in digits"
+    if position.startswith("0") or total.startswith("0"):
+        return "must not have a leading zero"
+    if int(position) > int(total):
+        return f"has position {position} after the end of the sequence ({total})"
+    return None
+
+
+def _lint_cset64(part: str) -> str | None:
+    """GS1 character set 64 (base64url): at most two "=" of padding, and only at the end."""
+    data = part.rstrip("=")
+    pads = len(part) - len(data)
+    if pads > 2 or (pads and len(part) % 3):
+        return "has invalid base64 padding"
+    bad = next((char for char in data if char not in _BASE64URL), None)
+    return None if bad is None else f"has {bad!r}, which is not in GS1 character set 64"
+
+
+def _lint_charset(charset: str) -> Callable[[str], str | None]:
+    allowed, description = _CHARSETS[charset]
+    return lambda part: next(
+        (f"has {c!r}, which is not among the {description}" for c in part if c not in allowed),
+        None,
+    )
+
+
+# The linters the dictionary names, as gs1/gs1-syntax-dictionary src/lint_*.c define them (their
+# unit tests run against these: tests/passport/test_gs1_syntax_engine_vectors.py).
 _LINTERS: dict[str, Callable[[str], str | None]] = {
     "csum": _lint_csum,
     "csumalpha": _lint_csumalpha,
     "gcppos1": _lint_gcp,
     "gcppos2": lambda part: _lint_gcp(part[1:]),
     "yymmd0": _rule(
-        lambda p: _valid_yymmdd(p, zero_day=True), "has an impossible date {part} (expected YYMMDD)"
-    ),
-    "yymmdd": _rule(
-        lambda p: _valid_yymmdd(p, zero_day=False),
+        lambda p: _digits_of(p, 6) and _valid_yymmdd(p, zero_day=True),
         "has an impossible date {part} (expected YYMMDD)",
     ),
-    "yyyymmdd": _rule(_valid_yyyymmdd, "has an impossible date {part} (expected YYYYMMDD)"),
+    "yymmdd": _rule(
+        lambda p: _digits_of(p, 6) and _valid_yymmdd(p, zero_day=False),
+        "has an impossible date {part} (expected YYMMDD)",
+    ),
+    "yyyymmd0": _rule(
+        lambda p: _digits_of(p, 8) and (p[6:] == "00" or _valid_yyyymmdd(p)),
+        "has an impossible date {part} (expected YYYYMMDD)",
+    ),
+    "yyyymmdd": _rule(
+        lambda p: _digits_of(p, 8) and _valid_yyyymmdd(p),
+        "has an impossible date {part} (expected YYYYMMDD)",
+    ),
     "hhmi": _rule(
-        lambda p: int(p[:2]) < 24 and int(p[2:]) < 60,
+        lambda p: _digits_of(p, 4) and int(p[:2]) < 24 and int(p[2:]) < 60,
         "has an impossible time {part} (expected HHMI)",
     ),
-    "hh": _rule(lambda p: int(p) < 24, "has an impossible hour {part}"),
-    "mi": _rule(lambda p: int(p) < 60, "has an impossible minute {part}"),
-    "ss": _rule(lambda p: int(p) < 60, "has an impossible second {part}"),
+    "hh": _rule(lambda p: _digits_of(p, 2) and int(p) < 24, "has an impossible hour {part}"),
+    "mi": _rule(lambda p: _digits_of(p, 2) and int(p) < 60, "has an impossible minute {part}"),
+    "ss": _rule(lambda p: _digits_of(p, 2) and int(p) < 60, "has an impossible second {part}"),
     "yesno": _rule(lambda p: p in ("0", "1"), "must be 0 (no) or 1 (yes), got {part}"),
-    "zero": _rule(lambda p: p == "0", "must have 0 here, got {part}"),
+    "zero": _rule(lambda p: p != "" and set(p) == {"0"}, "must be zero here, got {part}"),
     "nonzero": _rule(lambda p: int(p) != 0, "must not be zero here, got {part}"),
     "winding": _rule(
         lambda p: p in ("0", "1", "9"), "has a winding direction {part} that is not 0, 1 or 9"
     ),
-    "hyphen": _rule(lambda p: p == "-", "may only end in '-', got {part!r}"),
+    "hyphen": _rule(lambda p: p != "" and set(p) == {"-"}, "may only be '-', got {part!r}"),
     "nozeroprefix": _rule(
-        lambda p: p == "0" or not p.startswith("0"), "must not start with 0, got {part}"
+        lambda p: _is_digits(p) and not p.startswith("0") or p == "",
+        "must be digits without a leading 0, got {part}",
     ),
-    "hasnondigit": _rule(lambda p: not _is_digits(p), "must contain a non-digit"),
-    "pieceoftotal": _rule(
-        lambda p: 0 < int(p[:2]) <= int(p[2:]),
-        "has piece {part} that is not 'piece of total' (PPTT)",
+    "hasnondigit": _rule(lambda p: not _is_digits(p) and p != "", "must contain a non-digit"),
+    "pieceoftotal": _rule(_piece_of_total, "has piece {part} that is not 'piece of total'"),
+    "pcenc": _lint_pcenc,
+    "iso3166": _lint_code("iso3166", "an ISO 3166-1 numeric country code"),
+    "iso3166999": lambda part: (
+        None
+        if part == "999"
+        else _lint_code("iso3166", "an ISO 3166-1 numeric country code or 999")(part)
     ),
+    "iso3166alpha2": _lint_code("iso3166alpha2", "an ISO 3166-1 alpha-2 country code"),
+    "iso4217": _lint_code("iso4217", "an ISO 4217 numeric currency code"),
+    "iso5218": _rule(lambda p: p in ("0", "1", "2", "9"), "is not an ISO 5218 sex code {part}"),
+    "mediatype": _lint_code("mediatype", "a media type code (AI 7241)"),
+    "packagetype": _lint_code("packagetype", "a package type code (AI 7041)"),
+    "importeridx": _rule(
+        lambda p: len(p) == 1 and p in _IMPORTER_INDEX, "is not an importer index {part!r}"
+    ),
+    "latitude": _rule(
+        lambda p: len(p) == 10 and _is_digits(p) and int(p) <= 1_800_000_000,
+        "is not a latitude (10 digits, at most 1800000000)",
+    ),
+    "longitude": _rule(
+        lambda p: len(p) == 10 and _is_digits(p) and int(p) <= 3_600_000_000,
+        "is not a longitude (10 digits, at most 3600000000)",
+    ),
+    "posinseqslash": _lint_position_in_sequence,
+    "iban": _lint_iban,
 }
+# The character-set linters, as the dictionary's components name their sets.
+_CHARSET_LINTERS: dict[str, Callable[[str], str | None]] = {
+    "csetnumeric": _lint_charset("N"),
+    "cset82": _lint_charset("X"),
+    "cset39": _lint_charset("Y"),
+    "cset64": _lint_cset64,
+}
+# Not implemented: the North American coupon linters of AIs 8110 and 8112 (couponcode,
+# couponposoffer); those values are still checked for character set and length.
+_UNIMPLEMENTED_LINTERS = frozenset({"couponcode", "couponposoffer"})
+
+
+def lint(linter: str, value: str) -> str | None:
+    """Run one linter of the GS1 Barcode Syntax Dictionary: None if ``value`` passes.
+
+    Otherwise a phrase saying what is wrong ("fails its check digit: ..."). Linters read the
+    component as the dictionary's format has already shaped it; anything they cannot read
+    fails.
+    """
+    check = _LINTERS.get(linter) or _CHARSET_LINTERS.get(linter)
+    if check is None:
+        raise KeyError(f"no linter {linter!r}")
+    try:
+        return check(value)
+    except (ValueError, IndexError, KeyError, InvalidIdentifier):
+        return f"is not what linter {linter} expects"
 
 
 def _format_rule(entry: _AIEntry) -> str:
@@ -437,9 +593,11 @@ def _validate_value(ai: str, value: str, where: str = "") -> None:
         if len(part) < component.min_length:
             raise fail(f"got {len(value)} characters")
         _check_characters(part, component.charset, position, fail)
-        for linter in component.linters:
-            check = _LINTERS.get(linter)
-            problem = check(part) if check is not None else None
+        linters = ("cset64", *component.linters) if component.charset == "Z" else component.linters
+        for linter in linters:
+            if linter not in _LINTERS and linter not in _CHARSET_LINTERS:
+                continue  # _UNIMPLEMENTED_LINTERS (a test keeps that list complete)
+            problem = lint(linter, part)
             if problem is not None:
                 raise InvalidIdentifier(f"{_subject(ai, value)} {problem}")
         position += len(part)
@@ -560,38 +718,86 @@ def _matches(pattern: str, ai: str) -> bool:
     return len(pattern) == len(ai) and all(p in ("n", a) for p, a in zip(pattern, ai, strict=True))
 
 
-def _check_associations(ais: Sequence[str]) -> None:
+def _present(pattern: str, ais: Sequence[str], ai: str) -> bool:
+    # As the syntax engine's existsInAIdata: an AI never satisfies or breaks its own rule.
+    return any(other != ai and _matches(pattern, other) for other in ais)
+
+
+def _check_associations(ais: Sequence[str], values: dict[str, str] | None = None) -> None:
+    """The dictionary's ``req=`` (mandatory associations) and ``ex=`` (invalid pairs)."""
     for ai in ais:
         entry = _entry(ai)
+        for pattern in entry.excludes:
+            for other in ais:
+                if other != ai and _matches(pattern, other):
+                    raise InvalidIdentifier(
+                        f"{_label(ai)} cannot be combined with {_label(other)} (invalid AI "
+                        f"pair: the GS1 syntax dictionary says ex={','.join(entry.excludes)} "
+                        f"for AI {ai})"
+                    )
         for alternatives in entry.requires:
-            if not any(
-                all(any(_matches(pattern, other) for other in ais) for pattern in group)
-                for group in alternatives
-            ):
+            if not any(all(_present(p, ais, ai) for p in group) for group in alternatives):
                 needed = [" with ".join(group) for group in alternatives]
                 choice = (
                     needed[0] if len(needed) == 1 else (f"{', '.join(needed[:-1])} or {needed[-1]}")
                 )
                 raise InvalidIdentifier(
-                    f"{_label(ai)} requires AI {choice} in the same GS1 Digital Link URI"
+                    f"{_label(ai)} requires AI {choice} in the same GS1 Digital Link URI "
+                    f"(mandatory association req={','.join('+'.join(g) for g in alternatives)})"
                 )
-        for pattern in entry.excludes:
-            for other in ais:
-                if other != ai and _matches(pattern, other):
-                    raise InvalidIdentifier(f"{_label(ai)} cannot be combined with {_label(other)}")
+    if values is not None and _DIGITAL_SIGNATURE in values:
+        for key in _SERIALISED_KEYS:
+            if key in values and len(values[key]) == _entry(key).min_length:
+                raise InvalidIdentifier(
+                    f"{_label(_DIGITAL_SIGNATURE)} signs a serialised item: {_label(key)} "
+                    "needs its serial component"
+                )
 
 
-def _primary_key_value(ai: str, value: str, *, allow_short_gtin: bool) -> str:
-    if ai != "01":
-        _validate_value(ai, value)
-        return value
+# The one association the dictionary cannot express: a digital signature (AI 8030) needs the
+# serial component of a key whose serial is optional (gs1-syntax-engine ai.c,
+# validateDigSigRequiresSerialisedKey, enabled and locked by default).
+_DIGITAL_SIGNATURE = "8030"
+_SERIALISED_KEYS = ("253", "255", "8003")
+
+# GS1 Digital Link 1.2 (and the syntax engine, dl.c) carry AI 01 as 14 digits; GTIN-8/12/13
+# are accepted only with the engine's legacy zero-suppression flag.
+GTIN_IN_URI_RULE = (
+    "AI 01 in a GS1 Digital Link URI must be 14 digits (pad GTIN-8/12/13 with leading zeros)"
+)
+
+
+def _gtin_in_uri(value: str, *, allow_short_gtin: bool) -> str:
     padded = normalise_gtin(value)  # GTIN wording for digits, length and check digit
     if padded != value and not allow_short_gtin:
         raise InvalidIdentifier(
-            f"GTIN {value} has {len(value)} digits: the path of a GS1 Digital Link URI "
-            f"carries the 14-digit form {padded}"
+            f"{GTIN_IN_URI_RULE}: GTIN {value} has {len(value)} digits, write {padded}"
         )
     return padded
+
+
+def check_key_path(ais: Sequence[str]) -> None:
+    """Check that ``ais`` is a primary key and key qualifiers in an order of its ``dlpkey``."""
+    if not ais or _entry(ais[0]).dl_qualifiers is None:
+        first = ais[0] if ais else "(none)"
+        raise InvalidIdentifier(
+            f"AI {first} is not a GS1 Digital Link primary key (no dlpkey in the GS1 Barcode "
+            "Syntax Dictionary)"
+        )
+    for ai in ais[1:]:
+        _entry(ai, "in the path")
+    _check_qualifiers(ais[0], ais[1:])
+
+
+def check_ai_combination(elements: Sequence[tuple[str, str]]) -> None:
+    """Check AI/value pairs against the dictionary's ``req=`` and ``ex=`` attributes.
+
+    Also applies the digital-signature rule of the syntax engine. Values are not checked
+    here (see ``validate_ai_value``), nor are repeats: a Digital Link forbids every duplicate.
+    """
+    for ai, _ in elements:
+        _entry(ai)
+    _check_associations([ai for ai, _ in elements], dict(elements))
 
 
 def _check_elements(
@@ -602,8 +808,15 @@ def _check_elements(
 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Validate a key-qualifier path and its data attributes; return them normalised."""
     primary_key, key_value = path[0]
+
+    def value_of(ai: str, value: str, where: str = "") -> str:
+        if ai == "01":
+            return _gtin_in_uri(value, allow_short_gtin=allow_short_gtin)
+        _validate_value(ai, value, where)
+        return value
+
     # The key value first: a wrong GTIN is the most useful thing to hear about.
-    key_value = _primary_key_value(primary_key, key_value, allow_short_gtin=allow_short_gtin)
+    key_value = value_of(primary_key, key_value)
     qualifiers = [ai for ai, _ in path[1:]]
     _check_qualifiers(primary_key, qualifiers)
     _check_duplicates([primary_key, *qualifiers, *(ai for ai, _ in attributes)])
@@ -611,9 +824,9 @@ def _check_elements(
         _check_attribute_placement(primary_key, qualifiers, ai)
     for ai, value in path[1:]:
         _validate_value(ai, value)
-    for ai, value in attributes:
-        _validate_value(ai, value, "in the query string")
-    _check_associations([primary_key, *qualifiers, *(ai for ai, _ in attributes)])
+    attributes = [(ai, value_of(ai, value, "in the query string")) for ai, value in attributes]
+    everything = [(primary_key, key_value), *path[1:], *attributes]
+    _check_associations([ai for ai, _ in everything], dict(everything))
     return ((primary_key, key_value), *path[1:]), tuple(attributes)
 
 
@@ -750,7 +963,12 @@ def _decode(raw: str, ai: str, *, in_query: bool) -> str:
         )
     if in_query:
         raw = raw.replace("+", " ")  # form encoding; "%2B" still decodes to "+"
-    return unquote_to_bytes(raw).decode("utf-8", errors="replace")
+    value = unquote_to_bytes(raw).decode("utf-8", errors="replace")
+    if "\x00" in value:
+        raise InvalidIdentifier(
+            f"{_label(ai)} decodes to a NUL character (%00), which no AI value may contain"
+        )
+    return value
 
 
 def _query_attributes(query: str) -> list[tuple[str, str]]:
@@ -759,9 +977,21 @@ def _query_attributes(query: str) -> list[tuple[str, str]]:
         key, equals, raw = parameter.partition("=")
         # Parameters that are not numeric keys with a value (linkType, context, a bare
         # flag, empty "&&") are the resolver's business, not GS1 data.
+        if equals and not key:
+            # Neither an AI nor an extension parameter of the GS1 Digital Link grammar
+            # (extensionKey has a non-digit); the syntax engine rejects it too.
+            raise InvalidIdentifier(
+                f"query parameter {parameter!r} has a value but no name: a GS1 Digital Link "
+                "query string carries AI=value or name=value pairs"
+            )
         if not equals or not _is_digits(key):
             continue
-        _entry(key, "in the query string")
+        if key not in _AI_TABLE:
+            raise InvalidIdentifier(
+                f"unknown AI {key} in the query string: numeric query parameters of a GS1 "
+                "Digital Link URI are Application Identifiers, and this one is not in the GS1 "
+                "Barcode Syntax Dictionary"
+            )
         if not raw:
             raise InvalidIdentifier(f"{_label(key)} has an empty value in the query string")
         value = _decode(raw, key, in_query=True)
@@ -771,8 +1001,6 @@ def _query_attributes(query: str) -> list[tuple[str, str]]:
                 "decodes as a space, and a space is not in GS1 character set 82: write a "
                 "literal plus as %2B"
             )
-        if key == "01" and _is_digits(value) and len(value) in GTIN_LENGTHS[:3]:
-            value = value.zfill(14)  # the syntax engine pads a GTIN data attribute too
         attributes.append((key, value))
     return attributes
 
@@ -930,8 +1158,6 @@ def _to_digital_link(elements: DigitalLinkElements) -> DigitalLink:
             "passports are identified by a GTIN (/01/) or a GMN (/8013/)"
         )
     fields: dict[str, Any] = {_FIELD_BY_AI[ai]: value for ai, value in elements.path}
-    if "gtin" in fields:
-        fields["gtin"] = fields["gtin"].zfill(14)  # check digit already verified by the parser
     # The parser has checked every element and their combination; DigitalLink() would check
     # them all again, which doubled the cost of bulk issuance.
     link = object.__new__(DigitalLink)
@@ -942,10 +1168,14 @@ def _to_digital_link(elements: DigitalLinkElements) -> DigitalLink:
 
 
 def parse_digital_link(uri: str, *, allow_trailing_slash: bool = False) -> DigitalLink:
-    """Parse a Digital Link URI for a product: http(s), any host, any path before the key."""
+    """Parse a Digital Link URI for a product: http(s), any host, any path before the key.
+
+    The GS1 syntax of ``parse_digital_link_elements`` with its default flags, path and query
+    string alike; only the primary key is restricted to 01 and 8013.
+    """
     path, query = _split_uri(uri)
     elements = _parse_elements(
-        path, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=True
+        path, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=False
     )
     return _to_digital_link(elements)
 
@@ -958,7 +1188,7 @@ def parse_digital_link_path(path: str, *, allow_trailing_slash: bool = False) ->
     _check_uri_characters(path, "GS1 Digital Link path")
     path_part, query = _split_path(path)
     elements = _parse_elements(
-        path_part, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=True
+        path_part, query, allow_trailing_slash=allow_trailing_slash, allow_short_gtin=False
     )
     return _to_digital_link(elements)
 

@@ -20,9 +20,17 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
+def _asked() -> str | None:
+    """``?lang=``; None when the query string is not UTF-8 (werkzeug cannot decode it then)."""
+    try:
+        return request.args.get("lang")
+    except UnicodeDecodeError:  # raw bytes sent unencoded: the view answers 400, not us 500
+        return None
+
+
 def select_locale() -> str:
     """Pick the page language for the current request."""
-    asked = request.args.get("lang")
+    asked = _asked()
     if asked in LANGUAGES:
         return asked
     remembered = request.cookies.get(COOKIE)
@@ -33,7 +41,7 @@ def select_locale() -> str:
 
 
 def _remember_and_vary(response: Response) -> Response:
-    asked = request.args.get("lang")
+    asked = _asked()
     if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE,

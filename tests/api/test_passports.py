@@ -114,6 +114,32 @@ def test_a_bad_check_digit_names_the_field_and_the_expected_digit(client, maker)
     assert error["pointer"] == "/product/id" and "check digit" in error["message"]
 
 
+def test_a_digital_link_in_product_id_follows_the_strict_uri_rules(client, maker):
+    # A GTIN is padded where it is a plain field (registeredId, above), never inside a URI.
+    cases = {
+        f"https://id.gs1.org/01/{GTIN[1:]}/21/1": (
+            "AI 01 in a GS1 Digital Link URI must be 14 digits (pad GTIN-8/12/13 with "
+            f"leading zeros): GTIN {GTIN[1:]} has 13 digits, write {GTIN}"
+        ),
+        f"https://id.gs1.org/01/{GTIN}/21/1?22=A": (
+            "AI 22 (CPV) is a key qualifier of AI 01 (GTIN) and must be in the path"
+        ),
+        f"https://id.gs1.org/01/{GTIN}/21/1?21=2": "duplicate AI 21",
+        f"https://id.gs1.org/01/{GTIN}/21/1?999=2": "unknown AI 999 in the query string",
+        f"https://id.gs1.org/01/{GTIN}//21/1": "empty segment",
+        f"https://id.gs1.org/01/{GTIN}/21/1?37=5": "cannot be combined with AI 37",
+    }
+    for uri, rule in cases.items():
+        body = passport("item")
+        body["product"]["id"] = uri
+        response = post(client, maker, body)
+        assert response.status_code == 422, uri
+        [error] = response.json["errors"]
+        assert error["pointer"] == "/product/id", uri
+        assert rule in error["message"], (uri, error["message"])
+    assert client.get("/api/v1/passports").json["items"] == []
+
+
 def test_identifiers_given_twice_must_agree(client, maker):
     body = passport("item")
     body["product"]["registeredId"] = gtin("952012300001")

@@ -16,6 +16,7 @@ import pytest
 from passport.errors import InvalidIdentifier
 from passport.identifiers import (
     GS1_SYNTAX_DICTIONARY,
+    GTIN_IN_URI_RULE,
     GTIN_LENGTHS,
     DigitalLink,
     build_digital_link,
@@ -45,9 +46,10 @@ FIELD_BY_AI = {"01": "gtin", "22": "cpv", "10": "lot", "21": "serial", "235": "t
 FIXED_LENGTH_AIS = {"00": 18, "01": 14, "15": 6, "17": 6, "414": 13, "3103": 6}
 VARIABLE_LENGTH_AIS = {"10", "21", "22", "98", "99", "235", "240", "254", "3923", "8004"}
 
-# DESIGN "Short GTINs": digital-link.js accepts 8/12/13-digit GTINs; the GS1 syntax engine
-# rejects them unless a legacy flag is set -> left-pad to 14 on input. The strict syntax layer
-# rejects these URIs by default and accepts them with allow_short_gtin=True (the legacy flag).
+# digital-link.js accepts 8/12/13-digit GTINs in a URI; the GS1 syntax engine rejects them
+# unless a legacy flag is set. The strict syntax layer rejects these URIs by default and accepts
+# them with allow_short_gtin=True (the legacy flag); the registry rejects them too (issue 8,
+# point 6): a GTIN is padded only where it arrives as a plain field (registeredId).
 SHORT_GTIN_URIS = {
     "https://brand.example.com/some-extra/pathinfo/01/9520123456788",
     "https://a/01/2112345678900",
@@ -61,9 +63,9 @@ SHORT_GTIN_URIS = {
 # Where parse_digital_link (what the registry accepts) departs from a vector's `valid` flag, or
 # the vector is not from the strict profile. Every other vector behaves as its flag says.
 REGISTRY_DECISIONS: dict[str, bool] = {
-    # DESIGN "Short GTINs": accept and left-pad to 14 (see SHORT_GTIN_URIS). This overrides the
-    # two strict vectors that reject zero-suppressed GTINs; the syntax layer still rejects them.
-    **dict.fromkeys(SHORT_GTIN_URIS, True),
+    # Strict GS1: AI 01 in a URI is 14 digits. This overrides the vectors of the lenient
+    # digital-link.js and of the engine's legacy flag, which accept zero-suppressed GTINs.
+    **dict.fromkeys(SHORT_GTIN_URIS, False),
     # Lenient only: alphabetic AI names stay rejected, as the strict vector /gtin/... demands;
     # a GLN or an SSCC would not identify a product passport anyway.
     "https://example.com/gln/0123456789128": False,
@@ -78,9 +80,9 @@ REGISTRY_DECISIONS: dict[str, bool] = {
 REJECTION_KEYWORDS = {
     "https://example.com/01/09520123456788?10=ABC123": "must be in the path",
     "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&10=ABC123": "duplicate AI 10",
-    "https://brand.example.com/some-extra/pathinfo/01/9520123456788": "14-digit form",
-    "https://a/01/2112345678900": "14-digit form 02112345678900",
-    "https://a/01/02345673": "14-digit form 00000002345673",
+    "https://brand.example.com/some-extra/pathinfo/01/9520123456788": GTIN_IN_URI_RULE,
+    "https://a/01/2112345678900": "write 02112345678900",
+    "https://a/01/02345673": "write 00000002345673",
     "https://a/gtin/12312312312333": "use the numeric AI /01/",
     "https://a/stem/00/006141411234567890/": "must not end with '/'",
     "https://a/01/12312312312333/99/ABC": "not a key qualifier of AI 01",
@@ -92,40 +94,23 @@ REJECTION_KEYWORDS = {
     "https://id.gs1.org/414/9520123456788/254/32a%2Fb": "primary key 414 (GLN) is not supported",
     "https://example.com/8004/9520614141234567?01=09520123456788": "primary key 8004",
     "HtTp://a/b/00/006141411234567890": "scheme",
-    "https://example.com/01/012345678905": "14-digit form 00012345678905",
+    "https://example.com/01/012345678905": "write 00012345678905",
     "https://example.com/01/012345678906": "check digit: expected 5, got 6",
     "https://example.com/gln/0123456789128": "use the numeric AI /414/",
     "https://example.com/gln/0123456789123": "use the numeric AI /414/",
     "https://example.com/sscc/012345678912345675": "use the numeric AI /00/",
     "https://example.com/sscc/012345678912345673": "use the numeric AI /00/",
-    "https://example.com/01/01234565/10/12345/21/4512": "14-digit form 00000001234565",
+    "https://example.com/01/01234565/10/12345/21/4512": "write 00000001234565",
     "https://example.com/01/01234567/21/12345/10/4512": "check digit: expected 5, got 7",
     "https://example.com/00/123456789123456789/10/4512": "00 takes no key qualifiers",
     "https://example.com/01/12345678/10/4512?4321=2": "check digit: expected 0, got 8",
-    "https://example.com/01/12345670/10/4512?240=ABCD": "14-digit form 00000012345670",
-    "https://example.com/01/12345670/10/4512?linkType=ABCD": "14-digit form 00000012345670",
+    "https://example.com/01/12345670/10/4512?240=ABCD": GTIN_IN_URI_RULE,
+    "https://example.com/01/12345670/10/4512?linkType=ABCD": "write 00000012345670",
     "https://example.com/my/custom/path/01/0123456789d/21/12345/10/4512": "digits only",
 }
 
 # Registry results for accepted vectors that carry no element string.
 EXPECTED_PARTS: dict[str, dict[str, Any]] = {
-    "https://a/01/2112345678900": {"gtin": "02112345678900"},
-    "https://a/01/02345673": {"gtin": "00000002345673"},
-    "https://example.com/01/012345678905": {"gtin": "00012345678905"},
-    "https://example.com/01/01234565/10/12345/21/4512": {
-        "gtin": "00000001234565",
-        "lot": "12345",
-        "serial": "4512",
-    },
-    "https://example.com/01/12345670/10/4512?240=ABCD": {
-        "gtin": "00000012345670",
-        "lot": "4512",
-        "attributes": (("240", "ABCD"),),
-    },
-    "https://example.com/01/12345670/10/4512?linkType=ABCD": {
-        "gtin": "00000012345670",
-        "lot": "4512",
-    },
     "https://example.com/some/other/path/info/01/01234567890128/21/12345": {
         "gtin": "01234567890128",
         "serial": "12345",
@@ -292,7 +277,15 @@ def test_compressed_uris_are_rejected_and_their_uncompressed_forms_parse(
         InvalidIdentifier, match="compressed GS1 Digital Link URIs are not supported"
     ):
         parse_digital_link(vector["compressed"])
-    assert parse_digital_link(vector["uncompressed"]).gtin == "09780345418913"
+    uncompressed = vector["uncompressed"]
+    if "/01/9780345418913/" in uncompressed:
+        # digital-link.js writes the GTIN-13 unpadded; strict GS1 syntax needs 14 digits.
+        with pytest.raises(InvalidIdentifier, match=re.escape(GTIN_IN_URI_RULE)):
+            parse_digital_link(uncompressed)
+        elements = parse_digital_link_elements(uncompressed, allow_short_gtin=True)
+        assert elements.primary_key == ("01", "09780345418913")
+    else:
+        assert parse_digital_link(uncompressed).gtin == "09780345418913"
 
 
 def test_embedded_syntax_dictionary_matches_the_shared_copy() -> None:
