@@ -19,13 +19,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from passport.contexts import passport_contexts
 from passport.errors import FieldError, InvalidDocument
-
-UNTP_CONTEXTS = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
-    "https://w3id.org/kreislauf/v1",
-]
 
 # A batch or item passport may leave these to its model passport: they describe the design,
 # not the individual item, and repeating them in thousands of item passports invites drift.
@@ -233,6 +228,7 @@ def _rfc3339_utc(moment: datetime) -> str:
 
 def build_credential(
     *,
+    base_url: str,
     subject: dict[str, Any],
     credential_id: str,
     canonical_uri: str,
@@ -253,6 +249,8 @@ def build_credential(
     Keys keep the submitted order, with ``type`` (and the product's ``id``) first, so that two
     versions of a passport diff cleanly. ``registered_by`` marks a community passport: the
     URI (a DID) of the repairer that registered the product, which is then also the issuer.
+    ``base_url`` is the registry's origin, which serves the Kreislauf context the credential
+    names.
     """
     body = copy.deepcopy(subject)
     product = body.get("product")
@@ -266,7 +264,7 @@ def build_credential(
     credential_subject["product"] = product_out
 
     credential: dict[str, Any] = {
-        "@context": list(UNTP_CONTEXTS),
+        "@context": passport_contexts(base_url),
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "id": credential_id,
         "issuer": {"type": ["CredentialIssuer"], "id": issuer_id, "name": issuer_name},

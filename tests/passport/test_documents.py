@@ -17,10 +17,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from passport.contexts import passport_contexts
 from passport.documents import (
     INHERITABLE,
     PRODUCT_INHERITABLE,
-    UNTP_CONTEXTS,
     build_credential,
     inherit,
     subject_schema,
@@ -30,7 +30,8 @@ from passport.errors import FieldError, InvalidDocument
 from tests.helpers import FIXTURES
 
 UNTP_DPP = FIXTURES / "standards" / "untp" / "dpp"
-CANONICAL = "https://registry.example/01/04260123450007/21/KT-000417"
+REGISTRY = "https://registry.example"
+CANONICAL = f"{REGISTRY}/01/04260123450007/21/KT-000417"
 
 # A product passport for one kettle, written for these tests (GTIN with a valid check digit).
 KETTLE: dict[str, Any] = {
@@ -181,6 +182,7 @@ def kettle() -> dict[str, Any]:
 def credential_for(subject: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Build the served credential the way the registry does."""
     return build_credential(
+        base_url=REGISTRY,
         subject=subject,
         credential_id="https://registry.example/api/v1/passports/p_7Hq2/versions/1",
         canonical_uri=CANONICAL,
@@ -295,8 +297,12 @@ def test_build_credential_layout_and_key_order() -> None:
         "batchPassport",
         "inheritedProperties",
     ]
-    assert credential["@context"] == UNTP_CONTEXTS
-    assert credential["@context"] is not UNTP_CONTEXTS
+    assert credential["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
+        "https://registry.example/contexts/kreislauf/v1",
+    ]
+    assert credential["@context"] == passport_contexts(REGISTRY)
     assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert credential["issuer"] == {
         "type": ["CredentialIssuer"],
@@ -346,6 +352,7 @@ def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
 )
 def test_valid_from_is_utc_with_seconds(moment: datetime, expected: str) -> None:
     credential = build_credential(
+        base_url=REGISTRY,
         subject=kettle(),
         credential_id="https://registry.example/c/1",
         canonical_uri=CANONICAL,
