@@ -217,6 +217,32 @@ def inherit(
     return result, sorted(inherited)
 
 
+def _add_default_types(value: Any, node: dict[str, Any], defs: dict[str, Any]) -> None:
+    """Give each object whose schema has a default ``type`` that type, where it has none.
+
+    UNTP marks ``type`` read-only with a default, so the issuer may leave it out; but the UNTP
+    context defines the terms of a Classification, Claim, Standard and the like only under
+    their type, so a JSON-LD reader would drop all of them from an untyped object. The served
+    credential always carries the type, as the first key, where UNTP's examples put it.
+    """
+    while "$ref" in node:
+        node = defs[node["$ref"].removeprefix("#/$defs/")]
+    if isinstance(value, list) and "items" in node:
+        for item in value:
+            _add_default_types(item, node["items"], defs)
+    elif isinstance(value, dict):
+        properties: dict[str, Any] = node.get("properties", {})
+        default = properties.get("type", {}).get("default")
+        if default is not None and "type" not in value:
+            rest = list(value.items())
+            value.clear()
+            value["type"] = list(default)
+            value.update(rest)
+        for name, item in value.items():
+            if name != "type" and name in properties:
+                _add_default_types(item, properties[name], defs)
+
+
 def _rfc3339_utc(moment: datetime) -> str:
     """Format ``moment`` as ``YYYY-MM-DDTHH:MM:SSZ``, the form UNTP's validFrom pattern wants."""
     # SQLite hands back naive datetimes; the registry stores UTC, so naive means UTC.
@@ -253,6 +279,8 @@ def build_credential(
     names.
     """
     body = copy.deepcopy(subject)
+    schema = subject_schema()
+    _add_default_types(body, schema, schema["$defs"])
     product = body.get("product")
     product = product if isinstance(product, dict) else {}
     # The registry's URI is the product's identity: it is what the QR code and resolver serve.

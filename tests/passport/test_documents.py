@@ -340,6 +340,62 @@ def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
         assert absent not in credential
 
 
+def test_build_credential_adds_the_types_untp_defines_terms_under() -> None:
+    """UNTP's context defines a Standard's or Classification's terms only under its type."""
+    subject = kettle()
+    del subject["type"]
+    del subject["product"]["productCategory"][0]["type"]
+    claim = subject["conformityClaim"][0]
+    del claim["type"]
+    assert "type" not in claim["referenceStandard"]
+
+    served = credential_for(subject)["credentialSubject"]
+    served_claim = served["conformityClaim"][0]
+
+    assert served["type"] == ["ProductPassport"]
+    assert list(served["product"]["productCategory"][0])[:2] == ["type", "id"]
+    assert served["product"]["productCategory"][0]["type"] == ["Classification"]
+    assert served_claim["type"] == ["Claim", "Declaration"]
+    assert served_claim["referenceStandard"]["type"] == ["Standard"]
+    assert served_claim["referenceRegulation"]["type"] == ["Regulation"]
+    # Objects UNTP defines by the property that holds them keep what the client sent.
+    assert "type" not in served["product"]["productImage"]
+    assert "type" not in served_claim["referenceStandard"]["issuingParty"]
+    assert served_claim["conformityEvidence"]["type"] == ["SecureLink", "Link"]
+
+
+def test_types_are_only_those_the_contexts_define() -> None:
+    subject = kettle()
+    subject["product"]["type"] = ["Product", "Kettle"]
+    subject["circularityScorecard"] = {"type": ["CircularityPerformance", "Scorecard"]}
+
+    messages = {e.pointer: e.message for e in our_errors(subject)}
+
+    assert messages == {
+        "/product/type/1": "'type[1]' must be one of: Product",
+        "/circularityScorecard/type/1": "'type[1]' must be one of: CircularityPerformance",
+    }
+
+
+def test_unknown_properties_are_refused_everywhere_but_in_characteristics() -> None:
+    """A JSON-LD reader would drop them; characteristics is kept whole as an rdf:JSON literal."""
+    subject = kettle()
+    subject["circularityScorecard"] = {"recycledContent": 0.3, "colour": "green"}
+    subject["product"]["producedByParty"]["vatNumber"] = "DE123"
+    subject["product"]["characteristics"]["anything"] = {"goes": ["here", 1]}
+
+    messages = {e.pointer: e.message for e in our_errors(subject)}
+
+    assert messages == {
+        "/circularityScorecard/colour": (
+            "unknown property 'colour' (not part of the UNTP CircularityPerformance)"
+        ),
+        "/product/producedByParty/vatNumber": (
+            "unknown property 'vatNumber' (not part of the UNTP Party)"
+        ),
+    }
+
+
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
@@ -577,7 +633,10 @@ def _deliberately_stricter(error: ValidationError) -> bool:
     if any(a in PARTY_KEYS and b == "idScheme" for a, b in zip(path, path[1:], strict=False)):
         return True
     if error.validator == "additionalProperties":
-        return error.schema.get("title") in ("ProductPassport", "Product")
+        # (1): every object is closed but the free-form characteristics.
+        return error.schema.get("title") != "Characteristics"
+    if error.validator == "enum" and len(path) >= 2 and path[-2] == "type":
+        return True  # (5): a type array names only the types the served contexts define
     if error.validator == "required" and path == []:
         return any(f"'{name}'" in error.message for name in ("product", "granularityLevel"))
     return error.validator in ("maxLength", "maxItems")
