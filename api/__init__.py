@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
+    from api.contexts import bp as json_ld_contexts
     from api.events import blp as events
     from api.log import bp as transparency_log
     from api.passports import blp as passports
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(repairs)
     app.register_blueprint(resolver)  # GS1 paths are not part of the JSON API description
     app.register_blueprint(transparency_log)  # C2SP formats, not JSON API operations
+    app.register_blueprint(json_ld_contexts)  # JSON-LD documents, not JSON API operations
     errors.init_app(app)
 
     assets = str(swagger_ui_bundle.swagger_ui_path)

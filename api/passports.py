@@ -181,12 +181,12 @@ class PassportById(MethodView):
             )
             headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
             return Response(token, mimetype=signing.VC_JWT, headers=headers)
-        document = services.credential(
-            session, deps.settings().base_url, passport, args.get("version")
-        )
+        base_url = deps.settings().base_url
+        document = services.credential(session, base_url, passport, args.get("version"))
         headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
         if _wants_turtle(args.get("format")):
-            return Response(rdf.to_turtle(document), mimetype="text/turtle", headers=headers)
+            turtle = rdf.to_turtle(document, base_url)
+            return Response(turtle, mimetype="text/turtle", headers=headers)
         mimetype = "application/json" if args.get("format") == "json" else "application/ld+json"
         body = json.dumps(document, ensure_ascii=False)
         return Response(body, mimetype=mimetype, headers=headers)

@@ -19,13 +19,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from passport.contexts import passport_contexts
 from passport.errors import FieldError, InvalidDocument
-
-UNTP_CONTEXTS = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
-    "https://w3id.org/kreislauf/v1",
-]
 
 # A batch or item passport may leave these to its model passport: they describe the design,
 # not the individual item, and repeating them in thousands of item passports invites drift.
@@ -222,6 +217,32 @@ def inherit(
     return result, sorted(inherited)
 
 
+def _add_default_types(value: Any, node: dict[str, Any], defs: dict[str, Any]) -> None:
+    """Give each object whose schema has a default ``type`` that type, where it has none.
+
+    UNTP marks ``type`` read-only with a default, so the issuer may leave it out; but the UNTP
+    context defines the terms of a Classification, Claim, Standard and the like only under
+    their type, so a JSON-LD reader would drop all of them from an untyped object. The served
+    credential always carries the type, as the first key, where UNTP's examples put it.
+    """
+    while "$ref" in node:
+        node = defs[node["$ref"].removeprefix("#/$defs/")]
+    if isinstance(value, list) and "items" in node:
+        for item in value:
+            _add_default_types(item, node["items"], defs)
+    elif isinstance(value, dict):
+        properties: dict[str, Any] = node.get("properties", {})
+        default = properties.get("type", {}).get("default")
+        if default is not None and "type" not in value:
+            rest = list(value.items())
+            value.clear()
+            value["type"] = list(default)
+            value.update(rest)
+        for name, item in value.items():
+            if name != "type" and name in properties:
+                _add_default_types(item, properties[name], defs)
+
+
 def _rfc3339_utc(moment: datetime) -> str:
     """Format ``moment`` as ``YYYY-MM-DDTHH:MM:SSZ``, the form UNTP's validFrom pattern wants."""
     # SQLite hands back naive datetimes; the registry stores UTC, so naive means UTC.
@@ -233,6 +254,7 @@ def _rfc3339_utc(moment: datetime) -> str:
 
 def build_credential(
     *,
+    base_url: str,
     subject: dict[str, Any],
     credential_id: str,
     canonical_uri: str,
@@ -253,8 +275,12 @@ def build_credential(
     Keys keep the submitted order, with ``type`` (and the product's ``id``) first, so that two
     versions of a passport diff cleanly. ``registered_by`` marks a community passport: the
     URI (a DID) of the repairer that registered the product, which is then also the issuer.
+    ``base_url`` is the registry's origin, which serves the Kreislauf context the credential
+    names.
     """
     body = copy.deepcopy(subject)
+    schema = subject_schema()
+    _add_default_types(body, schema, schema["$defs"])
     product = body.get("product")
     product = product if isinstance(product, dict) else {}
     # The registry's URI is the product's identity: it is what the QR code and resolver serve.
@@ -266,7 +292,7 @@ def build_credential(
     credential_subject["product"] = product_out
 
     credential: dict[str, Any] = {
-        "@context": list(UNTP_CONTEXTS),
+        "@context": passport_contexts(base_url),
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "id": credential_id,
         "issuer": {"type": ["CredentialIssuer"], "id": issuer_id, "name": issuer_name},

@@ -747,6 +747,7 @@ def credential(
         subject, inherited = documents.inherit(row.document, get_version(session, model).document)
     batch = session.get(Passport, passport.batch_pk) if passport.batch_pk else None
     return documents.build_credential(
+        base_url=base_url,
         remanufactured_from=_remanufactured_from(session, passport),
         subject=subject,
         credential_id=credential_id(base_url, passport, row.version),

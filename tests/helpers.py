@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,13 @@ from jsonschema import Draft202012Validator
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # official artefacts; see SOURCES.md there
 UNTP_SCHEMA = FIXTURES / "standards" / "untp" / "dpp" / "untp-dpp-schema.json"
 UNTP_CONTEXT = FIXTURES / "standards" / "untp" / "dpp" / "context.jsonld"
+VC_V2_CONTEXT = FIXTURES / "standards" / "w3c-vc" / "contexts" / "credentials" / "v2"
+
+# The contexts as their publishers serve them, by the URLs documents name them with.
+PUBLISHED_CONTEXTS = {
+    "https://www.w3.org/ns/credentials/v2": VC_V2_CONTEXT,
+    "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/": UNTP_CONTEXT,
+}
 
 
 @cache
@@ -91,3 +100,103 @@ def count_passports(client: Any) -> int:
         cursor = page["next"]
         if not cursor:
             return total
+
+
+# --- JSON-LD "safe mode" ------------------------------------------------------------------
+
+DocumentLoader = Callable[..., dict[str, Any]]
+
+# A catch-all vocabulary and a base IRI that no real document uses: anything that lands in
+# them is a term the contexts left undefined, or an IRI that was relative.
+UNDEFINED = "urn:x-kreislauf-test:undefined:"
+RELATIVE_BASE = "https://relative-iri.invalid/base/"
+# PyLD's own default base (pyld.jsonld.DEFAULT_BASE_IRI): rdflib and the Turtle it wrote
+# showed relative types as <http://example.org/base/CircularityPerformance>.
+PLACEHOLDER_BASE = "http://example.org/base/"
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def published_loader(own: Callable[[str], dict[str, Any]] | None = None) -> DocumentLoader:
+    """A PyLD document loader that knows only the published contexts, from the official files
+    in tests/fixtures (UNTP DPP 0.6.1, W3C VC 2.0), and hands every other URL to ``own``
+    (a registry's served contexts); without ``own`` any other URL fails."""
+
+    def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        if url in PUBLISHED_CONTEXTS:
+            document = json.loads(PUBLISHED_CONTEXTS[url].read_text(encoding="utf-8"))
+        elif own is not None:
+            document = own(url)
+        else:
+            raise LookupError(f"{url} is not a published context")
+        return {"contextUrl": None, "documentUrl": url, "document": document}
+
+    return load
+
+
+def safe_mode_problems(document: dict[str, Any], loader: DocumentLoader) -> list[str]:
+    """What JSON-LD expansion in safe mode (jsonld.js ``safe: true``) would refuse, as lines.
+
+    PyLD has no safe mode, so the check uses the algorithm itself: the document is expanded
+    with one extra context after its own, a catch-all ``@vocab``, and a base IRI of the test's
+    own. A term or type that the document's contexts leave undefined then expands into the
+    catch-all instead of being dropped or left relative, and a relative IRI resolves against
+    the test's base. The expanded output is searched for both, for PyLD's placeholder base,
+    for non-absolute IRIs, for blank nodes as properties or types, and the input for keys that
+    look like keywords but are not (expansion drops those silently). Limitation: inside a
+    scoped ``"@context": null`` (VC 2.0 uses one only for a presentation's credentials) the
+    catch-all is cleared too; none of the documents checked here has one.
+    """
+    from pyld import jsonld
+
+    problems: list[str] = []
+
+    def check_input(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("@") and key not in jsonld.KEYWORDS and key[1:].isalpha():
+                    problems.append(f"{where}: key {key!r} looks like a keyword: dropped")
+                if key != "@context":
+                    check_input(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                check_input(item, f"{where}/{index}")
+
+    def check_iri(iri: str, what: str, where: str) -> None:
+        if iri.startswith(UNDEFINED):
+            problems.append(f"{where}: {what} {iri.removeprefix(UNDEFINED)!r} is not defined")
+        elif iri.startswith((RELATIVE_BASE, PLACEHOLDER_BASE)):
+            problems.append(f"{where}: {what} {iri!r} is a relative IRI")
+        elif iri.startswith("_:") and what in ("property", "type"):
+            problems.append(f"{where}: {what} {iri!r} is a blank node")
+        elif not iri.startswith("_:") and not _ABSOLUTE_IRI.match(iri):
+            problems.append(f"{where}: {what} {iri!r} is not an absolute IRI")
+
+    def check_expanded(node: Any, where: str) -> None:
+        if isinstance(node, list):
+            for item in node:
+                check_expanded(item, where)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key == "@id":
+                check_iri(value, "@id", where)
+            elif key == "@type":
+                for kind in value if isinstance(value, list) else [value]:
+                    if not ("@value" in node and kind == "@json"):
+                        check_iri(kind, "type", where)
+            elif key == "@value":
+                continue  # a literal (an @json literal may hold any keys)
+            elif not key.startswith("@"):
+                check_iri(key, "property", where)
+                check_expanded(value, f"{where}/{key.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}")
+            else:  # @graph, @list, @set, @reverse, @included, @nest
+                check_expanded(value, where)
+
+    check_input(document, "")
+    context = document.get("@context", [])
+    probe = {**document, "@context": [*(context if isinstance(context, list) else [context])]}
+    probe["@context"].append({"@vocab": UNDEFINED})
+    expanded = jsonld.expand(probe, {"documentLoader": loader, "base": RELATIVE_BASE})
+    check_expanded(expanded, "")
+    return problems

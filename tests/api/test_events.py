@@ -236,6 +236,7 @@ def test_html_in_text_is_stored_as_text(client, maker, cafe):
 
 def test_a_remanufactured_product_gets_a_new_passport_linked_to_the_original(client, maker):
     from passport import rdf
+    from tests.conftest import BASE_URL
     from tests.helpers import untp_errors
 
     original = issue(client, maker, serial="OLD-1")
@@ -253,6 +254,6 @@ def test_a_remanufactured_product_gets_a_new_passport_linked_to_the_original(cli
     doc = client.get(f"/api/v1/passports/{renewed}").json
     assert doc["remanufacturedFrom"] == listed_uri(client, original)
     assert untp_errors(doc) == []
-    triples = rdf.to_nquads(doc)
+    triples = rdf.to_nquads(doc, BASE_URL)
     assert "<https://w3id.org/kreislauf#remanufacturedFrom>" in triples
     assert "remanufacturedFrom" not in client.get(f"/api/v1/passports/{original}").json

@@ -61,7 +61,7 @@ def test_the_served_passport_is_rdf_and_turtle_matches_json_ld(client, maker):
     body = passport("item", circularityScorecard=CIRCULARITY)
     pid = post(client, maker, body).json["id"]
     doc = client.get(f"/api/v1/passports/{pid}").json
-    graph = rdf.to_graph(doc)
+    graph = rdf.to_graph(doc, BASE_URL)
     product = rdflib.URIRef(f"{BASE_URL}/01/{GTIN}/21/12345")
     assert (product, SCHEMA.name, rdflib.Literal("Acme K1 kettle")) in graph
     assert len(graph) > 20

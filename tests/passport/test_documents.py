@@ -17,10 +17,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from passport.contexts import passport_contexts
 from passport.documents import (
     INHERITABLE,
     PRODUCT_INHERITABLE,
-    UNTP_CONTEXTS,
     build_credential,
     inherit,
     subject_schema,
@@ -30,7 +30,8 @@ from passport.errors import FieldError, InvalidDocument
 from tests.helpers import FIXTURES
 
 UNTP_DPP = FIXTURES / "standards" / "untp" / "dpp"
-CANONICAL = "https://registry.example/01/04260123450007/21/KT-000417"
+REGISTRY = "https://registry.example"
+CANONICAL = f"{REGISTRY}/01/04260123450007/21/KT-000417"
 
 # A product passport for one kettle, written for these tests (GTIN with a valid check digit).
 KETTLE: dict[str, Any] = {
@@ -181,6 +182,7 @@ def kettle() -> dict[str, Any]:
 def credential_for(subject: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Build the served credential the way the registry does."""
     return build_credential(
+        base_url=REGISTRY,
         subject=subject,
         credential_id="https://registry.example/api/v1/passports/p_7Hq2/versions/1",
         canonical_uri=CANONICAL,
@@ -295,8 +297,12 @@ def test_build_credential_layout_and_key_order() -> None:
         "batchPassport",
         "inheritedProperties",
     ]
-    assert credential["@context"] == UNTP_CONTEXTS
-    assert credential["@context"] is not UNTP_CONTEXTS
+    assert credential["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
+        "https://registry.example/contexts/kreislauf/v1",
+    ]
+    assert credential["@context"] == passport_contexts(REGISTRY)
     assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert credential["issuer"] == {
         "type": ["CredentialIssuer"],
@@ -334,6 +340,62 @@ def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
         assert absent not in credential
 
 
+def test_build_credential_adds_the_types_untp_defines_terms_under() -> None:
+    """UNTP's context defines a Standard's or Classification's terms only under its type."""
+    subject = kettle()
+    del subject["type"]
+    del subject["product"]["productCategory"][0]["type"]
+    claim = subject["conformityClaim"][0]
+    del claim["type"]
+    assert "type" not in claim["referenceStandard"]
+
+    served = credential_for(subject)["credentialSubject"]
+    served_claim = served["conformityClaim"][0]
+
+    assert served["type"] == ["ProductPassport"]
+    assert list(served["product"]["productCategory"][0])[:2] == ["type", "id"]
+    assert served["product"]["productCategory"][0]["type"] == ["Classification"]
+    assert served_claim["type"] == ["Claim", "Declaration"]
+    assert served_claim["referenceStandard"]["type"] == ["Standard"]
+    assert served_claim["referenceRegulation"]["type"] == ["Regulation"]
+    # Objects UNTP defines by the property that holds them keep what the client sent.
+    assert "type" not in served["product"]["productImage"]
+    assert "type" not in served_claim["referenceStandard"]["issuingParty"]
+    assert served_claim["conformityEvidence"]["type"] == ["SecureLink", "Link"]
+
+
+def test_types_are_only_those_the_contexts_define() -> None:
+    subject = kettle()
+    subject["product"]["type"] = ["Product", "Kettle"]
+    subject["circularityScorecard"] = {"type": ["CircularityPerformance", "Scorecard"]}
+
+    messages = {e.pointer: e.message for e in our_errors(subject)}
+
+    assert messages == {
+        "/product/type/1": "'type[1]' must be one of: Product",
+        "/circularityScorecard/type/1": "'type[1]' must be one of: CircularityPerformance",
+    }
+
+
+def test_unknown_properties_are_refused_everywhere_but_in_characteristics() -> None:
+    """A JSON-LD reader would drop them; characteristics is kept whole as an rdf:JSON literal."""
+    subject = kettle()
+    subject["circularityScorecard"] = {"recycledContent": 0.3, "colour": "green"}
+    subject["product"]["producedByParty"]["vatNumber"] = "DE123"
+    subject["product"]["characteristics"]["anything"] = {"goes": ["here", 1]}
+
+    messages = {e.pointer: e.message for e in our_errors(subject)}
+
+    assert messages == {
+        "/circularityScorecard/colour": (
+            "unknown property 'colour' (not part of the UNTP CircularityPerformance)"
+        ),
+        "/product/producedByParty/vatNumber": (
+            "unknown property 'vatNumber' (not part of the UNTP Party)"
+        ),
+    }
+
+
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
@@ -346,6 +408,7 @@ def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
 )
 def test_valid_from_is_utc_with_seconds(moment: datetime, expected: str) -> None:
     credential = build_credential(
+        base_url=REGISTRY,
         subject=kettle(),
         credential_id="https://registry.example/c/1",
         canonical_uri=CANONICAL,
@@ -570,7 +633,10 @@ def _deliberately_stricter(error: ValidationError) -> bool:
     if any(a in PARTY_KEYS and b == "idScheme" for a, b in zip(path, path[1:], strict=False)):
         return True
     if error.validator == "additionalProperties":
-        return error.schema.get("title") in ("ProductPassport", "Product")
+        # (1): every object is closed but the free-form characteristics.
+        return error.schema.get("title") != "Characteristics"
+    if error.validator == "enum" and len(path) >= 2 and path[-2] == "type":
+        return True  # (5): a type array names only the types the served contexts define
     if error.validator == "required" and path == []:
         return any(f"'{name}'" in error.message for name in ("product", "granularityLevel"))
     return error.validator in ("maxLength", "maxItems")

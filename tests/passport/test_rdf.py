@@ -20,7 +20,7 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
-from passport import rdf
+from passport import contexts, rdf
 from tests.helpers import FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,9 @@ UNTP_DPP = rdflib.Namespace("https://test.uncefact.org/vocabulary/untp/dpp/0/")
 CRED = rdflib.Namespace("https://www.w3.org/2018/credentials#")
 SCHEMA = rdflib.Namespace("https://schema.org/")
 
-PASSPORT_ID = "https://kreislauf.example/passports/0d5b8f3e-2c1a-4f7e-9a61-3c2b7d9e4f10"
+REGISTRY = "https://kreislauf.example"
+KREISLAUF_V1 = contexts.kreislauf_v1(REGISTRY)
+PASSPORT_ID = f"{REGISTRY}/passports/0d5b8f3e-2c1a-4f7e-9a61-3c2b7d9e4f10"
 SUBJECT_ID = PASSPORT_ID + "#subject"
 
 Loader = Callable[..., dict[str, Any]]
@@ -69,7 +71,7 @@ def _official_loader(url: str, options: dict[str, Any] | None = None) -> dict[st
     if url in (rdf.UNTP_DPP, rdf.UNTP_DPP.rstrip("/")):
         document = json.loads(OFFICIAL_UNTP_CONTEXT.read_text(encoding="utf-8"))
         return {"contextUrl": None, "documentUrl": rdf.UNTP_DPP, "document": document}
-    return rdf.document_loader(url, options)
+    return rdf.document_loader(REGISTRY)(url, options)
 
 
 def _graph_with(loader: Loader, document: dict[str, Any]) -> rdflib.Graph:
@@ -110,7 +112,7 @@ def _untp_instance() -> dict[str, Any]:
 def _registry_credential() -> dict[str, Any]:
     """A credential shaped like the ones the registry serves for an item-level passport."""
     return {
-        "@context": [rdf.VC_V2, rdf.UNTP_DPP, rdf.KREISLAUF_V1],
+        "@context": [rdf.VC_V2, rdf.UNTP_DPP, KREISLAUF_V1],
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "id": PASSPORT_ID,
         "issuer": {
@@ -259,14 +261,14 @@ def test_every_official_term_position_gives_the_same_rdf() -> None:
 
 
 def test_registry_credential_expands() -> None:
-    expanded = rdf.expand(_registry_credential())
+    expanded = rdf.expand(_registry_credential(), REGISTRY)
 
     assert len(expanded) == 1
     assert str(KREISLAUF.passportVersion) in expanded[0]
 
 
 def test_registry_credential_kreislauf_triples() -> None:
-    graph = rdf.to_graph(_registry_credential())
+    graph = rdf.to_graph(_registry_credential(), REGISTRY)
     credential = rdflib.URIRef(PASSPORT_ID)
 
     assert graph.value(credential, KREISLAUF.passportStatus) == KREISLAUF.active
@@ -294,7 +296,7 @@ def test_registry_credential_kreislauf_triples() -> None:
 
 
 def test_registry_credential_untp_triples() -> None:
-    graph = rdf.to_graph(_registry_credential())
+    graph = rdf.to_graph(_registry_credential(), REGISTRY)
     credential = rdflib.URIRef(PASSPORT_ID)
     subject = rdflib.URIRef(SUBJECT_ID)
     product = rdflib.URIRef("https://id.gs1.org/01/09520123456788/21/12345")
@@ -321,7 +323,7 @@ def test_registry_credential_untp_triples() -> None:
 def test_registry_credential_is_isomorphic_to_official_context() -> None:
     document = _registry_credential()
 
-    assert isomorphic(rdf.to_graph(document), _official_graph(document))
+    assert isomorphic(rdf.to_graph(document, REGISTRY), _official_graph(document))
 
 
 def test_reserved_kreislauf_terms() -> None:
@@ -331,7 +333,7 @@ def test_reserved_kreislauf_terms() -> None:
         batchPassport="https://kreislauf.example/passports/batch-L2025-03",
         registeredBy="did:web:kreislauf.example",
     )
-    graph = rdf.to_graph(document)
+    graph = rdf.to_graph(document, REGISTRY)
     credential = rdflib.URIRef(PASSPORT_ID)
 
     assert graph.value(credential, KREISLAUF.passportStatus) == KREISLAUF.withdrawn
@@ -350,23 +352,23 @@ def test_reserved_kreislauf_terms() -> None:
 def test_turtle_round_trips(make_document: Callable[[], dict[str, Any]]) -> None:
     document = make_document()
 
-    turtle = rdf.to_turtle(document)
+    turtle = rdf.to_turtle(document, REGISTRY)
     reparsed = rdflib.Graph().parse(data=turtle, format="turtle")
 
-    assert len(reparsed) == len(rdf.to_graph(document))
-    assert _canonical(reparsed) == _canonical(rdf.to_graph(document))
+    assert len(reparsed) == len(rdf.to_graph(document, REGISTRY))
+    assert _canonical(reparsed) == _canonical(rdf.to_graph(document, REGISTRY))
 
 
 def test_turtle_round_trip_is_isomorphic() -> None:
     document = _registry_credential()
 
-    reparsed = rdflib.Graph().parse(data=rdf.to_turtle(document), format="turtle")
+    reparsed = rdflib.Graph().parse(data=rdf.to_turtle(document, REGISTRY), format="turtle")
 
-    assert isomorphic(reparsed, rdf.to_graph(document))
+    assert isomorphic(reparsed, rdf.to_graph(document, REGISTRY))
 
 
 def test_turtle_binds_passport_prefixes() -> None:
-    turtle = rdf.to_turtle(_registry_credential())
+    turtle = rdf.to_turtle(_registry_credential(), REGISTRY)
 
     for prefix in ("untp-dpp", "untp-core", "schemaorg", "cred", "kreislauf", "xsd"):
         assert f"@prefix {prefix}: <{rdf.TURTLE_PREFIXES[prefix]}> ." in turtle
@@ -375,17 +377,13 @@ def test_turtle_binds_passport_prefixes() -> None:
 def test_nquads_match_graph() -> None:
     document = _registry_credential()
 
-    graph = rdflib.Graph().parse(data=rdf.to_nquads(document), format="nt")
+    graph = rdflib.Graph().parse(data=rdf.to_nquads(document, REGISTRY), format="nt")
 
-    assert isomorphic(graph, rdf.to_graph(document))
+    assert isomorphic(graph, rdf.to_graph(document, REGISTRY))
 
 
 def test_contexts_used() -> None:
-    assert rdf.contexts_used(_registry_credential()) == [
-        rdf.VC_V2,
-        rdf.UNTP_DPP,
-        rdf.KREISLAUF_V1,
-    ]
+    assert rdf.contexts_used(_registry_credential()) == [rdf.VC_V2, rdf.UNTP_DPP, KREISLAUF_V1]
     assert rdf.contexts_used({"@context": rdf.VC_V2}) == [rdf.VC_V2]
     assert rdf.contexts_used({}) == []
 
@@ -395,12 +393,36 @@ def test_contexts_used() -> None:
 
 def test_loader_refuses_unknown_url() -> None:
     with pytest.raises(jsonld.JsonLdError, match="allow-list"):
-        rdf.document_loader("https://example.com/ctx")
+        rdf.document_loader(REGISTRY)("https://example.com/ctx")
 
 
 def test_loader_does_not_normalise_other_urls() -> None:
     with pytest.raises(jsonld.JsonLdError, match="allow-list"):
-        rdf.document_loader(rdf.VC_V2 + "/")
+        rdf.document_loader(REGISTRY)(rdf.VC_V2 + "/")
+    with pytest.raises(jsonld.JsonLdError, match="allow-list"):
+        rdf.document_loader(REGISTRY)(KREISLAUF_V1 + "/")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url"),
+    [
+        (None, KREISLAUF_V1),  # whose registry? the caller must say
+        ("https://other.example", KREISLAUF_V1),  # another registry's URL is not ours to serve
+        (REGISTRY, "https://w3id.org/kreislauf/v1"),  # the old name, which resolves nowhere
+        (REGISTRY, REGISTRY + "/contexts/kreislauf/v2"),
+    ],
+)
+def test_loader_serves_our_context_only_at_the_registry_url(base_url: str | None, url: str) -> None:
+    with pytest.raises(jsonld.JsonLdError, match="allow-list"):
+        rdf.document_loader(base_url)(url)
+
+
+def test_loader_serves_our_context_for_a_base_url_with_a_path() -> None:
+    loader = rdf.document_loader("https://example.org/registry/")
+
+    remote = loader("https://example.org/registry/contexts/kreislauf/v1")
+
+    assert "passportStatus" in remote["document"]["@context"]
 
 
 def test_expanding_unknown_context_fails_offline() -> None:
@@ -408,7 +430,7 @@ def test_expanding_unknown_context_fails_offline() -> None:
     document["@context"] = [rdf.VC_V2, "https://example.com/ctx"]
 
     with pytest.raises(jsonld.JsonLdError) as caught:
-        rdf.to_graph(document)
+        rdf.to_graph(document, REGISTRY)
 
     causes = []
     error: BaseException | None = caught.value
@@ -418,9 +440,9 @@ def test_expanding_unknown_context_fails_offline() -> None:
     assert any("allow-list" in cause for cause in causes)
 
 
-@pytest.mark.parametrize("url", sorted(rdf.CONTEXT_FILES))
+@pytest.mark.parametrize("url", sorted(contexts.context_files(REGISTRY)))
 def test_loader_serves_packaged_contexts(url: str) -> None:
-    remote = rdf.document_loader(url)
+    remote = rdf.document_loader(REGISTRY)(url)
 
     assert remote["documentUrl"] == url
     assert remote["contextUrl"] is None
@@ -428,14 +450,14 @@ def test_loader_serves_packaged_contexts(url: str) -> None:
 
 
 def test_loaded_context_is_a_private_copy() -> None:
-    first = rdf.load_context(rdf.KREISLAUF_V1)
+    first = rdf.load_context(KREISLAUF_V1, REGISTRY)
     first["@context"].clear()
 
-    assert "passportStatus" in rdf.load_context(rdf.KREISLAUF_V1)["@context"]
+    assert "passportStatus" in rdf.load_context(KREISLAUF_V1, REGISTRY)["@context"]
 
 
 def test_packaged_vc_context_is_the_w3c_file() -> None:
-    packaged = REPO / "schemas" / "contexts" / rdf.CONTEXT_FILES[rdf.VC_V2]
+    packaged = REPO / "schemas" / "contexts" / contexts.PUBLISHED[rdf.VC_V2]
 
     assert packaged.read_bytes() == OFFICIAL_VC_CONTEXT.read_bytes()
 

@@ -18,7 +18,6 @@ from flask import (
     g,
     make_response,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -33,7 +32,6 @@ from passport.errors import KeyMissing, NotFound
 from passport.events import REGISTRY_ROLE, TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Event
-from passport.rdf import CONTEXT_FILES
 from repairs import ords
 from repairs.impact import impact_of
 
@@ -68,19 +66,6 @@ def index() -> ResponseReturnValue:
     return _page(
         render_template("index.html", passports=passports, levels=levels, withdrawn=_("withdrawn"))
     )
-
-
-@bp.get("/contexts/<path:name>")
-def context(name: str) -> object:
-    """Serve the JSON-LD contexts the registry uses, from the package."""
-    from importlib.resources import files
-
-    if name not in CONTEXT_FILES.values():
-        from werkzeug.exceptions import NotFound as HttpNotFound
-
-        raise HttpNotFound(f"No context '{name}'.")
-    directory = str(files("schemas") / "contexts")
-    return send_from_directory(directory, name, mimetype="application/ld+json", max_age=86400)
 
 
 @bp.get("/passports/<passport_id>")

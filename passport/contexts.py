@@ -1,0 +1,68 @@
+"""The JSON-LD contexts that served passports name, and where a reader gets each one.
+
+A passport names three contexts. The W3C VC 2.0 and UNTP DPP 0.6.1 contexts are named by
+their publishers' URLs, which their publishers serve. The registry's own context is named by a
+URL on the registry's own origin, ``{base_url}/contexts/kreislauf/v1``, and served there by
+``api.contexts`` with CORS, so that a third party can dereference every context a passport
+names. The vocabulary IRIs inside it stay ``https://w3id.org/kreislauf#`` whatever the origin
+(``schemas/contexts/README.md`` says why).
+
+The package holds a file for every one of them: the registry itself never fetches a context.
+This module is light on purpose (no PyLD, no rdflib): building a credential needs only the URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.resources import files
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+UNTP_DPP = "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/"
+KREISLAUF_VOCAB = "https://w3id.org/kreislauf#"
+
+# Published contexts: their publishers' URLs -> our packaged file for offline processing.
+PUBLISHED: dict[str, str] = {
+    VC_V2: "credentials-v2.jsonld",
+    UNTP_DPP: "untp-dpp-0.6.1.jsonld",
+}
+
+# The registry's own contexts: path on the registry's origin -> packaged file, served as is.
+KREISLAUF_V1_PATH = "/contexts/kreislauf/v1"
+OWN: dict[str, str] = {KREISLAUF_V1_PATH: "kreislauf-v1.jsonld"}
+
+
+def kreislauf_v1(base_url: str) -> str:
+    """The URL of the Kreislauf v1 context as the registry at ``base_url`` serves it."""
+    return base_url.rstrip("/") + KREISLAUF_V1_PATH
+
+
+def passport_contexts(base_url: str) -> list[str]:
+    """The ``@context`` of a passport served by the registry at ``base_url``."""
+    return [VC_V2, UNTP_DPP, kreislauf_v1(base_url)]
+
+
+def context_files(base_url: str | None = None) -> dict[str, str]:
+    """Every context URL the registry can process offline -> its packaged file.
+
+    Without ``base_url`` only the published contexts: a document naming some registry's own
+    context can only be processed by a caller that says which registry it is.
+    """
+    known = dict(PUBLISHED)
+    if base_url is not None:
+        known.update({base_url.rstrip("/") + path: name for path, name in OWN.items()})
+    return known
+
+
+@cache
+def read(name: str) -> bytes:
+    """The bytes of a packaged context file (``name`` is a value of PUBLISHED or OWN)."""
+    if name not in PUBLISHED.values() and name not in OWN.values():
+        raise KeyError(name)
+    return (files("schemas") / "contexts" / name).read_bytes()
+
+
+@cache
+def etag(name: str) -> str:
+    """A strong validator for a packaged context: the SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(read(name)).hexdigest()
