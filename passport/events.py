@@ -12,7 +12,11 @@ a copy of the wrong event with the same eventID plus an ``errorDeclaration``.
 
 EventIDs are CBV 2.0 event hashes (``ni:///sha-256;…?ver=CBV2.0``, ``passport.epcis_hash``),
 the same the reference generator (RalphTro/epcis-event-hash-generator) computes from the
-served document.
+served document. That generator reads any string value that is spelt like a CBV term used in
+the document as that term, so what we emit never is: our own ``kreislauf:eventType`` is left
+out where it would only repeat the business step, and free text that is exactly such a word
+is refused when the event is recorded (a document's later events could otherwise change how
+an earlier event hashes).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -47,6 +52,7 @@ __all__ = [
     "derive_status",
     "disposition_for",
     "epcis_document",
+    "emitted_vocabulary",
     "epcis_event",
     "event_hash",
     "may_record",
@@ -440,6 +446,11 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
         for field_error in _field_errors(error, body):
             found.setdefault((field_error.pointer, field_error.message), field_error)
 
+    # A correction's details go into its errorDeclaration, which the event hash leaves out.
+    if body.get("type") in EVENT_TYPES and body["type"] != "correction":
+        for field_error in _cbv_lookalikes(body.get(body["type"]), f"/{body['type']}"):
+            found.setdefault((field_error.pointer, field_error.message), field_error)
+
     event_time: datetime | None = None
     offset = ""
     raw_time = body.get("eventTime")
@@ -459,6 +470,43 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
     if corrects is not None:
         details["corrects"] = corrects  # 3.0 is a valid JSON Schema integer; store 3
     return NewEvent(event_type, event_time, offset, details, corrects)
+
+
+@cache
+def emitted_vocabulary() -> frozenset[str]:
+    """Every CBV term our EPCIS documents can hold: business steps, dispositions, error reasons."""
+    terms = {kind.biz_step for kind in EVENT_TYPES.values()}
+    terms |= {kind.disposition for kind in EVENT_TYPES.values() if kind.disposition}
+    terms |= set(_REPAIR_DISPOSITIONS.values()) | set(_ERROR_REASONS.values())
+    return frozenset(term for term in terms if term.startswith(CBV))
+
+
+def _cbv_lookalikes(value: Any, pointer: str) -> list[FieldError]:
+    """Text spelt like the end of a CBV term we emit ("active", "Disp-active", ...).
+
+    The CBV 2.0 reference event-hash generator replaces such a value, wherever it stands, by
+    the term when the document holds it, so the event's ID would depend on its neighbours.
+    """
+    if isinstance(value, str):
+        matches = epcis_hash.bare_word_matches(value, emitted_vocabulary())
+        if matches:
+            return [
+                FieldError(
+                    pointer,
+                    f"{value!r} is spelt like the CBV term {matches[0]}, which EPCIS tools "
+                    "would read in its place; write it differently, e.g. capitalised or as a "
+                    "sentence",
+                )
+            ]
+    elif isinstance(value, list):
+        return [e for i, item in enumerate(value) for e in _cbv_lookalikes(item, f"{pointer}/{i}")]
+    elif isinstance(value, dict):
+        return [
+            e
+            for key, item in value.items()
+            for e in _cbv_lookalikes(item, pointer + json_pointer([key]))
+        ]
+    return []
 
 
 def check_allowed(
@@ -621,8 +669,11 @@ def epcis_event(
     disposition = disposition_for(event_type, details)
     if disposition is not None:
         body["disposition"] = _bare(disposition, "Disp")
-    # sale and resale share a business step; our type keeps them apart for EPCIS readers.
-    body["kreislauf:eventType"] = event_type
+    # sale and resale share a business step; our type keeps them apart for EPCIS readers. It is
+    # left out where it would only repeat the step: event-hash tools read a bare value spelt
+    # like a CBV term used in the document ("commissioning") as that term.
+    if body["bizStep"] != event_type:
+        body["kreislauf:eventType"] = event_type
     body["kreislauf:recordedBy"] = recorder
     if details:
         body["kreislauf:details"] = _namespaced(copy.deepcopy(dict(details)))

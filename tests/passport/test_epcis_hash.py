@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from tests.helpers import FIXTURES
 
 HASH_VECTORS = FIXTURES / "standards" / "epcis-event-hash"
 EXAMPLES = sorted(HASH_VECTORS.glob("*.jsonld"))
+SERVED = HASH_VECTORS / "derived-kreislauf-events.jsonld"
 
 
 def _lines(path: Path) -> list[str]:
@@ -36,7 +38,7 @@ def _document(path: Path) -> dict[str, Any]:
 
 
 def test_every_example_of_the_reference_is_here() -> None:
-    upstream = EXAMPLES
+    upstream = [path for path in EXAMPLES if path != SERVED]
     assert len(upstream) == 22
     assert sum(len(_lines(path.with_suffix(".hashes"))) for path in upstream) == 43
 
@@ -137,6 +139,158 @@ def test_the_vocabulary_file_is_derived_from_the_epcis_context() -> None:
     assert shipped["terms"] == names(context)
     assert shipped["scopes"] == scopes
     assert shipped["vocabularies"] == vocabularies
+
+
+# --- what the registry serves -------------------------------------------------------------------
+
+EPC = "https://registry.example.org/01/04260123450007/21/KT-000417"
+PART = "https://registry.example.org/01/04260123450014/21/SW-0042"
+NEW = "https://registry.example.org/01/04260123450021/21/KT-R-0001"
+MAKER = "did:web:registry.example.org:orgs:kesselwerk"
+CAFE = "did:web:registry.example.org:orgs:repair-cafe-kreuzberg"
+SHOP = "did:web:registry.example.org:orgs:second-life"
+RECYCLER = "did:web:registry.example.org:orgs:recyclinghof-nord"
+AUTHORITY = "did:web:registry.example.org:orgs:product-safety-office"
+
+# (type, details, recorder, offset, related passport): every type, every repair outcome.
+HISTORY: list[tuple[str, dict[str, Any], str, str, str | None]] = [
+    (
+        "commissioning",
+        {"description": "First switched on at the point of sale"},
+        MAKER,
+        "+02:00",
+        None,
+    ),
+    ("sale", {"channel": "retail", "condition": "New"}, MAKER, "+02:00", None),
+    (
+        "repair",
+        {
+            "outcome": "fixed",
+            "problem": "Switch broken, replaced",
+            "spareParts": "third_party",
+            "partsReplaced": ["base switch"],
+            "category": "Kettle",
+        },
+        CAFE,
+        "+01:00",
+        None,
+    ),
+    ("repair", {"outcome": "repairable", "nextSteps": "Waiting for a seal"}, CAFE, "-05:30", None),
+    ("maintenance", {"description": "Descaled, lid hinge cleaned"}, CAFE, "+00:00", None),
+    (
+        "part_replacement",
+        {
+            "removed": {"description": "Worn lid hinge"},
+            "installed": {"description": "Lid hinge, rev. B", "passport": PART},
+        },
+        CAFE,
+        "+01:00",
+        PART,
+    ),
+    ("repair", {"outcome": "end_of_life", "barrier": "No spare element"}, CAFE, "-00:00", None),
+    (
+        "refurbishment",
+        {"condition": "Refurbished", "grade": "A", "batteryHealth": 87.5, "description": "Tested"},
+        SHOP,
+        "+02:00",
+        None,
+    ),
+    (
+        "resale",
+        {"channel": "second_hand_shop", "condition": "Used", "grade": "B", "batteryHealth": 80},
+        SHOP,
+        "+02:00",
+        None,
+    ),
+    (
+        "recall",
+        {
+            "reason": "Lid may open while boiling",
+            "severity": "danger",
+            "url": "https://kessel.example/r/1",
+        },
+        AUTHORITY,
+        "+01:00",
+        None,
+    ),
+    (
+        "collection",
+        {"channel": "municipal", "description": "Recycling centre Ost"},
+        RECYCLER,
+        "+01:00",
+        None,
+    ),
+    ("disassembly", {"description": "Heating element removed for reuse"}, RECYCLER, "+01:00", None),
+    ("recycling", {"recoveredMaterials": ["stainless steel", "copper"]}, RECYCLER, "+01:00", None),
+    ("destruction", {"description": "Shredded after fire damage"}, RECYCLER, "+01:00", None),
+    ("remanufacture", {"description": "Body reused", "newPassport": NEW}, MAKER, "+01:00", NEW),
+]
+# (sequence number of the corrected event, details of the correction)
+CORRECTIONS = [
+    (3, {"corrects": 3, "reason": "incorrect_data", "explanation": "Wrong switch"}),
+    (9, {"corrects": 9, "reason": "did_not_occur"}),
+]
+
+
+def served_document() -> dict[str, Any]:
+    """A history holding every event type, as the registry serves it (deterministically)."""
+    start = datetime(2026, 2, 1, 8, 0, 0, 125000, tzinfo=UTC)
+    built: list[dict[str, Any]] = []
+    for seq, (event_type, details, recorder, offset, related) in enumerate(HISTORY, start=1):
+        built.append(
+            events.epcis_event(
+                event_type=event_type,
+                event_time=start + timedelta(days=seq),
+                offset=offset,
+                epc=EPC,
+                details=details,
+                recorder=recorder,
+                recorded_at=start + timedelta(days=seq, seconds=3),
+                related=related,
+            )
+        )
+    for number, (corrected, details) in enumerate(CORRECTIONS, start=1):
+        built.append(
+            events.epcis_event(
+                event_type="correction",
+                event_time=start + timedelta(days=40 + number),
+                offset="+01:00",
+                epc=EPC,
+                details=details,
+                recorder=HISTORY[corrected - 1][2],
+                recorded_at=start + timedelta(days=40 + number, seconds=1),
+                corrects_event=built[corrected - 1],
+            )
+        )
+    return events.epcis_document(
+        built,
+        document_id="https://registry.example.org/api/v1/passports/p1/events",
+        created=datetime(2026, 5, 3, 13, 30, tzinfo=UTC),
+    )
+
+
+def test_the_served_fixture_is_what_the_registry_serves() -> None:
+    """The reference hashed exactly this document (see SOURCES.md for how)."""
+    assert _document(SERVED) == served_document()
+    served_types = {
+        e.get("kreislauf:eventType", e["bizStep"])
+        for e in served_document()["epcisBody"]["eventList"]
+    }
+    assert served_types == set(events.EVENT_TYPES) - {"correction"}
+
+
+def test_the_reference_reproduces_every_event_id_the_registry_serves() -> None:
+    served = served_document()["epcisBody"]["eventList"]
+    assert [event["eventID"] for event in served] == _lines(SERVED.with_suffix(".hashes"))
+    assert document_prehashes(served_document()) == _lines(SERVED.with_suffix(".prehashes"))
+
+
+def test_served_event_ids_do_not_depend_on_the_other_events() -> None:
+    """Each eventID is fixed when recorded; the documents it is served in grow later."""
+    served = served_document()["epcisBody"]["eventList"]
+    for event in served:
+        alone = events.epcis_document([event], document_id="urn:x", created=datetime.now(UTC))
+        assert document_hashes(alone) == [event["eventID"]]
 
 
 # --- the parts of the algorithm the issue named -------------------------------------------------
