@@ -10,31 +10,36 @@ and ownership count are always derived from the whole history, so a correction u
 wrong event's effect without rewriting anything. In EPCIS a correction is an error declaration:
 a copy of the wrong event with the same eventID plus an ``errorDeclaration``.
 
-EventIDs are CBV 2.0 event hashes (``ni:///sha-256;…?ver=CBV2.0``). ``prehash`` builds the
-canonical pre-hash string of RalphTro/epcis-event-hash-generator for the fields this registry
-emits and those of its reference vector; see ``prehash`` for what is and is not covered.
+EventIDs are CBV 2.0 event hashes (``ni:///sha-256;…?ver=CBV2.0``, ``passport.epcis_hash``),
+the same the reference generator (RalphTro/epcis-event-hash-generator) computes from the
+served document. That generator reads any string value that is spelt like a CBV term used in
+the document as that term, so what we emit never is: our own ``kreislauf:eventType`` is left
+out where it would only repeat the business step, and free text that is exactly such a word
+is refused when the event is recorded (a document's later events could otherwise change how
+an earlier event hashes).
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from passport import epcis_hash
 from passport.documents import describe_rule, json_pointer, load_schema, schema_validator
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument
-from passport.identifiers import gs1_check_digit
 
 __all__ = [
     "CBV",
     "EPCIS_CONTEXT",
+    "EVENT_NAMESPACES",
     "EVENT_TYPES",
     "KREISLAUF_NS",
     "OURS",
@@ -47,6 +52,7 @@ __all__ = [
     "derive_status",
     "disposition_for",
     "epcis_document",
+    "emitted_vocabulary",
     "epcis_event",
     "event_hash",
     "may_record",
@@ -64,6 +70,8 @@ CBV = "https://ref.gs1.org/cbv/"
 OURS = "https://w3id.org/kreislauf/cbv/"
 KREISLAUF_NS = "https://w3id.org/kreislauf#"
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+# The prefixes our EPCIS documents declare inline; the event hash names extensions by them.
+EVENT_NAMESPACES = {"kreislauf": KREISLAUF_NS}
 
 # The same five roles as passport.access; not imported from there because that module needs
 # the database models and this one must stay free of them.
@@ -438,6 +446,11 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
         for field_error in _field_errors(error, body):
             found.setdefault((field_error.pointer, field_error.message), field_error)
 
+    # A correction's details go into its errorDeclaration, which the event hash leaves out.
+    if body.get("type") in EVENT_TYPES and body["type"] != "correction":
+        for field_error in _cbv_lookalikes(body.get(body["type"]), f"/{body['type']}"):
+            found.setdefault((field_error.pointer, field_error.message), field_error)
+
     event_time: datetime | None = None
     offset = ""
     raw_time = body.get("eventTime")
@@ -457,6 +470,43 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
     if corrects is not None:
         details["corrects"] = corrects  # 3.0 is a valid JSON Schema integer; store 3
     return NewEvent(event_type, event_time, offset, details, corrects)
+
+
+@cache
+def emitted_vocabulary() -> frozenset[str]:
+    """Every CBV term our EPCIS documents can hold: business steps, dispositions, error reasons."""
+    terms = {kind.biz_step for kind in EVENT_TYPES.values()}
+    terms |= {kind.disposition for kind in EVENT_TYPES.values() if kind.disposition}
+    terms |= set(_REPAIR_DISPOSITIONS.values()) | set(_ERROR_REASONS.values())
+    return frozenset(term for term in terms if term.startswith(CBV))
+
+
+def _cbv_lookalikes(value: Any, pointer: str) -> list[FieldError]:
+    """Text spelt like the end of a CBV term we emit ("active", "Disp-active", ...).
+
+    The CBV 2.0 reference event-hash generator replaces such a value, wherever it stands, by
+    the term when the document holds it, so the event's ID would depend on its neighbours.
+    """
+    if isinstance(value, str):
+        matches = epcis_hash.bare_word_matches(value, emitted_vocabulary())
+        if matches:
+            return [
+                FieldError(
+                    pointer,
+                    f"{value!r} is spelt like the CBV term {matches[0]}, which EPCIS tools "
+                    "would read in its place; write it differently, e.g. capitalised or as a "
+                    "sentence",
+                )
+            ]
+    elif isinstance(value, list):
+        return [e for i, item in enumerate(value) for e in _cbv_lookalikes(item, f"{pointer}/{i}")]
+    elif isinstance(value, dict):
+        return [
+            e
+            for key, item in value.items()
+            for e in _cbv_lookalikes(item, pointer + json_pointer([key]))
+        ]
+    return []
 
 
 def check_allowed(
@@ -619,8 +669,11 @@ def epcis_event(
     disposition = disposition_for(event_type, details)
     if disposition is not None:
         body["disposition"] = _bare(disposition, "Disp")
-    # sale and resale share a business step; our type keeps them apart for EPCIS readers.
-    body["kreislauf:eventType"] = event_type
+    # sale and resale share a business step; our type keeps them apart for EPCIS readers. It is
+    # left out where it would only repeat the step: event-hash tools read a bare value spelt
+    # like a CBV term used in the document ("commissioning") as that term.
+    if body["bizStep"] != event_type:
+        body["kreislauf:eventType"] = event_type
     body["kreislauf:recordedBy"] = recorder
     if details:
         body["kreislauf:details"] = _namespaced(copy.deepcopy(dict(details)))
@@ -668,7 +721,7 @@ def epcis_document(
 ) -> dict[str, Any]:
     """An EPCIS 2.0 JSON-LD document holding ``events`` (as built by ``epcis_event``)."""
     return {
-        "@context": [EPCIS_CONTEXT, {"kreislauf": KREISLAUF_NS}],
+        "@context": [EPCIS_CONTEXT, dict(EVENT_NAMESPACES)],
         "id": document_id,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
@@ -678,347 +731,18 @@ def epcis_document(
 
 
 # --- CBV 2.0 event hash ----------------------------------------------------------------------
-#
-# Rules as numbered in the CBV 2.0 event hash algorithm (RalphTro/epcis-event-hash-generator,
-# README "Algorithm"): fields in canonical order, "key=value" without separators (2, 3),
-# values trimmed (5), numbers without trailing zeros (6), timestamps in UTC with millisecond
-# precision and "Z" (8, 9), list children sorted by code point (10, 11), a type before its
-# identifier (13, as the reference vector shows), CBV URNs, CURIEs and bare words expanded to
-# https://ref.gs1.org/cbv/ URIs (14-16), EPC URNs converted to GS1 Digital Link and Digital
-# Links constrained to id.gs1.org with the finest key only (17, 18), user extensions as
-# "{namespace}localName=value", sorted, at the end (20, 21).
-#
-# Simplifications (documented, raise rather than guess): sensorElementList, ilmd and the
-# Aggregation/Transformation/Association lists are not supported; EPC URNs other than sgtin
-# and sgln pass unchanged; a Digital Link value keeps its percent-encoding as written, as the
-# reference implementation does. The reference's JSON reader also rewrites any bare value
-# that happens to equal a CBV word used elsewhere in the document; that heuristic is not
-# reproduced (it can only differ for free text identical to a CBV word).
-
-_HASH_VERSION = "CBV2.0"
-_IGNORED = frozenset({"@context", "type", "eventID", "recordTime", "errorDeclaration"})
-_UNSUPPORTED = (
-    "sensorElementList",
-    "ilmd",
-    "parentID",
-    "childEPCs",
-    "childQuantityList",
-    "inputEPCList",
-    "inputQuantityList",
-    "outputEPCList",
-    "outputQuantityList",
-    "transformationID",
-)
-_PREFIXES = {
-    "cbv": CBV,
-    "epcis": "https://ref.gs1.org/epcis/",
-    "gs1": "https://gs1.org/voc/",
-    "kreislauf": KREISLAUF_NS,
-}
-_URN_VOCABULARY = (
-    ("urn:epcglobal:cbv:bizstep:", CBV + "BizStep-"),
-    ("urn:epcglobal:cbv:disp:", CBV + "Disp-"),
-    ("urn:epcglobal:cbv:btt:", CBV + "BTT-"),
-    ("urn:epcglobal:cbv:sdt:", CBV + "SDT-"),
-    ("urn:epcglobal:cbv:er:", CBV + "ER-"),
-)
-# EPC URN components: URN-escaped characters and the few punctuation marks GS1 allows.
-_EPC_CHARS = r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!'()*+,.:;=_-])"
-_SGTIN = re.compile(rf"urn:epc:id:sgtin:(\d{{6,12}})\.(\d{{1,7}})\.({_EPC_CHARS}{{1,20}})")
-_SGLN = re.compile(rf"urn:epc:id:sgln:(\d{{6,12}})\.(\d{{0,6}})\.({_EPC_CHARS}{{1,20}})")
-_DL_SHORT_NAMES = {
-    "gtin": "01",
-    "itip": "8006",
-    "cpid": "8010",
-    "gln": "414",
-    "party": "417",
-    "gsrnp": "8017",
-    "gsrn": "8018",
-    "gcn": "255",
-    "sscc": "00",
-    "gdti": "253",
-    "ginc": "401",
-    "gsin": "402",
-    "grai": "8003",
-    "giai": "8004",
-    "cpv": "22",
-    "lot": "10",
-    "ser": "21",
-}
-# Rule 18: the primary keys a constrained Digital Link may hold, each with the qualifiers it
-# keeps, finest first (a serial wins over a lot; a CPV is always dropped).
-_DL_KEEP: dict[str, tuple[str, ...]] = {
-    "00": (),
-    "01": ("21", "235", "10"),
-    "253": (),
-    "255": (),
-    "401": (),
-    "402": (),
-    "414": ("254",),
-    "417": (),
-    "8003": (),
-    "8004": (),
-    "8006": ("21", "10"),
-    "8010": ("8011",),
-    "8017": (),
-    "8018": (),
-}
-
-
-def _gs1_web_escape(value: str) -> str:
-    # GS1 Digital Link 1.2 table 7-1: characters an EPC URN leaves bare but a URI path may not.
-    for char, escaped in (
-        ("!", "%21"),
-        ("(", "%28"),
-        (")", "%29"),
-        ("*", "%2A"),
-        ("+", "%2B"),
-        (",", "%2C"),
-        (":", "%3A"),
-    ):
-        value = value.replace(char, escaped)
-    return value
-
-
-def _with_check_digit(digits: str) -> str:
-    return digits + str(gs1_check_digit(digits))
-
-
-def _epc_urn_to_digital_link(text: str) -> str | None:
-    """Rule 17 for SGTIN and SGLN EPC URNs; the company prefix length is read from the URN."""
-    if match := _SGTIN.fullmatch(text):
-        prefix, item, serial = match.groups()
-        if len(prefix) + len(item) != 13:
-            return None
-        # The item reference starts with the indicator digit, which leads the GTIN.
-        gtin = _with_check_digit(item[0] + prefix + item[1:])
-        return f"https://id.gs1.org/01/{gtin}/21/{_gs1_web_escape(serial)}"
-    if match := _SGLN.fullmatch(text):
-        prefix, location, extension = match.groups()
-        if len(prefix) + len(location) != 12:
-            return None
-        gln = _with_check_digit(prefix + location)
-        if extension == "0":  # "0" means no extension (EPC Tag Data Standard)
-            return f"https://id.gs1.org/414/{gln}"
-        return f"https://id.gs1.org/414/{gln}/254/{_gs1_web_escape(extension)}"
-    return None
-
-
-def _constrain_digital_link(text: str) -> str | None:
-    """Rule 18: id.gs1.org, no query string, only the finest level of identification."""
-    match = re.fullmatch(r"https?://[^/?#]*(/[^?#]*)(?:\?[^#]*)?(?:#.*)?", text, re.IGNORECASE)
-    if match is None:
-        return None
-    segments = [_DL_SHORT_NAMES.get(s, s) for s in match.group(1).strip("/").split("/")]
-    for index in range(len(segments) - 1):
-        key, value = segments[index], segments[index + 1]
-        # A key value starts with at least four digits (a GS1 company prefix or GTIN).
-        if key in _DL_KEEP and re.match(r"\d{4}", value):
-            break
-    else:
-        return None
-    if key == "01" and len(value) in (8, 12, 13) and value.isdigit():
-        value = value.zfill(14)
-    rest = segments[index + 2 :]
-    qualifiers = dict(zip(rest[::2], rest[1::2], strict=False))
-    uri = f"https://id.gs1.org/{key}/{value}"
-    for qualifier in _DL_KEEP[key]:
-        if qualifiers.get(qualifier):
-            return f"{uri}/{qualifier}/{qualifiers[qualifier]}"
-    return uri
-
-
-def _canonical_number(text: str) -> str:
-    # Python's float() syntax, as in the reference implementation: "1.0" -> "1", "007" -> "7".
-    try:
-        number = float(text)
-        return str(int(number)) if int(number) == number else str(number)
-    except (ValueError, OverflowError):
-        return text
-
-
-def _canonical_value(text: str) -> str:
-    text = text.strip()
-    for urn, web in _URN_VOCABULARY:
-        text = text.replace(urn, web)
-    text = _canonical_number(text)
-    if text.startswith("urn:epc:"):
-        return _epc_urn_to_digital_link(text) or text
-    if text[:4].lower() == "http":
-        return _constrain_digital_link(text) or text
-    return text
-
-
-def _vocabulary(value: str, kind: str) -> str:
-    """Rules 14-16: a CBV value as its full web URI, whatever form it was written in."""
-    value = value.strip()
-    if ":" not in value:
-        return f"{CBV}{kind}-{value}"
-    prefix, _, local = value.partition(":")
-    if prefix in _PREFIXES:
-        return _PREFIXES[prefix] + local
-    return _canonical_value(value)
-
-
-def _time_value(text: str) -> str:
-    moment, offset = _parse_rfc3339(text.strip())
-    if offset is None:
-        raise ValueError(f"time {text!r} has no UTC offset")
-    utc = moment.astimezone(UTC)
-    # Millisecond precision, the fourth decimal rounding half up (the reference vectors).
-    milliseconds, rest = divmod(utc.microsecond, 1000)
-    utc = utc.replace(microsecond=milliseconds * 1000)
-    if rest >= 500:
-        utc += timedelta(milliseconds=1)
-    return _utc_text(utc)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    return str(value)
-
-
-def _extension_key(key: str, namespaces: Mapping[str, str]) -> str:
-    prefix, colon, local = key.partition(":")
-    if colon and prefix in namespaces:
-        return "{" + namespaces[prefix] + "}" + local
-    return key
-
-
-def _extension_parts(key: str, value: Any, namespaces: Mapping[str, str]) -> list[str]:
-    """One user extension element as pre-hash substrings (a list yields one per item)."""
-    if isinstance(value, list):
-        return [part for item in value for part in _extension_parts(key, item, namespaces)]
-    name = _extension_key(key, namespaces)
-    if isinstance(value, Mapping):
-        children = sorted(
-            part
-            for child, item in value.items()
-            for part in _extension_parts(child, item, namespaces)
-        )
-        return [name + "".join(children)]
-    text = _canonical_value(_scalar(value))
-    return [f"{name}={text}" if text else name]
-
-
-def _extensions(
-    fields: Mapping[str, Any], standard: Iterable[str], namespaces: Mapping[str, str]
-) -> str:
-    known = set(standard)
-    return "".join(
-        sorted(
-            part
-            for key, value in fields.items()
-            if key not in known
-            for part in _extension_parts(key, value, namespaces)
-        )
-    )
-
-
-def _value_field(key: str, value: Any) -> str:
-    text = _canonical_value(_scalar(value))
-    return f"{key}={text}" if text else ""
-
-
-def _id_field(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-    """readPoint / bizLocation: the id, then that field's own extensions (rule 21)."""
-    if isinstance(value, str):  # the EPCIS 1.2 JSON shorthand
-        value = {"id": value}
-    if not isinstance(value, Mapping):
-        return ""
-    inner = _value_field("id", value.get("id", "")) + _extensions(value, ("id",), namespaces)
-    return name + inner if inner else ""
-
-
-def _typed_list(name: str, item_key: str, kind: str, items: Any) -> str:
-    parts = []
-    for item in items or ():
-        text = ""
-        if item.get("type"):
-            text += "type=" + _vocabulary(str(item["type"]), kind)
-        text += _value_field(item_key, item.get(item_key, ""))
-        parts.append(text)
-    joined = "".join(sorted(part for part in parts if part))
-    return name + joined if joined else ""
-
-
-def _quantity_list(name: str, items: Any) -> str:
-    parts = []
-    for item in items or ():
-        text = "".join(
-            _value_field(key, item[key]) for key in ("epcClass", "quantity", "uom") if key in item
-        )
-        if text:
-            parts.append("quantityElement" + text)
-    joined = "".join(sorted(parts))
-    return name + joined if joined else ""
 
 
 def prehash(event: Mapping[str, Any], *, namespaces: Mapping[str, str] | None = None) -> str:
-    """The CBV 2.0 canonical pre-hash string of one EPCIS event (JSON-LD form).
+    """The CBV 2.0 pre-hash string of one event (``passport.epcis_hash.prehash``).
 
-    Keys in the JSON-LD compact form of the EPCIS 2.0 context; extension keys are CURIEs whose
-    prefixes are cbv, epcis, gs1, kreislauf or one of ``namespaces`` (prefix -> namespace IRI,
-    as the document's @context declares them).
+    ``namespaces`` default to the prefixes the registry's EPCIS documents declare.
     """
-    known = {**_PREFIXES, **(namespaces or {})}
-    for name in _UNSUPPORTED:
-        if name in event:
-            raise ValueError(f"the event hash of events with {name} is not implemented")
-    parts = ["eventType=" + str(event["type"])]
-    if "eventTime" in event:
-        parts.append("eventTime=" + _time_value(str(event["eventTime"])))
-    if "eventTimeZoneOffset" in event:
-        parts.append(_value_field("eventTimeZoneOffset", event["eventTimeZoneOffset"]))
-    epcs = sorted(_value_field("epc", epc) for epc in event.get("epcList") or ())
-    if "".join(epcs):
-        parts.append("epcList" + "".join(epcs))
-    parts.append(_quantity_list("quantityList", event.get("quantityList")))
-    if "action" in event:
-        parts.append(_value_field("action", event["action"]))
-    for name, kind in (("bizStep", "BizStep"), ("disposition", "Disp")):
-        if event.get(name):
-            parts.append(f"{name}={_vocabulary(str(event[name]), kind)}")
-    persistent = event.get("persistentDisposition")
-    if isinstance(persistent, Mapping):
-        inner = "".join(
-            "".join(sorted(f"{key}={_vocabulary(str(v), 'Disp')}" for v in persistent[key]))
-            for key in ("set", "unset")
-            if persistent.get(key)
-        )
-        if inner:
-            parts.append("persistentDisposition" + inner)
-    parts.append(_id_field("readPoint", event.get("readPoint"), known))
-    parts.append(_id_field("bizLocation", event.get("bizLocation"), known))
-    parts.append(
-        _typed_list("bizTransactionList", "bizTransaction", "BTT", event.get("bizTransactionList"))
+    return epcis_hash.prehash(
+        event, namespaces=EVENT_NAMESPACES if namespaces is None else namespaces
     )
-    parts.append(_typed_list("sourceList", "source", "SDT", event.get("sourceList")))
-    parts.append(_typed_list("destinationList", "destination", "SDT", event.get("destinationList")))
-    standard = {
-        *_IGNORED,
-        "eventTime",
-        "eventTimeZoneOffset",
-        "epcList",
-        "quantityList",
-        "action",
-        "bizStep",
-        "disposition",
-        "persistentDisposition",
-        "readPoint",
-        "bizLocation",
-        "bizTransactionList",
-        "sourceList",
-        "destinationList",
-    }
-    parts.append(_extensions(event, standard, known))
-    return "".join(parts)
 
 
 def event_hash(event: Mapping[str, Any], *, namespaces: Mapping[str, str] | None = None) -> str:
-    """The CBV 2.0 event hash ID: ``ni:///sha-256;<hex>?ver=CBV2.0`` (RFC 6920)."""
-    digest = hashlib.sha256(prehash(event, namespaces=namespaces).encode("utf-8")).hexdigest()
-    return f"ni:///sha-256;{digest}?ver={_HASH_VERSION}"
+    """The CBV 2.0 event hash ID, ``ni:///sha-256;<hex>?ver=CBV2.0``, as served in eventID."""
+    return epcis_hash.hash_id(prehash(event, namespaces=namespaces))

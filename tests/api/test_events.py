@@ -99,6 +99,60 @@ def test_the_history_as_epcis_validates_and_keeps_the_event_ids(client, maker, c
         assert all(e["epcList"] == [listed_uri(client, pid)] for e in events)
 
 
+# Every type with realistic details, in an order the registry accepts on one product.
+EVERY_TYPE: list[tuple[str, dict[str, Any]]] = [
+    ("commissioning", {"description": "First switched on"}),
+    ("sale", {"channel": "retail", "condition": "New"}),
+    ("repair", {"outcome": "repairable", "nextSteps": "Waiting for a seal"}),
+    ("maintenance", {"description": "Descaled"}),
+    ("part_replacement", {"removed": {"description": "Worn seal"}}),
+    ("repair", {"outcome": "fixed", "problem": "Seal replaced", "partsReplaced": ["seal"]}),
+    ("refurbishment", {"condition": "Refurbished", "grade": "A", "batteryHealth": 87.5}),
+    ("resale", {"channel": "online", "condition": "Used"}),
+    ("recall", {"reason": "Lid may open", "severity": "warning"}),
+    ("repair", {"outcome": "end_of_life", "barrier": "No spare element"}),
+    ("collection", {"channel": "municipal"}),
+    ("disassembly", {"description": "Taken apart"}),
+    ("remanufacture", {"description": "Body reused"}),
+    ("recycling", {"recoveredMaterials": ["steel"]}),
+    ("correction", {"corrects": 14, "reason": "did_not_occur"}),
+    ("destruction", {"description": "Shredded"}),
+]
+
+
+def test_every_served_event_id_is_what_the_reference_computes_from_the_document(client, maker):
+    """The document-wide CBV 2.0 hash (as the reference generator reads it) gives the IDs."""
+    from passport.epcis_hash import document_hashes
+
+    pid = issue(client, maker)
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    for day, (event_type, details) in enumerate(EVERY_TYPE):
+        when = (start + timedelta(days=day)).isoformat()
+        body = {"type": event_type, "eventTime": when, event_type: details}
+        assert record(client, maker, pid, body).status_code == 201, (event_type, body)
+    listed = [event["eventID"] for event in history(client, pid)["events"]]
+    document = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    served = [event["eventID"] for event in document["epcisBody"]["eventList"]]
+    assert served == listed
+    assert document_hashes(document) == served
+    assert len(set(served)) == len(served) - 1  # the correction repeats the recycling's ID
+
+
+def test_text_the_event_hash_would_misread_is_refused(client, maker, recycler):
+    pid = issue(client, maker)
+    body = {
+        "type": "destruction",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "destruction": {"description": "destroyed"},
+    }
+    response = record(client, recycler, pid, body)
+    assert response.status_code == 422
+    [error] = response.json["errors"]
+    assert error["pointer"] == "/destruction/description"
+    assert "Disp-destroyed" in error["message"]
+    assert history(client, pid)["events"] == []
+
+
 def listed_uri(client: Any, pid: str) -> str:
     return client.get(f"/api/v1/passports/{pid}").json["credentialSubject"]["product"]["id"]
 

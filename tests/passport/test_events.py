@@ -17,7 +17,7 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 from pyld import jsonld
 
-from passport import events
+from passport import epcis_hash, events
 from passport.errors import Conflict, Forbidden, InvalidDocument
 from tests.helpers import FIXTURES
 
@@ -243,9 +243,46 @@ def test_hash_ignores_what_the_algorithm_excludes_and_covers_the_rest() -> None:
     assert events.event_hash(reordered) == event["eventID"]
 
 
-def test_hash_refuses_fields_it_does_not_canonicalise() -> None:
-    with pytest.raises(ValueError, match="sensorElementList"):
-        events.prehash({"type": "ObjectEvent", "sensorElementList": []})
+def test_hash_refuses_what_it_cannot_hash_as_the_reference_does() -> None:
+    with pytest.raises(ValueError, match="kreislauf:flag"):
+        events.prehash({"type": "ObjectEvent", "kreislauf:flag": True})
+
+
+def test_our_event_type_is_never_spelt_like_a_cbv_term_we_emit() -> None:
+    """The reference generator would read it as that term (commissioning did, until it went)."""
+    for event_type in sorted(set(events.EVENT_TYPES) - {"correction"}):
+        event = epcis_of(event_type)
+        written = event.get("kreislauf:eventType")
+        if event_type == "commissioning":
+            assert written is None  # the business step says it: BizStep-commissioning
+        else:
+            assert written == event_type
+            assert epcis_hash.bare_word_matches(written, events.emitted_vocabulary()) == []
+
+
+def test_text_spelt_like_a_cbv_term_we_emit_is_refused() -> None:
+    assert problems(body("destruction", destruction={"description": "destroyed"})) == [
+        (
+            "/destruction/description",
+            "'destroyed' is spelt like the CBV term https://ref.gs1.org/cbv/Disp-destroyed, "
+            "which EPCIS tools would read in its place; write it differently, e.g. capitalised "
+            "or as a sentence",
+        )
+    ]
+    assert [
+        p
+        for p, _ in problems(
+            body("recycling", recycling={"recoveredMaterials": ["x", "Disp-active"]})
+        )
+    ] == ["/recycling/recoveredMaterials/1"]
+    assert [
+        p
+        for p, _ in problems(
+            body("part_replacement", part_replacement={"removed": {"description": "active"}})
+        )
+    ] == ["/part_replacement/removed/description"]
+    for fine in ("Destroyed", "destroyed by fire", "recycling", "commissioning done"):
+        events.parse_event(body("destruction", destruction={"description": fine}), now=NOW)
 
 
 # --- EPCIS 2.0 documents -------------------------------------------------------------------
