@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -600,6 +601,17 @@ def test_sweep_our_schema_is_at_least_as_strict(subject: dict[str, Any]) -> None
     assert laxer == []
     assert unexplained == []
     assert both_reject > 150, "the sweep hardly exercised UNTP's constraints"
+
+
+def test_every_format_our_schemas_use_is_checked() -> None:
+    # python-jsonschema checks a format only if the library for it is installed (pyproject.toml
+    # names them); a missing one would pass every value silently.
+    used = set(re.findall(r'"format": "([^"]+)"', json.dumps(subject_schema())))
+    checker = Draft202012Validator.FORMAT_CHECKER
+    assert used and used <= set(checker.checkers)
+    assert not checker.conforms("not a uri", "uri")
+    assert not checker.conforms("2025-02-05T09:30:00", "date-time")  # no offset
+    assert checker.conforms("2025-02-05T09:30:00+01:00", "date-time")
 
 
 # --- validate_subject reports every problem ----------------------------------------------
