@@ -84,6 +84,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test's PostgreSQL run ``postgres``: ``-m postgres`` selects those runs, and
+    ``-m "not postgres"`` everything else (the SQLite runs and the tests without a database)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     ensure_keys(tmp_path)  # what `kreislauf init-db` does; the app never writes keys itself
