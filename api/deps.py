@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from passport.access import authenticate
 from passport.config import Settings
 from passport.db import begin_write
+from passport.errors import NotAuthenticated
 from passport.models import Organisation
 
 
@@ -30,9 +31,15 @@ def session() -> Session:
 
 def caller() -> Organisation:
     """The organisation behind the request's API key (401 without a valid one)."""
-    header = request.headers.get("Authorization", "")
+    header = request.headers.get("Authorization", "").strip()
     scheme, _, key = header.partition(" ")
-    return authenticate(session(), key.strip() if scheme.lower() == "bearer" else None)
+    if header and scheme.lower() != "bearer":
+        # Never echo the header: without its scheme it is the key itself.
+        raise NotAuthenticated(
+            "The Authorization header lacks the 'Bearer' scheme: "
+            "send 'Authorization: Bearer <key>'."
+        )
+    return authenticate(session(), key.strip() or None)
 
 
 def json_body() -> Any:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import ApiKey, Organisation, Passport
+from passport.roles import ROLES as ROLES  # re-exported: services and accounts check roles
 
-ROLES = ("manufacturer", "repairer", "refurbisher", "recycler", "authority")
 KEY_PREFIX_LEN = 12
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -75,12 +76,46 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(url)
     return url
+
+
+def empty_postgres(url: str) -> None:
+    """Delete every row and restart every id sequence, in one round trip.
+
+    DELETE rather than TRUNCATE: on tables this small it is several times faster (TRUNCATE
+    makes new files for each table), and it runs before every PostgreSQL test.
+    """
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:  # commits on leaving
+        if url not in _EMPTYING:
+            # The sequences of the tables' serial and identity columns (what TRUNCATE ...
+            # RESTART IDENTITY would reset).
+            sequences = conn.execute(
+                "SELECT s.relname FROM pg_class s"
+                " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+                " JOIN pg_class t ON t.oid = d.refobjid"
+                " WHERE s.relkind = 'S' AND t.relname = ANY(%s)",
+                ([t.name for t in Base.metadata.sorted_tables],),
+            ).fetchall()
+            _EMPTYING[url] = "".join(
+                [f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)]
+                + [f'ALTER SEQUENCE "{name}" RESTART;' for (name,) in sequences]
+            )
+        conn.execute(_EMPTYING[url].encode())  # built here, several statements: no parameters
+
+
+_EMPTYING: dict[str, str] = {}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test's PostgreSQL run ``postgres``: ``-m postgres`` selects those runs, and
+    ``-m "not postgres"`` everything else (the SQLite runs and the tests without a database)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture

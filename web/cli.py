@@ -1,42 +1,109 @@
-"""The ``kreislauf`` command: a thin edge over the services."""
+"""The ``kreislauf`` command: a thin edge over the services.
+
+Every command must start in well under half a second (``kreislauf --help`` on a busy machine):
+this module imports only click and the light configuration; each command imports what it
+uses (SQLAlchemy, the services, jsonschema, the app) when it runs. tests/web/test_cli.py checks.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from sqlalchemy.orm import Session
 
-from passport import services
-from passport.access import ROLES
 from passport.config import Settings
-from passport.db import begin_write, make_engine, make_session_factory, upgrade_database
 from passport.errors import KreislaufError
-from passport.keys import ensure_keys
+from passport.roles import ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 
-def _fail(error: KreislaufError) -> None:
+def _fail(error: KreislaufError) -> NoReturn:
     message = error.detail
     for field_error in getattr(error, "errors", []):
         message += f"\n  {field_error.pointer or '/'}: {field_error.message}"
     raise click.ClickException(message)
 
 
-@contextmanager
-def _session(settings: Settings, *, write: bool = True) -> Iterator[Session]:
-    """One unit of work for a command: a writer session whose domain errors end the command.
+def _unreachable(settings: Settings, exc: Exception) -> NoReturn:
+    """End the command with one line naming the database, not a driver's traceback."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    raise click.ClickException(
+        f"Cannot open the registry database {_safe_url(settings.database_url)}: {reason}"
+    )
 
-    The command commits; anything not committed is rolled back, and the engine is disposed.
+
+def _upgrade(settings: Settings) -> None:
+    """Create or upgrade the schema (what ``init-db`` does); one line if the database is out
+    of reach."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from passport.db import upgrade_database
+
+    try:
+        upgrade_database(settings.database_url)
+    except SQLAlchemyError as exc:
+        _unreachable(settings, exc)
+
+
+def _engine(settings: Settings) -> Engine:
+    """The registry's engine, once it is known to hold a registry.
+
+    A missing SQLite file is not created (SQLite would make an empty one): a new user who runs
+    a command before ``init-db`` is told so in one line instead of getting a traceback.
     """
+    from sqlalchemy import inspect, make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from passport.db import make_engine
+
+    url = make_url(settings.database_url)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not file.startswith("file:") and not Path(file).exists():
+        raise click.ClickException(
+            f"No registry database at {file}: run `kreislauf init-db` first "
+            "(or set KREISLAUF_DATA_DIR or KREISLAUF_DATABASE_URL to where it is)."
+        )
     engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            migrated = inspect(conn).has_table("alembic_version")
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        _unreachable(settings, exc)
+    if not migrated:
+        engine.dispose()
+        raise click.ClickException(
+            f"The database {_safe_url(settings.database_url)} holds no registry: "
+            "run `kreislauf init-db` first."
+        )
+    return engine
+
+
+@contextmanager
+def _session(settings: Settings, *, write: bool = True, migrate: bool = False) -> Iterator[Session]:
+    """One unit of work for a command: a session whose domain errors end the command.
+
+    ``migrate`` first creates or upgrades the schema; without it a missing or empty database
+    ends the command with a one-line error. ``write`` opens the session as the writer. The
+    command commits; anything not committed is rolled back, and the engine is disposed.
+    """
+    from passport.db import begin_write, make_session_factory
+
+    if migrate:
+        _upgrade(settings)
+    engine = _engine(settings)
     try:
         with make_session_factory(engine)() as session:
             if write:
@@ -58,8 +125,10 @@ def cli() -> None:
 @cli.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema and create missing signing keys."""
+    from passport.keys import ensure_keys
+
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
+    _upgrade(settings)
     click.echo(f"Database is at the newest schema: {_safe_url(settings.database_url)}")
     ensure_keys(settings.data_dir)
     click.echo(f"Signing keys (never overwritten) are in {settings.data_dir / 'keys'}")
@@ -71,9 +140,10 @@ def init_db() -> None:
 @click.option("--gs1-prefix", "prefixes", multiple=True, help="A GS1 company prefix (repeatable).")
 def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
+    from passport import services
+
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
-    with _session(settings) as session:
+    with _session(settings, migrate=True) as session:
         org, key = services.create_organisation(session, name, role, prefixes)
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
@@ -98,8 +168,7 @@ def create_user(org_id: str, login: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
-    with _session(settings) as session:
+    with _session(settings, migrate=True) as session:
         org = accounts.get_organisation(session, org_id)
         user = accounts.create_user(
             session, org, login, password, lambda p: generate_password_hash(p, method="scrypt")
@@ -115,8 +184,10 @@ def create_user(org_id: str, login: str, password_stdin: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
+    from passport.keys import ensure_keys
+
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
+    _upgrade(settings)
     ensure_keys(settings.data_dir)
     serve(settings, host, port, workers)
 
@@ -127,14 +198,33 @@ def run(host: str, port: int, workers: int) -> None:
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep the demo database here (default: a new temporary directory).",
+    help="Keep the demo registry here (default: a temporary directory, removed at the end).",
 )
 @click.option("--no-serve", is_flag=True, help="Seed the demo registry and exit.")
 def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
-    """Create a fresh registry with demo manufacturers and products, and serve it."""
+    """Create a fresh registry with demo manufacturers and products, and serve it.
+
+    Without --data-dir the registry (its database and its private signing keys) lives in a new
+    temporary directory that is removed when the demo stops, on Ctrl-C and SIGTERM too.
+    """
+    if data_dir is not None:
+        _demo(host, port, data_dir, no_serve, temporary=False)
+        return
+    owner = os.getpid()
+    data_dir = Path(tempfile.mkdtemp(prefix="kreislauf-demo-"))
+    try:
+        _demo(host, port, data_dir, no_serve, temporary=True)
+    finally:
+        # gunicorn's workers are forks of this process and leave through here as well: only
+        # the process that made the directory removes it, after its workers have stopped.
+        if os.getpid() == owner:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bool) -> None:
+    from passport.keys import ensure_keys
     from web.demo import seed
 
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kreislauf-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     db_file = data_dir / "kreislauf.db"
     if db_file.exists():
@@ -146,19 +236,40 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
         base_url=base_url.rstrip("/"),
         data_dir=data_dir,
     )
-    upgrade_database(settings.database_url)
-    ensure_keys(settings.data_dir)
-    with _session(settings) as session:
-        report = seed(session, settings.base_url)
-        session.commit()
-    click.echo(f"Demo registry in {data_dir}")
+    with _sigterm_exits():
+        ensure_keys(settings.data_dir)
+        with _session(settings, migrate=True) as session:
+            report = seed(session, settings.base_url)
+            session.commit()
+    where = " (removed when the demo stops; --data-dir keeps one)" if temporary else ""
+    click.echo(f"Demo registry in {data_dir}{where}")
     click.echo(f"  Front page:      {settings.base_url}/")
     click.echo(f"  API docs:        {settings.base_url}/api/docs")
     click.echo(f"  OpenAPI:         {settings.base_url}/api/openapi.json")
     for line in report:
         click.echo(f"  {line}")
     if not no_serve:
-        serve(settings, host, port, workers=1)
+        serve(settings, host, port, workers=1)  # gunicorn turns SIGTERM into a clean exit
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """Let SIGTERM end the command as Ctrl-C does, through ``finally`` blocks (Python's default
+    is to die on the spot); the previous handler is back afterwards."""
+    import signal
+    import threading
+
+    def exit_(signum: int, _frame: Any) -> None:
+        sys.exit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (the command run from a thread)
+        return
+    previous = signal.signal(signal.SIGTERM, exit_)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command("import-ords")
@@ -171,8 +282,10 @@ def import_ords_command(file: Any, skip_invalid: bool) -> None:
     from repairs.services import import_ords
 
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
-    with _session(settings) as session, tqdm(unit=" rows", desc="Importing", disable=None) as bar:
+    with (
+        _session(settings, migrate=True) as session,
+        tqdm(unit=" rows", desc="Importing", disable=None) as bar,
+    ):
         report = import_ords(session, file, skip_invalid=skip_invalid, progress=bar.update)
         session.commit()
     click.echo(
@@ -208,8 +321,7 @@ def witness_add(origin: str, vkey: str) -> None:
     from passport.ledger import note, witness
 
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
-    with _session(settings) as session:
+    with _session(settings, migrate=True) as session:
         try:
             row = witness.add_log(session, origin, vkey)
         except note.NoteError as exc:
@@ -228,37 +340,33 @@ def witness_command(url: str) -> None:
     cosigned, checks both as the add-checkpoint endpoint does, stores the new size and prints
     the cosignature line. The log must have been added with ``witness-add``. Exit 1 on failure.
     """
+    from passport.db import begin_write
     from passport.ledger import checkpoints, client, note, witness
     from passport.models import WitnessedLog
 
     settings = Settings.from_env()
-    upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            try:
-                checkpoint, origin = client.fetch_checkpoint(url)
-                row = session.get(WitnessedLog, origin)
-                if row is None:
-                    raise click.ClickException(
-                        f"this registry does not witness {origin!r}; add it with "
-                        f"`kreislauf witness-add {origin} VKEY` first"
-                    )
-                old = int(row.size)
-                session.rollback()  # no transaction held while fetching the proof
-                body = client.witness_request(url, old, checkpoint)
-                begin_write(session)
-                line = witness.add_checkpoint(session, checkpoints.signer(settings), body)
-                session.commit()
-            except witness.WitnessError as exc:
-                session.rollback()
-                raise click.ClickException(f"refused ({exc.status}): {exc.reason}") from None
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                # OSError covers URLError/HTTPError; ValueError covers NoteError, ProofError.
-                session.rollback()
-                raise click.ClickException(f"cannot witness {url}: {exc}") from None
-    finally:
-        engine.dispose()
+    with _session(settings, write=False, migrate=True) as session:
+        try:
+            checkpoint, origin = client.fetch_checkpoint(url)
+            row = session.get(WitnessedLog, origin)
+            if row is None:
+                raise click.ClickException(
+                    f"this registry does not witness {origin!r}; add it with "
+                    f"`kreislauf witness-add {origin} VKEY` first"
+                )
+            old = int(row.size)
+            session.rollback()  # no transaction held while fetching the proof
+            body = client.witness_request(url, old, checkpoint)
+            begin_write(session)
+            line = witness.add_checkpoint(session, checkpoints.signer(settings), body)
+            session.commit()
+        except witness.WitnessError as exc:
+            session.rollback()
+            raise click.ClickException(f"refused ({exc.status}): {exc.reason}") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # OSError covers URLError/HTTPError; ValueError covers NoteError, ProofError.
+            session.rollback()
+            raise click.ClickException(f"cannot witness {url}: {exc}") from None
     size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
     click.echo(f"Cosigned {origin} at size {size} (was {old}).", err=True)
     click.echo(line, nl=False)
@@ -269,7 +377,8 @@ def witness_command(url: str) -> None:
 def verify_history_command(url: str) -> None:
     """Check a passport's events against the registry's signed log, over HTTP.
 
-    URL is the passport's API address, <registry>/api/v1/passports/<id>. Exit 1 on a failure.
+    URL is the passport's API address <registry>/api/v1/passports/<id>, its page, or the
+    address in its QR code (e.g. <registry>/01/<gtin>/21/<serial>). Exit 1 on a failure.
     """
     from passport.ledger import client
 
@@ -300,30 +409,25 @@ def export_ords_command(
     from repairs.services import repair_rows
 
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    # newline="": the csv module writes its own line ends (quoted multi-line problems stay intact)
-    out = sys.stdout if file == "-" else open(file, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
-        with make_session_factory(engine)() as session:
-            rows = repair_rows(
-                session,
-                since=since.date() if since else None,
-                until=until.date() if until else None,
-                category=category,
-                group=group,
-                base_url=settings.base_url,
-                country=settings.country,
+    with _session(settings, write=False) as session:
+        rows = repair_rows(
+            session,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            category=category,
+            group=group,
+            base_url=settings.base_url,
+            country=settings.country,
+        )
+        # newline="": the csv module writes its own line ends (multi-line problems stay intact)
+        out = sys.stdout if file == "-" else open(file, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        try:
+            count = ords.write_ords(
+                tqdm(rows, unit=" rows", desc="Exporting", disable=None, file=sys.stderr), out
             )
-            try:
-                count = ords.write_ords(
-                    tqdm(rows, unit=" rows", desc="Exporting", disable=None, file=sys.stderr), out
-                )
-            except KreislaufError as exc:
-                _fail(exc)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        engine.dispose()
+        finally:
+            if out is not sys.stdout:
+                out.close()
     click.echo(f"Exported {count} rows.", err=True)
 
 
@@ -346,34 +450,36 @@ def labels_command(
 
     from tqdm import tqdm
 
+    from passport import services
     from passport.labels import LAYOUTS, label_for, label_sheet_pdf
 
     if layout not in LAYOUTS:
         raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")
+    if lot and not gtin:
+        raise click.UsageError("--lot narrows a --gtin selection: give the GTIN with --gtin too.")
     settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            try:
-                chosen = [services.get_passport(session, pid) for pid in passport_ids]
-                cursor = None
-                while gtin:
-                    page = services.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
-                    chosen += page.items
-                    cursor = page.next_cursor
-                    if cursor is None:
-                        break
-            except KreislaufError as exc:
-                _fail(exc)
-            if not chosen:
-                raise click.UsageError("Name passports by id, or select them with --gtin.")
-            host = urlsplit(settings.base_url).netloc
-            labels = [
-                label_for(p, host)
-                for p in tqdm(chosen, unit=" labels", desc="Preparing", disable=None)
-            ]
-    finally:
-        engine.dispose()
+    with _session(settings, write=False) as session:
+        chosen = [services.get_passport(session, pid) for pid in passport_ids]
+        found, cursor = 0, None
+        while gtin:
+            page = services.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
+            chosen += page.items
+            found += len(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        if gtin and not found:
+            lot_part = f" and lot {lot!r}" if lot else ""
+            raise click.ClickException(
+                f"No passport has GTIN {gtin}{lot_part} in the registry at "
+                f"{_safe_url(settings.database_url)}."
+            )
+        if not chosen:
+            raise click.UsageError("Name passports by id, or select them with --gtin.")
+        host = urlsplit(settings.base_url).netloc
+        labels = [
+            label_for(p, host) for p in tqdm(chosen, unit=" labels", desc="Preparing", disable=None)
+        ]
     Path(out).write_bytes(label_sheet_pdf(labels, layout))
     per_page = LAYOUTS[layout].per_page
     click.echo(f"{len(labels)} labels on {-(-len(labels) // per_page)} pages: {out}")

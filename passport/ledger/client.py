@@ -11,21 +11,32 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from passport.ledger import checkpoints, merkle, note
+from passport.links import link_type_iri
 
 TIMEOUT = 30
+# A passport's API address or its page: <registry>[/api/v1]/passports/<id>
+PASSPORT_PATH = re.compile(r"/(?:api/v1/)?passports/([^/]+)/?")
+EXPECTED = (
+    "give the passport's API address <registry>/api/v1/passports/<id>, its page "
+    "<registry>/passports/<id>, or the address in its QR code"
+)
 
 
 def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only
+    # JSON first: the registry then answers errors as RFC 9457 problems, not as HTML pages.
+    request = urllib.request.Request(url, headers={"Accept": "application/json, */*;q=0.1"})
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - http(s)
         return bytes(response.read())
 
 
@@ -48,16 +59,55 @@ def _log_verifier(base: str, origin: str, get: Callable[[str], bytes]) -> note.V
     return note.Verifier(origin, Ed25519PublicKey.from_public_bytes(raw))
 
 
-def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None) -> Result:
-    """``passport_url`` is ``<registry>/api/v1/passports/<id>`` (or the registry's passport page
-    ``<registry>/passports/<id>``)."""
+def passport_address(url: str, get: Callable[[str], bytes] | None = None) -> tuple[str, str]:
+    """The registry's origin and the id of the passport that ``url`` names.
+
+    ``url`` is the passport's API address, its page, or the address its QR code carries (a GS1
+    Digital Link such as ``<registry>/01/<gtin>/21/<serial>``, or a community ``/c/`` URI): the
+    registry's resolver turns that into the passport through its linkset, whose ``gs1:dpp``
+    link is the passport's API address.
+    """
     get = get or fetch
-    parts = urlsplit(passport_url)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("the passport URL must be http(s)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"the passport URL must be http(s): {EXPECTED}")
     base = f"{parts.scheme}://{parts.netloc}"
-    passport_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    direct = PASSPORT_PATH.fullmatch(parts.path)
+    if direct:
+        return base, unquote(direct.group(1))
+    query = f"{parts.query}&" if parts.query else ""
+    try:
+        body = json.loads(get(f"{base}{parts.path}?{query}linkType=linkset"))
+    except urllib.error.HTTPError as exc:
+        raise ValueError(f"{url} names no passport: {_problem(exc)}; {EXPECTED}") from None
+    except json.JSONDecodeError:
+        raise ValueError(f"{url} answered no GS1 linkset: {EXPECTED}") from None
+    dpp = link_type_iri("gs1:dpp")
+    hrefs = [link["href"] for ctx in body.get("linkset", [])[:1] for link in ctx.get(dpp, [])]
+    # The link carries the registry's public base URL, which may differ from the address
+    # fetched (a proxy, a test server): only its path is taken.
+    found = PASSPORT_PATH.fullmatch(urlsplit(hrefs[0]).path) if hrefs else None
+    if found is None:
+        raise ValueError(f"the linkset of {url} has no passport (gs1:dpp) link: {EXPECTED}")
+    return base, unquote(found.group(1))
+
+
+def _problem(error: urllib.error.HTTPError) -> str:
+    """The status and, from an RFC 9457 problem body, its detail."""
+    try:
+        detail = json.loads(error.read()).get("detail")
+    except (OSError, ValueError, AttributeError):
+        detail = None
+    return f"{error.code} {detail or error.reason}"
+
+
+def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None) -> Result:
+    """Check the history of the passport at ``passport_url`` (see ``passport_address``)."""
+    get = get or fetch
+    base, passport_id = passport_address(passport_url, get)
     result = Result()
+    if not PASSPORT_PATH.fullmatch(urlsplit(passport_url).path):
+        result.lines.append((True, f"{passport_url} resolves to passport {passport_id}"))
     latest_note = get(base + "/log/v1/checkpoint").decode("utf-8")
     # The log is named by its public base URL, which may differ from the address fetched
     # (a proxy, a test server): the name comes from the checkpoint, the key from did.json.
@@ -66,9 +116,14 @@ def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None)
     text, _ = note.verify_note(latest_note, [verifier])
     latest = note.Checkpoint.parse(text)
     result.lines.append((True, f"checkpoint {latest.size} signed by {origin}"))
-    history: dict[str, Any] = json.loads(
-        get(f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events")
-    )
+    try:
+        history: dict[str, Any] = json.loads(
+            get(f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events")
+        )
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:
+            raise
+        raise ValueError(f"{base} has no passport {passport_id!r}: {EXPECTED}") from None
     subject = history["passport"]
     for event in history["events"]:
         seq = event["seq"]

@@ -201,6 +201,23 @@ def test_writes_need_a_known_key_and_the_right_role(client, maker, make_org):
     assert post(client, repairer, body).status_code == 403
 
 
+def test_a_key_without_the_bearer_scheme_is_told_what_is_missing(client, maker):
+    body = passport("item")
+    for header in (maker.key, f"Basic {maker.key}", f"Token {maker.key}"):
+        response = client.post("/api/v1/passports", json=body, headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.mimetype == "application/problem+json"
+        assert "lacks the 'Bearer' scheme" in response.json["detail"], header
+        assert "Authorization: Bearer <key>" in response.json["detail"]
+        assert maker.key not in response.get_data(as_text=True)  # a key is never echoed
+        assert "Bearer" in response.headers["WWW-Authenticate"]
+    for header in ("Bearer", "Bearer   "):  # the scheme without a key
+        response = client.post("/api/v1/passports", json=body, headers={"Authorization": header})
+        assert response.status_code == 401 and "API key is required" in response.json["detail"]
+    lower = {"Authorization": f"bearer {maker.key}"}  # RFC 9110: schemes are case-insensitive
+    assert client.post("/api/v1/passports", json=body, headers=lower).status_code == 201
+
+
 def test_only_the_issuer_changes_its_passports(client, maker, make_org):
     pid = post(client, maker, passport("item")).json["id"]
     other = make_org("Other Maker", "manufacturer")

@@ -16,6 +16,7 @@ from passport.ledger import checkpoints, log, merkle, note, witness
 from passport.ledger import client as history_client
 from passport.models import LogEntry, WitnessedLog
 from tests.api.test_events import REPAIR, issue, record
+from tests.helpers import GTIN, gtin, passport
 from tests.web.test_browser import serving
 from web.cli import cli
 
@@ -210,6 +211,34 @@ def test_verify_history_checks_every_event_over_http(app, client, maker, cafe, m
             bad = CliRunner().invoke(cli, ["verify-history", url])
         assert bad.exit_code == 1, bad.output
         assert "FAIL event 2" in bad.output and "OK   event 1" in bad.output
+
+
+def test_verify_history_takes_the_address_in_the_qr_code(app, client, maker, cafe):
+    item = issue(client, maker, serial="Q-1")
+    assert record(client, cafe, item, REPAIR).status_code == 201
+    body = passport("batch", lot="L7", serial=None)
+    batch = client.post("/api/v1/passports", json=body, headers=maker.headers).json["id"]
+    runner = CliRunner()
+    with serving(app) as origin:  # http://, as on a repair café's laptop
+        for address, pid, events in (
+            (f"{origin}/01/{GTIN}/21/Q-1", item, 1),
+            (f"{origin}/01/{GTIN}/10/L7", batch, 0),
+            (f"{origin}/passports/{item}", item, 1),  # the passport's page
+        ):
+            result = runner.invoke(cli, ["verify-history", address])
+            assert result.exit_code == 0, result.output
+            assert "FAIL" not in result.output
+            assert result.output.count("OK   event") == events
+            if "/01/" in address:
+                assert f"OK   {address} resolves to passport {pid}" in result.output
+
+        unknown = runner.invoke(cli, ["verify-history", f"{origin}/01/{gtin('952012300001')}"])
+        assert unknown.exit_code == 1
+        assert unknown.output.startswith("FAIL ") and "names no passport: 404" in unknown.output
+        assert "/api/v1/passports/<id>" in unknown.output  # what it does take
+        malformed = runner.invoke(cli, ["verify-history", f"{origin}/01/09520123456789"])
+        assert malformed.exit_code == 1 and "names no passport: 400" in malformed.output
+        assert "check digit" in malformed.output
 
 
 def test_verify_history_refuses_non_http_urls():

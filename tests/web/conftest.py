@@ -20,7 +20,9 @@ PASSWORD = "kettles-deserve-a-second-life"
 
 
 def hashed(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    # scrypt as stored everywhere, at a test cost (N=2^10 instead of werkzeug's 2^15): every
+    # sign-in checks it, and at full cost hashing and checking took 0.3 s per test.
+    return generate_password_hash(password, method="scrypt:1024:8:1")
 
 
 @pytest.fixture

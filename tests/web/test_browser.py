@@ -42,6 +42,15 @@ PHONE = {
 }
 
 
+def keep_screenshot(page: Any, name: str) -> None:
+    """Save a full-page screenshot in test-artifacts/ for people to look at: written whole,
+    then renamed into place, as another xdist worker may be saving the same one."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    partial = ARTIFACTS / f".{name}.{os.getpid()}"
+    partial.write_bytes(page.screenshot(full_page=True))
+    os.replace(partial, ARTIFACTS / name)
+
+
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """An app on a real socket of 127.0.0.1; yields its origin."""
@@ -183,8 +192,7 @@ def visit(server: str, page: Any, pid: str) -> None:
     assert page.get_by_role("navigation", name="Language").is_visible()
 
     assert_no_horizontal_scroll(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "passport-phone.png"), full_page=True)
+    keep_screenshot(page, "passport-phone.png")
 
     # The language switch is a plain link: German, and remembered for the next scan.
     page.get_by_role("link", name="Deutsch").click()
@@ -196,7 +204,7 @@ def visit(server: str, page: Any, pid: str) -> None:
     page.goto(f"{server}/01/{GTIN}/21/12345")
     assert page.locator("h2#history").inner_text() == "Lebenslauf"
     assert_no_horizontal_scroll(page)
-    page.screenshot(path=str(ARTIFACTS / "passport-phone-de.png"), full_page=True)
+    keep_screenshot(page, "passport-phone-de.png")
 
     # On paper: no navigation, and every link says where it leads.
     page.emulate_media(media="print")
@@ -249,8 +257,7 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
             page.get_by_label("Problem and what was done").fill("Lid spring broken, replaced")
             actions += 1
             assert_no_horizontal_scroll(page)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "repair-flow-phone.png"), full_page=True)
+            keep_screenshot(page, "repair-flow-phone.png")
             page.get_by_role("button", name="Save").click()
             actions += 1
             assert actions <= 4
@@ -292,6 +299,6 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
             assert box is not None and box["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
             assert page.get_by_role("link", name="Repair Café Cardiff").is_visible()
             assert_no_horizontal_scroll(page)
-            page.screenshot(path=str(ARTIFACTS / "impact-phone.png"), full_page=True)
+            keep_screenshot(page, "impact-phone.png")
         finally:
             context.close()

@@ -1,20 +1,33 @@
-"""The kreislauf command: init-db, create-org, demo, run."""
+"""The kreislauf command: init-db, create-org, demo, run; how fast it starts, how it fails."""
 
 from __future__ import annotations
 
 import json
+import resource
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
-from tests.helpers import untp_errors
+from tests.conftest import POSTGRES_URL
+from tests.helpers import GTIN, untp_errors
 from web.cli import cli
+
+KREISLAUF = Path(sys.executable).with_name("kreislauf")  # the console script in the venv
+
+
+def kreislauf() -> list[str]:
+    """The command as a user runs it (the installed script; the module if it is not there)."""
+    return [str(KREISLAUF)] if KREISLAUF.exists() else [sys.executable, "-m", "web.cli"]
 
 
 def test_create_org_prints_id_and_key_and_stores_only_a_hash(database_url, monkeypatch):
@@ -99,6 +112,7 @@ def test_run_serves_with_gunicorn(tmp_path):
     port = _free_port()
     env = {
         "KREISLAUF_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+        "KREISLAUF_DATA_DIR": str(tmp_path),  # its keys; not the checkout's kreislauf-data/
         "KREISLAUF_BASE_URL": f"http://127.0.0.1:{port}",
         "PATH": "/usr/bin:/bin",
     }
@@ -128,3 +142,181 @@ def test_run_serves_with_gunicorn(tmp_path):
         proc.wait(timeout=20)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+def _serving(proc: subprocess.Popen[bytes], url: str, timeout: float = 60) -> None:
+    """Wait until ``url`` answers; fail with the server's output if it stops first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url):
+                return
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, f"{url} did not come up"
+            time.sleep(0.2)
+
+
+# --- start-up time: a command must start within 0.5 s (generous bounds for busy CI machines) ---
+
+# What no command may load before it runs: the web stack, the database layer, the validators.
+HEAVY = {
+    "sqlalchemy", "psycopg", "alembic", "flask", "flask_smorest", "flask_babel", "werkzeug",
+    "jinja2", "marshmallow", "jsonschema", "rfc3987_syntax", "lark", "pyld", "rdflib", "segno",
+    "cryptography", "rfc8785", "gunicorn", "tqdm", "PIL", "babel",
+}  # fmt: skip
+
+
+def test_starting_the_command_line_loads_no_heavy_module():
+    code = (
+        "import json, sys\n"
+        "from web.cli import cli\n"
+        "for args in [['--help'], ['--version'], *([c, '--help'] for c in cli.commands)]:\n"
+        "    cli.main(args, prog_name='kreislauf', standalone_mode=False)\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = json.loads(result.stderr.splitlines()[-1])
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+    ours = sorted(m for m in loaded if m.split(".")[0] in {"api", "repairs", "schemas"})
+    ours += [
+        m for m in ("web.app", "web.demo", "passport.models", "passport.services") if m in loaded
+    ]
+    assert heavy == [] and ours == []
+    assert "Usage: kreislauf labels" in result.stdout  # the commands' help was really printed
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def test_every_command_starts_quickly():
+    commands = [["--version"], ["--help"], *([name, "--help"] for name in sorted(cli.commands))]
+    cpu, wall = {}, {}
+    for args in commands:
+        started, cpu_before = time.perf_counter(), _cpu_of_children()
+        subprocess.run([*kreislauf(), *args], capture_output=True, timeout=60, check=True)
+        wall[" ".join(args)] = round(time.perf_counter() - started, 2)
+        cpu[" ".join(args)] = round(_cpu_of_children() - cpu_before, 2)
+    # 0.15 s each on a 2-core machine. CPU time is what the command costs whatever else runs;
+    # wall time only has to rule out waiting on something (a lock, the network).
+    assert {args: t for args, t in cpu.items() if t > 0.5} == {}
+    assert {args: t for args, t in wall.items() if t > 3} == {}
+
+
+# --- what a new user trips over ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["labels", "--gtin", GTIN, "--out", "labels.pdf"],
+        ["labels", "p_1", "--out", "labels.pdf"],
+        ["verify"],
+        ["export-ords", "-"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_command_before_init_db_says_so_in_one_line(args, tmp_path, monkeypatch):
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KREISLAUF_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.exception
+    assert result.output == (
+        f"Error: No registry database at {tmp_path / 'data' / 'kreislauf.db'}: run `kreislauf "
+        "init-db` first (or set KREISLAUF_DATA_DIR or KREISLAUF_DATABASE_URL to where it is).\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing made on the way (no empty database file)
+
+
+def test_labels_without_a_database_prints_no_traceback(tmp_path):
+    env = {"KREISLAUF_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [*kreislauf(), "labels", "--gtin", GTIN, "--out", str(tmp_path / "l.pdf")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: No registry database at ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_an_empty_or_unreachable_database_is_named(tmp_path, monkeypatch):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", f"sqlite:///{empty}")
+    result = CliRunner().invoke(cli, ["verify"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output == (
+        f"Error: The database sqlite:///{empty} holds no registry: run `kreislauf init-db` first.\n"
+    )
+    absent = make_url(POSTGRES_URL).set(database=f"kreislauf_absent_{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", absent.render_as_string(hide_password=False))
+    for args in (["verify"], ["create-org", "X", "--role", "repairer"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), args
+        assert result.output.startswith("Error: Cannot open the registry database postgresql")
+        assert "does not exist" in result.output and len(result.output.splitlines()) == 1
+
+
+def test_labels_says_what_is_missing(database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", database_url)
+    out = tmp_path / "labels.pdf"
+    runner = CliRunner()
+    nothing = runner.invoke(cli, ["labels", "--out", str(out)])
+    assert nothing.exit_code == 2
+    assert "Name passports by id, or select them with --gtin." in nothing.output
+    unknown = runner.invoke(cli, ["labels", "--gtin", GTIN, "--out", str(out)])
+    assert unknown.exit_code == 1
+    assert f"Error: No passport has GTIN {GTIN} in the registry at " in unknown.output
+    in_lot = runner.invoke(cli, ["labels", "--gtin", GTIN, "--lot", "L1", "--out", str(out)])
+    assert in_lot.exit_code == 1
+    assert f"No passport has GTIN {GTIN} and lot 'L1' in the registry" in in_lot.output
+    lot_only = runner.invoke(cli, ["labels", "--lot", "L1", "--out", str(out)])
+    assert lot_only.exit_code == 2 and "give the GTIN with --gtin too" in lot_only.output
+    assert not out.exists()
+
+
+def test_a_demo_in_a_temporary_directory_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = CliRunner().invoke(cli, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert f"Demo registry in {tmp_path}" in result.output
+    assert "removed when the demo stops" in result.output
+    assert list(tmp_path.iterdir()) == []  # database and private keys gone
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_served_demo_removes_its_keys_when_stopped(signum, tmp_path):
+    port = _free_port()
+    env = {"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"}  # no KREISLAUF_* of the caller's
+    proc = subprocess.Popen(
+        [*kreislauf(), "demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _serving(proc, f"http://127.0.0.1:{port}/")
+        (made,) = tmp_path.glob("kreislauf-demo-*")
+        assert sorted(p.name for p in (made / "keys").iterdir()) == [
+            "log-ed25519.pem",
+            "vc-ed25519.pem",
+        ]
+        proc.send_signal(signum)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert list(tmp_path.iterdir()) == []

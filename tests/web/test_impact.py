@@ -355,9 +355,11 @@ def test_a_corrected_repair_shows_no_impact(client, session, make_org):
 def test_twenty_thousand_records_stay_fast(client, session):
     import_sample(session, None)
     client.get("/impact")  # templates compiled, catalog loaded
-    started = time.perf_counter()
+    # CPU time of this process, not wall time: on a busy machine (the suite runs on every core,
+    # beside other jobs) waiting for a core would count against the page.
+    started = time.process_time()
     body = get(client, "/impact")
-    took = time.perf_counter() - started
+    took = time.process_time() - started
     assert figures(body)["Repairs"] == "20,000"
-    # About 0.2 s on a laptop (one pass over the rows); generous for a busy CI machine.
-    assert took < 2.0, f"/impact took {took:.2f} s on 20,000 records"
+    # About 0.2 s on a laptop (one pass over the rows); generous for a slow CI machine.
+    assert took < 2.0, f"/impact took {took:.2f} s of CPU on 20,000 records"
