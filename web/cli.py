@@ -457,6 +457,8 @@ def labels_command(
         raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")
     if lot and not gtin:
         raise click.UsageError("--lot narrows a --gtin selection: give the GTIN with --gtin too.")
+    if not passport_ids and not gtin:
+        raise click.UsageError("Name passports by id, or select them with --gtin.")
     settings = Settings.from_env()
     with _session(settings, write=False) as session:
         chosen = [services.get_passport(session, pid) for pid in passport_ids]
@@ -474,8 +476,6 @@ def labels_command(
                 f"No passport has GTIN {gtin}{lot_part} in the registry at "
                 f"{_safe_url(settings.database_url)}."
             )
-        if not chosen:
-            raise click.UsageError("Name passports by id, or select them with --gtin.")
         host = urlsplit(settings.base_url).netloc
         labels = [
             label_for(p, host) for p in tqdm(chosen, unit=" labels", desc="Preparing", disable=None)
