@@ -384,10 +384,12 @@ def test_a_thousand_labels_render_quickly_into_a_valid_pdf(tmp_path):
         Label(f"{BASE}/01/{GTIN}/21/T-{i:06d}", f"Acme K1 kettle {i}", f"Serial T-{i:06d}", HOST)
         for i in range(1000)
     ]
-    started = time.perf_counter()
+    # CPU time, not wall time: a busy CI machine must not fail this. It guards against a
+    # pathological slowdown only; bench/labels.py measures the real figure.
+    started = time.process_time()
     pdf = label_sheet_pdf(labels)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"1,000 labels took {elapsed:.1f} s"  # bench/labels.py: the real figure
+    elapsed = time.process_time() - started
+    assert elapsed < 10, f"1,000 labels took {elapsed:.1f} s of CPU"
     info = pdfinfo(pdf, tmp_path)
     assert info["Pages"] == str(math.ceil(1000 / 21))
     assert info["Page size"].startswith("595.276 x 841.89 pts (A4)")
