@@ -116,6 +116,8 @@ def _remask(code: segno.QRCode, mask: int | None) -> QrSymbol:
         scores = [_penalty(data ^ pattern, geometry) for pattern in geometry.masks]
         mask = scores.index(min(scores))
     final = data ^ geometry.masks[mask] | geometry.fixed[mask]
+    # segno types a Micro QR version as a string ("M1"); this is always a regular QR code.
+    assert isinstance(code.version, int) and code.mode is not None
     return QrSymbol(code.version, mask, code.mode, _rows(final, geometry))
 
 

@@ -20,7 +20,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import rfc8785
@@ -544,7 +544,7 @@ def verify_vc_jwt(
     problem = _credential_problem(payload)
     if problem:
         raise CredentialError(f"not a verifiable credential: {problem}")
-    return payload
+    return cast(dict[str, Any], payload)  # _credential_problem checked that it is an object
 
 
 def verify_vc_jwt_with_did(

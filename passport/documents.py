@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -129,7 +129,7 @@ def describe_rule(keyword: str, value: Any) -> str | None:
     """The plain-English rule behind a common JSON Schema keyword, or None for others."""
     if keyword == "type":
         kinds = value if isinstance(value, list) else [value]
-        return "must be " + " or ".join(_JSON_TYPES.get(kind, kind) for kind in kinds)
+        return "must be " + " or ".join(_JSON_TYPES.get(kind, str(kind)) for kind in kinds)
     if keyword == "enum":
         return "must be one of: " + ", ".join(str(option) for option in value)
     if keyword == "const":
@@ -154,11 +154,19 @@ def _field_name(path: Sequence[str | int]) -> str:
     return f"the passport{indices}"
 
 
+def error_rule(error: ValidationError) -> tuple[str, Any, Mapping[str, Any]]:
+    """The keyword a jsonschema error broke, the keyword's value and the (sub)schema holding it.
+
+    jsonschema types these as possibly unset; for an error from ``iter_errors`` they are set.
+    """
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    return str(error.validator), error.validator_value, schema
+
+
 def _field_errors(error: ValidationError) -> list[FieldError]:
     """Translate one jsonschema error into plain-English errors located by JSON pointers."""
     path = list(error.absolute_path)
-    keyword = error.validator
-    value = error.validator_value
+    keyword, value, schema = error_rule(error)
     instance = error.instance
 
     if keyword == "required" and isinstance(instance, dict):
@@ -168,8 +176,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
             if name not in instance
         ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
-        known = error.schema.get("properties", {})
-        owner = error.schema.get("title", "object")
+        known = schema.get("properties", {})
+        owner = schema.get("title", "object")
         return [
             FieldError(
                 json_pointer([*path, name]),

@@ -33,7 +33,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from passport import epcis_hash
-from passport.documents import describe_rule, json_pointer, load_schema, schema_validator
+from passport.documents import (
+    describe_rule,
+    error_rule,
+    json_pointer,
+    load_schema,
+    schema_validator,
+)
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument
 
 __all__ = [
@@ -344,8 +350,7 @@ def _field_name(path: Sequence[str | int]) -> str:
 def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[FieldError]:
     """Translate one jsonschema error into plain-English errors located by JSON pointers."""
     path = list(error.absolute_path)
-    keyword = error.validator
-    value = error.validator_value
+    keyword, value, schema = error_rule(error)
     instance = error.instance
 
     if "propertyNames" in error.absolute_schema_path:
@@ -367,11 +372,11 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
             if name not in instance
         ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
-        known = error.schema.get("properties", {})
+        known = schema.get("properties", {})
         if not path:
             where = "an event: it has 'type', 'eventTime' and the details of its type"
-        elif "title" in error.schema:
-            where = f"{error.schema['title'].lower()} details"
+        elif "title" in schema:
+            where = f"{schema['title'].lower()} details"
         else:
             where = f"'{_field_name(path)}', which has " + ", ".join(known)
         return [
@@ -386,7 +391,7 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
     if keyword == "pattern" and value == "^https?://":
         rule = "must be an http:// or https:// URI"
     elif keyword == "not":
-        rule = error.schema.get("description", "is not allowed here")
+        rule = schema.get("description", "is not allowed here")
     elif keyword == "minProperties" and value == 1:
         rule = "must not be empty"
         if path == ["part_replacement"]:

@@ -334,7 +334,7 @@ def _font(resource: bytes) -> _Font:
 
     data = (files("passport") / "fonts" / _FONT_FILES[resource]).read_bytes()
     font = TTFont(io.BytesIO(data))
-    per_em = 1000 / font["head"].unitsPerEm
+    per_em: float = 1000 / font["head"].unitsPerEm
     cmap, hmtx, glyf = font.getBestCmap(), font["hmtx"], font["glyf"]
     widths = [0] * 256
     x_min = y_min = x_max = y_max = overhang = 0
@@ -393,17 +393,17 @@ def _text_block(label: Label, x: float, top: float, g: _Geometry) -> bytes:
     room = first - bold.descent * size / 1000 - floor  # first baseline to the lowest allowed
     count = int(room // leading) + 1 if room >= 0 else 0
     start, width = _fit(bold, size, x, g.text_w)
-    for i, text in enumerate(_wrap(_winansi(label.title), bold.widths, size, width, count)):
-        lines.append((b"F2", size, start, first - i * leading, text))
+    for i, row in enumerate(_wrap(_winansi(label.title), bold.widths, size, width, count)):
+        lines.append((b"F2", size, start, first - i * leading, row))
     out = [b"q %.3f %.3f %.3f %.3f re W n\nBT\n" % (x, bottom, g.text_w, g.text_h)]
     font: tuple[bytes, float] | None = None
-    for name, size, start, baseline, text in lines:
-        if not text:
+    for name, size, start, baseline, shown in lines:
+        if not shown:
             continue
         if font != (name, size):
             font = (name, size)
             out.append(b"/%s %.1f Tf\n" % (name, size))
-        out.append(b"1 0 0 1 %.3f %.3f Tm (%s) Tj\n" % (start, baseline, _escape(text)))
+        out.append(b"1 0 0 1 %.3f %.3f Tm (%s) Tj\n" % (start, baseline, _escape(shown)))
     out.append(b"ET\nQ\n")
     return b"".join(out)
 

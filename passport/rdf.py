@@ -65,7 +65,7 @@ def _canonical_url(url: str, known: dict[str, str]) -> str | None:
     return with_slash if with_slash == UNTP_DPP else None
 
 
-class ContextNotAllowed(jsonld.JsonLdError):
+class ContextNotAllowed(jsonld.JsonLdError):  # type: ignore[misc]  # PyLD is untyped
     """A document referenced a context URL that is not shipped with the package."""
 
     def __init__(self, url: str, known: dict[str, str]) -> None:

@@ -195,11 +195,12 @@ def identify(subject: dict[str, Any]) -> Identity:
         raise InvalidDocument(
             "Granularity does not fit the identifiers.", [FieldError("/granularityLevel", rule[1])]
         )
-    parts = {"gtin": gtin, "cpv": part("cpv"), "lot": lot, "serial": serial, "gmn": gmn}
+    cpv = part("cpv")
+    parts = {"gtin": gtin, "cpv": cpv, "lot": lot, "serial": serial, "gmn": gmn}
     if from_uri is not None and all(getattr(from_uri, k) == v for k, v in parts.items()):
         link = from_uri  # already validated by the parser; building it again costs as much
     else:
-        link = DigitalLink(**parts)
+        link = DigitalLink(gtin=gtin, cpv=cpv, lot=lot, serial=serial, gmn=gmn)
     return Identity(link=link, granularity=level)
 
 
@@ -219,6 +220,7 @@ def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
     prefixes = issuer.prefixes
     if not prefixes:
         return
+    value: str | None
     if link.gtin is not None:
         # The company prefix follows the indicator digit of a GTIN-14.
         owned, value, where = any(link.gtin[1:].startswith(p) for p in prefixes), link.gtin, "GTIN"
@@ -418,13 +420,16 @@ def _existing_keys(session: Session, keys: list[str]) -> list[str]:
     return found
 
 
-def _parents(
-    session: Session, prepared: list[Prepared]
-) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+# Keys are as stored: a GMN passport has no GTIN and a model none of a lot, so lookups may be None.
+ModelsByGtin = dict[str | None, int]
+BatchesByLot = dict[tuple[str | None, str | None], int]
+
+
+def _parents(session: Session, prepared: list[Prepared]) -> tuple[ModelsByGtin, BatchesByLot]:
     """Model passports by GTIN and batch passports by (GTIN, lot) for a set of documents."""
     gtins = sorted({p.identity.link.gtin for p in prepared if p.identity.link.gtin})
-    models: dict[str, int] = {}
-    batches: dict[tuple[str, str], int] = {}
+    models: ModelsByGtin = {}
+    batches: BatchesByLot = {}
     for start in range(0, len(gtins), 500):
         rows = session.execute(
             select(Passport.pk, Passport.gtin, Passport.lot, Passport.granularity, Passport.cpv)
@@ -740,7 +745,8 @@ def credential(
 ) -> dict[str, Any]:
     """The passport as a W3C VC 2.0 UNTP DigitalProductPassport, with what it inherits."""
     row = get_version(session, passport, version)
-    subject, inherited = row.document, []
+    subject: dict[str, Any] = row.document
+    inherited: list[str] = []
     if passport.model_pk is not None:
         model = session.get(Passport, passport.model_pk)
         assert model is not None

@@ -314,7 +314,7 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="11"'  # local fonts only
 def _tick_step(largest: int) -> int:
     """A round whole step (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10^k) so 4 steps reach ``largest``."""
     target = max(largest / 4, 1)
-    power = 10 ** math.floor(math.log10(target))
+    power: int = 10 ** math.floor(math.log10(target))  # target >= 1: a whole power
     for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10):
         step = factor * power
         if step >= target and step == int(step):

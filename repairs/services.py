@@ -13,10 +13,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import Table, and_, insert, select
 from sqlalchemy.orm import Session
 
 from passport.errors import FieldError, InvalidDocument
@@ -171,7 +171,7 @@ def _store(session: Session, rows: list[ords.OrdsRow], report: ImportReport, now
     report.duplicates += len(rows) - len(new)
     if new:
         # Core executemany: one multi-row INSERT per batch, no ORM objects, no identity map.
-        session.execute(insert(RepairRecord.__table__), [_values(r, now) for r in new])
+        session.execute(insert(cast(Table, RepairRecord.__table__)), [_values(r, now) for r in new])
         report.imported += len(new)
 
 

@@ -145,8 +145,8 @@ def verify_log(session: Session, base_url: str, verifiers: Iterable[Verifier] = 
         for v in rows[used_versions[pk] :]:
             kind = log.version_kind(v.version, v.status)
             report.add(None, kind, uris[pk], f"version {v.version} has no log entry")
-    for pk, rows in events.items():
-        for e in rows[used_events[pk] :]:
+    for pk, logged in events.items():
+        for e in logged[used_events[pk] :]:
             report.add(None, f"dpp.event.{e.type}", uris[pk], f"event {e.seq} has no log entry")
 
     report.size = len(hashes)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from passport.ledger import merkle, note
@@ -127,7 +128,7 @@ def add_checkpoint(
         except merkle.ProofError as exc:
             raise WitnessError(422, f"the consistency proof does not verify: {exc}") from None
     # Compare and store in one statement: a concurrent request that moved the size first wins.
-    done = session.execute(
+    move = (
         update(WitnessedLog)
         .where(
             WitnessedLog.origin == checkpoint.origin,
@@ -137,6 +138,7 @@ def add_checkpoint(
         .values(size=checkpoint.size, root=checkpoint.root_hash)
         .execution_options(synchronize_session=False)
     )
+    done = cast(CursorResult[Any], session.execute(move))  # an UPDATE's result has a rowcount
     if done.rowcount != 1:
         session.expire(row)
         current = session.get(WitnessedLog, checkpoint.origin)
