@@ -13,12 +13,10 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, json, request
-from sqlalchemy import select
 
 from api import deps
 from api.errors import problem
-from passport.ledger import checkpoints, log, merkle, witness
-from passport.models import LogEntry, LogNode
+from passport.ledger import checkpoints, log, merkle, tiles, witness
 
 bp = Blueprint("log", __name__, url_prefix="/log/v1")
 
@@ -112,9 +110,7 @@ def inclusion() -> Response:
             if "index" in request.args:
                 raise BadRequest("give either 'index' or 'leaf_hash', not both")
             wanted = _leaf_hash(request.args["leaf_hash"])
-            index = session.scalar(
-                select(LogEntry.index).where(LogEntry.leaf_hash == wanted).order_by(LogEntry.index)
-            )
+            index = tiles.leaf_index(session, wanted)
             if index is None:
                 return _not_found("no leaf with that hash is in the log")
             if index >= size:
@@ -281,11 +277,7 @@ def hash_tile(level: str, rest: str) -> Response:
     size = log.head(session)[0]
     if (first + width_) << tree_level > size:
         return _not_found(f"the log (size {size}) has no tile {level}/{rest}")
-    hashes = session.scalars(
-        select(LogNode.hash)
-        .where(LogNode.level == tree_level, LogNode.index.between(first, first + width_ - 1))
-        .order_by(LogNode.index)
-    ).all()
+    hashes = tiles.node_hashes(session, tree_level, first, width_)
     if len(hashes) != width_:
         raise RuntimeError(f"the log's node table lacks hashes of tile {level}/{rest}")
     return _tile_response(b"".join(bytes(h) for h in hashes), width is None)
@@ -304,11 +296,7 @@ def entry_bundle(rest: str) -> Response:
     size = log.head(session)[0]
     if first + width_ > size:
         return _not_found(f"the log (size {size}) has no entry bundle {rest}")
-    leaves = session.scalars(
-        select(LogEntry.leaf)
-        .where(LogEntry.index.between(first, first + width_ - 1))
-        .order_by(LogEntry.index)
-    ).all()
+    leaves = tiles.leaves(session, first, width_)
     if len(leaves) != width_:
         raise RuntimeError(f"the log lacks leaves of entry bundle {rest}")
     return _tile_response(encode_bundle([bytes(leaf) for leaf in leaves]), width is None)

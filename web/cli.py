@@ -342,13 +342,12 @@ def witness_command(url: str) -> None:
     """
     from passport.db import begin_write
     from passport.ledger import checkpoints, client, note, witness
-    from passport.models import WitnessedLog
 
     settings = Settings.from_env()
     with _session(settings, write=False, migrate=True) as session:
         try:
             checkpoint, origin = client.fetch_checkpoint(url)
-            row = session.get(WitnessedLog, origin)
+            row = witness.witnessed(session, origin)
             if row is None:
                 raise click.ClickException(
                     f"this registry does not witness {origin!r}; add it with "

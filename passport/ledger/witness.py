@@ -34,6 +34,11 @@ class WitnessError(Exception):
         return self.reason
 
 
+def witnessed(session: Session, origin: str) -> WitnessedLog | None:
+    """The log ``origin`` as this registry witnesses it, or None if it does not."""
+    return session.get(WitnessedLog, origin)
+
+
 def add_log(session: Session, origin: str, vkey: str) -> WitnessedLog:
     """Start witnessing the log ``origin`` whose checkpoints ``vkey`` signs (from size 0)."""
     verifier = note.Verifier.from_vkey(vkey)
