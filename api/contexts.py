@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from api.errors import problem
 from passport import contexts
+from passport.errors import NotFound
 
 bp = Blueprint("contexts", __name__)
 
@@ -34,15 +34,18 @@ def context(name: str) -> Response:
     file = contexts.OWN.get(f"/contexts/{name}")
     if file is None:
         known = ", ".join(sorted(contexts.OWN))
-        detail = f"No context /contexts/{name}; this registry serves {known}."
-        response = problem(404, "Not found", detail, "not-found")
-    elif request.method == "OPTIONS":
-        response = Response(status=204)
-    else:
-        response = Response(contexts.read(file), mimetype=JSONLD)
-        response.set_etag(contexts.etag(file))
-        response.cache_control.public = True
-        response.cache_control.max_age = MAX_AGE
-        response.make_conditional(request)
+        raise NotFound(f"No context /contexts/{name}; this registry serves {known}.")
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    response = Response(contexts.read(file), mimetype=JSONLD)
+    response.set_etag(contexts.etag(file))
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    return response.make_conditional(request)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    # After the view and after api.errors, so a 404 problem is readable cross-origin too.
     response.headers.update(CORS)
     return response

@@ -16,13 +16,24 @@ STATUS: dict[type[e.KreislaufError], tuple[int, str]] = {
     e.InvalidDocument: (422, "invalid-document"),
     # Subclass before its base: the first matching row wins.
     e.InvalidDigitalLink: (400, "invalid-digital-link"),
+    e.InvalidRequestedIdentifier: (400, "invalid-identifier"),
     e.InvalidIdentifier: (422, "invalid-identifier"),
+    e.InvalidRequest: (400, "bad-request"),
     e.IdempotencyKeyReused: (422, "idempotency-key-reused"),
     e.NotAuthenticated: (401, "not-authenticated"),
     e.Forbidden: (403, "forbidden"),
+    e.NoSuchLink: (404, "no-such-link"),
     e.NotFound: (404, "not-found"),
     e.Conflict: (409, "conflict"),
     e.TooManyAttempts: (429, "too-many-attempts"),
+    e.CodeUsed: (409, "transfer-code-used"),
+    e.CodeRefused: (400, "transfer-code-refused"),
+    # C2SP tlog-witness prescribes these statuses; a size mismatch answers in its own format.
+    e.WitnessRequestMalformed: (400, "witness"),
+    e.WitnessSignatureRefused: (403, "witness"),
+    e.WitnessLogUnknown: (404, "witness"),
+    e.WitnessSizeMismatch: (409, "witness"),
+    e.WitnessProofRefused: (422, "witness"),
     e.KeyMissing: (503, "signing-key-missing"),
     e.SigningUnavailable: (503, "signing-unavailable"),
 }
@@ -45,10 +56,13 @@ def problem(
     return response
 
 
+def status_of(error: e.KreislaufError) -> tuple[int, str]:
+    """The HTTP status and problem type slug of a domain error: the first matching row."""
+    return next((v for cls, v in STATUS.items() if isinstance(error, cls)), (400, "bad-request"))
+
+
 def domain_problem(error: e.KreislaufError) -> Response:
-    status, slug = next(
-        (v for cls, v in STATUS.items() if isinstance(error, cls)), (400, "bad-request")
-    )
+    status, slug = status_of(error)
     field_errors = [fe.as_dict() for fe in getattr(error, "errors", [])]
     if isinstance(error, e.InvalidIdentifier) and error.pointer:
         field_errors = [{"pointer": error.pointer, "message": error.detail}]
@@ -56,6 +70,11 @@ def domain_problem(error: e.KreislaufError) -> Response:
     if isinstance(error, e.TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def witness_size(error: e.WitnessSizeMismatch) -> Response:
+    """C2SP tlog-witness: a size mismatch answers the witness's size, as text/x.tlog.size."""
+    return Response(f"{error.size}\n", status=status_of(error)[0], content_type="text/x.tlog.size")
 
 
 def http_problem(error: HTTPException) -> Response:
@@ -79,3 +98,4 @@ def http_problem(error: HTTPException) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(e.KreislaufError, domain_problem)
+    app.register_error_handler(e.WitnessSizeMismatch, witness_size)

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, json, request
 
 from api import deps
-from api.errors import problem
+from passport.errors import InvalidRequest, NotFound
 from passport.ledger import checkpoints, log, merkle, tiles, witness
 
 bp = Blueprint("log", __name__, url_prefix="/log/v1")
@@ -28,41 +28,29 @@ _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _GROUP = re.compile(r"x[0-9]{3}")
 
 
-class BadRequest(ValueError):
-    """A query parameter or path that makes no sense for this log."""
-
-
 @bp.after_request
 def _headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-def _bad(reason: str) -> Response:
-    return problem(400, "Bad request", reason, "bad-request")
-
-
-def _not_found(reason: str) -> Response:
-    return problem(404, "Not found", reason, "not-found")
-
-
 def _int(name: str, value: str | None) -> int:
     if value is None or value == "":
-        raise BadRequest(f"the query parameter '{name}' is required")
+        raise InvalidRequest(f"the query parameter '{name}' is required")
     if not value.isascii() or not value.isdigit():
-        raise BadRequest(f"'{name}' must be a non-negative decimal integer, got {value!r}")
+        raise InvalidRequest(f"'{name}' must be a non-negative decimal integer, got {value!r}")
     number = int(value)
     if number > _MAX_INT:
-        raise BadRequest(f"'{name}' is too large")
+        raise InvalidRequest(f"'{name}' is too large")
     return number
 
 
 def _size(name: str, value: str | None, current: int) -> int:
     size = _int(name, value)
     if size == 0:
-        raise BadRequest(f"'{name}' must be at least 1: the empty tree has nothing to prove")
+        raise InvalidRequest(f"'{name}' must be at least 1: the empty tree has nothing to prove")
     if size > current:
-        raise BadRequest(f"'{name}' {size} is beyond the log's current size {current}")
+        raise InvalidRequest(f"'{name}' {size} is beyond the log's current size {current}")
     return size
 
 
@@ -74,9 +62,9 @@ def _leaf_hash(value: str) -> bytes:
         text = value.replace(" ", "+").replace("-", "+").replace("_", "/")
         raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError):
-        raise BadRequest("'leaf_hash' is neither 64 hex digits nor base64") from None
+        raise InvalidRequest("'leaf_hash' is neither 64 hex digits nor base64") from None
     if len(raw) != merkle.HASH_SIZE:
-        raise BadRequest(f"'leaf_hash' must be {merkle.HASH_SIZE} bytes, got {len(raw)}")
+        raise InvalidRequest(f"'leaf_hash' must be {merkle.HASH_SIZE} bytes, got {len(raw)}")
     return raw
 
 
@@ -104,23 +92,20 @@ def inclusion() -> Response:
     """Inclusion proof of a leaf (by ``index`` or ``leaf_hash``) in the tree of ``size``."""
     session = deps.session()
     current = log.head(session)[0]
-    try:
-        size = _size("size", request.args.get("size"), current)
-        if "leaf_hash" in request.args:
-            if "index" in request.args:
-                raise BadRequest("give either 'index' or 'leaf_hash', not both")
-            wanted = _leaf_hash(request.args["leaf_hash"])
-            index = tiles.leaf_index(session, wanted)
-            if index is None:
-                return _not_found("no leaf with that hash is in the log")
-            if index >= size:
-                raise BadRequest(f"the leaf is at index {index}, not in the tree of size {size}")
-        else:
-            index = _int("index", request.args.get("index"))
-            if index >= size:
-                raise BadRequest(f"'index' {index} is not below 'size' {size}")
-    except BadRequest as exc:
-        return _bad(str(exc))
+    size = _size("size", request.args.get("size"), current)
+    if "leaf_hash" in request.args:
+        if "index" in request.args:
+            raise InvalidRequest("give either 'index' or 'leaf_hash', not both")
+        wanted = _leaf_hash(request.args["leaf_hash"])
+        index = tiles.leaf_index(session, wanted)
+        if index is None:
+            raise NotFound("no leaf with that hash is in the log")
+        if index >= size:
+            raise InvalidRequest(f"the leaf is at index {index}, not in the tree of size {size}")
+    else:
+        index = _int("index", request.args.get("index"))
+        if index >= size:
+            raise InvalidRequest(f"'index' {index} is not below 'size' {size}")
     entry = log.entry(session, index)
     assert entry is not None
     hashes = log.inclusion(session, index, size)
@@ -140,13 +125,10 @@ def consistency() -> Response:
     """Consistency proof that the tree of ``second`` extends the tree of ``first``."""
     session = deps.session()
     current = log.head(session)[0]
-    try:
-        first = _size("first", request.args.get("first"), current)
-        second = _size("second", request.args.get("second"), current)
-        if first > second:
-            raise BadRequest(f"'first' {first} is larger than 'second' {second}")
-    except BadRequest as exc:
-        return _bad(str(exc))
+    first = _size("first", request.args.get("first"), current)
+    second = _size("second", request.args.get("second"), current)
+    if first > second:
+        raise InvalidRequest(f"'first' {first} is larger than 'second' {second}")
     hashes = log.consistency(session, first, second)
     return _json(
         {
@@ -162,13 +144,10 @@ def consistency() -> Response:
 @bp.get("/entries/<index>")
 def entry(index: str) -> Response:
     """The leaf at ``index``: the exact RFC 8785 bytes that were hashed."""
-    try:
-        number = _int("index", index)
-    except BadRequest as exc:
-        return _bad(str(exc))
+    number = _int("index", index)
     row = log.entry(deps.session(), number)
     if row is None:
-        return _not_found(f"the log has no leaf {number}")
+        raise NotFound(f"the log has no leaf {number}")
     response = Response(bytes(row.leaf), mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=86400, immutable"
     return response
@@ -177,13 +156,10 @@ def entry(index: str) -> Response:
 @bp.get("/receipt/<index>")
 def receipt(index: str) -> Response:
     """A C2SP tlog-proof for leaf ``index``, signing a covering checkpoint if need be."""
-    try:
-        number = _int("index", index)
-    except BadRequest as exc:
-        return _bad(str(exc))
+    number = _int("index", index)
     session = deps.session()
     if log.entry(session, number) is None:
-        return _not_found(f"the log has no leaf {number}")
+        raise NotFound(f"the log has no leaf {number}")
     text = checkpoints.receipt(session, deps.settings(), number)
     session.commit()
     return Response(text, content_type=TEXT)
@@ -194,24 +170,17 @@ def add_checkpoint() -> Response:
     """C2SP tlog-witness: verify another log's checkpoint and consistency proof, and cosign it."""
     length = request.content_length
     if length is not None and length > witness.MAX_BODY:
-        return _bad("the request body is too large")
+        raise InvalidRequest("the request body is too large")
     data = request.get_data(cache=False)
     if len(data) > witness.MAX_BODY:
-        return _bad("the request body is too large")
+        raise InvalidRequest("the request body is too large")
     try:
         body = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _bad("the request body is not UTF-8")
+        raise InvalidRequest("the request body is not UTF-8") from None
     session = deps.session()
-    try:
-        line = witness.add_checkpoint(session, checkpoints.signer(deps.settings()), body)
-    except witness.WitnessError as exc:
-        session.rollback()
-        if exc.status == 409:
-            # tlog-witness: the witness's latest size for this log, as text/x.tlog.size.
-            return Response(f"{exc.size}\n", status=409, content_type="text/x.tlog.size")
-        titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 422: "Unprocessable"}
-        return problem(exc.status, titles[exc.status], exc.reason, "witness")
+    # A refusal (a WitnessError) goes to api.errors; teardown rolls the session back.
+    line = witness.add_checkpoint(session, checkpoints.signer(deps.settings()), body)
     session.commit()
     return Response(line, content_type=TEXT)
 
@@ -227,17 +196,17 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
         w = parts.pop()
         parts[-1] = parts[-1][: -len(".p")]
         if not re.fullmatch(r"[1-9][0-9]*", w) or int(w) >= TILE_WIDTH:
-            raise BadRequest(f"partial tile width {w!r} is not between 1 and {TILE_WIDTH - 1}")
+            raise InvalidRequest(f"partial tile width {w!r} is not between 1 and {TILE_WIDTH - 1}")
         width = int(w)
     *groups, last = parts
     if not re.fullmatch(r"[0-9]{3}", last) or not all(_GROUP.fullmatch(g) for g in groups):
-        raise BadRequest(f"tile index path {path!r} is not in the x001/x234/067 form")
+        raise InvalidRequest(f"tile index path {path!r} is not in the x001/x234/067 form")
     if groups and groups[0] == "x000":
-        raise BadRequest(f"tile index path {path!r} has a leading zero group")
+        raise InvalidRequest(f"tile index path {path!r} has a leading zero group")
     digits = "".join(g[1:] for g in groups) + last
     number = int(digits)
     if number > _MAX_INT:
-        raise BadRequest("tile index is too large")
+        raise InvalidRequest("tile index is too large")
     return number, width
 
 
@@ -263,20 +232,17 @@ def hash_tile(level: str, rest: str) -> Response:
     """Tile ``level``/N: the hashes at tree level 8·L, indices 256·N … 256·N + W − 1."""
     if level == "entries":
         return entry_bundle(rest)
-    try:
-        tile_level = _int("level", level)
-        if tile_level > 63 // TILE_HEIGHT:
-            raise BadRequest(f"tile level {tile_level} is beyond any tree")
-        number, width = parse_tile_path(rest)
-    except BadRequest as exc:
-        return _bad(str(exc))
+    tile_level = _int("level", level)
+    if tile_level > 63 // TILE_HEIGHT:
+        raise InvalidRequest(f"tile level {tile_level} is beyond any tree")
+    number, width = parse_tile_path(rest)
     width_ = width or TILE_WIDTH
     tree_level = tile_level * TILE_HEIGHT
     first = number * TILE_WIDTH
     session = deps.session()
     size = log.head(session)[0]
     if (first + width_) << tree_level > size:
-        return _not_found(f"the log (size {size}) has no tile {level}/{rest}")
+        raise NotFound(f"the log (size {size}) has no tile {level}/{rest}")
     hashes = tiles.node_hashes(session, tree_level, first, width_)
     if len(hashes) != width_:
         raise RuntimeError(f"the log's node table lacks hashes of tile {level}/{rest}")
@@ -286,16 +252,13 @@ def hash_tile(level: str, rest: str) -> Response:
 def entry_bundle(rest: str) -> Response:
     """Entry bundle N: the leaves 256·N … 256·N + W − 1, each as a big-endian uint16 length
     followed by the leaf bytes."""
-    try:
-        number, width = parse_tile_path(rest)
-    except BadRequest as exc:
-        return _bad(str(exc))
+    number, width = parse_tile_path(rest)
     width_ = width or TILE_WIDTH
     first = number * TILE_WIDTH
     session = deps.session()
     size = log.head(session)[0]
     if first + width_ > size:
-        return _not_found(f"the log (size {size}) has no entry bundle {rest}")
+        raise NotFound(f"the log (size {size}) has no entry bundle {rest}")
     leaves = tiles.leaves(session, first, width_)
     if len(leaves) != width_:
         raise RuntimeError(f"the log lacks leaves of entry bundle {rest}")

@@ -19,9 +19,14 @@ from flask import Blueprint, Response, json, redirect, render_template, request,
 from werkzeug.routing import PathConverter
 
 from api import deps
-from api.errors import problem
 from passport import links, services, signing
-from passport.errors import InvalidDigitalLink, InvalidIdentifier, NotFound
+from passport.errors import (
+    InvalidDigitalLink,
+    InvalidIdentifier,
+    InvalidRequestedIdentifier,
+    NoSuchLink,
+    NotFound,
+)
 from passport.identifiers import parse_digital_link_path
 
 bp = Blueprint("resolver", __name__)
@@ -67,10 +72,7 @@ def organisation_did(org_id: str) -> Response:
     """An organisation's did:web document (the registry's VC key signs on its behalf)."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    try:
-        body = signing.organisation_did_document(deps.session(), deps.settings(), org_id)
-    except NotFound as exc:
-        return problem(404, "Not found", exc.detail, "not-found")
+    body = signing.organisation_did_document(deps.session(), deps.settings(), org_id)
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
@@ -114,11 +116,11 @@ def resolve(_rest: str) -> Response:
     session = deps.session()
     try:
         passport, exact = services.resolve(session, link)
-    except NotFound as exc:
+    except NotFound:
         if wants_html:
             page = render_template("not_found.html", uri=path, reason=None)
             return Response(page, status=404, mimetype="text/html")
-        return problem(404, "Not found", exc.detail, "not-found")
+        raise
     return _answer(passport, exact, path, link.path())
 
 
@@ -134,12 +136,12 @@ def resolve_community(key: str) -> Response:
         if wants_html:
             page = render_template("not_found.html", uri=request.path, reason=exc.detail)
             return Response(page, status=400, mimetype="text/html")
-        return problem(400, "Invalid identifier", exc.detail, "invalid-identifier")
-    except NotFound as exc:
+        raise InvalidRequestedIdentifier(exc.detail) from exc
+    except NotFound:
         if wants_html:
             page = render_template("not_found.html", uri=request.path, reason=None)
             return Response(page, status=404, mimetype="text/html")
-        return problem(404, "Not found", exc.detail, "not-found")
+        raise
     return _answer(passport, True, request.path, request.path)
 
 
@@ -169,12 +171,9 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
         wanted = links.parse_link_type(link_type)
         chosen = next((k for k in available if k.rel == wanted), None)
         if chosen is None:
-            return problem(
-                404,
-                "No such link",
+            raise NoSuchLink(
                 f"{passport.uri} has no link of type {link_type}; its types are "
-                + ", ".join(sorted({k.rel for k in available})),
-                "no-such-link",
+                + ", ".join(sorted({k.rel for k in available}))
             )
         return _redirect(chosen.href, headers)
     if _best() in (JSONLD, "application/json"):

@@ -59,8 +59,26 @@ class InvalidDigitalLink(InvalidIdentifier):
     title = "Invalid GS1 Digital Link"
 
 
+class InvalidRequestedIdentifier(InvalidIdentifier):
+    """An identifier that is itself the request (e.g. a community passport's key in its URI) and
+    is malformed: like :class:`InvalidDigitalLink`, a 400, not a 422."""
+
+
+class InvalidRequest(KreislaufError):
+    """A request parameter, path or body that makes no sense for what it asks, e.g. a proof
+    for a tree larger than the log."""
+
+    title = "Bad request"
+
+
 class NotFound(KreislaufError):
     title = "Not found"
+
+
+class NoSuchLink(NotFound):
+    """The passport exists but has no link of the requested type."""
+
+    title = "No such link"
 
 
 class Conflict(KreislaufError):
@@ -94,13 +112,16 @@ class TooManyAttempts(KreislaufError):
 
 
 class CodeRefused(KreislaufError):
-    """A transfer code that does not open this item: wrong, or ``used`` (or replaced) already."""
+    """A transfer code that does not open this item: wrong, or ``used`` (:class:`CodeUsed`)."""
 
     title = "Transfer code refused"
+    used = False
 
-    def __init__(self, detail: str, *, used: bool) -> None:
-        super().__init__(detail)
-        self.used = used
+
+class CodeUsed(CodeRefused):
+    """A transfer code that opened this item once already, or was replaced by a newer one."""
+
+    used = True
 
 
 class KeyMissing(KreislaufError):
@@ -113,3 +134,48 @@ class SigningUnavailable(KreislaufError):
     """The registry cannot sign here, e.g. its base URL has no did:web form (plain http)."""
 
     title = "Signing unavailable"
+
+
+class WitnessError(KreislaufError):
+    """A refused C2SP tlog-witness add-checkpoint request; the subclass says why."""
+
+    kind = "refused"
+
+
+class WitnessRequestMalformed(WitnessError):
+    """The add-checkpoint body or its checkpoint does not parse, or its sizes contradict."""
+
+    title = "Bad request"
+    kind = "malformed request"
+
+
+class WitnessLogUnknown(WitnessError):
+    """The checkpoint's origin is not a log this registry witnesses."""
+
+    title = "Not found"
+    kind = "unknown log"
+
+
+class WitnessSignatureRefused(WitnessError):
+    """The checkpoint is not signed by the witnessed log's key."""
+
+    title = "Forbidden"
+    kind = "bad signature"
+
+
+class WitnessSizeMismatch(WitnessError):
+    """The request's old size is not the witness's latest size, which it carries as ``size``."""
+
+    title = "Conflict"
+    kind = "size mismatch"
+
+    def __init__(self, detail: str, size: int) -> None:
+        super().__init__(detail)
+        self.size = size
+
+
+class WitnessProofRefused(WitnessError):
+    """The consistency proof is missing, superfluous or does not verify."""
+
+    title = "Unprocessable"
+    kind = "bad proof"

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import events, history, throttle
-from passport.errors import CodeRefused, Conflict, FieldError, Forbidden, InvalidDocument
+from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
 from passport.services import get_passport
 
@@ -198,8 +198,8 @@ def claim(
     if row is None or row.used_at is not None or row.revoked_at is not None:
         throttle.record_failure(session, "claim", passport.public_id, address, now)
         if row is None:
-            raise CodeRefused("This transfer code is not the code of this item.", used=False)
-        raise CodeRefused("This transfer code has been used already.", used=True)
+            raise CodeRefused("This transfer code is not the code of this item.")
+        raise CodeUsed("This transfer code has been used already.")
     recorder = row.created_by or registry_organisation(session)
     # Conditional, so two people entering the same code at once cannot both succeed.
     taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
@@ -213,7 +213,7 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise CodeRefused("This transfer code has been used already.", used=True)
+        raise CodeUsed("This transfer code has been used already.")
     body = {
         "type": "resale",
         "eventTime": now.replace(microsecond=0).isoformat(),

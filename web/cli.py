@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from passport.config import Settings
-from passport.errors import KreislaufError
+from passport.errors import KreislaufError, WitnessError
 from passport.roles import ROLES
 
 if TYPE_CHECKING:
@@ -359,9 +359,9 @@ def witness_command(url: str) -> None:
             begin_write(session)
             line = witness.add_checkpoint(session, checkpoints.signer(settings), body)
             session.commit()
-        except witness.WitnessError as exc:
+        except WitnessError as exc:
             session.rollback()
-            raise click.ClickException(f"refused ({exc.status}): {exc.reason}") from None
+            raise click.ClickException(f"refused ({exc.kind}): {exc.detail}") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             # OSError covers URLError/HTTPError; ValueError covers NoteError, ProofError.
             session.rollback()

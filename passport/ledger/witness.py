@@ -16,22 +16,17 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
+from passport.errors import (
+    WitnessLogUnknown,
+    WitnessProofRefused,
+    WitnessRequestMalformed,
+    WitnessSignatureRefused,
+    WitnessSizeMismatch,
+)
 from passport.ledger import merkle, note
 from passport.models import WitnessedLog, utcnow
 
 MAX_BODY = 64 * 1024
-
-
-@dataclass
-class WitnessError(Exception):
-    """A refused add-checkpoint request: the HTTP status the spec asks for and why."""
-
-    status: int
-    reason: str
-    size: int | None = None  # for 409: the size the witness has
-
-    def __str__(self) -> str:
-        return self.reason
 
 
 def witnessed(session: Session, origin: str) -> WitnessedLog | None:
@@ -67,22 +62,22 @@ def parse_request(body: str) -> Request:
     """``old <size>``, the consistency proof (a base64 hash a line), a blank line, the note."""
     head, sep, checkpoint = body.partition("\n\n")
     if not sep or not checkpoint:
-        raise WitnessError(400, "the body has no blank line before the checkpoint")
+        raise WitnessRequestMalformed("the body has no blank line before the checkpoint")
     lines = head.split("\n")
     first = lines.pop(0)
     number = first[len("old ") :]
     if not first.startswith("old ") or not number.isdigit() or not number.isascii():
-        raise WitnessError(400, "the body does not start with 'old <size>'")
+        raise WitnessRequestMalformed("the body does not start with 'old <size>'")
     if number != str(int(number)) or int(number) >= 1 << 64:
-        raise WitnessError(400, "the old size is not a uint64 without leading zeros")
+        raise WitnessRequestMalformed("the old size is not a uint64 without leading zeros")
     if len(lines) > merkle.MAX_PROOF_HASHES:
-        raise WitnessError(400, f"the proof has more than {merkle.MAX_PROOF_HASHES} hashes")
+        raise WitnessRequestMalformed(f"the proof has more than {merkle.MAX_PROOF_HASHES} hashes")
     try:
         proof = [note.b64decode(line, "proof hash") for line in lines]
     except note.NoteError as exc:
-        raise WitnessError(400, str(exc)) from None
+        raise WitnessRequestMalformed(str(exc)) from None
     if any(len(h) != merkle.HASH_SIZE for h in proof):
-        raise WitnessError(400, f"proof hashes must be {merkle.HASH_SIZE} bytes")
+        raise WitnessRequestMalformed(f"proof hashes must be {merkle.HASH_SIZE} bytes")
     return Request(int(number), proof, checkpoint)
 
 
@@ -92,38 +87,40 @@ def add_checkpoint(
     """Check a C2SP add-checkpoint request and return the cosignature line(s).
 
     ``cosigner`` is an Ed25519 signer (the registry's key and name); the cosignature/v1
-    timestamp is ``now``. Raises :class:`WitnessError` with the status to answer. Flushes; the
-    caller commits.
+    timestamp is ``now``. Raises a :class:`~passport.errors.WitnessError` whose class says why
+    it refuses. Flushes; the caller commits.
     """
     request = parse_request(body)
     try:
         text, _ = note.parse_note(request.checkpoint)
         checkpoint = note.Checkpoint.parse(text)
     except note.NoteError as exc:
-        raise WitnessError(400, f"the checkpoint is malformed: {exc}") from None
+        raise WitnessRequestMalformed(f"the checkpoint is malformed: {exc}") from None
     row = session.get(WitnessedLog, checkpoint.origin)
     if row is None:
-        raise WitnessError(404, f"this witness does not know the log {checkpoint.origin!r}")
+        raise WitnessLogUnknown(f"this witness does not know the log {checkpoint.origin!r}")
     try:
         note.verify_note(request.checkpoint, [note.Verifier.from_vkey(row.vkey)])
     except note.NoteError as exc:
-        raise WitnessError(403, f"the checkpoint is not signed by the log's key: {exc}") from None
+        raise WitnessSignatureRefused(
+            f"the checkpoint is not signed by the log's key: {exc}"
+        ) from None
     if request.old > checkpoint.size:
-        raise WitnessError(400, f"old size {request.old} is beyond the checkpoint's size")
+        raise WitnessRequestMalformed(f"old size {request.old} is beyond the checkpoint's size")
     stored_size, stored_root = int(row.size), bytes(row.root)
     if request.old != stored_size:
-        raise WitnessError(409, f"this witness has size {stored_size}", stored_size)
+        raise WitnessSizeMismatch(f"this witness has size {stored_size}", stored_size)
     if request.old == 0:
         if request.proof:
-            raise WitnessError(422, "a request from old size 0 takes no consistency proof")
+            raise WitnessProofRefused("a request from old size 0 takes no consistency proof")
     elif request.old == checkpoint.size:
         # C2SP tlog-witness: same size, so the roots must be identical; a different root is
         # a fork of the log at that size, answered with 409 like any other disagreement.
         if request.proof:
-            raise WitnessError(422, "a request at the witnessed size takes no consistency proof")
+            raise WitnessProofRefused("a request at the witnessed size takes no consistency proof")
         if checkpoint.root_hash != stored_root:
-            raise WitnessError(
-                409, f"this witness has size {stored_size} with a different root", stored_size
+            raise WitnessSizeMismatch(
+                f"this witness has size {stored_size} with a different root", stored_size
             )
     else:
         try:
@@ -131,7 +128,7 @@ def add_checkpoint(
                 request.old, checkpoint.size, request.proof, stored_root, checkpoint.root_hash
             )
         except merkle.ProofError as exc:
-            raise WitnessError(422, f"the consistency proof does not verify: {exc}") from None
+            raise WitnessProofRefused(f"the consistency proof does not verify: {exc}") from None
     # Compare and store in one statement: a concurrent request that moved the size first wins.
     move = (
         update(WitnessedLog)
@@ -148,7 +145,7 @@ def add_checkpoint(
         session.expire(row)
         current = session.get(WitnessedLog, checkpoint.origin)
         size = int(current.size) if current is not None else 0
-        raise WitnessError(409, f"this witness has size {size}", size)
+        raise WitnessSizeMismatch(f"this witness has size {size}", size)
     session.expire(row)
     if cosigner is None:
         return ""

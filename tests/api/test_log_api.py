@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 
-from api.log import BadRequest, encode_bundle, parse_tile_path, tile_path
+from api.log import encode_bundle, parse_tile_path, tile_path
+from passport.errors import InvalidRequest
 from passport.ledger import checkpoints, log, merkle, note
 from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from tests.conftest import BASE_URL
@@ -240,7 +241,7 @@ def test_tile_paths_use_the_c2sp_encoding():
     for n in (0, 5, 999, 1000, 256000, 10**12):
         assert parse_tile_path(tile_path(n)) == (n, None)
     for bad in ("67", "x01/000", "000/000", "000.p", "000.p/", "abc", ""):
-        with pytest.raises(BadRequest):
+        with pytest.raises(InvalidRequest):
             parse_tile_path(bad)
 
 

@@ -346,7 +346,7 @@ def test_kreislauf_witness_pulls_and_cosigns_another_registry(
         wrong = note.Signer.from_seed(origin, b"\x0b" * 32).verifier.vkey
         assert runner.invoke(cli, ["witness-add", origin, wrong]).exit_code == 0
         bad = runner.invoke(cli, ["witness", url])
-        assert bad.exit_code == 1 and "refused (403)" in bad.output, bad.output
+        assert bad.exit_code == 1 and "refused (bad signature)" in bad.output, bad.output
         assert runner.invoke(cli, ["witness-add", origin, vkey]).exit_code == 0
         # A consistency proof that does not verify: refused.
         real_proof = history_client.fetch_consistency
@@ -356,7 +356,7 @@ def test_kreislauf_witness_pulls_and_cosigns_another_registry(
 
         monkeypatch.setattr(history_client, "fetch_consistency", corrupt)
         bad = runner.invoke(cli, ["witness", url])
-        assert bad.exit_code == 1 and "refused (422)" in bad.output, bad.output
+        assert bad.exit_code == 1 and "refused (bad proof)" in bad.output, bad.output
         monkeypatch.setattr(history_client, "fetch_consistency", real_proof)
         # This witness's size moved on while the proof was fetched: 409 with the size.
         real_request = history_client.witness_request
@@ -372,7 +372,7 @@ def test_kreislauf_witness_pulls_and_cosigns_another_registry(
 
         monkeypatch.setattr(history_client, "witness_request", racing)
         stale = runner.invoke(cli, ["witness", url])
-        assert stale.exit_code == 1 and "refused (409)" in stale.output, stale.output
+        assert stale.exit_code == 1 and "refused (size mismatch)" in stale.output, stale.output
         assert "size 1" in stale.output
         monkeypatch.setattr(history_client, "witness_request", real_request)
         session.rollback()
