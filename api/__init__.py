@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from flask import Flask, send_from_directory
@@ -23,7 +24,10 @@ class RegistryApi(Api):
 
 
 def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    """Re-root a standalone JSON Schema's internal "#/$defs/..." refs for components/schemas."""
+    """Re-root a standalone JSON Schema's internal "#/$defs/..." refs for components/schemas.
+
+    apispec copies the component it is given, so the result may be built once per process.
+    """
     out = copy.deepcopy(schema)
     out.pop("$schema", None)
 
@@ -42,6 +46,20 @@ def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
+@cache
+def _passport_component() -> dict[str, Any]:
+    from passport.documents import subject_schema
+
+    return _component(subject_schema(), "ProductPassport")
+
+
+@cache
+def _event_component() -> dict[str, Any]:
+    from passport.events import event_schema
+
+    return _component(event_schema(), "Event")
+
+
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
@@ -52,8 +70,6 @@ def init_app(app: Flask) -> None:
     from api.passports import blp as passports
     from api.repairs import blp as repairs
     from api.resolver import bp as resolver
-    from passport.documents import subject_schema
-    from passport.events import event_schema
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -74,13 +90,11 @@ def init_app(app: Flask) -> None:
         },
     )
     api = RegistryApi(app)
-    api.spec.components.schema(
-        "ProductPassport", component=_component(subject_schema(), "ProductPassport")
-    )
+    api.spec.components.schema("ProductPassport", component=_passport_component())
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
     )
-    api.spec.components.schema("Event", component=_component(event_schema(), "Event"))
+    api.spec.components.schema("Event", component=_event_component())
     api.register_blueprint(passports)
     api.register_blueprint(events)
     api.register_blueprint(repairs)
