@@ -42,7 +42,7 @@ def test_sources_lists_every_fixture_with_its_size_and_sha256() -> None:
 
 
 def test_no_project_file_reads_beyond_the_repository() -> None:
-    # A stranger's clone has nothing beside it: no code or test may reach into ../shared.
+    # A stranger's clone has nothing beside it: no code or test may reach outside the repository.
     tracked = subprocess.run(
         ["git", "ls-files", "*.py", "*.cfg", "*.toml", "*.ini", ".ci/*"],
         cwd=REPO,
