@@ -5,28 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, g, request
-from sqlalchemy.orm import Session
+from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from edge.request import session, settings
 from passport.access import authenticate
-from passport.config import Settings
-from passport.db import begin_write
 from passport.errors import NotAuthenticated
 from passport.models import Organisation
 
-
-def settings() -> Settings:
-    return current_app.extensions["kreislauf"].settings  # type: ignore[no-any-return]
-
-
-def session() -> Session:
-    """The request's session; writes open it as a writer. Closed at teardown (web.app)."""
-    if "db" not in g:
-        g.db = current_app.extensions["kreislauf"].session_factory()
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            begin_write(g.db)
-    return g.db  # type: ignore[no-any-return]
+__all__ = ["caller", "json_body", "session", "settings"]
 
 
 def caller() -> Organisation:

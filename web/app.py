@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from flask import Flask, g
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from flask import Flask
 
+from edge.request import Registry, close_session
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
-
-
-@dataclass(frozen=True)
-class Registry:
-    """What the edges share: settings and the database."""
-
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker[Session]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -49,9 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        db: Any = g.pop("db", None)
-        if db is not None:
-            db.close()  # rolls back anything not committed: a failed request writes nothing
+        close_session()  # rolls back anything not committed: a failed request writes nothing
 
     import api
     from web import forms, i18n, views

@@ -1,0 +1,54 @@
+"""The one session accessor, with one rule for when a request writes.
+
+Every handler, API or page, reaches the database through :func:`session`. The rule: a request
+with an unsafe method (POST, PUT, PATCH, DELETE) opens its transaction as a writer (BEGIN
+IMMEDIATE on SQLite, so concurrent writers queue instead of failing half-way); a safe request
+(GET, HEAD, OPTIONS) reads. The session is closed at the end of the request (``web.app``), which
+rolls back anything not committed: a failed request writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from passport.config import Settings
+from passport.db import begin_write
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What the edges share: settings and the database (``app.extensions["kreislauf"]``)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def registry() -> Registry:
+    return current_app.extensions["kreislauf"]  # type: ignore[no-any-return]
+
+
+def settings() -> Settings:
+    return registry().settings
+
+
+def session() -> Session:
+    """The request's session; unsafe methods open it as a writer. Closed at teardown."""
+    if "db" not in g:
+        g.db = registry().session_factory()
+        if request.method in UNSAFE_METHODS:
+            begin_write(g.db)
+    return g.db  # type: ignore[no-any-return]
+
+
+def close_session() -> None:
+    """End the request's session (teardown): anything not committed is rolled back."""
+    db: Session | None = g.pop("db", None)
+    if db is not None:
+        db.close()
