@@ -27,7 +27,7 @@ from passport.errors import (
     NoSuchLink,
     NotFound,
 )
-from passport.identifiers import parse_digital_link_path
+from passport.gs1.digital_link import parse_digital_link_path
 
 bp = Blueprint("resolver", __name__)
 

@@ -28,7 +28,7 @@ How the reference reads a JSON-LD document, and so how this module does:
    ``readPoint``, ``sensorMetadata`` etc. follow their parent's fields. Values are trimmed,
    numbers written without trailing zeros (Python ``float``), CBV URNs become web URIs, EPC
    URIs and Digital Links become constrained canonical Digital Links
-   (``passport.epcis_identifiers``), and the standard time fields become UTC with
+   (``passport.gs1.epc``), and the standard time fields become UTC with
    milliseconds (rounded half to even, as Python's ``round`` does).
 4. **Everything else** -- ``bizTransactionList``, ``sourceList``, ``destinationList`` (whose
    canonical place the reference never fills), ``ilmd``, user extensions and whatever a
@@ -50,7 +50,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, NamedTuple
 
-from passport.epcis_identifiers import constrained_digital_link
+from passport.gs1.epc import constrained_digital_link
 
 __all__ = [
     "HASH_VERSION",

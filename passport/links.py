@@ -413,7 +413,7 @@ def resolver_description(base_url: str, *, name: str = "Kreislauf registry") -> 
         "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
         "supportedPrimaryKeys": ["01", "8013"],
         "linkTypeDefaultCanBeLinkset": False,
-        # passport.identifiers applies the syntax dictionary's req=/ex= rules to every URI.
+        # passport.gs1 applies the syntax dictionary's req=/ex= rules to every URI.
         "validatesAIcombinations": True,
         "activeLinkTypes": {"en": active},
     }

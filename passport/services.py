@@ -28,14 +28,9 @@ from passport.errors import (
     InvalidIdentifier,
     NotFound,
 )
-from passport.identifiers import (
-    DigitalLink,
-    looks_like_digital_link,
-    normalise_gtin,
-    parse_digital_link,
-    validate_ai_value,
-    validate_gmn,
-)
+from passport.gs1.check_digits import normalise_gtin
+from passport.gs1.digital_link import DigitalLink
+from passport.gs1.identity import Identity, candidate_keys, community_key, identify
 from passport.ledger import log
 from passport.models import (
     ApiKey,
@@ -85,135 +80,6 @@ def issue_api_key(session: Session, org: Organisation) -> str:
 
 
 # --- identity of a passport document ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Identity:
-    link: DigitalLink
-    granularity: str
-
-    @property
-    def key(self) -> str:
-        """What makes the product unique at its level; two passports never share it."""
-        link = self.link
-        if link.gmn:
-            return f"8013/{link.gmn}"
-        if self.granularity == "item":
-            return f"01/{link.gtin}/21/{link.serial}"
-        if self.granularity == "batch":
-            return f"01/{link.gtin}/10/{link.lot}"
-        return f"01/{link.gtin}" + (f"/22/{link.cpv}" if link.cpv else "")
-
-
-def identify(subject: dict[str, Any]) -> Identity:
-    """Derive GTIN / GMN, lot and serial from the document; they must agree where given twice.
-
-    Call only on a schema-valid subject. Raises InvalidDocument listing every disagreement.
-    """
-    product = subject["product"]
-    errors: list[FieldError] = []
-    from_uri: DigitalLink | None = None
-    if "id" in product:
-        if looks_like_digital_link(product["id"]):
-            try:
-                from_uri = parse_digital_link(product["id"])
-            except InvalidIdentifier as exc:
-                errors.append(FieldError("/product/id", exc.detail))
-        elif "registeredId" not in product:
-            errors.append(
-                FieldError(
-                    "/product/id",
-                    "not a GS1 Digital Link URI (…/01/{gtin} or …/8013/{gmn}) and no "
-                    "product.registeredId given: the registry needs a GTIN or a GMN",
-                )
-            )
-
-    gtin = gmn = None
-    if "registeredId" in product:
-        reg = str(product["registeredId"]).strip()
-        try:
-            if reg.isdigit():
-                gtin = normalise_gtin(reg)
-            else:
-                gmn = validate_gmn(reg)
-        except InvalidIdentifier as exc:
-            errors.append(FieldError("/product/registeredId", exc.detail))
-    lot = _qualifier(product, "batchNumber", "10", errors)
-    serial = _qualifier(product, "serialNumber", "21", errors)
-
-    def agree(field: str, pointer: str, given: str | None, in_uri: str | None) -> str | None:
-        if given is not None and in_uri is not None and given != in_uri:
-            errors.append(
-                FieldError(
-                    pointer,
-                    f"'{given}' does not agree with the {field} '{in_uri}' in /product/id",
-                )
-            )
-        return in_uri if in_uri is not None else given
-
-    def part(name: str) -> str | None:
-        return getattr(from_uri, name) if from_uri is not None else None
-
-    gtin = agree("GTIN", "/product/registeredId", gtin, part("gtin"))
-    gmn = agree("GMN", "/product/registeredId", gmn, part("gmn"))
-    lot = agree("batch number (AI 10)", "/product/batchNumber", lot, part("lot"))
-    serial = agree("serial number (AI 21)", "/product/serialNumber", serial, part("serial"))
-    if errors:
-        raise InvalidDocument("The product's identifiers are invalid.", errors)
-    if gtin is None and gmn is None:
-        raise InvalidDocument(
-            "The product has no GS1 identifier.",
-            [
-                FieldError(
-                    "/product/registeredId",
-                    "a GTIN (or a GMN for a model) is required: give product.registeredId "
-                    "or a GS1 Digital Link URI in product.id",
-                )
-            ],
-        )
-    if gtin is not None and gmn is not None:
-        raise InvalidDocument(
-            "A product has either a GTIN or a GMN, not both.",
-            [FieldError("/product/registeredId", "give a GTIN or a GMN, not both")],
-        )
-
-    level = subject["granularityLevel"]
-    rule = {
-        "item": (serial is not None, "an item passport needs product.serialNumber (AI 21)"),
-        "batch": (
-            lot is not None and serial is None,
-            "a batch passport needs product.batchNumber (AI 10) and no serial number",
-        ),
-        "model": (
-            lot is None and serial is None,
-            "a model passport has no batch or serial number",
-        ),
-    }[level]
-    if gmn is not None and level != "model":
-        rule = (False, "a GMN (AI 8013) identifies a model: granularityLevel must be 'model'")
-    if not rule[0]:
-        raise InvalidDocument(
-            "Granularity does not fit the identifiers.", [FieldError("/granularityLevel", rule[1])]
-        )
-    cpv = part("cpv")
-    parts = {"gtin": gtin, "cpv": cpv, "lot": lot, "serial": serial, "gmn": gmn}
-    if from_uri is not None and all(getattr(from_uri, k) == v for k, v in parts.items()):
-        link = from_uri  # already validated by the parser; building it again costs as much
-    else:
-        link = DigitalLink(gtin=gtin, cpv=cpv, lot=lot, serial=serial, gmn=gmn)
-    return Identity(link=link, granularity=level)
-
-
-def _qualifier(
-    product: dict[str, Any], field: str, ai: str, errors: list[FieldError]
-) -> str | None:
-    if field not in product:
-        return None
-    try:
-        return validate_ai_value(ai, str(product[field]))
-    except InvalidIdentifier as exc:
-        errors.append(FieldError(f"/product/{field}", exc.detail))
-        return None
 
 
 def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
@@ -665,7 +531,7 @@ def issue_community_passport(
     passport = Passport(
         public_id=secrets.token_hex(8),
         uri=uri,
-        identity_key=f"c/{key}",
+        identity_key=community_key(key),
         granularity="item",
         community=True,
         issuer_pk=org.pk,
@@ -702,7 +568,7 @@ def issue_community_passport(
 
 
 def _check_base_url(base_url: str) -> str:
-    # The rule passport.identifiers applies to GS1 URIs: http(s), no query, no fragment.
+    # The rule passport.gs1.digital_link applies to GS1 URIs: http(s), no query, no fragment.
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", base_url, flags=re.IGNORECASE):
         raise InvalidIdentifier(f"base URL {base_url!r} must be an http:// or https:// URL")
     return base_url.removesuffix("/")
@@ -714,7 +580,9 @@ def resolve_community(session: Session, key: str) -> Passport:
         raise InvalidIdentifier(
             f"'{key}' is not a community passport identifier: 16 characters a-z and 2-7"
         )
-    passport = session.scalars(select(Passport).where(Passport.identity_key == f"c/{key}")).first()
+    passport = session.scalars(
+        select(Passport).where(Passport.identity_key == community_key(key))
+    ).first()
     if passport is None:
         raise NotFound(f"No passport is registered for {COMMUNITY_PATH}{key}.")
     return passport
@@ -931,17 +799,7 @@ def resolve(session: Session, link: DigitalLink) -> tuple[Passport, bool]:
     An item without a passport of its own resolves to its batch's passport, then to its
     model's; the flag says whether the match was exact. NotFound when nothing matches.
     """
-    candidates = []
-    if link.gmn is not None:
-        candidates.append(f"8013/{link.gmn}")
-    else:
-        if link.serial is not None:
-            candidates.append(f"01/{link.gtin}/21/{link.serial}")
-        if link.lot is not None:
-            candidates.append(f"01/{link.gtin}/10/{link.lot}")
-        if link.cpv is not None:
-            candidates.append(f"01/{link.gtin}/22/{link.cpv}")
-        candidates.append(f"01/{link.gtin}")
+    candidates = candidate_keys(link)
     rows = {
         p.identity_key: p
         for p in session.scalars(select(Passport).where(Passport.identity_key.in_(candidates)))

@@ -36,7 +36,7 @@ def untp_errors(document: dict[str, Any]) -> list[str]:
 
 
 def check_digit(body: str) -> str:
-    """GS1 mod-10, computed independently of passport.identifiers."""
+    """GS1 mod-10, computed independently of passport.gs1.check_digits."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)
 

@@ -95,4 +95,20 @@ def test_the_guard_catches_an_upward_import(tmp_path: Path) -> None:
 
 def test_every_package_is_checked() -> None:
     names = {m for m, _ in modules()}
-    assert {"passport.services", "passport.identifiers", "api.passports", "web.app"} <= names
+    assert {"passport.services", "passport.gs1.digital_link", "api.passports", "web.app"} <= names
+
+
+def test_gs1_imports_only_errors() -> None:
+    """``passport.gs1`` is GS1's syntax: of ours it imports only itself and ``passport.errors``."""
+    checked, bad = [], []
+    for module, path in modules():
+        if module != "passport.gs1" and not module.startswith("passport.gs1."):
+            continue
+        checked.append(module)
+        for line, target in imports(path):
+            if target.split(".")[0] in OURS and not allowed(
+                target, {"passport.gs1", "passport.errors"}
+            ):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert {"passport.gs1.digital_link", "passport.gs1.identity"} <= set(checked)
+    assert not bad, "passport.gs1 imports more than passport.errors:\n" + "\n".join(bad)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from passport import accounts, history, services
-from passport.identifiers import gs1_check_digit
+from passport.gs1.check_digits import gs1_check_digit
 
 
 def gtin(body13: str) -> str:

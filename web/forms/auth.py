@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from passport import accounts, services
 from passport.errors import InvalidIdentifier, NotAuthenticated, NotFound, TooManyAttempts
-from passport.identifiers import DigitalLink, looks_like_digital_link, parse_digital_link
+from passport.gs1.digital_link import DigitalLink, looks_like_digital_link, parse_digital_link
 from passport.models import Passport
 from web.forms.base import (
     bp,

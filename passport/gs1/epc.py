@@ -1,14 +1,14 @@
 """GS1 identifiers as the CBV 2.0 event hash writes them: constrained canonical Digital Links.
 
-The event hash (``passport.epcis_hash``) turns every EPC URI, EPC class URI, EPC pattern URI and
-GS1 Digital Link it meets into one form: ``https://id.gs1.org/{AI}/{key}`` with only the finest
-level of identification, no query string and no CPV (CBV 2.0 event hash rules 17 and 18).
+The EPCIS event hash turns every EPC URI, EPC class URI, EPC pattern URI and GS1 Digital Link
+it meets into one form: ``https://id.gs1.org/{AI}/{key}`` with only the finest level of
+identification, no query string and no CPV (CBV 2.0 event hash rules 17 and 18).
 
 This module follows the reference generator (RalphTro/epcis-event-hash-generator, its GS1
 Digital Link normaliser) rule for rule, quirks included, because an event hash is only useful
 when others compute the same one. The quirks are named where they occur: a value the reference
 does not recognise is hashed as written, so "recognised" must mean exactly the same here.
-``tests/passport/test_epcis_identifiers.py`` holds the cases that pin the behaviour down.
+``tests/passport/gs1/test_epc.py`` holds the cases that pin the behaviour down.
 """
 
 from __future__ import annotations

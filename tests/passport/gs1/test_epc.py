@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from passport.epcis_identifiers import constrained_digital_link
+from passport.gs1.epc import constrained_digital_link
 
 CASES = [
     # EPC URIs (rule 17): every scheme the reference converts.

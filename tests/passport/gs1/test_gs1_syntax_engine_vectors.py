@@ -17,17 +17,12 @@ from typing import Any
 import pytest
 
 from passport.errors import InvalidIdentifier
-from passport.identifiers import (
-    GS1_SYNTAX_DICTIONARY,
-    GTIN_IN_URI_RULE,
-    check_ai_combination,
-    check_key_path,
-    lint,
-    parse_digital_link,
-    parse_digital_link_elements,
-    parse_digital_link_path,
-    validate_ai_value,
-)
+from passport.gs1.combinations import check_ai_combination, check_key_path
+from passport.gs1.dictionary import GS1_SYNTAX_DICTIONARY
+from passport.gs1.digital_link import parse_digital_link, parse_digital_link_path
+from passport.gs1.elements import GTIN_IN_URI_RULE, parse_digital_link_elements
+from passport.gs1.lint import lint
+from passport.gs1.values import validate_ai_value
 from tests.helpers import FIXTURES
 
 ENGINE: dict[str, Any] = json.loads(

@@ -1,4 +1,4 @@
-"""GS1 identifiers: check digits, AI values and GS1 Digital Link URIs.
+"""GS1 Digital Link URIs: the GS1 syntax layer and the registry's own links, built and parsed.
 
 The URI, compression and element-string vectors come from public GS1 repositories and live in
 ``tests/fixtures/standards`` (provenance in ``tests/fixtures/SOURCES.md``); every URI vector
@@ -14,21 +14,16 @@ from typing import Any
 import pytest
 
 from passport.errors import InvalidIdentifier
-from passport.identifiers import (
-    GS1_SYNTAX_DICTIONARY,
-    GTIN_IN_URI_RULE,
-    GTIN_LENGTHS,
+from passport.gs1.check_digits import normalise_gtin
+from passport.gs1.digital_link import (
     DigitalLink,
     build_digital_link,
-    gs1_check_digit,
     looks_like_digital_link,
-    normalise_gtin,
     parse_digital_link,
-    parse_digital_link_elements,
     parse_digital_link_path,
-    validate_ai_value,
-    validate_gmn,
 )
+from passport.gs1.elements import GTIN_IN_URI_RULE, parse_digital_link_elements
+from passport.gs1.values import validate_ai_value
 from tests.helpers import FIXTURES
 
 DIGITAL_LINK = FIXTURES / "standards" / "gs1-digital-link"
@@ -286,186 +281,6 @@ def test_compressed_uris_are_rejected_and_their_uncompressed_forms_parse(
         assert elements.primary_key == ("01", "09780345418913")
     else:
         assert parse_digital_link(uncompressed).gtin == "09780345418913"
-
-
-def test_embedded_syntax_dictionary_matches_the_shared_copy() -> None:
-    # The validator must check against the dictionary the standards folder pins.
-    def entries(text: str) -> list[str]:
-        return [
-            " ".join(line.split())
-            for line in text.splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
-
-    shared = (DIGITAL_LINK / "gs1-syntax-dictionary.txt").read_text(encoding="utf-8")
-    assert entries(GS1_SYNTAX_DICTIONARY) == entries(shared)
-
-
-# --- GTIN ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("gtin", "gtin14"),
-    [
-        ("96385074", "00000096385074"),
-        ("036000291452", "00036000291452"),
-        ("4006381333931", "04006381333931"),
-        ("09520123456788", "09520123456788"),
-    ],
-)
-def test_valid_gtins_normalise_to_14_digits(gtin: str, gtin14: str) -> None:
-    assert len(gtin) in GTIN_LENGTHS
-    assert normalise_gtin(gtin) == gtin14
-    assert gs1_check_digit(gtin[:-1]) == int(gtin[-1])
-
-
-def test_bad_check_digit_names_the_expected_digit() -> None:
-    with pytest.raises(InvalidIdentifier) as caught:
-        normalise_gtin("09520123456789")
-    assert caught.value.detail == "GTIN 09520123456789 fails its check digit: expected 8, got 9"
-
-
-@pytest.mark.parametrize(
-    "gtin",
-    [
-        "0952012345678A",
-        "09520-23456788",
-        " 09520123456788",
-        "09520123456788\n",
-        "０９５２０１２３４５６７８８",
-    ],
-)
-def test_gtin_with_anything_but_ascii_digits_is_rejected(gtin: str) -> None:
-    with pytest.raises(InvalidIdentifier, match="must contain digits only"):
-        normalise_gtin(gtin)
-
-
-@pytest.mark.parametrize("gtin", ["1234565", "12345678901", "123456789012345"])
-def test_gtin_of_wrong_length_is_rejected(gtin: str) -> None:
-    with pytest.raises(InvalidIdentifier, match=f"has {len(gtin)} digits: a GTIN has 8, 12"):
-        normalise_gtin(gtin)
-
-
-def test_empty_gtin_is_rejected() -> None:
-    with pytest.raises(InvalidIdentifier, match="GTIN is empty"):
-        normalise_gtin("")
-
-
-def test_check_digit_needs_digits() -> None:
-    with pytest.raises(InvalidIdentifier, match="digits only"):
-        gs1_check_digit("95201234567X")
-
-
-# --- GMN ----------------------------------------------------------------------------------
-
-# GS1's own csumalpha vectors (gs1-syntax-dictionary, lint_csumalpha unit tests) that start
-# with the four digits of a GS1 Company Prefix, as AI 8013 requires; together they weigh
-# every character of CSET 82. "12345ANJ": GS1 GMN library, checkCharacters("12345A") == "NJ".
-VALID_GMNS = [
-    "1987654Ad4X4bL5ttr2310c2K",
-    "12345678901234567890123NT",
-    "12345_ABCDEFGHIJKLMCP",
-    "12345_NOPQRSTUVWXYZDN",
-    "12345_abcdefghijklmN3",
-    "12345_nopqrstuvwxyzP2",
-    "12345_!\"%&'()*+,-./LC",
-    "12345_0123456789:;<=>?62",
-    "7907665Bm8v2AB",
-    "97850l6KZm0yCD",
-    "225803106GSpEF",
-    "149512464PM+GH",
-    "62577B8fRG7HJK",
-    "23956qk1&dB!23",
-    "00000!HV",
-    "99999zzzzzzzzzzzzzzzzzzT2",
-    "12345ANJ",
-]
-
-
-@pytest.mark.parametrize("gmn", VALID_GMNS)
-def test_valid_gmns_pass_and_round_trip_as_model_links(gmn: str) -> None:
-    assert validate_gmn(gmn) == gmn
-    link = DigitalLink(gmn=gmn)
-    assert link.granularity == "model"
-    assert parse_digital_link(link.uri("https://id.gs1.org")) == link
-
-
-@pytest.mark.parametrize(
-    ("gmn", "message"),
-    [
-        (
-            "1987654Ad4X4bL5ttr2310cXK",
-            "GMN 1987654Ad4X4bL5ttr2310cXK fails its check characters: expected 2K, got XK",
-        ),
-        ("1987654Ad4X4bL5ttr2310c2X", "expected 2K, got 2X"),
-        ("1987654Ad4X4bL5ttr2310c2KZ", "must be 1 to 25 characters from GS1 character set 82"),
-        ("12345678901234567890123 T", "' ' at position 24 is not allowed"),
-        ("22", "must begin with a GS1 Company Prefix"),
-        ("", "it is empty"),
-    ],
-)
-def test_invalid_gmns_say_why(gmn: str, message: str) -> None:
-    with pytest.raises(InvalidIdentifier) as caught:
-        validate_gmn(gmn)
-    assert message in caught.value.detail
-
-
-# --- AI values ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("ai", "longest"), [("10", 20), ("21", 20), ("22", 20), ("235", 28)])
-def test_qualifier_values_have_their_gs1_length(ai: str, longest: int) -> None:
-    assert validate_ai_value(ai, "A" * longest) == "A" * longest
-    with pytest.raises(InvalidIdentifier) as caught:
-        validate_ai_value(ai, "A" * (longest + 1))
-    assert f"must be 1 to {longest} characters from GS1 character set 82" in caught.value.detail
-    assert f"got {longest + 1} characters" in caught.value.detail
-
-
-def test_lot_message_names_the_ai_and_the_rule() -> None:
-    with pytest.raises(InvalidIdentifier) as caught:
-        validate_ai_value("10", "LOT#1")
-    assert caught.value.detail == (
-        "AI 10 (batch/lot) must be 1 to 20 characters from GS1 character set 82: "
-        "'#' at position 4 is not allowed"
-    )
-
-
-@pytest.mark.parametrize("value", ["", "AB C", "Ä1", "A\tB"])
-def test_values_outside_cset_82_are_rejected(value: str) -> None:
-    with pytest.raises(InvalidIdentifier, match="AI 21 .* must be 1 to 20 characters"):
-        validate_ai_value("21", value)
-
-
-def test_every_cset_82_punctuation_character_is_a_valid_serial() -> None:
-    assert validate_ai_value("21", "!\"%&'()*+,-./:;<=>?_") == "!\"%&'()*+,-./:;<=>?_"
-
-
-def test_unknown_ai_is_rejected() -> None:
-    with pytest.raises(InvalidIdentifier, match="unknown AI 89"):
-        validate_ai_value("89", "ABC")
-
-
-@pytest.mark.parametrize(
-    ("ai", "value", "valid"),
-    [
-        ("17", "261231", True),
-        ("17", "200229", True),  # 2020 is a leap year
-        ("17", "210229", False),
-        ("17", "261301", False),
-        ("17", "261200", True),  # day 00: the last day of the month
-        ("11", "2612", False),
-        ("7003", "2612312359", True),
-        ("7003", "2612312460", False),
-        ("3103", "000189", True),
-    ],
-)
-def test_dates_and_measures_are_checked(ai: str, value: str, valid: bool) -> None:
-    if valid:
-        assert validate_ai_value(ai, value) == value
-    else:
-        with pytest.raises(InvalidIdentifier):
-            validate_ai_value(ai, value)
 
 
 # --- building and parsing -----------------------------------------------------------------
