@@ -41,9 +41,6 @@ def test_our_event_type_is_never_spelt_like_a_cbv_term_we_emit() -> None:
             assert bare_word_matches(written, emitted_vocabulary()) == []
 
 
-# --- EPCIS 2.0 documents -------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
 def test_every_event_type_makes_a_valid_epcis_document(event_type: str) -> None:
     if event_type == "correction":

@@ -16,6 +16,8 @@ from passport.events.hash_values import EventHashError
 from passport.events.hashing import document_hashes, document_prehashes, event_hash, prehash
 from tests.passport.events.examples import EPC, HASH_VECTORS, epcis_of, lines, read_document
 
+# --- official vectors and canonical values --------------------------------------------------------
+
 
 def _vector_event() -> dict[str, Any]:
     document = json.loads((HASH_VECTORS / "epcisDocWithSingleEvent.jsonld").read_text())

@@ -312,6 +312,9 @@ def test_every_string_in_the_event_schema_is_bounded() -> None:
             assert "maxLength" in node, node
 
 
+# --- CBV look-alikes ------------------------------------------------------------------------------
+
+
 def test_text_spelt_like_a_cbv_term_we_emit_is_refused() -> None:
     assert problems(body("destruction", destruction={"description": "destroyed"})) == [
         (
