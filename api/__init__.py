@@ -55,7 +55,7 @@ def _passport_component() -> dict[str, Any]:
 
 @cache
 def _event_component() -> dict[str, Any]:
-    from passport.events import event_schema
+    from passport.events.parsing import event_schema
 
     return _component(event_schema(), "Event")
 

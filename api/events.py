@@ -10,9 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from api import deps
+from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
-from passport import history, services
+from passport import services
 from passport.errors import NotFound
+from passport.events import history
 from passport.ledger import checkpoints, log
 
 blp = Blueprint(
@@ -54,13 +56,14 @@ class PassportEvents(MethodView):
         passport = services.get_passport(session, passport_id)
         rows = history.list_events(session, passport)
         if _wants_epcis(args.get("format")):
-            document = history.epcis_document(base, passport, rows)
+            url = f"{base}/api/v1/passports/{passport.public_id}/events"
+            document = history.epcis_document(base, passport, rows, document_url=url)
             return Response(json.dumps(document), mimetype="application/ld+json")
         body = {
             "passport": passport.uri,
             "lifeStatus": passport.life_status,
             "ownershipChanges": history.ownership_changes(rows),
-            "events": [history.event_summary(base, e) for e in rows],
+            "events": [event_summary(e) for e in rows],
         }
         return Response(json.dumps(body), mimetype="application/json")
 

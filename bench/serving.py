@@ -54,9 +54,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bulk_issuance import write_section  # noqa: E402
 
-from passport import history, services  # noqa: E402
+from passport import services  # noqa: E402
 from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
+from passport.events import history  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.demo import KETTLE, kettle_batch, kettle_item, kettle_model  # noqa: E402
 

@@ -125,7 +125,7 @@ class Passport(Base):
     batch_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
     issuer_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
     status: Mapped[str] = mapped_column(String(12), default="active")  # active / withdrawn
-    # Where the product is in its life, derived from its events (passport.events.STATUSES).
+    # Where the product is in its life, derived from its events (passport.events.status.STATUSES).
     life_status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(1000))

@@ -36,8 +36,11 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from passport import events, history, throttle
+from passport import throttle
 from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
+from passport.events import history
+from passport.events.rules import REGISTRY_ROLE, may_record
+from passport.events.status import TERMINAL
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
 from passport.services import get_passport
 
@@ -70,8 +73,8 @@ def may_hand_over(org: Organisation, passport: Passport) -> bool:
     """Whether an organisation may create a transfer code for an item."""
     return (
         passport.granularity == "item"
-        and passport.life_status not in events.TERMINAL
-        and events.may_record("resale", org.role, is_issuer=passport.issuer_pk == org.pk)
+        and passport.life_status not in TERMINAL
+        and may_record("resale", org.role, is_issuer=passport.issuer_pk == org.pk)
     )
 
 
@@ -81,7 +84,7 @@ def _check_transferable(passport: Passport) -> None:
             f"Passport {passport.public_id} is for a {passport.granularity}, not one item: "
             "only an item changes hands."
         )
-    if passport.life_status in events.TERMINAL:
+    if passport.life_status in TERMINAL:
         raise Conflict(f"The product's life has ended ({passport.life_status}).")
 
 
@@ -128,7 +131,7 @@ def registry_organisation(session: Session) -> Organisation:
     ).first()
     if found is not None:
         return found
-    org = Organisation(public_id=REGISTRY_ORG_ID, name=REGISTRY_ORG_NAME, role=events.REGISTRY_ROLE)
+    org = Organisation(public_id=REGISTRY_ORG_ID, name=REGISTRY_ORG_NAME, role=REGISTRY_ROLE)
     try:
         with session.begin_nested():
             session.add(org)

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from passport import accounts, history, services
+from passport import accounts, services
+from passport.events import history
 from passport.gs1.check_digits import gs1_check_digit
 
 

@@ -122,7 +122,7 @@ EVERY_TYPE: list[tuple[str, dict[str, Any]]] = [
 
 def test_every_served_event_id_is_what_the_reference_computes_from_the_document(client, maker):
     """The document-wide CBV 2.0 hash (as the reference generator reads it) gives the IDs."""
-    from passport.epcis_hash import document_hashes
+    from passport.events.hashing import document_hashes
 
     pid = issue(client, maker)
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -59,7 +59,8 @@ def test_logged_repairs_export_as_ords_rows(client, maker, make_org):
 
 
 def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, session, make_org):
-    from passport import history, services
+    from passport import services
+    from passport.events import history
     from passport.models import Organisation
 
     cafe_org = make_org("Repair Café Cardiff", "repairer")

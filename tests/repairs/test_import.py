@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport import history, services
+from passport import services
 from passport.access import authenticate
 from passport.errors import InvalidDocument
+from passport.events import history
 from repairs import ords
 from repairs.models import RepairRecord
 from repairs.services import ImportReport, impact_report, import_ords, repair_rows

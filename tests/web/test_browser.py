@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from passport import history, services
+from passport import services
 from passport.access import authenticate
+from passport.events import history
 from repairs.services import import_ords
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport

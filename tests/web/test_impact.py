@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from passport import history, services
+from passport import services
 from passport.access import authenticate
+from passport.events import history
 from repairs import impact, ords
 from repairs import services as repair_services
 from tests.conftest import BASE_URL

@@ -17,8 +17,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from passport import history, services
+from passport import services
 from passport.access import authenticate
+from passport.events import history
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, passport
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from passport import history, services
-from passport.events import TERMINAL
+from passport import services
+from passport.events import history
+from passport.events.status import TERMINAL
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN
 from tests.web.conftest import field_error, form_defaults, issue, sign_in

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from passport import history, services, throttle, transfers
+from passport import services, throttle, transfers
 from passport.access import authenticate
 from passport.errors import CodeRefused, Forbidden, TooManyAttempts
+from passport.events import history
 from passport.models import Event, TransferCode
 from tests.conftest import BASE_URL
 from tests.web.conftest import form_defaults, issue, sign_in, token

@@ -1,6 +1,6 @@
 """Recording what happened to an item from its page: a repair (in ORDS v0.3 terms), and for
 shops a resale or a refurbishment. Each form becomes one lifecycle event
-(``passport.history.record_event``), exactly as if sent to the events API.
+(``passport.events.history.record_event``), exactly as if sent to the events API.
 
 A typical repair takes two inputs: describe the problem, press the button. The category is
 guessed from the passport, the outcome defaults to Fixed, the date and time to now.
@@ -18,8 +18,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from passport import events, history, services, transfers
+from passport import services, transfers
 from passport.errors import Conflict, Forbidden, InvalidDocument, NotFound
+from passport.events import history
+from passport.events.rules import may_record
+from passport.events.status import TERMINAL
 from passport.models import Organisation, Passport
 from web.forms import categories
 from web.forms.auth import not_for_you
@@ -52,7 +55,7 @@ def staff_actions(passport: Passport) -> list[Action]:
         return []
     org, pid = user.organisation, passport.public_id
     actions = []
-    if passport.life_status not in events.TERMINAL:
+    if passport.life_status not in TERMINAL:
         if passport.granularity == "item":
             for kind, text, url in (
                 ("repair", _("Log a repair"), url_for("forms.log_repair", passport_id=pid)),
@@ -82,7 +85,7 @@ def staff_actions(passport: Passport) -> list[Action]:
 
 
 def _may(org: Organisation, passport: Passport, kind: str) -> bool:
-    return events.may_record(kind, org.role, is_issuer=passport.issuer_pk == org.pk)
+    return may_record(kind, org.role, is_issuer=passport.issuer_pk == org.pk)
 
 
 def _open(passport_id: str, kind: str) -> Passport | ResponseReturnValue:
@@ -94,7 +97,7 @@ def _open(passport_id: str, kind: str) -> Passport | ResponseReturnValue:
     user = current_user()
     assert user is not None  # behind @signed_in
     back = [(url_for("pages.passport_page", passport_id=passport_id), _("Back to the passport"))]
-    if passport.life_status in events.TERMINAL:
+    if passport.life_status in TERMINAL:
         return message(
             _("This product's life has ended"),
             _("Nothing more can be recorded for it."),

@@ -27,9 +27,11 @@ from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from passport import history, services
+from passport import services
 from passport.errors import KeyMissing, NotFound
-from passport.events import REGISTRY_ROLE, TERMINAL
+from passport.events import history
+from passport.events.rules import REGISTRY_ROLE
+from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Event
 from repairs import ords
@@ -576,7 +578,7 @@ def impact_note(category: Any) -> Markup:
 def corrections(rows: Sequence[Event]) -> dict[int, Event]:
     """Which events a correction declared wrong: the corrected seq -> the correction.
 
-    Walks backwards, as ``passport.events`` does, so that a correction which was itself
+    Walks backwards, as ``passport.events.status`` does, so that a correction which was itself
     declared wrong corrects nothing.
     """
     wrong: dict[int, Event] = {}

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from passport import history, services
+from passport import services
 from passport.access import authenticate
 from passport.db import begin_write, make_engine, make_session_factory
+from passport.events import history
 from passport.ledger import log, merkle
 from passport.ledger.verify import verify_log
 from passport.models import Event, LogEntry, LogNode, PassportVersion

@@ -2,19 +2,23 @@
 
 Events are append-only. A correction is a new event; the corrected one stays, and the
 product's life status is always derived from the whole history, so a correction undoes
-its effect without rewriting anything.
+its effect without rewriting anything. Events are numbered 1, 2, 3, ... per passport, without
+gaps, and each recorded event is appended to the transparency log.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport import events
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
+from passport.events import epcis, status
+from passport.events.catalogue import EVENT_TYPES, disposition_for
+from passport.events.parsing import NewEvent, parse_event
+from passport.events.rules import check_allowed
 from passport.ledger import log
 from passport.models import Event, Organisation, Passport, utcnow
 from passport.services import get_passport, get_version, issuer_did
@@ -66,9 +70,9 @@ def record_event(
     # Lock the passport row so two writers cannot take the same sequence number
     # (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
     session.execute(select(Passport.pk).where(Passport.pk == passport.pk).with_for_update())
-    new = events.parse_event(body, now=now)
+    new = parse_event(body, now=now)
     history = list_events(session, passport)
-    events.check_allowed(
+    check_allowed(
         new,
         role=org.role,
         is_issuer=passport.issuer_pk == org.pk,
@@ -103,7 +107,7 @@ def record_event(
         session.scalar(select(func.max(Event.seq)).where(Event.passport_pk == passport.pk)) or 0
     ) + 1
     recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
-    epcis = events.epcis_event(
+    rendered = epcis.epcis_event(
         event_type=new.type,
         event_time=new.event_time,
         offset=new.offset,
@@ -114,13 +118,13 @@ def record_event(
         corrects_event=_epcis(base_url, passport, corrected) if corrected else None,
         related=related.uri if related else None,
     )
-    kind = events.EVENT_TYPES[new.type]
+    kind = EVENT_TYPES[new.type]
     event = Event(
         passport_pk=passport.pk,
         seq=seq,
         type=new.type,
         biz_step=kind.biz_step,
-        disposition=events.disposition_for(new.type, new.details),
+        disposition=disposition_for(new.type, new.details),
         event_time=new.event_time,
         time_offset=new.offset,
         recorded_at=recorded_at,
@@ -128,7 +132,7 @@ def record_event(
         details=new.details,
         corrects=corrected,
         related_pk=related.pk if related else None,
-        event_id=epcis["eventID"],
+        event_id=rendered["eventID"],
     )
     session.add(event)
     session.flush()
@@ -144,7 +148,7 @@ def record_event(
         time=recorded_at,
     )
     history.append(event)
-    passport.life_status = events.derive_status(_summary(history))
+    passport.life_status = status.derive_status(_summary(history))
     session.flush()
     return event
 
@@ -154,10 +158,11 @@ def _summary(history: list[Event]) -> list[tuple[str, dict[str, Any], int | None
 
 
 def ownership_changes(history: list[Event]) -> int:
-    return events.ownership_changes(_summary(history))
+    """How many times the product changed hands: the sales and resales that stand."""
+    return status.ownership_changes(_summary(history))
 
 
-def _related_passport(session: Session, new: events.NewEvent) -> Passport | None:
+def _related_passport(session: Session, new: NewEvent) -> Passport | None:
     """The part's or the remanufactured product's passport, when this registry holds it."""
     details = new.details
     candidates = [details.get("newPassport")]
@@ -175,7 +180,7 @@ def _related_passport(session: Session, new: events.NewEvent) -> Passport | None
 def _epcis(base_url: str, passport: Passport, event: Event) -> dict[str, Any]:
     """An event as EPCIS 2.0, rebuilt from what is stored (the hash comes out the same)."""
     corrected = _epcis(base_url, passport, event.corrects) if event.corrects else None
-    return events.epcis_event(
+    return epcis.epcis_event(
         event_type=event.type,
         event_time=event.event_time,
         offset=event.time_offset,
@@ -188,45 +193,22 @@ def _epcis(base_url: str, passport: Passport, event: Event) -> dict[str, Any]:
     )
 
 
-def epcis_document(base_url: str, passport: Passport, history: list[Event]) -> dict[str, Any]:
-    """The passport's whole history as an EPCIS 2.0 document."""
-    return events.epcis_document(
+def epcis_document(
+    base_url: str, passport: Passport, history: list[Event], *, document_url: str
+) -> dict[str, Any]:
+    """The passport's whole history as an EPCIS 2.0 document, identified by ``document_url``."""
+    return epcis.epcis_document(
         [_epcis(base_url, passport, e) for e in history],
-        document_id=f"{base_url}/api/v1/passports/{passport.public_id}/events",
+        document_id=document_url,
         created=utcnow(),
     )
 
 
-def event_summary(base_url: str, event: Event) -> dict[str, Any]:
-    """The plain JSON form of an event, as the API lists it."""
-    summary: dict[str, Any] = {
-        "seq": event.seq,
-        "eventID": event.event_id,
-        "type": event.type,
-        "eventTime": event.event_time.astimezone(_tz(event.time_offset)).isoformat(),
-        "recordedAt": event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-        "recordedBy": {"id": event.recorder.public_id, "name": event.recorder.name},
-        "bizStep": event.biz_step,
-        "disposition": event.disposition,
-        event.type: event.details,
-    }
-    if event.corrects is not None:
-        summary["corrects"] = event.corrects.seq
-    if event.related is not None:
-        summary["relatedPassport"] = event.related.uri
-    return summary
-
-
 def get_event(session: Session, passport: Passport, seq: int) -> Event:
+    """Event ``seq`` of a passport's history; NotFound when it has none of that number."""
     event = session.scalars(
         select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
     ).first()
     if event is None:
         raise NotFound(f"Passport {passport.public_id} has no event {seq}.")
     return event
-
-
-def _tz(offset: str) -> timezone:
-    sign = -1 if offset.startswith("-") else 1
-    hours, minutes = int(offset[1:3]), int(offset[4:6])
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
