@@ -450,7 +450,8 @@ def labels_command(
     from tqdm import tqdm
 
     from passport import services
-    from passport.labels import LAYOUTS, label_for, label_sheet_pdf
+    from passport.carriers.labels import label_for, label_sheet_pdf
+    from passport.carriers.layouts import LAYOUTS
 
     if layout not in LAYOUTS:
         raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")

@@ -26,7 +26,7 @@ from passport.access import authenticate
 from repairs.services import import_ords
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
-from tests.passport.test_labels import rasterise, zbarimg
+from tests.passport.carriers.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
 from web.app import create_app
 
