@@ -279,7 +279,7 @@ def import_ords_command(file: Any, skip_invalid: bool) -> None:
     """Import open repair data (ORDS v0.3 CSV); nothing is imported from a file with errors."""
     from tqdm import tqdm
 
-    from repairs.services import import_ords
+    from repairs.importing import import_ords
 
     settings = Settings.from_env()
     with (
@@ -404,8 +404,8 @@ def export_ords_command(
     """Export every repair the registry knows as ORDS v0.3 CSV ("-" for standard output)."""
     from tqdm import tqdm
 
-    from repairs import ords
-    from repairs.services import repair_rows
+    from repairs.listing import repair_rows
+    from repairs.ords.writer import write_ords
 
     settings = Settings.from_env()
     with _session(settings, write=False) as session:
@@ -421,7 +421,7 @@ def export_ords_command(
         # newline="": the csv module writes its own line ends (multi-line problems stay intact)
         out = sys.stdout if file == "-" else open(file, "w", encoding="utf-8", newline="")  # noqa: SIM115
         try:
-            count = ords.write_ords(
+            count = write_ords(
                 tqdm(rows, unit=" rows", desc="Exporting", disable=None, file=sys.stderr), out
             )
         finally:

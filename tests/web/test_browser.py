@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 from passport import history, services
 from passport.access import authenticate
-from repairs.services import import_ords
+from repairs.importing import import_ords
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
 from tests.passport.carriers.test_labels import rasterise, zbarimg

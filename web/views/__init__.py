@@ -32,8 +32,8 @@ from passport.errors import KeyMissing, NotFound
 from passport.events import REGISTRY_ROLE, TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Event
-from repairs import ords
 from repairs.impact import impact_of
+from repairs.ords import records as ords
 
 bp = Blueprint("pages", __name__)
 
@@ -552,7 +552,7 @@ def impact_note(category: Any) -> Markup:
     typed = _text(category)
     number = ords.category_id(typed) if typed else None
     if number is None:
-        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        # Counted as Misc on the impact pages (repairs.registry_rows.registry_row).
         return _say(
             _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
             method=method,
