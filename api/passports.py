@@ -18,7 +18,8 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
-from passport import carriers, rdf, services, signing
+from passport import rdf, services, signing
+from passport.carriers import qr as carriers
 from passport.errors import FieldError, InvalidDocument
 
 blp = Blueprint(

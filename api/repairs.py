@@ -12,8 +12,8 @@ from marshmallow import RAISE
 
 from api import deps
 from api.schemas import RepairsArgsSchema
-from repairs import ords
-from repairs import services as repair_services
+from repairs import listing as repair_services
+from repairs.ords import writer as ords
 
 blp = Blueprint(
     "repairs",

@@ -1,6 +1,6 @@
-"""Label sheets (``passport.labels.label_sheet_pdf``) vs encoding the same QR codes alone.
+"""Label sheets (``passport.carriers.labels.label_sheet_pdf``) vs the same QR codes alone.
 
-Every label needs its QR code, so ``passport.carriers.encode`` of the same URIs is the floor
+Every label needs its QR code, so ``passport.carriers.qr.encode`` of the same URIs is the floor
 that no label writer can beat; it is measured in the same run as the baseline and the label
 sheets are reported as a ratio of its throughput (1.0 would mean drawing and writing the PDF
 cost nothing). The target of the label-sheet issue: 1,000 labels well under 2 s. Every URI is
@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bulk_issuance import write_section  # noqa: E402
 
-from passport import carriers  # noqa: E402
-from passport.labels import LAYOUTS, Label, label_sheet_pdf  # noqa: E402
+from passport.carriers import qr  # noqa: E402
+from passport.carriers.labels import Label, label_sheet_pdf  # noqa: E402
+from passport.carriers.layouts import LAYOUTS  # noqa: E402
 
 BASE = "https://dpp.example.org/01/09520123456788/21/"
 HOST = "dpp.example.org"
@@ -52,7 +53,7 @@ def batch(n: int, measure: int, round_: int) -> list[Label]:
 
 
 def encode_only(labels: list[Label]) -> object:
-    return [carriers.encode(label.uri) for label in labels]
+    return [qr.encode(label.uri) for label in labels]
 
 
 MEASURES: dict[str, Callable[[list[Label]], object]] = {
@@ -124,7 +125,7 @@ def main() -> None:
     median = {name: statistics.median(s) for name, s in seconds.items()}
     rate = {name: args.n / s for name, s in median.items()}
     sample_uri = batch(1, 1, 0)[0].uri
-    sample = carriers.encode(sample_uri)
+    sample = qr.encode(sample_uri)
     pages = math.ceil(args.n / LAYOUTS["a4-3x7"].per_page)
 
     def row(label: str, name: str, unit: str, target: bool = False) -> str:
@@ -140,7 +141,7 @@ def main() -> None:
     lines = [
         f"| labels per measurement | {args.n:,}, every URI different ({len(sample_uri)} "
         f"characters: version {sample.version}-M, {sample.mode} mode); median of {args.rounds} |",
-        f"| baseline: `carriers.encode(uri)` of the same URIs (the floor) | "
+        f"| baseline: `qr.encode(uri)` of the same URIs (the floor) | "
         f"{median['baseline']:.3f} s ({rate['baseline']:,.0f} codes/s) |",
         row("`label_sheet_pdf(labels, \"a4-3x7\")`, target well under 2 s", "a4-3x7",
             f"{pages} A4 pages", target=True),

@@ -1,9 +1,9 @@
-"""QR codes drawn by ``passport.carriers`` vs ``qrcode.make(text)`` with its defaults.
+"""QR codes drawn by ``passport.carriers.qr`` vs ``qrcode.make(text)`` with its defaults.
 
 DESIGN §6 target: unique, decodable QR codes at >= 8 x the throughput of ``qrcode.make(...)``
 with its defaults (error correction M, a PIL image), measured in the same run, for SVG and for
 PNG separately. Every text is a different item URI (no two calls in the whole run share one),
-so nothing per text can be cached; ``passport.carriers`` keeps only each version's module
+so nothing per text can be cached; ``passport.carriers.qr`` keeps only each version's module
 layout, built once per process, as the warm-up does here. The encoders alone (segno and qrcode,
 no drawing) are measured as well: they are what the choice of library rests on. A sample of
 the codes from every round is decoded with zbarimg (SVG rasterised by rsvg-convert first).
@@ -31,7 +31,7 @@ import qrcode  # noqa: E402
 import segno  # noqa: E402
 from bulk_issuance import write_section  # noqa: E402
 
-from passport import carriers  # noqa: E402
+from passport.carriers import qr  # noqa: E402
 
 BASE = "https://registry.example.org/01/09520123456788/21/"
 
@@ -59,8 +59,8 @@ MEASURES: dict[str, Callable[[str], object]] = {
     "segno": segno_matrix,
     "qrcode mask 0": lambda text: qrcode_matrix(text, 0),
     "segno mask 0": lambda text: segno_matrix(text, 0),
-    "svg": carriers.qr_svg,
-    "png": carriers.qr_png,
+    "svg": qr.qr_svg,
+    "png": qr.qr_png,
 }
 
 
@@ -113,7 +113,7 @@ def main() -> None:
     median = {name: statistics.median(s) for name, s in seconds.items()}
     rate = {name: args.n / s for name, s in median.items()}
     sample_text = texts(1, "svg", 0)[0]
-    sample = carriers.encode(sample_text)
+    sample = qr.encode(sample_text)
 
     def row(label: str, name: str, target: bool = False) -> str:
         ratio = rate[name] / rate["baseline"]
@@ -133,9 +133,12 @@ def main() -> None:
         row("qrcode, matrix only (`QRCode(error M).get_matrix()`)", "qrcode"),
         row("segno, matrix only (`make_qr(error M)`, its own mask choice)", "segno"),
         row("qrcode, matrix only, mask pattern 0 given (no mask evaluation)", "qrcode mask 0"),
-        row("segno, matrix only, mask pattern 0 given (what `carriers` builds on)", "segno mask 0"),
-        row("`carriers.qr_svg(text)`", "svg", target=True),
-        row("`carriers.qr_png(text)`", "png", target=True),
+        row(
+            "segno, matrix only, mask pattern 0 given (what `carriers.qr` builds on)",
+            "segno mask 0",
+        ),
+        row("`qr.qr_svg(text)`", "svg", target=True),
+        row("`qr.qr_png(text)`", "png", target=True),
         "| decoded by zbarimg (3 SVG and 3 PNG per round, SVG through rsvg-convert) | "
         + (f"{decoded} of {checked} |" if can_decode else "not checked: zbarimg missing |"),
     ]

@@ -64,7 +64,7 @@ from web.demo import KETTLE, kettle_batch, kettle_item, kettle_model  # noqa: E4
 BASE_URL = "https://dpp.example.org"
 LOT = "2026W14"
 VENV_BIN = Path(sys.executable).parent
-# The registry's own access-log format (web/cli.py), given to the baseline's gunicorn too.
+# The registry's own access-log format (web/cli/serving.py), given to the baseline's gunicorn too.
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 BASELINE_APP = '''\

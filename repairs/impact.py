@@ -35,7 +35,7 @@ from html import escape
 from importlib.resources import files
 from typing import Literal
 
-from repairs import ords
+from repairs.ords import records as ords
 
 __all__ = [
     "DISPLACEMENT",

@@ -1,7 +1,7 @@
 """Stored repair records: ORDS v0.3 rows imported from repair networks.
 
 Repairs logged in this registry stay lifecycle events (``passport.models.Event``); they are
-turned into ORDS rows when read (``repairs.services.repair_rows``), so a correction of an
+turned into ORDS rows when read (``repairs.listing.repair_rows``), so a correction of an
 event is honoured at once and nothing is stored twice.
 """
 
@@ -21,7 +21,7 @@ __all__ = ["RepairRecord"]
 class RepairRecord(Base):
     """One repair attempt in ORDS v0.3 terms: the 14 columns, typed, plus where it came from.
 
-    Enums are stored in their canonical ORDS spelling (``repairs.ords``), so filters and
+    Enums are stored in their canonical ORDS spelling (``repairs.ords.records``), so filters and
     counts never have to know the variants.
     """
 

@@ -18,7 +18,7 @@ from passport.models import LogEntry, WitnessedLog
 from tests.api.test_events import REPAIR, issue, record
 from tests.helpers import GTIN, gtin, passport
 from tests.web.test_browser import serving
-from web.cli import cli
+from web.cli.main import cli
 
 REMOTE = "remote.example/log/v1"
 T = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from repairs import impact, ords
+from repairs import impact
+from repairs.ords.reader import read_ords
+from repairs.ords.records import BARRIERS, OrdsRow, categories
 from tests.helpers import FIXTURES
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
@@ -20,7 +22,7 @@ LCA = FIXTURES / "ords" / "ords_category_lca_reference.csv"
 SHIPPED = Path(__file__).resolve().parents[2] / "schemas" / "ords"
 SVG = "{http://www.w3.org/2000/svg}"
 
-BASE = ords.OrdsRow(
+BASE = OrdsRow(
     id="t_1",
     data_provider="Test",
     country="GBR",
@@ -38,13 +40,13 @@ BASE = ords.OrdsRow(
 )
 
 
-def row(n: int, **changes: object) -> ords.OrdsRow:
+def row(n: int, **changes: object) -> OrdsRow:
     return replace(BASE, id=f"t_{n}", **changes)  # type: ignore[arg-type]
 
 
-def sample_rows() -> list[ords.OrdsRow]:
+def sample_rows() -> list[OrdsRow]:
     with SAMPLE.open("rb") as f:
-        return [r for r in ords.read_ords(f) if isinstance(r, ords.OrdsRow)]
+        return [r for r in read_ords(f) if isinstance(r, OrdsRow)]
 
 
 # --- factors and one repair ------------------------------------------------------------------
@@ -52,7 +54,7 @@ def sample_rows() -> list[ords.OrdsRow]:
 
 def test_the_factors_are_the_published_table_with_their_version() -> None:
     assert (SHIPPED / "ords_category_lca_reference.csv").read_bytes() == LCA.read_bytes()
-    assert set(impact.factors()) == set(ords.categories().values())
+    assert set(impact.factors()) == set(categories().values())
     assert "ords_category_lca_reference.csv" in impact.FACTORS_VERSION
     assert "ccd642fe50f9fef2e6b1ce54eb48b54d6ca35c9d" in impact.FACTORS_VERSION
     assert "0.5" in impact.METHOD and "fixed" in impact.METHOD
@@ -105,7 +107,7 @@ def test_only_fixed_repairs_avoid_anything_and_unknowns_do_not_lower_the_fix_rat
     assert found.waste_kg == pytest.approx(1.83 + 1.25)
     assert found.barriers["Item too worn out"] == 1  # a variant spelling, counted once
     assert found.barriers["Lack of equipment"] == 1
-    assert list(found.barriers) == list(ords.BARRIERS)
+    assert list(found.barriers) == list(BARRIERS)
     assert found.series == () and found.first == date(2024, 1, 15)
 
 

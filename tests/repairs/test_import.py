@@ -16,12 +16,16 @@ from passport import services
 from passport.access import authenticate
 from passport.errors import InvalidDocument
 from passport.events import history
-from repairs import ords
+from repairs.impact_report import impact_report
+from repairs.importing import ImportReport, import_ords
+from repairs.listing import repair_rows
 from repairs.models import RepairRecord
-from repairs.services import ImportReport, impact_report, import_ords, repair_rows
+from repairs.ords.reader import read_ords
+from repairs.ords.records import COLUMNS, OrdsRow
+from repairs.ords.writer import write_ords
 from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
-from tests.repairs.test_ords import csv_bytes, record
+from tests.repairs.ords.test_ords import csv_bytes, record
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 # record_event refuses events from the future: pin "now".
@@ -40,7 +44,7 @@ def load(session: Session, data: bytes, *, skip_invalid: bool = False) -> Import
     return report
 
 
-def export(session: Session, **filters: Any) -> list[ords.OrdsRow]:
+def export(session: Session, **filters: Any) -> list[OrdsRow]:
     arguments: dict[str, Any] = {"since": None, "until": None, "category": None, "group": None}
     return list(repair_rows(session, base_url=BASE_URL, **(arguments | filters)))
 
@@ -57,7 +61,7 @@ def test_the_real_sample_imports_whole_and_exports_the_same_values(session: Sess
     elapsed = time.perf_counter() - started
     print(f"\n20,000-row ORDS import on {session.get_bind().dialect.name}: {elapsed:.2f} s")
 
-    # Every record of the sample is valid ORDS v0.3 (tests/repairs/test_ords.py checks why).
+    # Every record of the sample is valid ORDS v0.3 (tests/repairs/ords/test_ords.py checks why).
     assert (report.read, report.imported, report.duplicates, report.skipped) == (20_000,) * 2 + (
         0,
         0,
@@ -67,17 +71,17 @@ def test_the_real_sample_imports_whole_and_exports_the_same_values(session: Sess
     assert elapsed < 20, f"the import took {elapsed:.1f} s"
 
     out = io.StringIO()
-    written = ords.write_ords(export(session), out)
+    written = write_ords(export(session), out)
     assert written == 20_000
     exported = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
     with SAMPLE.open(encoding="utf-8", newline="") as f:
         original = list(csv.reader(f))
-    assert exported[0] == original[0] == list(ords.COLUMNS)
+    assert exported[0] == original[0] == list(COLUMNS)
     assert all(len(values) == 14 for values in exported)
 
     by_id = {values[0]: values for values in original[1:]}
     assert len(by_id) == len(exported) - 1
-    barrier = ords.COLUMNS.index("repair_barrier_if_end_of_life")
+    barrier = COLUMNS.index("repair_barrier_if_end_of_life")
     for values in exported[1:]:
         source = by_id[values[0]]
         differing = [i for i in range(14) if values[i] != source[i]]
@@ -110,13 +114,13 @@ def test_importing_the_same_file_again_changes_nothing(session: Session) -> None
 
 
 def test_a_wrong_header_is_one_error_and_nothing_is_stored(session: Session) -> None:
-    data = csv_bytes(record(), header=["id", "provider", *ords.COLUMNS[2:]])
+    data = csv_bytes(record(), header=["id", "provider", *COLUMNS[2:]])
     for skip_invalid in (False, True):
         with pytest.raises(InvalidDocument) as caught:
             import_ords(session, io.BytesIO(data), skip_invalid=skip_invalid)
         (error,) = caught.value.errors
         assert error.pointer == "/line/1"
-        assert ", ".join(ords.COLUMNS) in error.message
+        assert ", ".join(COLUMNS) in error.message
     session.commit()
     assert stored(session) == 0
 
@@ -307,7 +311,7 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     ]
     assert f"kreislauf_{wrong}" not in {r.id for r in found}  # declared wrong by a correction
     row = found[0]
-    assert row == ords.OrdsRow(
+    assert row == OrdsRow(
         id=f"kreislauf_{fixed}",
         data_provider="Kreislauf (registry.example.org)",
         country="",
@@ -357,9 +361,9 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
         )
     )
     out = io.BytesIO()
-    ords.write_ords(complete, out)
-    again = list(ords.read_ords(io.BytesIO(out.getvalue())))
-    assert [r.id for r in again if isinstance(r, ords.OrdsRow)] == [r.id for r in complete]
+    write_ords(complete, out)
+    again = list(read_ords(io.BytesIO(out.getvalue())))
+    assert [r.id for r in again if isinstance(r, OrdsRow)] == [r.id for r in complete]
 
 
 # --- the impact report ------------------------------------------------------------------------

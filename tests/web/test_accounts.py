@@ -14,7 +14,7 @@ from passport import accounts, throttle
 from passport.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from passport.models import FailedAttempt, User
 from tests.web.conftest import PASSWORD, issue, sign_in, token
-from web.cli import cli
+from web.cli.main import cli
 
 WRONG = "Wrong login name or password."
 

@@ -24,10 +24,10 @@ from werkzeug.serving import make_server
 from passport import services
 from passport.access import authenticate
 from passport.events import history
-from repairs.services import import_ords
+from repairs.importing import import_ords
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
-from tests.passport.test_labels import rasterise, zbarimg
+from tests.passport.carriers.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
 from web.app import create_app
 

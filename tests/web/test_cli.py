@@ -20,14 +20,14 @@ from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import POSTGRES_URL
 from tests.helpers import GTIN, untp_errors
-from web.cli import cli
+from web.cli.main import cli
 
 KREISLAUF = Path(sys.executable).with_name("kreislauf")  # the console script in the venv
 
 
 def kreislauf() -> list[str]:
     """The command as a user runs it (the installed script; the module if it is not there)."""
-    return [str(KREISLAUF)] if KREISLAUF.exists() else [sys.executable, "-m", "web.cli"]
+    return [str(KREISLAUF)] if KREISLAUF.exists() else [sys.executable, "-m", "web.cli.main"]
 
 
 def test_create_org_prints_id_and_key_and_stores_only_a_hash(database_url, monkeypatch):
@@ -117,7 +117,7 @@ def test_run_serves_with_gunicorn(tmp_path):
         "PATH": "/usr/bin:/bin",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "run", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "web.cli.main", "run", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
@@ -170,7 +170,7 @@ HEAVY = {
 def test_starting_the_command_line_loads_no_heavy_module():
     code = (
         "import json, sys\n"
-        "from web.cli import cli\n"
+        "from web.cli.main import cli\n"
         "for args in [['--help'], ['--version'], *([c, '--help'] for c in cli.commands)]:\n"
         "    cli.main(args, prog_name='kreislauf', standalone_mode=False)\n"
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import FIXTURES, passport
-from web.cli import cli
+from web.cli.main import cli
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 

@@ -21,8 +21,10 @@ import pytest
 from passport import services
 from passport.access import authenticate
 from passport.events import history
-from repairs import impact, ords
-from repairs import services as repair_services
+from repairs import impact
+from repairs.importing import import_ords
+from repairs.listing import repair_rows
+from repairs.ords.records import BARRIERS
 from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
 from web.views import impact as impact_pages
@@ -36,7 +38,7 @@ def import_sample(session: Any, records: int | None = 200) -> None:
     """The first ``records`` records of the ORDS sample (all of them for None)."""
     with SAMPLE.open("rb") as f:
         data = b"".join(itertools.islice(f, None if records is None else records + 1))
-    repair_services.import_ords(session, io.BytesIO(data), skip_invalid=False)
+    import_ords(session, io.BytesIO(data), skip_invalid=False)
     session.commit()
 
 
@@ -64,7 +66,7 @@ def expected(session: Any, by: Any = "year", **filters: Any) -> impact.Summary:
     """What repairs.impact.summary makes of the same rows."""
     session.rollback()
     query = {"since": None, "until": None, "group": None} | filters
-    rows = repair_services.repair_rows(session, category=None, base_url=BASE_URL, **query)
+    rows = repair_rows(session, category=None, base_url=BASE_URL, **query)
     return impact.summary(rows, by=by)
 
 
@@ -178,7 +180,7 @@ def test_barriers_are_counted_in_their_canonical_spelling(client, session, known
     )
     assert rows["Item too worn out"] == "2"
     assert rows["Spare parts not available"] == "0"
-    assert len(rows) == len(ords.BARRIERS)
+    assert len(rows) == len(BARRIERS)
 
 
 def test_groups_are_listed_with_links(client, session, known):

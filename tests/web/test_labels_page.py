@@ -1,7 +1,7 @@
 """Label sheets from the browser: who may print, what is chosen, and that every code scans.
 
 The PDFs are rasterised with poppler and decoded with zbar, label by label, exactly as
-``tests/passport/test_labels.py`` checks ``passport.labels`` itself.
+``tests/passport/carriers/test_labels.py`` checks ``passport.carriers.labels`` itself.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 
 from passport import services
 from passport.access import authenticate
-from passport.labels import LAYOUTS
+from passport.carriers.layouts import LAYOUTS
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN, gtin, passport
-from tests.passport.test_labels import cell_box, load, rasterise, zbarimg
+from tests.passport.carriers.test_labels import cell_box, load, rasterise, zbarimg
 from tests.web.conftest import field_error, form_defaults, sign_in
 from web.forms import labels as labels_page
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from repairs import ords
+from repairs.ords import records as ords
 
 MISC = "Misc"
 
@@ -71,7 +71,7 @@ NAMES = {
     )
 }
 
-# The six ORDS repair barriers (codes 1-6, canonical spelling of repairs.ords.BARRIERS).
+# The six ORDS repair barriers (codes 1-6, canonical spelling of repairs.ords.records.BARRIERS).
 BARRIER_NAMES = {
     "Spare parts not available": N_("Spare parts not available"),
     "Spare parts too expensive": N_("Spare parts too expensive"),

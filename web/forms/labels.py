@@ -2,7 +2,7 @@
 
 A GET form (it changes nothing, so it carries no CSRF token): the passports by id or web
 address, one a line, or by GTIN (and lot) among the organisation's own products, and a
-layout. The answer is the PDF itself, made by ``passport.labels`` as ``kreislauf labels``
+layout. The answer is the PDF itself, made by ``passport.carriers.labels`` as ``kreislauf labels``
 makes it. A passport's page links here with ``?ids=<id>`` for its one label.
 """
 
@@ -16,14 +16,15 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from passport import services
+from passport.carriers.labels import label_for, label_sheet_pdf
+from passport.carriers.layouts import LAYOUTS
 from passport.errors import InvalidDocument, InvalidIdentifier, NotFound
-from passport.labels import LAYOUTS, label_for, label_sheet_pdf
 from passport.models import Organisation, Passport
 from web.forms.auth import find
 from web.forms.base import bp, current_user, db, page, settings, signed_in
 from web.forms.fields import Field, Form
 
-# Encoding the codes takes about 1 s per 1,000 labels (passport.labels): 5,000 keep one
+# Encoding the codes takes about 1 s per 1,000 labels (passport.carriers.qr): 5,000 keep one
 # request within a few seconds and well under a worker's timeout.
 MAX_LABELS = 5000
 DEFAULT_LAYOUT = "a4-3x7"
@@ -36,7 +37,7 @@ def N_(message: str) -> str:
     return message
 
 
-# passport.labels.LAYOUTS by what a person recognises: the sheet or the printer's roll.
+# passport.carriers.layouts.LAYOUTS by what a person recognises: the sheet or the printer's roll.
 # Short, so that a phone's select shows them whole; the hint gives the sizes.
 LAYOUT_NAMES = {
     "a4-3x7": N_("A4 sheet of 3 × 7 (Avery L7160)"),

@@ -34,8 +34,8 @@ from passport.events.rules import REGISTRY_ROLE
 from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Event
-from repairs import ords
 from repairs.impact import impact_of
+from repairs.ords import records as ords
 
 bp = Blueprint("pages", __name__)
 
@@ -554,7 +554,7 @@ def impact_note(category: Any) -> Markup:
     typed = _text(category)
     number = ords.category_id(typed) if typed else None
     if number is None:
-        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        # Counted as Misc on the impact pages (repairs.registry_rows.registry_row).
         return _say(
             _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
             method=method,

@@ -1,6 +1,6 @@
 """The impact of repairs, in public: the whole registry, each repair group, and the method.
 
-The numbers come from ``repairs.services.impact_report`` (one pass over every repair the
+The numbers come from ``repairs.impact_report.impact_report`` (one pass over every repair the
 registry knows: imported ORDS records and the repairs logged here) and ``repairs.impact``
 (The Restart Project's method and factors). The chart is SVG drawn on the server and put
 inline: markup, not script, so the CSP stays as strict as it is. A table gives the same
@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from repairs import impact
-from repairs import services as repair_services
+from repairs import impact_report as repair_services
 from web.views import N_, _page, _session, bp, kilograms, long_date
 
 # repairs.impact.METHOD, marked for the catalog: the method page shows it in the reader's
@@ -37,7 +37,7 @@ METHOD = N_(
 SOURCE = "Fixometer reference data 2021, The Restart Project"
 LICENCE = "CC BY-SA 4.0, Open Repair Alliance / The Restart Project"
 
-# The six ORDS barriers (repairs.ords.BARRIERS, codes 1-6) as the forms name them.
+# The six ORDS barriers (repairs.ords.records.BARRIERS, codes 1-6) as the forms name them.
 BARRIERS = {
     "Spare parts not available": N_("Spare parts not available"),
     "Spare parts too expensive": N_("Spare parts too expensive"),

@@ -212,7 +212,7 @@ def test_concurrent_appends_are_gap_free(settings):
 def test_kreislauf_verify_reports_the_tampered_entry(session, maker, cafe, monkeypatch):
     from click.testing import CliRunner
 
-    from web.cli import cli
+    from web.cli.main import cli
 
     _history(session, maker, cafe)
     monkeypatch.setenv("KREISLAUF_DATABASE_URL", session.get_bind().url.render_as_string(False))

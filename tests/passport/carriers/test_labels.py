@@ -1,6 +1,6 @@
 """Label sheets: every code on every page decodes to its own URI, inside its own label.
 
-The PDF is checked with programs that share nothing with ``passport.labels``: poppler
+The PDF is checked with programs that share nothing with ``passport.carriers``: poppler
 (Debian's poppler-utils: pdftoppm rasterises, pdftotext extracts text and word boxes, pdfinfo,
 pdffonts and pdfimages read the structure) and zbar (Debian's zbar-tools: zbarimg decodes).
 Cells are cropped from the page images with Pillow at positions computed here from the
@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from passport import carriers
-from passport import labels as labels_module
-from passport.labels import LAYOUTS, Label, Layout, label_sheet_pdf
+from passport.carriers import faces, qr
+from passport.carriers.labels import Label, label_sheet_pdf
+from passport.carriers.layouts import LAYOUTS, Layout
 
 DPI = 300
 HOST = "registry.example.org"
@@ -189,7 +189,7 @@ def test_every_code_on_a_two_page_sheet_decodes_in_its_own_cell(tmp_path):
         crop.save(tmp_path / f"cell-{i}.png")
         assert zbarimg(tmp_path / f"cell-{i}.png") == label.uri, f"label {i} ({label.uri})"
         ink = dark(crop)
-        symbol = find_symbol(ink, carriers.encode(label.uri).size, qr_on_top=False)
+        symbol = find_symbol(ink, qr.encode(label.uri).size, qr_on_top=False)
         assert_quiet_zone(ink, symbol)
         assert symbol.side / DPI * 25.4 >= 18, "the code should be at least 18 mm wide"
     # the rest of the second sheet stays blank: those labels are still usable
@@ -222,7 +222,7 @@ def test_single_label_layouts_print_one_decodable_label_per_page(name, tmp_path)
         assert zbarimg(page) == label.uri
         ink = dark(load(page))
         tall = layout.label_h_mm > layout.label_w_mm
-        symbol = find_symbol(ink, carriers.encode(label.uri).size, qr_on_top=tall)
+        symbol = find_symbol(ink, qr.encode(label.uri).size, qr_on_top=tall)
         assert_quiet_zone(ink, symbol)
 
 
@@ -305,7 +305,7 @@ def test_the_pdf_is_vector_and_embeds_every_font_it_uses(tmp_path):
 
 
 def test_the_shipped_fonts_are_the_files_their_sources_name():
-    folder = Path(labels_module.__file__).parent / "fonts"
+    folder = Path(faces.__file__).parent / "fonts"
     rows = re.findall(
         r"^\| `([^`]+)` \|.*\| ([0-9a-f]{64}) \|", (folder / "SOURCES.md").read_text(), re.M
     )
@@ -363,7 +363,7 @@ def test_a_long_name_with_umlauts_stays_inside_its_cell(name, tmp_path):
         crop.save(tmp_path / f"cell-{i}.png")
         assert zbarimg(tmp_path / f"cell-{i}.png") == label.uri
         ink = dark(crop)
-        symbol = find_symbol(ink, carriers.encode(label.uri).size, qr_on_top=False)
+        symbol = find_symbol(ink, qr.encode(label.uri).size, qr_on_top=False)
         assert_quiet_zone(ink, symbol)
         # and the text keeps out of the label's unprintable border (1 pixel of slack)
         x, y = px(layout.inset_x_mm) - 1, px(layout.inset_y_mm) - 1

@@ -1,6 +1,6 @@
 """QR codes carry exactly the canonical URI, at error correction M, with a 4-module quiet zone.
 
-Decodability is checked by programs that share nothing with ``passport.carriers``: zbarimg
+Decodability is checked by programs that share nothing with ``passport.carriers.qr``: zbarimg
 (Debian's zbar-tools) decodes, and librsvg's ``rsvg-convert`` (Debian's librsvg2-bin) turns
 the SVG into pixels first. Error correction level, mask and quiet zone are read back from
 the PNG's pixels with Pillow; the modules are compared with segno's own symbols.
@@ -18,7 +18,7 @@ import pytest
 import segno
 from PIL import Image
 
-from passport import carriers
+from passport.carriers import qr
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -70,27 +70,27 @@ def rsvg_convert(svg: Path, png: Path) -> None:
 @pytest.mark.parametrize("kind", URIS)
 def test_png_decodes_to_exactly_the_uri(kind, tmp_path):
     path = tmp_path / "qr.png"
-    path.write_bytes(carriers.qr_png(URIS[kind]))
+    path.write_bytes(qr.qr_png(URIS[kind]))
     assert zbarimg(path) == URIS[kind]
 
 
 @pytest.mark.parametrize("kind", URIS)
 def test_svg_decodes_to_exactly_the_uri(kind, tmp_path):
     svg, png = tmp_path / "qr.svg", tmp_path / "qr.png"
-    svg.write_bytes(carriers.qr_svg(URIS[kind], title=URIS[kind]))
+    svg.write_bytes(qr.qr_svg(URIS[kind], title=URIS[kind]))
     rsvg_convert(svg, png)
     with Image.open(png) as image:
         # librsvg drew it at the size the SVG asks for: 8 px per module and the quiet zone
-        assert image.size == ((carriers.encode(URIS[kind]).size + 8) * 8,) * 2
+        assert image.size == ((qr.encode(URIS[kind]).size + 8) * 8,) * 2
     assert zbarimg(png) == URIS[kind]
 
 
 def test_small_modules_and_a_wider_quiet_zone_still_decode(tmp_path):
     path = tmp_path / "qr.png"
-    path.write_bytes(carriers.qr_png(URIS["item"], module_px=3, quiet_zone=6))
+    path.write_bytes(qr.qr_png(URIS["item"], module_px=3, quiet_zone=6))
     assert zbarimg(path) == URIS["item"]
     svg, png = tmp_path / "qr.svg", tmp_path / "qr-svg.png"
-    svg.write_bytes(carriers.qr_svg(URIS["item"], module_px=3, quiet_zone=6))
+    svg.write_bytes(qr.qr_svg(URIS["item"], module_px=3, quiet_zone=6))
     rsvg_convert(svg, png)
     assert zbarimg(png) == URIS["item"]
 
@@ -132,7 +132,7 @@ def _png_modules(png: bytes, module_px: int, quiet_zone: int) -> list[list[bool]
 @pytest.mark.parametrize("kind", URIS)
 def test_error_correction_level_m_and_the_smallest_version(kind):
     text = URIS[kind]
-    modules = _png_modules(carriers.qr_png(text), 8, 4)
+    modules = _png_modules(qr.qr_png(text), 8, 4)
     size = len(modules)
     version = (size - 17) // 4
     valid = {_bch_format(data): data for data in range(32)}
@@ -143,7 +143,7 @@ def test_error_correction_level_m_and_the_smallest_version(kind):
         assert word in valid, "format information fails its BCH code"
         data = valid[word]
         assert data >> 3 == 0b00, "error correction level is not M"
-        assert data & 0b111 == carriers.encode(text).mask
+        assert data & 0b111 == qr.encode(text).mask
     # the smallest version: one less does not hold the text at level M
     assert segno.make_qr(text, error="m", boost_error=False).version == version
     with pytest.raises(segno.DataOverflowError):
@@ -154,9 +154,9 @@ def test_error_correction_level_m_and_the_smallest_version(kind):
 def test_png_quiet_zone_is_exactly_the_requested_width(module_px, quiet_zone):
     import io
 
-    png = carriers.qr_png(URIS["item"], module_px=module_px, quiet_zone=quiet_zone)
+    png = qr.qr_png(URIS["item"], module_px=module_px, quiet_zone=quiet_zone)
     assert png[24:26] == b"\x01\x00"  # IHDR: bit depth 1, greyscale
-    size = carriers.encode(URIS["item"]).size
+    size = qr.encode(URIS["item"]).size
     with Image.open(io.BytesIO(png)) as image:
         side = (size + 2 * quiet_zone) * module_px
         assert image.size == (side, side)
@@ -177,7 +177,7 @@ def test_png_quiet_zone_is_exactly_the_requested_width(module_px, quiet_zone):
 
 
 def test_quiet_zone_below_four_modules_and_bad_sizes_are_refused():
-    for call in (carriers.qr_png, carriers.qr_svg):
+    for call in (qr.qr_png, qr.qr_svg):
         with pytest.raises(ValueError, match="at least 4"):
             call(URIS["item"], quiet_zone=3)
         with pytest.raises(ValueError, match="module_px"):
@@ -187,7 +187,7 @@ def test_quiet_zone_below_four_modules_and_bad_sizes_are_refused():
 @pytest.mark.parametrize("text", ["", "https://example.org/ü", "https://example.org/a\nb"])
 def test_only_printable_ascii_texts_are_encoded(text):
     with pytest.raises(ValueError):
-        carriers.encode(text)
+        qr.encode(text)
 
 
 def _segno_rows(code: segno.QRCode) -> tuple[str, ...]:
@@ -198,12 +198,12 @@ def _segno_rows(code: segno.QRCode) -> tuple[str, ...]:
 def test_symbols_are_segnos_for_every_mask_and_its_choice_of_mask(kind):
     text = URIS[kind]
     chosen = segno.make_qr(text, error="m", boost_error=False)
-    symbol = carriers.encode(text)
+    symbol = qr.encode(text)
     assert (symbol.version, symbol.mask, symbol.mode) == (chosen.version, chosen.mask, chosen.mode)
     assert symbol.rows == _segno_rows(chosen)
     for mask in range(8):
         expected = segno.make_qr(text, error="m", boost_error=False, mask=mask)
-        assert carriers.encode(text, mask=mask).rows == _segno_rows(expected)
+        assert qr.encode(text, mask=mask).rows == _segno_rows(expected)
 
 
 @pytest.mark.parametrize("version", [1, 2, 7, 14, 21, 32, 40])
@@ -212,7 +212,7 @@ def test_layout_of_versions_with_new_alignment_rows_or_version_information(versi
     # version 32 is the one irregular step in ISO/IEC 18004 Annex E.
     made = segno.make_qr("0123456789", version=version, error="m", boost_error=False)
     at_mask_0 = segno.make_qr("0123456789", version=version, error="m", mask=0, boost_error=False)
-    symbol = carriers._remask(at_mask_0, None)
+    symbol = qr._remask(at_mask_0, None)
     assert (symbol.version, symbol.mask) == (version, made.mask)
     assert symbol.rows == _segno_rows(made)
 
@@ -228,17 +228,17 @@ def test_alignment_pattern_centres_follow_annex_e():
         40: [6, 30, 58, 86, 114, 142, 170],
     }
     for version, centres in annex_e.items():
-        assert carriers._alignment_centres(version) == centres
+        assert qr._alignment_centres(version) == centres
 
 
 def test_alphanumeric_mode_when_the_text_allows_it():
-    assert carriers.encode("HTTPS://REGISTRY.EXAMPLE.ORG/01/09520123456788").mode == "alphanumeric"
-    assert carriers.encode(URIS["item"]).mode == "byte"
+    assert qr.encode("HTTPS://REGISTRY.EXAMPLE.ORG/01/09520123456788").mode == "alphanumeric"
+    assert qr.encode(URIS["item"]).mode == "byte"
 
 
 def test_qr_matrix_is_rows_of_booleans():
-    matrix = carriers.qr_matrix(URIS["item"])
-    size = carriers.encode(URIS["item"]).size
+    matrix = qr.qr_matrix(URIS["item"])
+    size = qr.encode(URIS["item"]).size
     assert len(matrix) == size and all(len(row) == size for row in matrix)
     assert all(isinstance(module, bool) for row in matrix for module in row)
     assert matrix[0][:7] == [True] * 7  # the top of the upper left finder pattern
@@ -264,9 +264,9 @@ def _svg_dark_cells(d: str) -> set[tuple[int, int]]:
 
 def test_svg_is_one_crisp_path_on_a_white_square_with_a_title():
     title = 'Kettle <K1> & "friends"'
-    svg = carriers.qr_svg(URIS["item"], module_px=5, title=title)
+    svg = qr.qr_svg(URIS["item"], module_px=5, title=title)
     root = ET.fromstring(svg)
-    size = carriers.encode(URIS["item"]).size
+    size = qr.encode(URIS["item"]).size
     side = size + 8
     assert root.tag == f"{SVG_NS}svg"
     assert root.get("viewBox") == f"0 0 {side} {side}"
@@ -280,11 +280,11 @@ def test_svg_is_one_crisp_path_on_a_white_square_with_a_title():
     assert (rect.get("width"), rect.get("height"), rect.get("fill")) == (str(side),) * 2 + ("#fff",)
     path = children[2]
     assert path.get("stroke") == "#000"
-    matrix = carriers.qr_matrix(URIS["item"])
+    matrix = qr.qr_matrix(URIS["item"])
     expected = {(r + 4, c + 4) for r in range(size) for c in range(size) if matrix[r][c]}
     assert _svg_dark_cells(path.get("d")) == expected
 
 
 def test_svg_without_a_title_has_none():
-    root = ET.fromstring(carriers.qr_svg(URIS["item"]))
+    root = ET.fromstring(qr.qr_svg(URIS["item"]))
     assert root.find(f"{SVG_NS}title") is None and root.get("role") is None

@@ -1,107 +1,41 @@
-"""The Open Repair Data Standard (ORDS) v0.3: reading, validating and writing repair records.
-
-ORDS is the Open Repair Alliance's format for community repair data: one CSV row per repair
-attempt, 14 columns in a fixed order, UTF-8, a header row (openrepair/datastandard
-``standard.rst``; the column order of every v0.3 file in openrepair/data). Sources of the
-published data are in the ORDS rows of ``tests/fixtures/SOURCES.md``.
+"""Reading ORDS v0.3 CSV: one record at a time, each valid row typed or its errors listed.
 
 Reading is tolerant where the published data and the standard disagree, and strict where a
 value would otherwise be misread:
 
 - ids are ``[a-z]+[_-][0-9]+``: the table schema says ``-`` but every published id uses
   ``_`` (``rcwales_3``);
-- the sixth repair barrier is spelled three ways ("Item too worn out" in the data and the
-  spec's code table, "Too worn out" in ``tableschema.json``, "Product too worn out" in the
-  spec's prose); all become the data's spelling. Barriers and statuses are also accepted
-  by their ORDS codes (1-6, 0-3) and in any letter case, and are written in canonical form;
-- an empty ``repair_status`` means Unknown (code 0) and is written as ``Unknown``, as the
-  published files do.
-
-Writing emits exactly the 14 columns and quotes a field only when it has to.
+- barriers and statuses are read in every spelling that ``repairs.ords.records`` knows, and
+  kept in canonical form; an empty ``repair_status`` means Unknown;
+- a byte that is not UTF-8, a quote left open or a repeated id rejects its record only; a
+  wrong header rejects the file.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
-from importlib.resources import files
-from typing import IO, Any, BinaryIO
+from typing import BinaryIO
 
-__all__ = [
-    "BARRIERS",
-    "COLUMNS",
-    "END_OF_LIFE",
-    "FIXED",
-    "REPAIRABLE",
-    "REPAIR_STATUSES",
-    "UNKNOWN",
-    "OrdsRow",
-    "RowError",
-    "categories",
-    "category_id",
-    "format_age",
-    "normalise_barrier",
-    "normalise_status",
-    "parse_row",
-    "read_ords",
-    "to_json",
-    "write_ords",
-]
-
-# The v0.3 header, in order and spelled as every published v0.3 file spells it.
-COLUMNS: tuple[str, ...] = (
-    "id",
-    "data_provider",
-    "country",
-    "partner_product_category",
-    "product_category",
-    "product_category_id",
-    "brand",
-    "year_of_manufacture",
-    "product_age",
-    "repair_status",
-    "repair_barrier_if_end_of_life",
-    "group_identifier",
-    "event_date",
-    "problem",
+from repairs.ords.records import (
+    BARRIERS,
+    COLUMNS,
+    END_OF_LIFE,
+    REPAIR_STATUSES,
+    OrdsRow,
+    RowError,
+    categories,
+    category_id,
+    normalise_barrier,
+    normalise_status,
 )
 
-FIXED, REPAIRABLE, END_OF_LIFE, UNKNOWN = "Fixed", "Repairable", "End of life", "Unknown"
-REPAIR_STATUSES: tuple[str, ...] = (FIXED, REPAIRABLE, END_OF_LIFE, UNKNOWN)
-# ORDS codes: 1 Fixed, 2 Repairable, 3 End of life, 0 (or empty) Unknown.
-_STATUS_ALIASES: dict[str, str] = {s.casefold(): s for s in REPAIR_STATUSES} | {
-    "": UNKNOWN,
-    "0": UNKNOWN,
-    "1": FIXED,
-    "2": REPAIRABLE,
-    "3": END_OF_LIFE,
-}
+__all__ = ["MAX_LENGTHS", "parse_row", "read_ords"]
 
-# Barrier codes 1-6 in order (openrepair/datastandard standard.rst, "Repair barrier").
-BARRIERS: tuple[str, ...] = (
-    "Spare parts not available",
-    "Spare parts too expensive",
-    "No way to open product",
-    "Repair information not available",
-    "Lack of equipment",
-    "Item too worn out",
-)
-_BARRIER_ALIASES: dict[str, str] = (
-    {b.casefold(): b for b in BARRIERS}
-    | {str(code): b for code, b in enumerate(BARRIERS, start=1)}
-    | {
-        # The spec's prose says "No way to open (the) product".
-        "no way to open the product": BARRIERS[2],
-        "too worn out": BARRIERS[5],
-        "product too worn out": BARRIERS[5],
-    }
-)
 
 ID_PATTERN = re.compile(r"[a-z]+[_-][0-9]+")
 COUNTRY_PATTERN = re.compile(r"[A-Z]{3}")
@@ -113,129 +47,11 @@ _AGE = re.compile(r"[0-9]{1,4}(?:\.[0-9]+)?")
 # Bounded so the columns that are indexed stay indexable on PostgreSQL (a B-tree entry
 # must fit in a third of a page); published values are at most 16, 19 and 39 characters.
 MAX_LENGTHS = {"id": 64, "data_provider": 200, "group_identifier": 255}
-# A quoted field is normally closed within a few lines; csv's own limit (131,072
-# characters per field) is what stops an unclosed quote from swallowing the whole file.
-_NEEDS_QUOTES = re.compile(r'[",\r\n]')
-
-
-@cache
-def categories() -> dict[int, str]:
-    """The 40 ORDS v0.3 product categories by id (shipped in ``schemas/ords/``)."""
-    text = (files("schemas") / "ords" / "ords_v0.3_product_categories.csv").read_text("utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return {int(r["product_category_id"]): r["product_category"] for r in rows}
 
 
 @cache
 def _category_ids() -> dict[str, int]:
     return {name: number for number, name in categories().items()}
-
-
-@cache
-def _folded_category_ids() -> dict[str, int]:
-    return {name.casefold(): number for number, name in categories().items()}
-
-
-def category_id(name: str) -> int | None:
-    """The id of an ORDS category, matched regardless of letter case; None if unknown."""
-    return _folded_category_ids().get(name.strip().casefold())
-
-
-def normalise_barrier(text: str) -> str | None:
-    """The canonical spelling of a repair barrier ("" stays ""); None when unknown."""
-    if not text.strip():
-        return ""
-    return _BARRIER_ALIASES.get(text.strip().casefold())
-
-
-def normalise_status(text: str) -> str | None:
-    """The canonical repair status (empty means Unknown); None when unknown."""
-    return _STATUS_ALIASES.get(text.strip().casefold())
-
-
-def format_age(age: float | None) -> str:
-    """A product age as ORDS writes it: "12" for whole years, "2.5" otherwise."""
-    if age is None:
-        return ""
-    # repr is the shortest text that reads back as the same float, so a value read from a
-    # file is written back as it was (except "12.0", which becomes "12").
-    return str(int(age)) if age.is_integer() else repr(age)
-
-
-@dataclass(frozen=True, slots=True)
-class OrdsRow:
-    """One valid ORDS v0.3 record: the 14 columns, typed, with enums in canonical spelling.
-
-    Text columns hold "" when empty; ``repair_barrier_if_end_of_life`` is "" unless the
-    status is End of life and a barrier was given. ``line`` is where the record started in
-    the file it was read from (not part of the record, not compared).
-    """
-
-    id: str
-    data_provider: str
-    country: str
-    partner_product_category: str
-    product_category: str
-    product_category_id: int
-    brand: str
-    year_of_manufacture: int | None
-    product_age: float | None
-    repair_status: str
-    repair_barrier_if_end_of_life: str
-    group_identifier: str
-    event_date: date
-    problem: str
-    line: int | None = field(default=None, compare=False)
-
-    def fields(self) -> tuple[str, ...]:
-        """The 14 column values as CSV text, in ``COLUMNS`` order."""
-        return (
-            self.id,
-            self.data_provider,
-            self.country,
-            self.partner_product_category,
-            self.product_category,
-            str(self.product_category_id),
-            self.brand,
-            "" if self.year_of_manufacture is None else f"{self.year_of_manufacture:04d}",
-            format_age(self.product_age),
-            self.repair_status,
-            self.repair_barrier_if_end_of_life,
-            self.group_identifier,
-            self.event_date.isoformat(),
-            self.problem,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        """The record as the Open Repair Alliance publishes ORDS JSON.
-
-        Their v0.3 JSON files (e.g. openrepair/data ``partners/RepairConnects/202309/*.json``)
-        are arrays of objects with the 14 keys, every value a string ("" when empty) except
-        ``product_category_id``, a number. Keeping that shape lets a consumer read ours and
-        theirs with the same code.
-        """
-        result: dict[str, Any] = dict(zip(COLUMNS, self.fields(), strict=True))
-        result["product_category_id"] = self.product_category_id
-        return result
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why a record was rejected.
-
-    ``line`` is the physical line of the file where the record starts (the header is line
-    1; a quoted value may span several lines). ``column`` names the offending column when
-    one is to blame. A ``fatal`` error (a wrong or missing header) ends the reading: nothing
-    after it can be interpreted.
-    """
-
-    line: int
-    reason: str
-    column: str | None = None
-    fatal: bool = False
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 def _header_error(found: Sequence[str] | None) -> RowError:
@@ -305,7 +121,8 @@ def read_ords(stream: BinaryIO) -> Iterator[OrdsRow | RowError]:
     # strict: a quote left open up to the end of the file, or text after a closing quote,
     # is an error rather than a silently merged value. (A quote inside an unquoted value,
     # like `Electrical ~ 42" TV`, is still read as a character, as the published data
-    # needs.)
+    # needs.) A quoted field is normally closed within a few lines; csv's own limit (131,072
+    # characters per field) is what stops an unclosed quote from swallowing the whole file.
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
@@ -478,48 +295,3 @@ def parse_row(values: Sequence[str], line: int = 0) -> OrdsRow | list[RowError]:
         problem=v["problem"],
         line=line or None,
     )
-
-
-def _csv_line(values: Iterable[str]) -> str:
-    # Hand-rolled rather than csv.writer: with "\n" line ends Python 3.11's writer leaves a
-    # lone "\r" unquoted, which readers then take for a line break.
-    return (
-        ",".join(
-            '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES.search(value) else value
-            for value in values
-        )
-        + "\n"
-    )
-
-
-def write_ords(rows: Iterable[OrdsRow], stream: IO[str] | IO[bytes]) -> int:
-    """Write the header and ``rows`` as ORDS v0.3 CSV; return how many rows were written.
-
-    ``stream`` may be text (open it with ``newline=""``) or binary (UTF-8 is written).
-    Lines end in "\\n" as in the published ORDS files; fields are quoted only when they
-    contain a comma, a quote or a line break.
-    """
-    mode = getattr(stream, "mode", "")
-    binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
-        isinstance(mode, str) and "b" in mode
-    )
-
-    def emit(text: str) -> None:
-        stream.write(text.encode("utf-8") if binary else text)  # type: ignore[arg-type]
-
-    emit(_csv_line(COLUMNS))
-    count = 0
-    chunk: list[str] = []
-    for row in rows:
-        chunk.append(_csv_line(row.fields()))
-        count += 1
-        if len(chunk) >= 1000:  # fewer, larger writes: the API buffers, files flush
-            emit("".join(chunk))
-            chunk.clear()
-    emit("".join(chunk))
-    return count
-
-
-def to_json(rows: Iterable[OrdsRow]) -> list[dict[str, Any]]:
-    """The rows as ORDS JSON (see ``OrdsRow.as_json``), ready for ``json.dumps``."""
-    return [row.as_json() for row in rows]

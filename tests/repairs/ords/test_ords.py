@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from repairs import ords
+from repairs.ords.reader import read_ords
+from repairs.ords.records import COLUMNS, OrdsRow, RowError, categories
+from repairs.ords.writer import to_json, write_ords
 from tests.helpers import FIXTURES
 
 ORDS_DIR = FIXTURES / "ords"
 SAMPLE = ORDS_DIR / "ords_v0.3_sample_202507.csv"
-SHIPPED = Path(__file__).resolve().parents[2] / "schemas" / "ords"
+SHIPPED = Path(__file__).resolve().parents[3] / "schemas" / "ords"
 
 VALID: dict[str, str] = {
     "id": "rcwales_3",
@@ -39,10 +41,10 @@ VALID: dict[str, str] = {
 def record(**changes: str) -> list[str]:
     """The 14 values of a valid record, with ``changes``."""
     values = VALID | changes
-    return [values[c] for c in ords.COLUMNS]
+    return [values[c] for c in COLUMNS]
 
 
-def csv_bytes(*records: list[str], header: tuple[str, ...] | list[str] = ords.COLUMNS) -> bytes:
+def csv_bytes(*records: list[str], header: tuple[str, ...] | list[str] = COLUMNS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -50,19 +52,19 @@ def csv_bytes(*records: list[str], header: tuple[str, ...] | list[str] = ords.CO
     return buffer.getvalue().encode("utf-8")
 
 
-def read(data: bytes) -> list[ords.OrdsRow | ords.RowError]:
-    return list(ords.read_ords(io.BytesIO(data)))
+def read(data: bytes) -> list[OrdsRow | RowError]:
+    return list(read_ords(io.BytesIO(data)))
 
 
-def errors(data: bytes) -> list[ords.RowError]:
-    return [item for item in read(data) if isinstance(item, ords.RowError)]
+def errors(data: bytes) -> list[RowError]:
+    return [item for item in read(data) if isinstance(item, RowError)]
 
 
-def rows(data: bytes) -> list[ords.OrdsRow]:
-    return [item for item in read(data) if isinstance(item, ords.OrdsRow)]
+def rows(data: bytes) -> list[OrdsRow]:
+    return [item for item in read(data) if isinstance(item, OrdsRow)]
 
 
-def one_error(**changes: str) -> ords.RowError:
+def one_error(**changes: str) -> RowError:
     found = errors(csv_bytes(record(**changes)))
     assert len(found) == 1, found
     return found[0]
@@ -74,14 +76,14 @@ def one_error(**changes: str) -> ords.RowError:
 def test_columns_are_the_sample_header_exactly() -> None:
     with SAMPLE.open("rb") as f:
         header = f.readline().decode("utf-8").rstrip("\n").split(",")
-    assert ords.COLUMNS == tuple(header)
-    assert len(ords.COLUMNS) == 14
+    assert COLUMNS == tuple(header)
+    assert len(COLUMNS) == 14
 
 
 def test_the_forty_categories_are_the_published_ones() -> None:
     shared = (ORDS_DIR / "ords_v0.3_product_categories.csv").read_bytes()
     assert (SHIPPED / "ords_v0.3_product_categories.csv").read_bytes() == shared
-    cats = ords.categories()
+    cats = categories()
     assert len(cats) == 40 and list(cats) == list(range(1, 41))
     assert cats[14] == "Kettle" and cats[18] == "Misc" and cats[40] == "Iron"
 
@@ -256,7 +258,7 @@ def test_the_sample_multi_line_record_starts_where_grep_finds_it() -> None:
     lines = SAMPLE.read_bytes().split(b"\n")
     start = next(i for i, text in enumerate(lines, 1) if text.startswith(b"rcwales_20334,"))
     with SAMPLE.open("rb") as f:
-        found = {r.id: r for r in ords.read_ords(f) if isinstance(r, ords.OrdsRow)}
+        found = {r.id: r for r in read_ords(f) if isinstance(r, OrdsRow)}
     iron = found["rcwales_20334"]
     assert iron.line == start == 2130
     assert iron.partner_product_category == "Electrical ~ It is an iron\nBrand: tef"
@@ -268,8 +270,8 @@ def test_broken_utf8_is_an_error_for_that_record_only() -> None:
     # Latin-1 "é" (0xe9) in the second record's problem, on line 3.
     broken = good.replace(b"a_2,Repair Cafe Wales", b"a_2,Repair Caf\xe9 Wales")
     found = read(broken)
-    assert [r.id for r in found if isinstance(r, ords.OrdsRow)] == ["a_1", "a_3"]
-    (error,) = [e for e in found if isinstance(e, ords.RowError)]
+    assert [r.id for r in found if isinstance(r, OrdsRow)] == ["a_1", "a_3"]
+    (error,) = [e for e in found if isinstance(e, RowError)]
     assert error.line == 3 and error.column == "data_provider"
     assert "UTF-8" in error.reason and "0xe9" in error.reason and not error.fatal
 
@@ -278,9 +280,9 @@ def test_broken_utf8_inside_a_multi_line_value_reports_where_the_record_starts()
     data = csv_bytes(record(id="a_1", problem="one\ntwo \x00MARK"), record(id="a_2"))
     data = data.replace(b"\x00MARK", b"\xff\xfe")
     found = read(data)
-    (error,) = [e for e in found if isinstance(e, ords.RowError)]
+    (error,) = [e for e in found if isinstance(e, RowError)]
     assert error.line == 2 and error.column == "problem" and "line 3" in error.reason
-    assert [r.line for r in found if isinstance(r, ords.OrdsRow)] == [4]
+    assert [r.line for r in found if isinstance(r, OrdsRow)] == [4]
 
 
 @pytest.mark.parametrize(
@@ -288,8 +290,8 @@ def test_broken_utf8_inside_a_multi_line_value_reports_where_the_record_starts()
     [
         b"",
         b"id,data_provider,country\nrcwales_3,Repair Cafe Wales,GBR\n",
-        csv_bytes(record(), header=[c.upper() for c in ords.COLUMNS]),
-        csv_bytes(record(), header=list(reversed(ords.COLUMNS))),
+        csv_bytes(record(), header=[c.upper() for c in COLUMNS]),
+        csv_bytes(record(), header=list(reversed(COLUMNS))),
         # No header at all: the file starts with a record.
         b"\n".join(csv_bytes(record(), record(id="a_2")).split(b"\n")[1:]),
         b"\xff\xfe" + csv_bytes(record()),  # UTF-16 byte order mark: not UTF-8
@@ -300,8 +302,8 @@ def test_a_wrong_or_missing_header_is_one_fatal_error_naming_the_columns(data: b
     found = read(data)
     assert len(found) == 1
     (error,) = found
-    assert isinstance(error, ords.RowError) and error.fatal and error.line == 1
-    assert ", ".join(ords.COLUMNS) in error.reason
+    assert isinstance(error, RowError) and error.fatal and error.line == 1
+    assert ", ".join(COLUMNS) in error.reason
 
 
 def test_a_utf8_byte_order_mark_and_crlf_line_ends_are_accepted() -> None:
@@ -312,7 +314,7 @@ def test_a_utf8_byte_order_mark_and_crlf_line_ends_are_accepted() -> None:
 def test_blank_lines_are_ignored() -> None:
     data = csv_bytes(record(id="a_1")) + b"\n\n" + csv_bytes(record(id="a_2")).split(b"\n", 1)[1]
     found = read(data)
-    assert [r.line for r in found if isinstance(r, ords.OrdsRow)] == [2, 5]
+    assert [r.line for r in found if isinstance(r, OrdsRow)] == [2, 5]
 
 
 @pytest.mark.parametrize("following", [5, 2000], ids=["to-the-end", "past-csv-field-limit"])
@@ -329,8 +331,8 @@ def test_a_quote_left_open_is_an_error_and_the_lines_after_it_are_still_read(
     )
     found = read(opened + after)
     error, *records = found
-    assert isinstance(error, ords.RowError) and error.line == 2 and "quote" in error.reason
-    assert all(isinstance(r, ords.OrdsRow) for r in records)
+    assert isinstance(error, RowError) and error.line == 2 and "quote" in error.reason
+    assert all(isinstance(r, OrdsRow) for r in records)
     assert [r.line for r in records] == list(range(3, following + 3))  # type: ignore[union-attr]
 
 
@@ -350,17 +352,17 @@ def test_text_after_a_closing_quote_is_an_error() -> None:
 
 def test_every_record_of_the_real_sample_is_valid() -> None:
     with SAMPLE.open("rb") as f:
-        found = list(ords.read_ords(f))
-    assert [e for e in found if isinstance(e, ords.RowError)] == []
+        found = list(read_ords(f))
+    assert [e for e in found if isinstance(e, RowError)] == []
     assert len(found) == 20_000
-    assert len({r.id for r in found if isinstance(r, ords.OrdsRow)}) == 20_000
+    assert len({r.id for r in found if isinstance(r, OrdsRow)}) == 20_000
 
 
 def test_writing_the_sample_back_gives_the_same_values() -> None:
     with SAMPLE.open("rb") as f:
-        found = [r for r in ords.read_ords(f) if isinstance(r, ords.OrdsRow)]
+        found = [r for r in read_ords(f) if isinstance(r, OrdsRow)]
     out = io.StringIO()
-    assert ords.write_ords(found, out) == 20_000
+    assert write_ords(found, out) == 20_000
     with SAMPLE.open(encoding="utf-8", newline="") as f:
         original = list(csv.reader(f))
     assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == original
@@ -374,9 +376,9 @@ def test_write_quotes_only_what_needs_quotes() -> None:
         csv_bytes(record(problem='He said "no", then\rleft\nfor good', brand="Philips, NL"))
     )
     out = io.StringIO()
-    ords.write_ords([row], out)
+    write_ords([row], out)
     text = out.getvalue()
-    assert text.startswith(",".join(ords.COLUMNS) + "\n")
+    assert text.startswith(",".join(COLUMNS) + "\n")
     assert '"Philips, NL"' in text and '"He said ""no"", then\rleft\nfor good"' in text
     assert "rcwales_3,Repair Cafe Wales,GBR," in text  # plain values stay unquoted
     (again,) = rows(text.encode("utf-8"))
@@ -386,8 +388,8 @@ def test_write_quotes_only_what_needs_quotes() -> None:
 def test_write_accepts_binary_streams() -> None:
     (row,) = rows(csv_bytes(record(group_identifier="Repair Café Aarhus")))
     text, binary = io.StringIO(), io.BytesIO()
-    ords.write_ords([row], text)
-    ords.write_ords([row], binary)
+    write_ords([row], text)
+    write_ords([row], binary)
     assert binary.getvalue() == text.getvalue().encode("utf-8")
 
 
@@ -403,17 +405,17 @@ def test_write_normalises_barrier_spelling_and_ages() -> None:
         )
     )
     out = io.StringIO()
-    ords.write_ords([row], out)
+    write_ords([row], out)
     values = list(csv.reader(io.StringIO(out.getvalue())))[1]
-    written = dict(zip(ords.COLUMNS, values, strict=True))
+    written = dict(zip(COLUMNS, values, strict=True))
     assert written["repair_barrier_if_end_of_life"] == "Item too worn out"
     assert written["product_age"] == "18" and written["year_of_manufacture"] == "1999"
 
 
 def test_json_has_the_published_shape() -> None:
     (row,) = rows(csv_bytes(record(product_age="3")))
-    (item,) = ords.to_json([row])
-    assert list(item) == list(ords.COLUMNS)
+    (item,) = to_json([row])
+    assert list(item) == list(COLUMNS)
     assert item["product_category_id"] == 40
     assert item["product_age"] == "3" and item["year_of_manufacture"] == ""
     expected: dict[str, Any] = VALID | {"product_category_id": 40, "product_age": "3"}
@@ -424,10 +426,10 @@ def test_files_on_disk_in_binary_or_text_mode(tmp_path: Path) -> None:
     (row,) = rows(csv_bytes(record(problem="Kabel defekt, ersetzt")))
     path = tmp_path / "out.csv"
     with path.open("wb") as f:
-        ords.write_ords([row], f)
+        write_ords([row], f)
     with path.open("rb") as f:
-        assert list(ords.read_ords(f)) == [row]
+        assert list(read_ords(f)) == [row]
     with path.open("w", encoding="utf-8", newline="") as f:
-        ords.write_ords([row], f)
+        write_ords([row], f)
     with path.open(encoding="utf-8", newline="") as f:
-        assert list(ords.read_ords(f)) == [row]  # type: ignore[arg-type]
+        assert list(read_ords(f)) == [row]  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Data carriers: the QR code that a physical item carries to its passport.
+"""The QR code that a physical item carries to its passport: encoding, SVG and PNG.
 
 A QR code here holds exactly one text, the canonical GS1 Digital Link URI of a passport
 (no query string), at error correction level M, in the smallest version that fits, and is

@@ -1,0 +1,52 @@
+"""The ``kreislauf`` command group and its entry point (``kreislauf = "web.cli.main:main"``).
+
+Every command must start in well under half a second (``kreislauf --help`` on a busy machine):
+the command modules import only click and the light configuration at the top; each command
+imports what it uses (SQLAlchemy, the services, jsonschema, the app) when it runs.
+tests/web/test_cli.py checks.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from web.cli.labels import labels_command
+from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
+from web.cli.organisations import create_org, create_user
+from web.cli.repair_data import export_ords_command, import_ords_command
+from web.cli.serving import demo, init_db, run
+
+__all__ = ["cli", "main"]
+
+
+@click.group(help="Kreislauf — an open registry for digital product passports.")
+@click.version_option(package_name="kreislauf")
+def cli() -> None:
+    pass
+
+
+for command in (
+    init_db,
+    create_org,
+    create_user,
+    run,
+    demo,
+    import_ords_command,
+    verify_command,
+    witness_add,
+    witness_command,
+    verify_history_command,
+    export_ords_command,
+    labels_command,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="kreislauf")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

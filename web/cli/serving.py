@@ -1,0 +1,151 @@
+"""Setting up and serving a registry: ``init-db``, ``run`` and ``demo``.
+
+``run`` and ``demo`` serve the app with gunicorn (a production WSGI server); ``demo`` first
+seeds a fresh registry, in a temporary directory unless told where, that is removed when the
+demo stops (on Ctrl-C and SIGTERM too).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from passport.config import Settings
+from web.cli.database import command_session, safe_url, upgrade_schema
+
+__all__ = ["demo", "init_db", "run", "serve"]
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema and create missing signing keys."""
+    from passport.keys import ensure_keys
+
+    settings = Settings.from_env()
+    upgrade_schema(settings)
+    click.echo(f"Database is at the newest schema: {safe_url(settings.database_url)}")
+    ensure_keys(settings.data_dir)
+    click.echo(f"Signing keys (never overwritten) are in {settings.data_dir / 'keys'}")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def run(host: str, port: int, workers: int) -> None:
+    """Serve the registry with gunicorn (a production WSGI server)."""
+    from passport.keys import ensure_keys
+
+    settings = Settings.from_env()
+    upgrade_schema(settings)
+    ensure_keys(settings.data_dir)
+    serve(settings, host, port, workers)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo registry here (default: a temporary directory, removed at the end).",
+)
+@click.option("--no-serve", is_flag=True, help="Seed the demo registry and exit.")
+def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
+    """Create a fresh registry with demo manufacturers and products, and serve it.
+
+    Without --data-dir the registry (its database and its private signing keys) lives in a new
+    temporary directory that is removed when the demo stops, on Ctrl-C and SIGTERM too.
+    """
+    if data_dir is not None:
+        _demo(host, port, data_dir, no_serve, temporary=False)
+        return
+    owner = os.getpid()
+    data_dir = Path(tempfile.mkdtemp(prefix="kreislauf-demo-"))
+    try:
+        _demo(host, port, data_dir, no_serve, temporary=True)
+    finally:
+        # gunicorn's workers are forks of this process and leave through here as well: only
+        # the process that made the directory removes it, after its workers have stopped.
+        if os.getpid() == owner:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bool) -> None:
+    from passport.keys import ensure_keys
+    from web.demo import seed
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_file = data_dir / "kreislauf.db"
+    if db_file.exists():
+        db_file.unlink()
+    base_url = os.environ.get("KREISLAUF_BASE_URL") or f"http://{host}:{port}"
+    settings = replace(
+        Settings.from_env(),
+        database_url=f"sqlite:///{db_file}",
+        base_url=base_url.rstrip("/"),
+        data_dir=data_dir,
+    )
+    with _sigterm_exits():
+        ensure_keys(settings.data_dir)
+        with command_session(settings, migrate=True) as session:
+            report = seed(session, settings.base_url)
+            session.commit()
+    where = " (removed when the demo stops; --data-dir keeps one)" if temporary else ""
+    click.echo(f"Demo registry in {data_dir}{where}")
+    click.echo(f"  Front page:      {settings.base_url}/")
+    click.echo(f"  API docs:        {settings.base_url}/api/docs")
+    click.echo(f"  OpenAPI:         {settings.base_url}/api/openapi.json")
+    for line in report:
+        click.echo(f"  {line}")
+    if not no_serve:
+        serve(settings, host, port, workers=1)  # gunicorn turns SIGTERM into a clean exit
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """Let SIGTERM end the command as Ctrl-C does, through ``finally`` blocks (Python's default
+    is to die on the spot); the previous handler is back afterwards."""
+    import signal
+    import threading
+
+    def exit_(signum: int, _frame: Any) -> None:
+        sys.exit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (the command run from a thread)
+        return
+    previous = signal.signal(signal.SIGTERM, exit_)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve the app for ``settings`` with gunicorn until it is stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    from web.app import create_app
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            # Access logs name paths, never bodies or keys: no personal data in logs.
+            self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    Server().run()
