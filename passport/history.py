@@ -17,7 +17,9 @@ from passport import events
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
 from passport.ledger import log
 from passport.models import Event, Organisation, Passport, utcnow
-from passport.services import get_passport, get_version, issuer_did
+from passport.passports.lookup import get_passport
+from passport.passports.versions import get_version
+from passport.signing.registry import issuer_did
 
 
 def list_events(session: Session, passport: Passport) -> list[Event]:

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from passport import events, history, throttle
 from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
-from passport.services import get_passport
+from passport.passports.lookup import get_passport
 
 # Crockford's base 32: no I, L, O or U, so nothing reads as another character.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

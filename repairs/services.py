@@ -1,6 +1,6 @@
 """Use cases of open repair data: import ORDS files, and list every repair the registry knows.
 
-Like ``passport.services``: functions take the Session first, never commit, and raise domain
+Like ``passport.passports``: functions take the Session first, never commit, and raise domain
 errors (``passport.errors``). The edge commits once (and, on SQLite, should call
 ``passport.db.begin_write`` before an import so the write lock is taken up front).
 """

@@ -1,8 +1,8 @@
-"""The ``kreislauf`` command: a thin edge over the services.
+"""The ``kreislauf`` command: a thin edge over the use cases.
 
 Every command must start in well under half a second (``kreislauf --help`` on a busy machine):
 this module imports only click and the light configuration; each command imports what it
-uses (SQLAlchemy, the services, jsonschema, the app) when it runs. tests/web/test_cli.py checks.
+uses (SQLAlchemy, the use cases, jsonschema, the app) when it runs. tests/web/test_cli.py checks.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def cli() -> None:
 @cli.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema and create missing signing keys."""
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
 
     settings = Settings.from_env()
     _upgrade(settings)
@@ -140,11 +140,11 @@ def init_db() -> None:
 @click.option("--gs1-prefix", "prefixes", multiple=True, help="A GS1 company prefix (repeatable).")
 def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
-    from passport import services
+    from passport import organisations
 
     settings = Settings.from_env()
     with _session(settings, migrate=True) as session:
-        org, key = services.create_organisation(session, name, role, prefixes)
+        org, key = organisations.create_organisation(session, name, role, prefixes)
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 
@@ -184,7 +184,7 @@ def create_user(org_id: str, login: str, password_stdin: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
 
     settings = Settings.from_env()
     _upgrade(settings)
@@ -222,7 +222,7 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
 
 
 def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bool) -> None:
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
     from web.demo import seed
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -449,8 +449,9 @@ def labels_command(
 
     from tqdm import tqdm
 
-    from passport import services
+    from passport import search
     from passport.labels import LAYOUTS, label_for, label_sheet_pdf
+    from passport.passports import lookup
 
     if layout not in LAYOUTS:
         raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")
@@ -460,10 +461,10 @@ def labels_command(
         raise click.UsageError("Name passports by id, or select them with --gtin.")
     settings = Settings.from_env()
     with _session(settings, write=False) as session:
-        chosen = [services.get_passport(session, pid) for pid in passport_ids]
+        chosen = [lookup.get_passport(session, pid) for pid in passport_ids]
         found, cursor = 0, None
         while gtin:
-            page = services.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
+            page = search.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
             chosen += page.items
             found += len(page.items)
             cursor = page.next_cursor

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport import history, services
+from passport import history, organisations
 from passport.access import authenticate
 from passport.errors import InvalidDocument
+from passport.passports import issuing
 from repairs import ords
 from repairs.models import RepairRecord
 from repairs.services import ImportReport, impact_report, import_ords, repair_rows
@@ -256,7 +257,7 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     shop = make_org("Second Life Shop", "refurbisher")
     body = passport()
     body["product"] |= {"productionDate": "2019-06-01"}
-    pid = services.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
+    pid = issuing.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
     pid = pid.public_id
     session.commit()
 
@@ -395,8 +396,8 @@ def test_the_impact_report_counts_groups_and_picks_months_or_years(
 
     # A repair logged here, years later: the series is added up by year instead.
     cafe = make_org("Repair Café Cardiff", "repairer")
-    maker = services.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
-    pid = services.issue_passport(session, BASE_URL, maker, passport("item")).public_id
+    maker = organisations.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
+    pid = issuing.issue_passport(session, BASE_URL, maker, passport("item")).public_id
     event = {
         "type": "repair",
         "eventTime": "2026-05-03T14:00:00+01:00",

@@ -1,0 +1,1 @@
+"""GS1 identifiers: syntax, check digits, Digital Link structure and a product's identity."""
