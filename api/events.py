@@ -12,15 +12,16 @@ from marshmallow import RAISE
 from api import deps
 from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
-from passport import services
 from passport.errors import NotFound
 from passport.events import history
 from passport.ledger import checkpoints, log
+from passport.passports import lookup
+from passport.routes import PASSPORTS
 
 blp = Blueprint(
     "events",
     __name__,
-    url_prefix="/api/v1/passports",
+    url_prefix=PASSPORTS,
     description="Lifecycle events (repair, resale, recycling, …), append-only, as EPCIS 2.0",
 )
 
@@ -53,7 +54,7 @@ class PassportEvents(MethodView):
         """List a passport's events, oldest first, corrections included."""
         session = deps.session()
         base = deps.settings().base_url
-        passport = services.get_passport(session, passport_id)
+        passport = lookup.get_passport(session, passport_id)
         rows = history.list_events(session, passport)
         if _wants_epcis(args.get("format")):
             url = f"{base}/api/v1/passports/{passport.public_id}/events"
@@ -106,7 +107,7 @@ class EventReceipt(MethodView):
     def get(self, passport_id: str, seq: int) -> Response:
         """An offline-verifiable receipt for one event of a passport's history."""
         session = deps.session()
-        passport = services.get_passport(session, passport_id)
+        passport = lookup.get_passport(session, passport_id)
         event = history.get_event(session, passport, seq)
         entry = log.event_entry(session, passport.uri, event)
         if entry is None:

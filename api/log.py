@@ -17,8 +17,9 @@ from flask import Blueprint, Response, json, request
 from api import deps
 from passport.errors import InvalidRequest, NotFound
 from passport.ledger import checkpoints, log, merkle, tiles, witness
+from passport.routes import LOG
 
-bp = Blueprint("log", __name__, url_prefix="/log/v1")
+bp = Blueprint("log", __name__, url_prefix=LOG)
 
 TEXT = "text/plain; charset=utf-8"
 TILE_HEIGHT = 8

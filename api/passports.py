@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from api import deps
+from api import deps, summaries
 from api.schemas import (
     BatchResultSchema,
     PassportRefSchema,
@@ -18,14 +18,17 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
-from passport import rdf, services, signing
+from passport import idempotency, rdf, search
 from passport.carriers import qr as carriers
+from passport.credentials import reading, signed
 from passport.errors import FieldError, InvalidDocument
+from passport.passports import issuing, lookup, versions
+from passport.routes import PASSPORTS, Routes
 
 blp = Blueprint(
     "passports",
     __name__,
-    url_prefix="/api/v1/passports",
+    url_prefix=PASSPORTS,
     description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
 )
 
@@ -70,13 +73,13 @@ class Passports(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search passports by GTIN, lot, serial, text and issuer, a page at a time."""
         base = deps.settings().base_url
-        page = services.search(deps.session(), **args)
+        page = search.search(deps.session(), **args)
         nxt = None
         if page.next_cursor:
             query = {k: v for k, v in args.items() if k != "cursor"} | {"cursor": page.next_cursor}
             nxt = base + url_for("passports.Passports", **query)
         return {
-            "items": [services.passport_summary(base, p) for p in page.items],
+            "items": [summaries.passport_summary(Routes(base), p) for p in page.items],
             "next": page.next_cursor,
             "nextHref": nxt,
         }
@@ -87,7 +90,7 @@ class Passports(MethodView):
         """Issue a passport for one product (model, batch or item)."""
         session = deps.session()
         org = deps.caller()
-        passport = services.issue_passport(session, deps.settings().base_url, org, deps.json_body())
+        passport = issuing.issue_passport(session, deps.settings().base_url, org, deps.json_body())
         session.commit()
         location = url_for("passports.PassportById", passport_id=passport.public_id)
         return _ref(passport), 201, {"Location": location}
@@ -126,14 +129,14 @@ class PassportBatch(MethodView):
                 [FieldError("", f"must have 1 to {limit} items")],
             )
         key = request.headers.get("Idempotency-Key")
-        fingerprint = services.request_fingerprint(body) if key else ""
+        fingerprint = idempotency.request_fingerprint(body) if key else ""
         if key:
             if len(key) > 200:
                 raise InvalidDocument(
                     "Idempotency-Key is too long.",
                     [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
                 )
-            done = services.find_idempotent(session, org, key, fingerprint)
+            done = idempotency.find_idempotent(session, org, key, fingerprint)
             if done is not None:
                 return Response(
                     json.dumps(done.response),
@@ -141,10 +144,10 @@ class PassportBatch(MethodView):
                     mimetype="application/json",
                     headers={"Idempotency-Replayed": "true"},
                 )
-        passports = services.issue_passports(session, deps.settings().base_url, org, body)
+        passports = issuing.issue_passports(session, deps.settings().base_url, org, body)
         result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
         if key:
-            services.remember_idempotent(session, org, key, fingerprint, 201, result)
+            idempotency.remember_idempotent(session, org, key, fingerprint, 201, result)
         session.commit()
         return result
 
@@ -159,7 +162,7 @@ class PassportById(MethodView):
                 "content": {
                     "application/ld+json": {"schema": {"type": "object"}},
                     "text/turtle": {"schema": {"type": "string"}},
-                    signing.VC_JWT: {
+                    signed.VC_JWT: {
                         "schema": {
                             "type": "string",
                             "description": "VC-JOSE-COSE compact JWS (EdDSA); the kid is a "
@@ -175,15 +178,15 @@ class PassportById(MethodView):
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
         """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT."""
         session = deps.session()
-        passport = services.get_passport(session, passport_id)
+        passport = lookup.get_passport(session, passport_id)
         if _wants_jwt(args.get("format")):
-            token = signing.signed_credential(
+            token = signed.signed_credential(
                 session, deps.settings(), passport, args.get("version")
             )
             headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
-            return Response(token, mimetype=signing.VC_JWT, headers=headers)
+            return Response(token, mimetype=signed.VC_JWT, headers=headers)
         base_url = deps.settings().base_url
-        document = services.credential(session, base_url, passport, args.get("version"))
+        document = reading.credential(session, base_url, passport, args.get("version"))
         headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
         if _wants_turtle(args.get("format")):
             turtle = rdf.to_turtle(document, base_url)
@@ -198,11 +201,11 @@ class PassportById(MethodView):
         """Write a new version of a passport (issuer only); older versions stay readable."""
         session = deps.session()
         org = deps.caller()
-        version = services.update_passport(
+        version = versions.update_passport(
             session, deps.settings().base_url, org, passport_id, deps.json_body()
         )
         session.commit()
-        return _ref(services.get_passport(session, passport_id)) | {"version": version.version}
+        return _ref(lookup.get_passport(session, passport_id)) | {"version": version.version}
 
 
 @blp.route("/<string:passport_id>/withdraw")
@@ -214,9 +217,9 @@ class PassportWithdrawal(MethodView):
         session = deps.session()
         org = deps.caller()
         base_url = deps.settings().base_url
-        services.withdraw_passport(session, org, passport_id, base_url=base_url)
+        versions.withdraw_passport(session, org, passport_id, base_url=base_url)
         session.commit()
-        return _ref(services.get_passport(session, passport_id))
+        return _ref(lookup.get_passport(session, passport_id))
 
 
 @blp.route("/<string:passport_id>/versions")
@@ -226,12 +229,12 @@ class PassportVersions(MethodView):
         """List every version of a passport, oldest first."""
         session = deps.session()
         base = deps.settings().base_url
-        passport = services.get_passport(session, passport_id)
-        rows = services.list_versions(session, passport)
+        passport = lookup.get_passport(session, passport_id)
+        rows = versions.list_versions(session, passport)
         return {
             "id": passport.public_id,
             "current": passport.current_version,
-            "versions": [services.version_summary(base, passport, r) for r in rows],
+            "versions": [summaries.version_summary(Routes(base), passport, r) for r in rows],
         }
 
 
@@ -249,7 +252,7 @@ class PassportQr(MethodView):
     )
     def get(self, passport_id: str, kind: str) -> Response:
         """Draw the passport's QR code (the resolver URI, no query string)."""
-        passport = services.get_passport(deps.session(), passport_id)
+        passport = lookup.get_passport(deps.session(), passport_id)
         if kind == "svg":
             body = carriers.qr_svg(passport.uri, title=passport.uri)
             mimetype = "image/svg+xml"
@@ -264,10 +267,10 @@ def _wants_jwt(fmt: str | None) -> bool:
     if fmt is not None:
         return fmt == "jwt"
     best = request.accept_mimetypes.best_match(
-        ["application/ld+json", "application/json", "text/turtle", signing.VC_JWT],
+        ["application/ld+json", "application/json", "text/turtle", signed.VC_JWT],
         default="application/ld+json",
     )
-    return best == signing.VC_JWT
+    return best == signed.VC_JWT
 
 
 def _wants_turtle(fmt: str | None) -> bool:

@@ -12,13 +12,14 @@ from marshmallow import RAISE
 
 from api import deps
 from api.schemas import RepairsArgsSchema
+from passport.routes import API
 from repairs import listing as repair_services
 from repairs.ords import writer as ords
 
 blp = Blueprint(
     "repairs",
     __name__,
-    url_prefix="/api/v1/repairs",
+    url_prefix=f"{API}/repairs",
     description="Open Repair Data Standard v0.3 export (CC BY-SA 4.0 data from repair networks, "
     "plus repairs logged in this registry)",
 )

@@ -19,7 +19,8 @@ from flask import Blueprint, Response, json, redirect, render_template, request,
 from werkzeug.routing import PathConverter
 
 from api import deps
-from passport import links, services, signing
+from passport import links
+from passport.credentials import reading, signed
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
@@ -28,6 +29,16 @@ from passport.errors import (
     NotFound,
 )
 from passport.gs1.digital_link import parse_digital_link_path
+from passport.passports import community, lookup
+from passport.routes import (
+    COMMUNITY,
+    DID_DOCUMENT,
+    ORGANISATIONS,
+    REGISTRY_DID,
+    RESOLVER_DESCRIPTION,
+    Routes,
+)
+from passport.signing import registry
 
 bp = Blueprint("resolver", __name__)
 
@@ -50,29 +61,29 @@ def _cors(response: Response) -> Response:
     return response
 
 
-@bp.route("/.well-known/gs1resolver", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(RESOLVER_DESCRIPTION, methods=["GET", "HEAD", "OPTIONS"])
 def description() -> Response:
     """Describe this resolver (GS1-Conformant Resolver 1.2)."""
     body = links.resolver_description(deps.settings().base_url)
     return Response(json.dumps(body), mimetype="application/json")
 
 
-@bp.route("/.well-known/did.json", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(REGISTRY_DID, methods=["GET", "HEAD", "OPTIONS"])
 def registry_did() -> Response:
     """Show the registry's did:web document: its passport key (vc) as the one assertion method,
     and its checkpoint key (log), published in no verification relationship."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    body = signing.registry_did_document(deps.settings())
+    body = registry.registry_did_document(deps.settings())
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
-@bp.route("/orgs/<org_id>/did.json", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(f"{ORGANISATIONS}/<org_id>/{DID_DOCUMENT}", methods=["GET", "HEAD", "OPTIONS"])
 def organisation_did(org_id: str) -> Response:
     """An organisation's did:web document (the registry's VC key signs on its behalf)."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    body = signing.organisation_did_document(deps.session(), deps.settings(), org_id)
+    body = registry.organisation_did_document(deps.session(), deps.settings(), org_id)
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
@@ -115,7 +126,7 @@ def resolve(_rest: str) -> Response:
         raise InvalidDigitalLink(exc.detail) from exc
     session = deps.session()
     try:
-        passport, exact = services.resolve(session, link)
+        passport, exact = lookup.resolve(session, link)
     except NotFound:
         if wants_html:
             page = render_template("not_found.html", uri=path, reason=None)
@@ -124,14 +135,14 @@ def resolve(_rest: str) -> Response:
     return _answer(passport, exact, path, link.path())
 
 
-@bp.route("/c/<key>", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(f"{COMMUNITY}<key>", methods=["GET", "HEAD", "OPTIONS"])
 def resolve_community(key: str) -> Response:
     """Resolve a community passport's URI (minted by this registry) as a GS1 path resolves."""
     if request.method == "OPTIONS":
         return Response(status=204)
     wants_html = _best() == "text/html"
     try:
-        passport = services.resolve_community(deps.session(), key)
+        passport = community.resolve_community(deps.session(), key)
     except InvalidIdentifier as exc:
         if wants_html:
             page = render_template("not_found.html", uri=request.path, reason=exc.detail)
@@ -150,13 +161,13 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     session = deps.session()
     base = deps.settings().base_url
     if request.args.get("format") == "jwt" or (
-        request.args.get("linkType") is None and _best() == signing.VC_JWT
+        request.args.get("linkType") is None and _best() == signed.VC_JWT
     ):
         # When a batch or model passport answers, the token is about that passport.
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signing.signed_credential(session, deps.settings(), passport)
-        return Response(token, mimetype=signing.VC_JWT, headers=where)
-    document = services.credential(session, base, passport)
+        token = signed.signed_credential(session, deps.settings(), passport)
+        return Response(token, mimetype=signed.VC_JWT, headers=where)
+    document = reading.credential(session, base, passport)
     available = _links(base, passport, document["credentialSubject"])
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}
@@ -184,12 +195,13 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
 
 def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link]:
     """The passport's links; ``subject`` is the merged one, so inherited links count too."""
+    routes = Routes(base)
     return links.passport_links(
         uri=passport.uri,
-        passport_href=f"{base}/api/v1/passports/{passport.public_id}",
-        page_href=f"{base}/passports/{passport.public_id}",
-        events_href=f"{base}/api/v1/passports/{passport.public_id}/events?format=epcis",
-        qr_href=f"{base}/api/v1/passports/{passport.public_id}/qr.svg",
+        passport_href=routes.passport(passport.public_id),
+        page_href=routes.page(passport.public_id),
+        events_href=routes.events(passport.public_id) + "?format=epcis",
+        qr_href=routes.qr(passport.public_id),
         subject=subject,
     )
 
@@ -207,7 +219,7 @@ def _redirect(target: str, headers: dict[str, str]) -> Response:
 def _best() -> str:
     return (
         request.accept_mimetypes.best_match(
-            ["text/html", JSONLD, LINKSET, "application/json", signing.VC_JWT],
+            ["text/html", JSONLD, LINKSET, "application/json", signed.VC_JWT],
             default="text/html",
         )
         or "text/html"

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from passport import services  # noqa: E402
+from passport import organisations  # noqa: E402
 from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
 from web.app import create_app  # noqa: E402
@@ -69,7 +69,7 @@ def registry(n: int, workdir: Path, round_: int) -> float:
     app = create_app(Settings(database_url=url, base_url="https://dpp.example.org"))
     with app.extensions["kreislauf"].session_factory() as session:
         begin_write(session)
-        _, key = services.create_organisation(session, "Bench", "manufacturer", ["9520123"])
+        _, key = organisations.create_organisation(session, "Bench", "manufacturer", ["9520123"])
         session.commit()
     client = app.test_client()
     body = json.dumps(documents(n, round_))

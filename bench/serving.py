@@ -54,10 +54,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bulk_issuance import write_section  # noqa: E402
 
-from passport import services  # noqa: E402
+from passport import organisations  # noqa: E402
 from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
 from passport.events import history  # noqa: E402
+from passport.passports import issuing  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.demo import KETTLE, kettle_batch, kettle_item, kettle_model  # noqa: E402
 
@@ -199,16 +200,16 @@ def seed(workdir: Path, n_items: int, n_history: int) -> Seeded:
     app = create_app(Settings(database_url=url, base_url=BASE_URL))
     with app.extensions["kreislauf"].session_factory() as session:
         begin_write(session)
-        maker, _ = services.create_organisation(
+        maker, _ = organisations.create_organisation(
             session, "Kesselwerk Bench GmbH", "manufacturer", ["4098765"]
         )
-        cafe, _ = services.create_organisation(session, "Repair Café Bench", "repairer")
-        shop, _ = services.create_organisation(session, "Second Life Bench", "refurbisher")
+        cafe, _ = organisations.create_organisation(session, "Repair Café Bench", "repairer")
+        shop, _ = organisations.create_organisation(session, "Second Life Bench", "refurbisher")
         orgs = {"maker": maker, "cafe": cafe, "shop": shop}
-        services.issue_passport(session, BASE_URL, maker, kettle_model())
-        services.issue_passport(session, BASE_URL, maker, kettle_batch(LOT))
+        issuing.issue_passport(session, BASE_URL, maker, kettle_model())
+        issuing.issue_passport(session, BASE_URL, maker, kettle_batch(LOT))
         serials = [f"K1-{n:06d}" for n in range(n_items)]
-        items = services.issue_passports(
+        items = issuing.issue_passports(
             session, BASE_URL, maker, [kettle_item(LOT, s) for s in serials]
         )
         for n, item in enumerate(items[:n_history]):

@@ -29,7 +29,7 @@ class Settings:
     # country on every row, and the registry records organisations, not places.
     country: str = ""
     # Signing keys from the environment (KREISLAUF_LOG_KEY, KREISLAUF_VC_KEY): PEM text or a
-    # path to a PEM file. Unset, passport.keys reads <data_dir>/keys/. Kept out of repr.
+    # path to a PEM file. Unset, passport.signing.keys reads <data_dir>/keys/. Kept out of repr.
     log_key: str | None = field(default=None, repr=False)
     vc_key: str | None = field(default=None, repr=False)
 

@@ -2,7 +2,7 @@
 
 A passport names three contexts. The W3C VC 2.0 and UNTP DPP 0.6.1 contexts are named by
 their publishers' URLs, which their publishers serve. The registry's own context is named by a
-URL on the registry's own origin, ``{base_url}/contexts/kreislauf/v1``, and served there by
+URL on the registry's own origin, ``Routes.kreislauf_context``, and served there by
 ``api.contexts`` with CORS, so that a third party can dereference every context a passport
 names. The vocabulary IRIs inside it stay ``https://w3id.org/kreislauf#`` whatever the origin
 (``schemas/contexts/README.md`` says why).
@@ -17,6 +17,8 @@ import hashlib
 from functools import cache
 from importlib.resources import files
 
+from passport.routes import KREISLAUF_V1_CONTEXT, Routes
+
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 UNTP_DPP = "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/"
 KREISLAUF_VOCAB = "https://w3id.org/kreislauf#"
@@ -28,18 +30,12 @@ PUBLISHED: dict[str, str] = {
 }
 
 # The registry's own contexts: path on the registry's origin -> packaged file, served as is.
-KREISLAUF_V1_PATH = "/contexts/kreislauf/v1"
-OWN: dict[str, str] = {KREISLAUF_V1_PATH: "kreislauf-v1.jsonld"}
-
-
-def kreislauf_v1(base_url: str) -> str:
-    """The URL of the Kreislauf v1 context as the registry at ``base_url`` serves it."""
-    return base_url.rstrip("/") + KREISLAUF_V1_PATH
+OWN: dict[str, str] = {KREISLAUF_V1_CONTEXT: "kreislauf-v1.jsonld"}
 
 
 def passport_contexts(base_url: str) -> list[str]:
     """The ``@context`` of a passport served by the registry at ``base_url``."""
-    return [VC_V2, UNTP_DPP, kreislauf_v1(base_url)]
+    return [VC_V2, UNTP_DPP, Routes(base_url).kreislauf_context]
 
 
 def context_files(base_url: str | None = None) -> dict[str, str]:
@@ -50,7 +46,8 @@ def context_files(base_url: str | None = None) -> dict[str, str]:
     """
     known = dict(PUBLISHED)
     if base_url is not None:
-        known.update({base_url.rstrip("/") + path: name for path, name in OWN.items()})
+        root = Routes(base_url).base_url
+        known.update({root + path: name for path, name in OWN.items()})
     return known
 
 

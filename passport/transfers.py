@@ -42,7 +42,7 @@ from passport.events import history
 from passport.events.rules import REGISTRY_ROLE, may_record
 from passport.events.status import TERMINAL
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
-from passport.services import get_passport
+from passport.passports.lookup import get_passport
 
 # Crockford's base 32: no I, L, O or U, so nothing reads as another character.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

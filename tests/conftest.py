@@ -16,11 +16,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-from passport import services
+from passport import organisations
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory, upgrade_database
-from passport.keys import ensure_keys
 from passport.models import Base
+from passport.signing.keys import ensure_keys
 from web.app import create_app
 
 BASE_URL = "https://registry.example.org"
@@ -163,7 +163,7 @@ def make_org(session: Session) -> Any:
     def make(
         name: str = "Acme Kettles GmbH", role: str = "manufacturer", prefixes: tuple[str, ...] = ()
     ) -> Org:
-        org, key = services.create_organisation(session, name, role, prefixes)
+        org, key = organisations.create_organisation(session, name, role, prefixes)
         session.commit()
         return Org(org.public_id, key, name)
 

@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from passport import accounts, services
+from passport import accounts, organisations
 from passport.events import history
 from passport.gs1.check_digits import gs1_check_digit
+from passport.passports import issuing, versions
+from passport.routes import Routes
 
 
 def gtin(body13: str) -> str:
@@ -166,13 +168,13 @@ def _event(kind: str, when: str, **details: Any) -> dict[str, Any]:
 
 def seed(session: Session, base_url: str) -> list[str]:
     """Fill an empty registry; return lines worth printing for a newcomer."""
-    kesselwerk, key_k = services.create_organisation(
+    kesselwerk, key_k = organisations.create_organisation(
         session, "Kesselwerk Demo GmbH", "manufacturer", ["4098765"]
     )
-    velo, key_v = services.create_organisation(
+    velo, key_v = organisations.create_organisation(
         session, "Velo Circular Demo BV", "manufacturer", ["8712345"]
     )
-    cafe, key_c = services.create_organisation(session, "Repair Café Kreuzberg", "repairer")
+    cafe, key_c = organisations.create_organisation(session, "Repair Café Kreuzberg", "repairer")
     # A volunteer who signs in to log repairs from a scanned page.
     cafe_password = CAFE_PASSWORD
     accounts.create_user(
@@ -182,13 +184,13 @@ def seed(session: Session, base_url: str) -> list[str]:
         cafe_password,
         lambda p: generate_password_hash(p, method="scrypt"),
     )
-    shop, _ = services.create_organisation(session, "Second Life Electronics", "refurbisher")
-    recycler, _ = services.create_organisation(session, "Recyclinghof Nord", "recycler")
-    authority, _ = services.create_organisation(session, "Product Safety Office", "authority")
+    shop, _ = organisations.create_organisation(session, "Second Life Electronics", "refurbisher")
+    recycler, _ = organisations.create_organisation(session, "Recyclinghof Nord", "recycler")
+    authority, _ = organisations.create_organisation(session, "Product Safety Office", "authority")
 
-    model = services.issue_passport(session, base_url, kesselwerk, kettle_model())
-    services.issue_passport(session, base_url, kesselwerk, kettle_batch("2026W14"))
-    items = services.issue_passports(
+    model = issuing.issue_passport(session, base_url, kesselwerk, kettle_model())
+    issuing.issue_passport(session, base_url, kesselwerk, kettle_batch("2026W14"))
+    items = issuing.issue_passports(
         session,
         base_url,
         kesselwerk,
@@ -197,13 +199,13 @@ def seed(session: Session, base_url: str) -> list[str]:
     # A second version of the model shows versioning: the recycled share went up.
     updated = kettle_model()
     updated["circularityScorecard"]["recycledContent"] = 0.4
-    services.update_passport(session, base_url, kesselwerk, model.public_id, updated)
+    versions.update_passport(session, base_url, kesselwerk, model.public_id, updated)
 
-    services.issue_passport(session, base_url, velo, battery("model"))
-    cells = services.issue_passports(
+    issuing.issue_passport(session, base_url, velo, battery("model"))
+    cells = issuing.issue_passports(
         session, base_url, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3, 4)]
     )
-    services.withdraw_passport(session, velo, cells[-1].public_id, base_url=base_url)
+    versions.withdraw_passport(session, velo, cells[-1].public_id, base_url=base_url)
 
     def record(org: Any, passport: Any, body: dict[str, Any]) -> None:
         history.record_event(session, base_url, org, passport.public_id, body)
@@ -312,14 +314,15 @@ def seed(session: Session, base_url: str) -> list[str]:
             recoveredMaterials=["cobalt", "nickel", "copper", "aluminium"],
         ),
     )
+    routes = Routes(base_url)
     return [
         "Open these as a phone would after scanning a QR code:",
         f"  a repaired and resold kettle:  {kettle.uri}",
         f"  a kettle with a corrected repair: {second.uri}",
         f"  a refurbished e-bike battery:  {battery_item.uri}",
         f"  a recalled, recycled battery:  {recalled.uri}",
-        f"The model with two versions: {base_url}/api/v1/passports/{model.public_id}/versions",
-        f"A QR code: {base_url}/api/v1/passports/{kettle.public_id}/qr.svg",
+        f"The model with two versions: {routes.versions(model.public_id)}",
+        f"A QR code: {routes.qr(kettle.public_id)}",
         f"API key of {kesselwerk.name} (demo only): {key_k}",
         f"API key of {velo.name} (demo only): {key_v}",
         f"API key of {cafe.name} (demo only): {key_c}",

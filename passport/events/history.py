@@ -21,7 +21,9 @@ from passport.events.parsing import NewEvent, parse_event
 from passport.events.rules import check_allowed
 from passport.ledger import log
 from passport.models import Event, Organisation, Passport, utcnow
-from passport.services import get_passport, get_version, issuer_did
+from passport.passports.lookup import get_passport
+from passport.passports.versions import get_version
+from passport.signing.registry import issuer_did
 
 
 def list_events(session: Session, passport: Passport) -> list[Event]:

@@ -19,9 +19,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
-from passport.keys import load_key
 from passport.ledger import log, merkle, note
 from passport.models import LogCheckpoint, utcnow
+from passport.signing.keys import load_key
 
 REFRESH = timedelta(seconds=2)
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"

@@ -17,16 +17,17 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from passport.ledger import checkpoints, merkle, note
 from passport.links import link_type_iri
+from passport.routes import API, PASSPORT_PAGES, Routes
 
 TIMEOUT = 30
 # A passport's API address or its page: <registry>[/api/v1]/passports/<id>
-PASSPORT_PATH = re.compile(r"/(?:api/v1/)?passports/([^/]+)/?")
+PASSPORT_PATH = re.compile(rf"(?:{re.escape(API)})?{re.escape(PASSPORT_PAGES)}/([^/]+)/?")
 EXPECTED = (
     "give the passport's API address <registry>/api/v1/passports/<id>, its page "
     "<registry>/passports/<id>, or the address in its QR code"
@@ -50,7 +51,7 @@ class Result:
 
 
 def _log_verifier(base: str, origin: str, get: Callable[[str], bytes]) -> note.Verifier:
-    document = json.loads(get(base + "/.well-known/did.json"))
+    document = json.loads(get(Routes(base).registry_did_document))
     methods = [m for m in document.get("verificationMethod", []) if "#log-" in m.get("id", "")]
     if len(methods) != 1:
         raise note.NoteError("the registry's did.json has no single log key")
@@ -108,7 +109,8 @@ def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None)
     result = Result()
     if not PASSPORT_PATH.fullmatch(urlsplit(passport_url).path):
         result.lines.append((True, f"{passport_url} resolves to passport {passport_id}"))
-    latest_note = get(base + "/log/v1/checkpoint").decode("utf-8")
+    at = Routes(base)
+    latest_note = get(at.checkpoint).decode("utf-8")
     # The log is named by its public base URL, which may differ from the address fetched
     # (a proxy, a test server): the name comes from the checkpoint, the key from did.json.
     origin = note.Checkpoint.parse(note.parse_note(latest_note)[0]).origin
@@ -117,9 +119,7 @@ def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None)
     latest = note.Checkpoint.parse(text)
     result.lines.append((True, f"checkpoint {latest.size} signed by {origin}"))
     try:
-        history: dict[str, Any] = json.loads(
-            get(f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events")
-        )
+        history: dict[str, Any] = json.loads(get(at.events(passport_id)))
     except urllib.error.HTTPError as exc:
         if exc.code != 404:
             raise
@@ -129,8 +129,7 @@ def verify_history(passport_url: str, get: Callable[[str], bytes] | None = None)
         seq = event["seq"]
         label = f"event {seq} ({event['type']})"
         try:
-            url = f"{base}/api/v1/passports/{quote(passport_id, safe='')}/events/{seq}/receipt"
-            receipt = get(url).decode("utf-8")
+            receipt = get(at.event_receipt(passport_id, seq)).decode("utf-8")
             proof = checkpoints.parse_proof(receipt)
             if proof.extra is None:
                 raise note.NoteError("the receipt carries no leaf")
@@ -161,9 +160,7 @@ def _consistent(
         return
     if small.size == 0:
         return
-    body = json.loads(
-        get(f"{base}/log/v1/proof/consistency?first={small.size}&second={large.size}")
-    )
+    body = json.loads(get(Routes(base).consistency_proof(small.size, large.size)))
     hashes = [base64.b64decode(h) for h in body["hashes"]]
     merkle.verify_consistency(small.size, large.size, hashes, small.root_hash, large.root_hash)
 
@@ -175,7 +172,7 @@ def fetch_checkpoint(base: str, get: Callable[[str], bytes] | None = None) -> tu
     """The registry's newest checkpoint note and its (unverified) origin."""
     get = get or fetch
     _check_base(base)
-    text = get(base.rstrip("/") + "/log/v1/checkpoint").decode("utf-8")
+    text = get(Routes(base).checkpoint).decode("utf-8")
     return text, note.Checkpoint.parse(note.parse_note(text)[0]).origin
 
 
@@ -185,8 +182,7 @@ def fetch_consistency(
     """The registry's consistency proof from tree size ``first`` to ``second``."""
     get = get or fetch
     _check_base(base)
-    url = f"{base.rstrip('/')}/log/v1/proof/consistency?first={first}&second={second}"
-    body = json.loads(get(url))
+    body = json.loads(get(Routes(base).consistency_proof(first, second)))
     return [base64.b64decode(h) for h in body["hashes"]]
 
 

@@ -17,16 +17,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from passport.credentials import canonical_json
 from passport.ledger import merkle
 from passport.models import Event, LogEntry, LogHead, LogNode, PassportVersion
+from passport.routes import Routes
+from passport.signing.jose import canonical_json
 
 HEAD_ID = 1
 MEDIA_TYPE = "application/json"
@@ -42,7 +42,7 @@ class LogRangeError(ValueError):
 
 def origin(base_url: str) -> str:
     """The log's name and checkpoint origin: the registry's host plus ``/log/v1``."""
-    return urlsplit(base_url).netloc + "/log/v1"
+    return Routes(base_url).log_origin
 
 
 def content_sha256(content: Any) -> str:

@@ -27,7 +27,7 @@ from passport.models import (
     Passport,
     PassportVersion,
 )
-from passport.services import issuer_did
+from passport.signing.registry import issuer_did
 
 
 @dataclass(frozen=True)

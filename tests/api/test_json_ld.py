@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from passport import contexts, documents
 from passport.config import Settings
+from passport.credentials.document import build_credential
 from tests.conftest import BASE_URL
 from tests.helpers import (
     FIXTURES,
@@ -297,7 +298,7 @@ def test_every_term_and_type_the_schema_admits_expands_in_safe_mode(bare_client,
     if not typed:
         subject = _without_types(subject)
     documents.validate_subject(subject)  # the registry accepts it
-    credential = documents.build_credential(
+    credential = build_credential(
         base_url=BASE_URL,
         subject=subject,
         credential_id=f"{BASE_URL}/api/v1/passports/p1?version=2",

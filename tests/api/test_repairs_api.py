@@ -59,13 +59,13 @@ def test_logged_repairs_export_as_ords_rows(client, maker, make_org):
 
 
 def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, session, make_org):
-    from passport import services
     from passport.events import history
     from passport.models import Organisation
+    from passport.passports import community
 
     cafe_org = make_org("Repair Café Cardiff", "repairer")
     org = session.query(Organisation).filter_by(public_id=cafe_org.id).one()
-    toaster = services.issue_community_passport(
+    toaster = community.issue_community_passport(
         session,
         "https://registry.example.org",
         org,

@@ -11,18 +11,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from flask import Flask
 
-from passport import keys
 from passport.config import Settings
-from passport.credentials import (
-    CredentialError,
-    Ed25519Key,
-    assertion_key,
-    b64url_decode,
-    did_web,
-    sign_vc_jwt,
-    verify_vc_jwt,
-    verify_vc_jwt_with_did,
-)
+from passport.signing import keys
+from passport.signing.did import assertion_key, did_web, verify_vc_jwt_with_did
+from passport.signing.jose import CredentialError, b64url_decode, sign_vc_jwt, verify_vc_jwt
+from passport.signing.keys import Ed25519Key
 from tests.conftest import BASE_URL
 from tests.helpers import passport
 

@@ -255,7 +255,7 @@ def _remote_registry(tmp_path: Any, sqlite_template: Any) -> Iterator[tuple[Any,
     yields (its settings, its test client, its origin URL)."""
     import shutil
 
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
     from web.app import create_app
 
     data_dir = tmp_path / "remote"
@@ -277,14 +277,14 @@ def _remote_registry(tmp_path: Any, sqlite_template: Any) -> Iterator[tuple[Any,
 
 
 def _remote_org(settings: Any, name: str, role: str, prefixes: tuple[str, ...] = ()) -> Any:
-    from passport import services
+    from passport import organisations
     from passport.db import make_engine, make_session_factory
     from tests.conftest import Org
 
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as s:
-            org, key = services.create_organisation(s, name, role, prefixes)
+            org, key = organisations.create_organisation(s, name, role, prefixes)
             s.commit()
             return Org(org.public_id, key, name)
     finally:

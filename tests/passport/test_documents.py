@@ -1,4 +1,4 @@
-"""The passport document: our schema, its errors, inheritance and the served credential.
+"""The passport document: our schema, its errors, and that it is at least as strict as UNTP's.
 
 The UNTP files are GPL-3.0, so they are read from tests/fixtures at test time only and
 never copied into the package.
@@ -10,7 +10,6 @@ import copy
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
@@ -18,133 +17,20 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from passport.contexts import passport_contexts
-from passport.documents import (
-    INHERITABLE,
-    PRODUCT_INHERITABLE,
-    build_credential,
-    inherit,
-    subject_schema,
-    validate_subject,
-)
+from passport.documents import subject_schema, validate_subject
 from passport.errors import FieldError, InvalidDocument
-from tests.helpers import FIXTURES
-
-UNTP_DPP = FIXTURES / "standards" / "untp" / "dpp"
-REGISTRY = "https://registry.example"
-CANONICAL = f"{REGISTRY}/01/04260123450007/21/KT-000417"
-
-# A product passport for one kettle, written for these tests (GTIN with a valid check digit).
-KETTLE: dict[str, Any] = {
-    "type": ["ProductPassport"],
-    "product": {
-        "type": ["Product"],
-        "name": "Wasserkocher WK-17, 1.7 l, stainless steel",
-        "registeredId": "04260123450007",
-        "idScheme": {
-            "type": ["IdentifierScheme"],
-            "id": "https://id.gs1.org/01/",
-            "name": "Global Trade Item Number (GTIN)",
-        },
-        "serialNumber": "KT-000417",
-        "batchNumber": "2025-W06",
-        "description": "Cordless electric kettle, 2200 W, replaceable lid hinge and base switch.",
-        "productImage": {
-            "linkURL": "https://kessel.example/media/wk-17.jpg",
-            "linkName": "Product photo",
-            "linkType": "https://gs1.org/voc/defaultThumbnailSmall",
-        },
-        "productCategory": [
-            {
-                "type": ["Classification"],
-                "id": "https://unstats.un.org/unsd/classifications/Econ/cpc/44821",
-                "code": "44821",
-                "name": "Electro-thermic domestic appliances",
-                "schemeID": "https://unstats.un.org/unsd/classifications/Econ/cpc/",
-                "schemeName": "UN Central Product Classification (CPC)",
-            }
-        ],
-        "furtherInformation": [
-            {
-                "linkURL": "https://kessel.example/manuals/wk-17-de.pdf",
-                "linkName": "Bedienungsanleitung",
-                "linkType": "https://gs1.org/voc/instructions",
-            }
-        ],
-        "producedByParty": {"id": "did:web:kessel.example", "name": "Kessel Haushaltsgeräte GmbH"},
-        "producedAtFacility": {
-            "id": "https://kessel.example/facilities/chemnitz",
-            "name": "Werk Chemnitz",
-            "registeredId": "4260123450014",
-        },
-        "productionDate": "2025-02-04",
-        "countryOfProduction": "DE",
-        "characteristics": {"ratedPowerW": 2200, "capacityLitres": 1.7, "cordLengthM": 0.75},
-        "dimensions": {
-            "weight": {"value": 1.1, "unit": "KGM"},
-            "height": {"value": 245, "unit": "MMT"},
-            "volume": {"value": 1.7, "unit": "LTR"},
-        },
-    },
-    "granularityLevel": "item",
-    "conformityClaim": [
-        {
-            "type": ["Claim", "Declaration"],
-            "id": "https://kessel.example/declarations/eu-doc-wk-17",
-            "description": "EU declaration of conformity: electrical safety of household kettles.",
-            "referenceStandard": {
-                "name": "EN 60335-2-15: household appliances for heating liquids",
-                "issuingParty": {"id": "https://www.cencenelec.eu/", "name": "CENELEC"},
-                "issueDate": "2016-03-18",
-            },
-            "referenceRegulation": {
-                "id": "https://eur-lex.europa.eu/eli/dir/2014/35/oj",
-                "name": "Low Voltage Directive 2014/35/EU",
-                "jurisdictionCountry": "EU",
-                "administeredBy": {
-                    "id": "https://commission.europa.eu/",
-                    "name": "European Commission",
-                },
-                "effectiveDate": "2016-04-20",
-            },
-            "assessmentDate": "2025-01-15",
-            "conformance": True,
-            "conformityTopic": "social.safety",
-            "conformityEvidence": {
-                "type": ["SecureLink", "Link"],
-                "linkURL": "https://kessel.example/declarations/eu-doc-wk-17.pdf",
-                "linkName": "Signed declaration of conformity",
-                "hashDigest": "9f2c3b7d1e0a4c6b8d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c",
-                "hashMethod": "SHA-256",
-                "encryptionMethod": "none",
-            },
-        }
-    ],
-    "emissionsScorecard": {
-        "carbonFootprint": 12.4,
-        "declaredUnit": "KGM",
-        "operationalScope": "CradleToGate",
-        "primarySourcedRatio": 0.4,
-    },
-    "circularityScorecard": {
-        "repairInformation": {
-            "linkURL": "https://kessel.example/repair/wk-17",
-            "linkName": "Repair guide and spare parts",
-        },
-        "recyclableContent": 0.85,
-        "recycledContent": 0.3,
-    },
-    "materialsProvenance": [
-        {
-            "name": "Stainless steel 1.4301",
-            "originCountry": "DE",
-            "massFraction": 0.55,
-            "recycledMassFraction": 0.6,
-            "hazardous": False,
-        },
-        {"name": "Polypropylene", "massFraction": 0.3, "hazardous": False},
-    ],
-}
+from tests.passport.kettle import (
+    KETTLE,
+    credential_for,
+    describe,
+    kettle,
+    official_errors,
+    official_instance_subject,
+    official_schema,
+    official_validator,
+    official_view,
+    our_errors,
+)
 
 DELETE = object()  # a mutation that removes the key
 
@@ -153,77 +39,9 @@ PARTY_KEYS = {"producedByParty", "producedAtFacility", "issuingParty", "administ
 
 
 @cache
-def _official_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((UNTP_DPP / "untp-dpp-schema.json").read_text())
-    return schema
-
-
-@cache
-def _official_validator() -> Draft202012Validator:
-    checker = Draft202012Validator.FORMAT_CHECKER
-    return Draft202012Validator(_official_schema(), format_checker=checker)
-
-
-@cache
 def _our_validator() -> Draft202012Validator:
     checker = Draft202012Validator.FORMAT_CHECKER
     return Draft202012Validator(subject_schema(), format_checker=checker)
-
-
-def official_instance_subject() -> dict[str, Any]:
-    instance = json.loads((UNTP_DPP / "untp-dpp-instance.json").read_text())
-    subject: dict[str, Any] = instance["credentialSubject"]
-    return subject
-
-
-def kettle() -> dict[str, Any]:
-    return copy.deepcopy(KETTLE)
-
-
-def credential_for(subject: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """Build the served credential the way the registry does."""
-    return build_credential(
-        base_url=REGISTRY,
-        subject=subject,
-        credential_id="https://registry.example/api/v1/passports/p_7Hq2/versions/1",
-        canonical_uri=CANONICAL,
-        issuer_id="did:web:registry.example",
-        issuer_name="Kreislauf registry (example)",
-        valid_from=datetime(2025, 2, 5, 9, 30, 12, 345678, tzinfo=UTC),
-        status="active",
-        version=1,
-        **extra,
-    )
-
-
-def official_view(subject: dict[str, Any]) -> dict[str, Any]:
-    """Return the credential UNTP would judge, keeping a client-sent product.id verbatim.
-
-    build_credential replaces product.id with the canonical URI; putting the client's value
-    back lets the sweep compare both schemas on that field too.
-    """
-    credential = credential_for(subject)
-    product = subject.get("product")
-    if isinstance(product, dict) and "id" in product:
-        credential["credentialSubject"]["product"]["id"] = product["id"]
-    return credential
-
-
-def official_errors(document: dict[str, Any]) -> list[ValidationError]:
-    return list(_official_validator().iter_errors(document))
-
-
-def our_errors(subject: object) -> list[FieldError]:
-    try:
-        validate_subject(subject)
-    except InvalidDocument as exc:
-        assert exc.errors, "InvalidDocument without errors"
-        return exc.errors
-    return []
-
-
-def describe(errors: list[ValidationError]) -> list[str]:
-    return [f"{e.json_path}: {e.message[:120]}" for e in errors]
 
 
 # --- the schemas agree on real documents -------------------------------------------------
@@ -244,125 +62,6 @@ def test_official_example_subject_passes_our_schema() -> None:
 
 def test_kettle_passes_our_schema() -> None:
     validate_subject(kettle())
-
-
-@pytest.mark.parametrize("subject", [official_instance_subject(), KETTLE], ids=["untp", "kettle"])
-def test_served_credential_passes_official_schema(subject: dict[str, Any]) -> None:
-    credential = credential_for(
-        copy.deepcopy(subject),
-        previous_version="https://registry.example/api/v1/passports/p_7Hq2?version=0",
-        model_passport="https://registry.example/api/v1/passports/p_model",
-        inherited=["product.description"],
-    )
-    assert describe(official_errors(credential)) == []
-
-
-def test_served_credential_without_product_id_passes_official_schema() -> None:
-    subject = kettle()
-    assert "id" not in subject["product"]
-    credential = credential_for(subject)
-    assert credential["credentialSubject"]["product"]["id"] == CANONICAL
-    assert describe(official_errors(credential)) == []
-
-
-# --- build_credential ---------------------------------------------------------------------
-
-
-def test_build_credential_layout_and_key_order() -> None:
-    subject = kettle()
-    del subject["type"]
-    del subject["product"]["type"]
-    subject["product"]["id"] = "https://id.gs1.org/01/04260123450007/21/KT-000417"
-    before = copy.deepcopy(subject)
-
-    credential = credential_for(
-        subject,
-        previous_version="https://registry.example/v/0",
-        model_passport="https://registry.example/p/model",
-        batch_passport="https://registry.example/p/batch",
-        inherited=["conformityClaim"],
-    )
-
-    assert subject == before, "build_credential must not mutate its input"
-    assert list(credential) == [
-        "@context",
-        "type",
-        "id",
-        "issuer",
-        "validFrom",
-        "credentialSubject",
-        "passportStatus",
-        "passportVersion",
-        "previousVersion",
-        "modelPassport",
-        "batchPassport",
-        "inheritedProperties",
-    ]
-    assert credential["@context"] == [
-        "https://www.w3.org/ns/credentials/v2",
-        "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/",
-        "https://registry.example/contexts/kreislauf/v1",
-    ]
-    assert credential["@context"] == passport_contexts(REGISTRY)
-    assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
-    assert credential["issuer"] == {
-        "type": ["CredentialIssuer"],
-        "id": "did:web:registry.example",
-        "name": "Kreislauf registry (example)",
-    }
-    assert credential["validFrom"] == "2025-02-05T09:30:12Z"
-    assert credential["passportStatus"] == "active"
-    assert credential["passportVersion"] == 1
-    assert credential["inheritedProperties"] == ["conformityClaim"]
-
-    served = credential["credentialSubject"]
-    assert list(served)[0] == "type"
-    assert served["type"] == ["ProductPassport"]
-    assert list(served)[1:] == list(before)
-    product = served["product"]
-    assert list(product)[:2] == ["type", "id"]
-    assert product["type"] == ["Product"]
-    assert product["id"] == CANONICAL  # the registry's URI wins over the client's
-    assert {k: v for k, v in product.items() if k not in ("type", "id")} == {
-        k: v for k, v in before["product"].items() if k != "id"
-    }
-
-
-def test_build_credential_keeps_given_types_and_omits_empty_extras() -> None:
-    subject = kettle()
-    subject["type"] = ["ProductPassport", "BatteryPassport"]
-    subject["product"]["type"] = ["Product", "Kettle"]
-
-    credential = credential_for(subject, inherited=[])
-
-    assert credential["credentialSubject"]["type"] == ["ProductPassport", "BatteryPassport"]
-    assert credential["credentialSubject"]["product"]["type"] == ["Product", "Kettle"]
-    for absent in ("previousVersion", "modelPassport", "batchPassport", "inheritedProperties"):
-        assert absent not in credential
-
-
-def test_build_credential_adds_the_types_untp_defines_terms_under() -> None:
-    """UNTP's context defines a Standard's or Classification's terms only under its type."""
-    subject = kettle()
-    del subject["type"]
-    del subject["product"]["productCategory"][0]["type"]
-    claim = subject["conformityClaim"][0]
-    del claim["type"]
-    assert "type" not in claim["referenceStandard"]
-
-    served = credential_for(subject)["credentialSubject"]
-    served_claim = served["conformityClaim"][0]
-
-    assert served["type"] == ["ProductPassport"]
-    assert list(served["product"]["productCategory"][0])[:2] == ["type", "id"]
-    assert served["product"]["productCategory"][0]["type"] == ["Classification"]
-    assert served_claim["type"] == ["Claim", "Declaration"]
-    assert served_claim["referenceStandard"]["type"] == ["Standard"]
-    assert served_claim["referenceRegulation"]["type"] == ["Regulation"]
-    # Objects UNTP defines by the property that holds them keep what the client sent.
-    assert "type" not in served["product"]["productImage"]
-    assert "type" not in served_claim["referenceStandard"]["issuingParty"]
-    assert served_claim["conformityEvidence"]["type"] == ["SecureLink", "Link"]
 
 
 def test_types_are_only_those_the_contexts_define() -> None:
@@ -395,31 +94,6 @@ def test_unknown_properties_are_refused_everywhere_but_in_characteristics() -> N
             "unknown property 'vatNumber' (not part of the UNTP Party)"
         ),
     }
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (
-            datetime(2025, 2, 5, 10, 30, 12, 999999, tzinfo=timezone(timedelta(hours=1))),
-            "2025-02-05T09:30:12Z",
-        ),
-        (datetime(2025, 2, 5, 9, 30), "2025-02-05T09:30:00Z"),  # naive: stored as UTC
-    ],
-)
-def test_valid_from_is_utc_with_seconds(moment: datetime, expected: str) -> None:
-    credential = build_credential(
-        base_url=REGISTRY,
-        subject=kettle(),
-        credential_id="https://registry.example/c/1",
-        canonical_uri=CANONICAL,
-        issuer_id="did:web:registry.example",
-        issuer_name="Registry",
-        valid_from=moment,
-        status="active",
-        version=3,
-    )
-    assert credential["validFrom"] == expected
 
 
 # --- our schema is at least as strict as UNTP's: named mutations -------------------------
@@ -494,7 +168,7 @@ def test_official_schema_sets_no_numeric_ranges() -> None:
     # footprint or a utility factor above 1 are legitimate). If UNTP adds a bound, mirror it
     # in our schema and add the out-of-range mutation to NAMED_MUTATIONS.
     keywords = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
-    found = [path for path, node in _walk_schema(_official_schema()) if keywords & set(node)]
+    found = [path for path, node in _walk_schema(official_schema()) if keywords & set(node)]
     assert found == []
     subject = kettle()
     subject["emissionsScorecard"]["carbonFootprint"] = -3.5
@@ -533,7 +207,7 @@ def _type_names(node: dict[str, Any]) -> set[str]:
 def _mirror_problems(
     official: dict[str, Any], ours: dict[str, Any], where: str, seen: set[str]
 ) -> Iterator[str]:
-    off_schema, our_schema = _official_schema(), subject_schema()
+    off_schema, our_schema = official_schema(), subject_schema()
     # Only $refs can recurse (Criterion.subCriterion); inline nodes are always compared.
     key = f"{official.get('$ref')} -> {ours.get('$ref')}"
     if "$ref" in official:
@@ -568,7 +242,7 @@ def _mirror_problems(
 
 
 def test_our_schema_mirrors_every_untp_constraint() -> None:
-    official_subject = _official_schema()["properties"]["credentialSubject"]
+    official_subject = official_schema()["properties"]["credentialSubject"]
     problems = list(_mirror_problems(official_subject, subject_schema(), "", set()))
     assert problems == []
 
@@ -654,7 +328,7 @@ def test_sweep_our_schema_is_at_least_as_strict(subject: dict[str, Any]) -> None
         official = official_view(mutated)
         # is_valid stops at the first error; the full lists are built only when reported.
         ours_ok = _our_validator().is_valid(mutated)
-        theirs_ok = _official_validator().is_valid(official)
+        theirs_ok = official_validator().is_valid(official)
         where = "/" + "/".join(map(str, path))
         shown = "<deleted>" if value is DELETE else repr(value)[:40]
         if ours_ok and not theirs_ok:
@@ -759,87 +433,3 @@ def test_empty_object_names_both_required_properties() -> None:
         "/granularityLevel": "'granularityLevel' is required",
         "/product": "'product' is required",
     }
-
-
-# --- inherit -----------------------------------------------------------------------------
-
-
-def _model() -> dict[str, Any]:
-    model = kettle()
-    model["granularityLevel"] = "model"
-    del model["product"]["serialNumber"]
-    model["dueDiligenceDeclaration"] = {"linkURL": "https://kessel.example/due-diligence.pdf"}
-    model["traceabilityInformation"] = [{"valueChainProcess": "Deep drawing", "verifiedRatio": 1}]
-    return model
-
-
-def test_inherit_fills_missing_properties_and_names_them() -> None:
-    model = _model()
-    snapshot = copy.deepcopy(model)
-    item = {
-        "product": {
-            "name": "Wasserkocher WK-17 (refurbished)",
-            "serialNumber": "KT-000418",
-            "description": "Own description wins.",
-            "productCategory": [],
-        },
-        "granularityLevel": "item",
-        "conformityClaim": [],
-        "circularityScorecard": {"recycledContent": 0.9},
-    }
-    item_snapshot = copy.deepcopy(item)
-
-    result, inherited = inherit(item, model)
-
-    assert model == snapshot, "the model passport must not be mutated"
-    assert item == item_snapshot, "the subject must not be mutated"
-    assert inherited == [
-        "dueDiligenceDeclaration",
-        "emissionsScorecard",
-        "materialsProvenance",
-        "product.characteristics",
-        "product.countryOfProduction",
-        "product.dimensions",
-        "product.furtherInformation",
-        "product.producedAtFacility",
-        "product.producedByParty",
-        "product.productImage",
-        "traceabilityInformation",
-    ]
-    assert inherited == sorted(inherited)
-    # the subject's own values win, empty ones included
-    assert result["product"]["description"] == "Own description wins."
-    assert result["product"]["productCategory"] == []
-    assert result["conformityClaim"] == []
-    assert result["circularityScorecard"] == {"recycledContent": 0.9}
-    assert result["product"]["serialNumber"] == "KT-000418"
-    # missing ones come from the model; identity fields never do
-    assert result["emissionsScorecard"] == model["emissionsScorecard"]
-    assert result["product"]["dimensions"] == model["product"]["dimensions"]
-    assert result["granularityLevel"] == "item"
-    assert "registeredId" not in result["product"]
-    # a deep copy: editing the result leaves the model alone
-    result["product"]["dimensions"]["weight"]["value"] = 99
-    result["materialsProvenance"].append({"name": "Glass"})
-    assert model == snapshot
-    validate_subject(result)
-
-
-def test_inherit_covers_exactly_the_declared_properties() -> None:
-    model = _model()
-    item = {"product": {"name": "WK-17"}, "granularityLevel": "item"}
-    result, inherited = inherit(item, model)
-    expected = [n for n in INHERITABLE if n in model] + [
-        f"product.{n}" for n in PRODUCT_INHERITABLE if n in model["product"]
-    ]
-    assert inherited == sorted(expected)
-    assert set(result) == {"product", "granularityLevel", *INHERITABLE} & (set(model) | set(item))
-
-
-@pytest.mark.parametrize("model", [None, {}])
-def test_inherit_without_model_returns_a_copy(model: dict[str, Any] | None) -> None:
-    subject = kettle()
-    result, inherited = inherit(subject, model)
-    assert result == subject and result is not subject
-    assert result["product"] is not subject["product"]
-    assert inherited == []

@@ -21,6 +21,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from passport import contexts, rdf
+from passport.routes import Routes
 from tests.helpers import FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ CRED = rdflib.Namespace("https://www.w3.org/2018/credentials#")
 SCHEMA = rdflib.Namespace("https://schema.org/")
 
 REGISTRY = "https://kreislauf.example"
-KREISLAUF_V1 = contexts.kreislauf_v1(REGISTRY)
+KREISLAUF_V1 = Routes(REGISTRY).kreislauf_context
 PASSPORT_ID = f"{REGISTRY}/passports/0d5b8f3e-2c1a-4f7e-9a61-3c2b7d9e4f10"
 SUBJECT_ID = PASSPORT_ID + "#subject"
 

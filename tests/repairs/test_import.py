@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport import services
+from passport import organisations
 from passport.access import authenticate
 from passport.errors import InvalidDocument
 from passport.events import history
+from passport.passports import issuing
 from repairs.impact_report import impact_report
 from repairs.importing import ImportReport, import_ords
 from repairs.listing import repair_rows
@@ -261,7 +262,7 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     shop = make_org("Second Life Shop", "refurbisher")
     body = passport()
     body["product"] |= {"productionDate": "2019-06-01"}
-    pid = services.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
+    pid = issuing.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
     pid = pid.public_id
     session.commit()
 
@@ -400,8 +401,8 @@ def test_the_impact_report_counts_groups_and_picks_months_or_years(
 
     # A repair logged here, years later: the series is added up by year instead.
     cafe = make_org("Repair Café Cardiff", "repairer")
-    maker = services.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
-    pid = services.issue_passport(session, BASE_URL, maker, passport("item")).public_id
+    maker = organisations.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
+    pid = issuing.issue_passport(session, BASE_URL, maker, passport("item")).public_id
     event = {
         "type": "repair",
         "eventTime": "2026-05-03T14:00:00+01:00",

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from passport import accounts, services
+from passport import accounts
 from passport.access import authenticate
+from passport.passports import issuing
 from tests.conftest import BASE_URL, Org
 from tests.helpers import passport
 
@@ -50,7 +51,7 @@ def shop(make_org: Any) -> Org:
 def issue(session: Session, org: Org, granularity: str = "item", **kw: Any) -> str:
     """Issue a passport through the service; returns its id."""
     body = passport(granularity, **kw)
-    created = services.issue_passport(session, BASE_URL, authenticate(session, org.key), body)
+    created = issuing.issue_passport(session, BASE_URL, authenticate(session, org.key), body)
     session.commit()
     return created.public_id
 

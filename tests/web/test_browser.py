@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from passport import services
 from passport.access import authenticate
 from passport.events import history
+from passport.passports import issuing
 from repairs.importing import import_ords
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
@@ -134,7 +134,7 @@ def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, mak
         {"name": "Stainless steel", "massFraction": 0.6, "recycledMassFraction": 0.25},
         {"name": "Polypropylene", "massFraction": 0.35},
     ]
-    pid = services.issue_passport(session, BASE_URL, issuer, body).public_id
+    pid = issuing.issue_passport(session, BASE_URL, issuer, body).public_id
     session.commit()
     for who, event in [
         (maker, {"type": "commissioning", "eventTime": "2026-03-01T09:00:00+01:00"}),
@@ -224,7 +224,7 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
     issuer = authenticate(session, maker.key)
     body = passport("item")
     body["product"]["name"] = "Acme K1 electric kettle"
-    created = services.issue_passport(session, BASE_URL, issuer, body)
+    created = issuing.issue_passport(session, BASE_URL, issuer, body)
     pid, uri = created.public_id, created.uri
     session.commit()
     # A year of a real repair network's records, for the impact page to show.

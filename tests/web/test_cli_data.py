@@ -64,12 +64,12 @@ def test_a_file_with_errors_imports_nothing_unless_skip_invalid(env, tmp_path):
 
 
 def test_labels_for_a_batch_decode(env, tmp_path, make_org, session):
-    from passport import services
     from passport.models import Organisation
+    from passport.passports import issuing
 
     make_org("Acme Kettles GmbH", "manufacturer", ("9520123",))
     org = session.query(Organisation).one()
-    services.issue_passports(
+    issuing.issue_passports(
         session,
         "https://dpp.example.org",
         org,

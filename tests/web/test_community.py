@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from passport import services
 from passport.access import authenticate
 from passport.errors import Forbidden, InvalidDocument
 from passport.models import Passport
+from passport.passports import community, issuing, lookup
+from passport.signing import registry
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN, untp_errors
 from tests.web.conftest import field_error, form_defaults, sign_in
@@ -52,7 +53,7 @@ def test_a_repairer_registers_an_item_and_logs_its_repair_at_once(volunteer, ses
     )
     assert response.status_code == 303
     session.rollback()
-    passport = services.get_passport(session, pid)
+    passport = lookup.get_passport(session, pid)
     assert passport.community and passport.granularity == "item"
     assert passport.issuer.public_id == cafe.id
     assert passport.gtin is None and passport.name == "Philips HD4646"
@@ -63,8 +64,8 @@ def test_a_repairer_registers_an_item_and_logs_its_repair_at_once(volunteer, ses
 def test_the_passport_says_who_registered_it_everywhere(volunteer, client, session, cafe):
     pid = register(volunteer, category="Hair dryer", brand="Braun", model="", year="")
     session.rollback()
-    passport = services.get_passport(session, pid)
-    did = services.issuer_did(BASE_URL, passport.issuer)
+    passport = lookup.get_passport(session, pid)
+    did = registry.issuer_did(BASE_URL, passport.issuer)
 
     doc = client.get(f"/api/v1/passports/{pid}").json
     assert untp_errors(doc) == []
@@ -76,7 +77,7 @@ def test_the_passport_says_who_registered_it_everywhere(volunteer, client, sessi
     assert product["characteristics"] == {"type": ["Characteristics"], "brand": "Braun"}
     (category,) = product["productCategory"]
     assert category["name"] == "Hair dryer" and category["code"] == "39"
-    assert category["schemeID"] == services.ORDS_SCHEME
+    assert category["schemeID"] == community.ORDS_SCHEME
     assert doc["credentialSubject"]["granularityLevel"] == "item"
 
     page = client.get(f"/passports/{pid}").text
@@ -93,7 +94,7 @@ def test_the_passport_says_who_registered_it_everywhere(volunteer, client, sessi
 def test_the_resolver_serves_community_uris_like_gs1_ones(volunteer, client, session):
     pid = register(volunteer, category="Toaster", brand="Severin", model="AT 2515", year="2009")
     session.rollback()
-    uri = services.get_passport(session, pid).uri
+    uri = lookup.get_passport(session, pid).uri
     path = uri.removeprefix(BASE_URL)
     assert path.startswith("/c/")
 
@@ -138,7 +139,7 @@ def test_only_repairers_and_refurbishers_register_items(client, maker, make_user
     sign_in(client, make_user(maker, login="office@acme.example"))
     assert client.get("/passports/new/community").status_code == 403
     with pytest.raises(Forbidden):
-        services.issue_community_passport(
+        community.issue_community_passport(
             session,
             BASE_URL,
             authenticate(session, maker.key),
@@ -152,12 +153,12 @@ def test_only_repairers_and_refurbishers_register_items(client, maker, make_user
 def test_the_service_validates_and_mints_unique_uris(session, cafe):
     org = authenticate(session, cafe.key)
     with pytest.raises(InvalidDocument) as bad:
-        services.issue_community_passport(
+        community.issue_community_passport(
             session, BASE_URL, org, category=" ", brand="x" * 201, model=None, year=1850
         )
     assert {e.pointer for e in bad.value.errors} == {"/category", "/brand", "/year"}
     uris = {
-        services.issue_community_passport(
+        community.issue_community_passport(
             session, BASE_URL, org, category="Misc", brand=None, model=None, year=None
         ).uri
         for _ in range(20)
@@ -166,7 +167,7 @@ def test_the_service_validates_and_mints_unique_uris(session, cafe):
     session.commit()
     # the GS1 rules are untouched: a repairer still cannot issue a GS1 passport
     with pytest.raises(Forbidden):
-        services.issue_passport(session, BASE_URL, org, {"granularityLevel": "item"})
+        issuing.issue_passport(session, BASE_URL, org, {"granularityLevel": "item"})
 
 
 def test_an_unknown_scanned_code_offers_registration_to_repairers(client, cafe, make_user):

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from passport import services
+from passport import organisations
 from passport.access import authenticate
 from passport.events import history
+from passport.passports import issuing
 from repairs import impact
 from repairs.importing import import_ords
 from repairs.listing import repair_rows
@@ -44,9 +45,9 @@ def import_sample(session: Any, records: int | None = 200) -> None:
 
 def log_repair(session: Any, org: Any, **details: Any) -> str:
     """Issue a kettle passport and log a repair on it; returns the passport id."""
-    maker = services.create_organisation(session, f"Maker {org.name}", "manufacturer", ())[0]
+    maker = organisations.create_organisation(session, f"Maker {org.name}", "manufacturer", ())[0]
     body = passport("item", gtin_="09520123456788", serial=f"S{maker.pk}", via_uri=False)
-    pid = services.issue_passport(session, BASE_URL, maker, body).public_id
+    pid = issuing.issue_passport(session, BASE_URL, maker, body).public_id
     event = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00", "repair": details}
     history.record_event(session, BASE_URL, authenticate(session, org.key), pid, event, now=NOW)
     session.commit()

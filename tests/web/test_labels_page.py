@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from passport import services
 from passport.access import authenticate
 from passport.carriers.layouts import LAYOUTS
+from passport.passports import issuing, lookup
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN, gtin, passport
 from tests.passport.carriers.test_labels import cell_box, load, rasterise, zbarimg
@@ -31,7 +31,7 @@ def issue_items(
     made = []
     for i in range(count):
         body = passport("item", gtin_=gtin_, lot=lot, serial=f"{lot or 'S'}{i:03d}")
-        made.append(services.issue_passport(session, BASE_URL, issuer, body))
+        made.append(issuing.issue_passport(session, BASE_URL, issuer, body))
     session.commit()
     return made
 
@@ -141,7 +141,7 @@ def test_a_community_passport_offers_its_label_at_once(client, session, cafe, ma
     assert f'href="/labels?ids={pid}"' in confirmation
     pdf = pdf_of(client.get(f"/labels?ids={pid}"))
     session.rollback()
-    assert decoded(pdf, "a4-3x7", tmp_path) == [services.get_passport(session, pid).uri]
+    assert decoded(pdf, "a4-3x7", tmp_path) == [lookup.get_passport(session, pid).uri]
 
 
 def test_mistakes_are_shown_next_to_their_fields(staff, session, maker, make_org):

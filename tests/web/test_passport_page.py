@@ -17,9 +17,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from passport import services
 from passport.access import authenticate
 from passport.events import history
+from passport.passports import issuing, versions
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, passport
 
@@ -62,7 +62,7 @@ def issue(
     """Issue a passport straight through the service; ``product`` adds product fields."""
     body = passport(granularity, **kw)
     body["product"] |= {"productionDate": "2025-01-15"} | (product or {})
-    created = services.issue_passport(session, BASE_URL, org(session, issuer), body)
+    created = issuing.issue_passport(session, BASE_URL, org(session, issuer), body)
     session.commit()
     return created.public_id
 
@@ -445,7 +445,7 @@ def test_end_of_life_and_recycling_show_a_calm_banner(client, session, maker, re
 
 def test_a_withdrawn_passport_says_so(client, session, maker):
     pid = issue(session, maker)
-    services.withdraw_passport(session, org(session, maker), pid, base_url=BASE_URL)
+    versions.withdraw_passport(session, org(session, maker), pid, base_url=BASE_URL)
     session.commit()
     body = page(client, pid)
     assert "The maker has withdrawn this passport." in body

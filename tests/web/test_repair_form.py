@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from passport import services
 from passport.events import history
 from passport.events.status import TERMINAL
+from passport.passports import community, lookup
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN
 from tests.web.conftest import field_error, form_defaults, issue, sign_in
@@ -29,7 +29,7 @@ def volunteer(client, cafe, make_user):
 
 def events_of(session, pid: str) -> list:
     session.rollback()
-    return history.list_events(session, services.get_passport(session, pid))
+    return history.list_events(session, lookup.get_passport(session, pid))
 
 
 def timeline(body: str) -> list[str]:
@@ -109,7 +109,7 @@ def test_every_ords_detail_is_recorded(volunteer, session, maker):
 def test_repairable_with_a_next_step_and_a_part_with_its_own_passport(volunteer, session, maker):
     pid = issue(session, maker, name="Acme K1 electric kettle")
     part = issue(session, maker, serial="SWITCH-9", name="Acme K1 switch")
-    part_uri = services.get_passport(session, part).uri
+    part_uri = lookup.get_passport(session, part).uri
     sent = form_defaults(volunteer.get(f"/passports/{pid}/repairs/new").text)
     sent |= {
         "problem": "Needs a new switch",
@@ -171,7 +171,7 @@ def test_a_repair_before_the_product_existed_is_refused(volunteer, session, make
     history.record_event(
         session,
         BASE_URL,
-        services.get_passport(session, pid).issuer,
+        lookup.get_passport(session, pid).issuer,
         pid,
         {"type": "commissioning", "eventTime": "2026-01-01T10:00:00+01:00"},
     )
@@ -259,19 +259,19 @@ def test_a_model_passport_offers_to_register_the_item_instead(volunteer, session
 
 def test_nothing_can_be_logged_once_the_life_has_ended(volunteer, session, maker):
     pid = issue(session, maker)
-    issuer = services.get_passport(session, pid).issuer
+    issuer = lookup.get_passport(session, pid).issuer
     history.record_event(
         session, BASE_URL, issuer, pid, {"type": "recycling", "eventTime": "2026-01-01T10:00:00Z"}
     )
     session.commit()
-    assert services.get_passport(session, pid).life_status in TERMINAL
+    assert lookup.get_passport(session, pid).life_status in TERMINAL
     assert volunteer.get(f"/passports/{pid}/repairs/new").status_code == 409
     assert "Log a repair" not in volunteer.get(f"/passports/{pid}").text
 
 
 def test_the_start_page_finds_the_item_by_its_code(volunteer, session, maker):
     pid = issue(session, maker, name="Acme K1 kettle")
-    uri = services.get_passport(session, pid).uri
+    uri = lookup.get_passport(session, pid).uri
     for code in (uri, f"https://id.gs1.org/01/{GTIN}/21/12345", pid):
         found = volunteer.get("/repairs/start", query_string={"code": code})
         assert found.status_code == 303 and found.location == f"/passports/{pid}/repairs/new"
@@ -335,7 +335,7 @@ def test_the_category_is_guessed_from_the_passport(app: Flask):
     assert categories.guess(by_cpc) == "Laptop"
     ords = {
         "name": "Whatever",
-        "productCategory": [{"name": "Toy", "schemeID": services.ORDS_SCHEME}],
+        "productCategory": [{"name": "Toy", "schemeID": community.ORDS_SCHEME}],
     }
     assert categories.guess(ords) == "Toy"
     with app.test_request_context("/?lang=de"):

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from passport import services, throttle, transfers
+from passport import throttle, transfers
 from passport.access import authenticate
 from passport.errors import CodeRefused, Forbidden, TooManyAttempts
 from passport.events import history
 from passport.models import Event, TransferCode
+from passport.passports import lookup
 from tests.conftest import BASE_URL
 from tests.web.conftest import form_defaults, issue, sign_in, token
 
@@ -40,7 +41,7 @@ def claim(app, pid: str, code: str, **typed: str):
 
 def resales(session, pid: str) -> list[Event]:
     session.rollback()
-    rows = history.list_events(session, services.get_passport(session, pid))
+    rows = history.list_events(session, lookup.get_passport(session, pid))
     return [e for e in rows if e.type == "resale"]
 
 
@@ -139,7 +140,7 @@ def test_a_wrong_code_is_refused(app, shop_client, session, maker):
         assert response.status_code == 400
         assert "This is not the transfer code of this item" in response.text
     assert resales(session, pid) == []
-    passport = services.get_passport(session, pid)
+    passport = lookup.get_passport(session, pid)
     assert passport.life_status == "active"
 
 
@@ -170,7 +171,7 @@ def test_guessing_codes_is_rate_limited(app, shop_client, session, maker):
 
 def test_the_lock_lifts_and_the_right_code_then_works(session, maker, shop):
     pid = issue(session, maker)
-    passport = services.get_passport(session, pid)
+    passport = lookup.get_passport(session, pid)
     code = transfers.create_code(session, passport, authenticate(session, shop.key))
     t0 = datetime.now(UTC) - timedelta(minutes=20)
 
@@ -209,7 +210,7 @@ def test_who_may_create_codes(client, session, maker, cafe, make_user):
     assert create_code(client, pid)
     with pytest.raises(Forbidden):
         transfers.create_code(
-            session, services.get_passport(session, pid), authenticate(session, cafe.key)
+            session, lookup.get_passport(session, pid), authenticate(session, cafe.key)
         )
 
 
@@ -217,7 +218,7 @@ def test_only_an_item_whose_life_goes_on_changes_hands(app, client, session, mak
     model = issue(session, maker, "model", serial=None)
     assert "/claim" not in app.test_client().get(f"/passports/{model}").text
     pid = issue(session, maker)
-    passport = services.get_passport(session, pid)
+    passport = lookup.get_passport(session, pid)
     code = transfers.create_code(session, passport, authenticate(session, shop.key))
     history.record_event(
         session,

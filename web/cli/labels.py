@@ -35,9 +35,10 @@ def labels_command(
 
     from tqdm import tqdm
 
-    from passport import services
+    from passport import search
     from passport.carriers.labels import label_for, label_sheet_pdf
     from passport.carriers.layouts import LAYOUTS
+    from passport.passports import lookup
 
     if layout not in LAYOUTS:
         raise click.BadParameter(f"choose one of {', '.join(LAYOUTS)}", param_hint="--layout")
@@ -47,10 +48,10 @@ def labels_command(
         raise click.UsageError("Name passports by id, or select them with --gtin.")
     settings = Settings.from_env()
     with command_session(settings, write=False) as session:
-        chosen = [services.get_passport(session, pid) for pid in passport_ids]
+        chosen = [lookup.get_passport(session, pid) for pid in passport_ids]
         found, cursor = 0, None
         while gtin:
-            page = services.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
+            page = search.search(session, gtin=gtin, lot=lot, cursor=cursor, limit=200)
             chosen += page.items
             found += len(page.items)
             cursor = page.next_cursor

@@ -24,11 +24,11 @@ __all__ = ["create_org", "create_user"]
 @click.option("--gs1-prefix", "prefixes", multiple=True, help="A GS1 company prefix (repeatable).")
 def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
-    from passport import services
+    from passport import organisations
 
     settings = Settings.from_env()
     with command_session(settings, migrate=True) as session:
-        org, key = services.create_organisation(session, name, role, prefixes)
+        org, key = organisations.create_organisation(session, name, role, prefixes)
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 

@@ -28,7 +28,7 @@ __all__ = ["demo", "init_db", "run", "serve"]
 @click.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema and create missing signing keys."""
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
 
     settings = Settings.from_env()
     upgrade_schema(settings)
@@ -43,7 +43,7 @@ def init_db() -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
 
     settings = Settings.from_env()
     upgrade_schema(settings)
@@ -81,7 +81,7 @@ def demo(host: str, port: int, data_dir: Path | None, no_serve: bool) -> None:
 
 
 def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bool) -> None:
-    from passport.keys import ensure_keys
+    from passport.signing.keys import ensure_keys
     from web.demo import seed
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from passport import accounts, services
+from passport import accounts
 from passport.errors import InvalidIdentifier, NotAuthenticated, NotFound, TooManyAttempts
 from passport.gs1.digital_link import DigitalLink, looks_like_digital_link, parse_digital_link
 from passport.models import Passport
+from passport.passports import community, lookup
+from passport.routes import COMMUNITY
 from web.forms.base import (
     bp,
     client_address,
@@ -121,13 +123,13 @@ def find(code: str) -> Passport:
     """The passport a scanned or typed code names: its URI, a GS1 code, or a passport id."""
     text = code.strip()
     session = db()
-    if "/c/" in text:
-        return services.resolve_community(session, text.rstrip("/").rsplit("/", 1)[-1])
+    if COMMUNITY in text:
+        return community.resolve_community(session, text.rstrip("/").rsplit("/", 1)[-1])
     if looks_like_digital_link(text):
-        return services.resolve(session, parse_digital_link(text, allow_trailing_slash=True))[0]
+        return lookup.resolve(session, parse_digital_link(text, allow_trailing_slash=True))[0]
     if text.isdigit():
-        return services.resolve(session, DigitalLink(gtin=text))[0]
-    return services.get_passport(session, text.rsplit("/", 1)[-1])
+        return lookup.resolve(session, DigitalLink(gtin=text))[0]
+    return lookup.get_passport(session, text.rsplit("/", 1)[-1])
 
 
 @bp.get("/repairs/start")

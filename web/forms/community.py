@@ -15,8 +15,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from passport import services
+from passport.credentials import reading
 from passport.errors import InvalidDocument, NotFound
+from passport.passports import community, lookup
 from web.forms import categories
 from web.forms.auth import not_for_you
 from web.forms.base import bp, current_user, db, local_now, page, settings, signed_in
@@ -59,10 +60,10 @@ def _start_from(passport_id: str | None) -> dict[str, Any]:
     if not passport_id:
         return {}
     try:
-        passport = services.get_passport(db(), passport_id)
+        passport = lookup.get_passport(db(), passport_id)
     except NotFound:
         return {}
-    doc = services.credential(db(), settings().base_url, passport)
+    doc = reading.credential(db(), settings().base_url, passport)
     product = doc["credentialSubject"].get("product", {})
     return {
         "category": categories.guess(product),
@@ -95,7 +96,7 @@ def register_community() -> ResponseReturnValue:
     if form.ok:
         category = form["category"].value
         try:
-            passport = services.issue_community_passport(
+            passport = community.issue_community_passport(
                 db(),
                 settings().base_url,
                 org,

@@ -15,11 +15,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
-from passport import services
+from passport import search
 from passport.carriers.labels import label_for, label_sheet_pdf
 from passport.carriers.layouts import LAYOUTS
 from passport.errors import InvalidDocument, InvalidIdentifier, NotFound
 from passport.models import Organisation, Passport
+from passport.passports import lookup
 from web.forms.auth import find
 from web.forms.base import bp, current_user, db, page, settings, signed_in
 from web.forms.fields import Field, Form
@@ -103,7 +104,7 @@ def _by_id(form: Form) -> list[Passport]:
     session = db()
     # Plain ids in a few queries; addresses (a GS1 Digital Link, a community passport's
     # URI) one by one, as the start page reads them.
-    plain = services.get_passports(session, [line for line in lines if "/" not in line])
+    plain = lookup.get_passports(session, [line for line in lines if "/" not in line])
     chosen: list[Passport] = []
     unknown: list[str] = []
     for line in lines:
@@ -138,7 +139,7 @@ def _by_gtin(form: Form, org: Organisation) -> tuple[list[Passport], bool]:
             form["gtin"].fail(_("Give the GTIN of the lot too."))
         return [], False
     try:
-        found = services.search(db(), gtin=gtin, lot=lot, issuer=org.public_id, limit=MAX_LABELS)
+        found = search.search(db(), gtin=gtin, lot=lot, issuer=org.public_id, limit=MAX_LABELS)
     except InvalidDocument:
         form["gtin"].fail(_("This is not a GTIN: 8, 12, 13 or 14 digits with a check digit."))
         return [], False

@@ -18,12 +18,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from passport import services, transfers
+from passport import transfers
+from passport.credentials import reading
 from passport.errors import Conflict, Forbidden, InvalidDocument, NotFound
 from passport.events import history
 from passport.events.rules import may_record
 from passport.events.status import TERMINAL
 from passport.models import Organisation, Passport
+from passport.passports import lookup
 from web.forms import categories
 from web.forms.auth import not_for_you
 from web.forms.base import (
@@ -91,7 +93,7 @@ def _may(org: Organisation, passport: Passport, kind: str) -> bool:
 def _open(passport_id: str, kind: str) -> Passport | ResponseReturnValue:
     """The passport to record on, or the page that says why not."""
     try:
-        passport = services.get_passport(db(), passport_id)
+        passport = lookup.get_passport(db(), passport_id)
     except NotFound:
         return page(render_template("not_found.html", uri=None), 404)
     user = current_user()
@@ -342,7 +344,7 @@ def log_repair(passport_id: str) -> ResponseReturnValue:
     passport = found
     now = local_now()
     base_url = settings().base_url
-    product = services.credential(db(), base_url, passport)["credentialSubject"]["product"]
+    product = reading.credential(db(), base_url, passport)["credentialSubject"]["product"]
     form = _repair_form(product, now)
     title = _("Log a repair")
     intro = _("Repair of %(name)s", name=passport.name)

@@ -12,7 +12,7 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from passport import services, transfers
+from passport import transfers
 from passport.errors import (
     CodeRefused,
     Conflict,
@@ -22,6 +22,7 @@ from passport.errors import (
     TooManyAttempts,
 )
 from passport.models import Passport
+from passport.passports import lookup
 from web.forms.auth import not_for_you, too_many
 from web.forms.base import (
     bp,
@@ -51,7 +52,7 @@ FIELDS = {
 
 def _passport(passport_id: str) -> Passport | None:
     try:
-        return services.get_passport(db(), passport_id)
+        return lookup.get_passport(db(), passport_id)
     except NotFound:
         return None
 

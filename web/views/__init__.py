@@ -27,13 +27,15 @@ from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from passport import services
+from passport import search
+from passport.credentials import reading
 from passport.errors import KeyMissing, NotFound
 from passport.events import history
 from passport.events.rules import REGISTRY_ROLE
 from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Event
+from passport.passports import lookup
 from repairs.impact import impact_of
 from repairs.ords import records as ords
 
@@ -63,7 +65,7 @@ def _page(html: str, status: int = 200) -> ResponseReturnValue:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Show what the registry holds and where to go next."""
-    passports = services.search(_session(), limit=50).items
+    passports = search.search(_session(), limit=50).items
     levels = {"item": _("item"), "batch": _("batch"), "model": _("model")}
     return _page(
         render_template("index.html", passports=passports, levels=levels, withdrawn=_("withdrawn"))
@@ -75,11 +77,11 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
     """Show a product's passport and its history in plain language."""
     session = _session()
     try:
-        passport = services.get_passport(session, passport_id)
+        passport = lookup.get_passport(session, passport_id)
     except NotFound:
         return _page(render_template("not_found.html", uri=None), 404)
     base_url = current_app.extensions["kreislauf"].settings.base_url
-    doc = services.credential(session, base_url, passport)
+    doc = reading.credential(session, base_url, passport)
     rows = history.list_events(session, passport)
     checkpoint = _checkpoint_size(session)
     subject = doc["credentialSubject"]

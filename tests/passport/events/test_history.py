@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport import services
 from passport.access import authenticate
 from passport.errors import Conflict, Forbidden, InvalidDocument, NotFound
 from passport.events import history
 from passport.events.epcis import event_id
 from passport.events.times import as_utc
 from passport.models import Event, LogEntry, Organisation, Passport
+from passport.passports import issuing, lookup
 from tests.conftest import BASE_URL, Org
 from tests.helpers import passport
 
@@ -29,7 +29,7 @@ URL = f"{BASE_URL}/api/v1/passports/p1/events"
 def _issue(session: Session, maker: Org, serial: str = "12345") -> Passport:
     body = passport("item", serial=serial)
     body["product"]["productionDate"] = "2025-01-15"
-    issued = services.issue_passport(session, BASE_URL, _org(session, maker), body)
+    issued = issuing.issue_passport(session, BASE_URL, _org(session, maker), body)
     session.commit()
     return issued
 
@@ -179,7 +179,7 @@ def test_status_follows_repairs_and_recycling(
         _record(session, org, item, event_type, details, at=at)
         assert item.life_status == status, event_type
     session.expire_all()
-    reloaded = services.get_passport(session, item.public_id)
+    reloaded = lookup.get_passport(session, item.public_id)
     assert reloaded.life_status == "recycled"
 
 

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from passport import services
 from passport.access import authenticate
 from passport.db import begin_write, make_engine, make_session_factory
+from passport.errors import Conflict
 from passport.events import history
 from passport.ledger import log, merkle
 from passport.ledger.verify import verify_log
 from passport.models import Event, LogEntry, LogNode, PassportVersion
+from passport.passports import issuing, lookup, versions
 from tests.conftest import BASE_URL
 from tests.helpers import passport
 
@@ -82,14 +83,14 @@ def _issue(session: Any, maker: Any, serial: str = "12345") -> str:
     org = authenticate(session, maker.key)
     body = passport("item", serial=serial)
     body["product"]["productionDate"] = "2025-01-15"
-    created = services.issue_passport(session, BASE_URL, org, body)
+    created = issuing.issue_passport(session, BASE_URL, org, body)
     session.commit()
     return created.public_id
 
 
 def _history(session: Any, maker: Any, cafe: Any) -> str:
     pid = _issue(session, maker)
-    services.issue_passports(
+    issuing.issue_passports(
         session,
         BASE_URL,
         authenticate(session, maker.key),
@@ -100,8 +101,8 @@ def _history(session: Any, maker: Any, cafe: Any) -> str:
     history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, body, now=NOW)
     maker_org = authenticate(session, maker.key)
     new = passport("item", name="Acme K1 kettle, 2nd edition")
-    services.update_passport(session, BASE_URL, maker_org, pid, new)
-    services.withdraw_passport(session, maker_org, pid, base_url=BASE_URL)
+    versions.update_passport(session, BASE_URL, maker_org, pid, new)
+    versions.withdraw_passport(session, maker_org, pid, base_url=BASE_URL)
     session.commit()
     return pid
 
@@ -130,7 +131,7 @@ def test_changing_an_event_byte_is_found(session, maker, cafe):
     assert not report.ok
     (problem,) = report.problems
     assert (problem.index, problem.kind) == (4, "dpp.event.repair")
-    assert problem.subject == services.get_passport(session, pid).uri
+    assert problem.subject == lookup.get_passport(session, pid).uri
     assert "content digest" in problem.message
 
 
@@ -160,8 +161,8 @@ def test_a_deleted_leaf_or_changed_node_is_found(session, maker, cafe):
 def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
-    with pytest.raises(services.Conflict):
-        services.issue_passports(session, BASE_URL, org, [passport("item", serial="12345")])
+    with pytest.raises(Conflict):
+        issuing.issue_passports(session, BASE_URL, org, [passport("item", serial="12345")])
     session.rollback()
     assert log.head(session)[0] == 1
     assert verify_log(session, BASE_URL).ok

@@ -1,41 +1,55 @@
-"""Passports signed as ``application/vc+jwt`` and the did:web documents that verify them.
+"""The registry's DIDs: its own, each organisation's under it, and the documents that publish
+their keys.
 
-The registry holds one VC key (passport.keys) and signs every passport with it *on behalf of*
-the issuing organisation: a credential's ``issuer.id`` is the organisation's DID under the
-registry (``did:web:<registry>:orgs:<id>``), the JWS ``kid`` is ``<that DID>#vc-<thumbprint>``,
-and the organisation's DID document (served by the registry at ``/orgs/<id>/did.json``) lists
-the registry's VC key as its assertion method. The registry's own document
-(``/.well-known/did.json``) lists its VC key as its assertion method and publishes its log key
-in no verification relationship: checkpoint verifiers find it there, but no DID verifier accepts
-a credential signed with it. Organisations hold no keys of their own.
+The registry holds one VC key (:mod:`passport.signing.keys`) and signs every passport with it
+*on behalf of* the issuing organisation: an organisation's DID is the registry's plus
+``:orgs:<id>`` (:func:`issuer_did`), the JWS ``kid`` is ``<that DID>#vc-<thumbprint>``
+(:func:`vc_kid`), and the organisation's DID document (served by the registry at
+``/orgs/<id>/did.json``) lists the registry's VC key as its assertion method. The registry's own
+document (``/.well-known/did.json``) lists its VC key as its assertion method and publishes its
+log key in no verification relationship: checkpoint verifiers find it there, but no DID verifier
+accepts a credential signed with it. Organisations hold no keys of their own.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport import services
 from passport.config import Settings
-from passport.credentials import did_document, did_web, sign_vc_jwt
 from passport.errors import NotFound, SigningUnavailable
-from passport.keys import load_key
-from passport.models import Organisation, Passport
+from passport.models import Organisation
+from passport.routes import Routes
+from passport.signing.did import did_document, did_web
+from passport.signing.keys import load_key
 
 __all__ = [
-    "VC_JWT",
+    "check_base_url",
+    "issuer_did",
     "organisation_did_document",
     "registry_did_document",
-    "signed_credential",
     "vc_kid",
 ]
 
-VC_JWT = "application/vc+jwt"
+
+def issuer_did(base_url: str, org: Organisation) -> str:
+    """did:web of an organisation under this registry: the registry's DID plus ``:orgs:<id>``.
+
+    Its document is served at ``Routes.organisation_did_document``. A base URL did:web cannot
+    express (plain http off loopback) keeps the host-only form, unresolvable.
+    """
+    try:
+        return did_web(Routes(base_url).organisation(org.public_id), allow_loopback_http=True)
+    except ValueError:
+        host = urlsplit(base_url).netloc.replace(":", "%3A")
+        return f"did:web:{host}:orgs:{org.public_id}"
 
 
-def _check_base_url(base_url: str) -> None:
+def check_base_url(base_url: str) -> None:
+    """Refuse to publish keys or sign under a base URL that has no did:web form."""
     try:
         did_web(base_url, allow_loopback_http=True)
     except ValueError as exc:
@@ -48,7 +62,7 @@ def _check_base_url(base_url: str) -> None:
 def _document(
     base_url: str, keys: dict[str, Any], other_keys: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    _check_base_url(base_url)
+    check_base_url(base_url)
     return did_document(base_url, keys, other_keys=other_keys, allow_loopback_http=True)
 
 
@@ -74,20 +88,11 @@ def organisation_did_document(session: Session, settings: Settings, org_id: str)
     """An organisation's DID document: the registry's VC key, which signs for it."""
     org = _organisation(session, org_id)
     vc = load_key(settings, "vc")
-    base = f"{settings.base_url}/orgs/{org.public_id}"
+    base = Routes(settings.base_url).organisation(org.public_id)
     return _document(base, {f"vc-{vc.thumbprint()}": vc})
 
 
 def vc_kid(settings: Settings, org: Organisation) -> str:
     """The JWS ``kid``: a DID URL in the issuing organisation's DID document."""
     vc = load_key(settings, "vc")
-    return f"{services.issuer_did(settings.base_url, org)}#vc-{vc.thumbprint()}"
-
-
-def signed_credential(
-    session: Session, settings: Settings, passport: Passport, version: int | None = None
-) -> str:
-    """The passport (or one version) as a VC-JOSE-COSE compact JWS signed by the VC key."""
-    document = services.credential(session, settings.base_url, passport, version)
-    _check_base_url(settings.base_url)  # else the kid would name an unresolvable DID
-    return sign_vc_jwt(document, load_key(settings, "vc"), vc_kid(settings, passport.issuer))
+    return f"{issuer_did(settings.base_url, org)}#vc-{vc.thumbprint()}"

@@ -1,4 +1,4 @@
-"""JCS, Ed25519 keys, did:web and VC-JOSE-COSE credentials against the official vectors.
+"""JCS, base64url and VC-JOSE-COSE credentials (signing and verifying) against the official vectors.
 
 Vectors (provenance in tests/fixtures/SOURCES.md):
 * jcs-rfc8785/: cyberphone RFC 8785 input/output pairs.
@@ -17,38 +17,32 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from passport.credentials import (
+from passport.signing.did import did_document
+from passport.signing.jose import (
     DEFAULT_ALGORITHMS,
     ECDSA_ALGORITHMS,
-    SIGNING_ALG,
     CredentialError,
-    Ed25519Key,
     _check_signature,
     _resolve,
-    assertion_key,
     b64url_decode,
     b64url_encode,
     canonical_json,
-    did_document,
-    did_web,
-    jwk_thumbprint,
     sign_vc_jwt,
     verify_vc_jwt,
-    verify_vc_jwt_with_did,
 )
-from tests.helpers import FIXTURES
+from passport.signing.keys import Ed25519Key
+from tests.passport.signing.vectors import (
+    DID,
+    EXPECTED,
+    JCS,
+    SUITE_INPUT,
+    jws_header,
+    sign_raw,
+    suite_ed25519_key,
+    suite_vm,
+)
 
-VC_VECTORS = FIXTURES / "vc-vectors"
-JCS = VC_VECTORS / "jcs-rfc8785"
-SUITE = VC_VECTORS / "w3c-vc-jose-cose-test-suite"
-SUITE_INPUT = SUITE / "tests" / "input"
-EXPECTED: dict[str, Any] = json.loads((SUITE / "expected-results.json").read_text("utf-8"))
 ALL_ALGORITHMS = frozenset(DEFAULT_ALGORITHMS) | frozenset(ECDSA_ALGORITHMS)
-UNTP_SAMPLE = VC_VECTORS / "untp" / "untp-digital-product-passport-v0.3.10.json"
-
-
-def _vm(name: str) -> dict[str, Any]:
-    return json.loads((SUITE_INPUT / name).read_text("utf-8"))
 
 
 def _resolver_for(vm: dict[str, Any]):
@@ -66,10 +60,6 @@ def _resolver_for(vm: dict[str, Any]):
 def _token(name: str) -> str:
     # The suite's files sometimes end in a newline; the JWS itself never contains whitespace.
     return (SUITE_INPUT / name).read_text("utf-8").strip()
-
-
-def _header(token: str) -> dict[str, Any]:
-    return json.loads(b64url_decode(token.split(".")[0]))
 
 
 # --- JCS -----------------------------------------------------------------------------------------
@@ -125,125 +115,6 @@ def test_b64url_round_trip() -> None:
         assert b64url_decode(b64url_encode(data)) == data
 
 
-# --- keys ----------------------------------------------------------------------------------------
-
-
-def _suite_ed25519_key() -> Ed25519Key:
-    return Ed25519Key.from_private_bytes(b64url_decode(_vm("vm-ed25519.json")["secretKeyJwk"]["d"]))
-
-
-def test_key_pem_round_trip() -> None:
-    key = Ed25519Key.generate()
-    pem = key.to_pem()
-    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")  # PKCS#8, unencrypted
-    loaded = Ed25519Key.from_pem(pem)
-    assert loaded.public_jwk() == key.public_jwk()
-    assert loaded.thumbprint() == key.thumbprint()
-    assert "PRIVATE" not in repr(key) and key.thumbprint() in repr(key)
-
-
-def test_key_pem_rejects_garbage_and_other_key_types() -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    with pytest.raises(CredentialError):
-        Ed25519Key.from_pem(b"not a key")
-    p256 = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    with pytest.raises(CredentialError, match="not Ed25519"):
-        Ed25519Key.from_pem(p256)
-
-
-def test_public_jwk_and_thumbprint_match_suite_key() -> None:
-    vm = _vm("vm-ed25519.json")
-    key = _suite_ed25519_key()
-    public = vm["publicKeyJwk"]
-    assert key.public_jwk() == {"kty": "OKP", "crv": "Ed25519", "x": public["x"]}
-    # The suite's kids are RFC 7638 thumbprints, so this cross-checks our implementation.
-    assert key.thumbprint() == public["kid"]
-    for name in ("vm-p256.json", "vm-p384.json", "vm-p521.json"):
-        jwk = _vm(name)["publicKeyJwk"]
-        assert jwk_thumbprint(jwk) == jwk["kid"]
-
-
-def test_rfc7638_example_shape() -> None:
-    # Extra members (alg, kid, d) are ignored by the thumbprint.
-    jwk = dict(_vm("vm-ed25519.json")["secretKeyJwk"])
-    assert jwk_thumbprint(jwk) == jwk["kid"]
-    with pytest.raises(CredentialError):
-        jwk_thumbprint({"kty": "RSA", "n": "x", "e": "AQAB"})
-
-
-# --- did:web -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "did"),
-    [
-        ("https://example.com", "did:web:example.com"),
-        ("https://example.com/", "did:web:example.com"),
-        ("https://Registry-A.Example", "did:web:registry-a.example"),
-        ("https://example.com:3000/user/alice", "did:web:example.com%3A3000:user:alice"),
-        ("https://w3c-ccg.github.io/user/alice", "did:web:w3c-ccg.github.io:user:alice"),
-        ("https://example.com/a:b", "did:web:example.com:a%3Ab"),
-    ],
-)
-def test_did_web(url: str, did: str) -> None:
-    assert did_web(url) == did
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://example.com",
-        "example.com",
-        "https://example.com/?x=1",
-        "https://example.com/#frag",
-        "https://user:pw@example.com",
-        "https://example.com//a",
-        "https://[::1]/",
-    ],
-)
-def test_did_web_rejects(url: str) -> None:
-    with pytest.raises(ValueError):
-        did_web(url)
-
-
-def test_did_document() -> None:
-    key_a, key_b = Ed25519Key.generate(), Ed25519Key.generate()
-    kid_a, kid_b = key_a.thumbprint(), "vc-2"
-    doc = did_document("https://registry-a.example:8443/dpp", {kid_a: key_a, kid_b: key_b})
-    did = "did:web:registry-a.example%3A8443:dpp"
-    assert doc == {
-        "@context": [
-            "https://www.w3.org/ns/did/v1",
-            "https://w3id.org/security/suites/jws-2020/v1",
-        ],
-        "id": did,
-        "verificationMethod": [
-            {
-                "id": f"{did}#{kid_a}",
-                "type": "JsonWebKey2020",
-                "controller": did,
-                "publicKeyJwk": key_a.public_jwk(),
-            },
-            {
-                "id": f"{did}#vc-2",
-                "type": "JsonWebKey2020",
-                "controller": did,
-                "publicKeyJwk": key_b.public_jwk(),
-            },
-        ],
-        "assertionMethod": [f"{did}#{kid_a}", f"{did}#vc-2"],
-    }
-    json.dumps(doc)  # serialisable as-is
-    with pytest.raises(ValueError):
-        did_document("https://example.com", {"bad kid": key_a})
-
-
 # --- W3C VC-JOSE-COSE test suite -----------------------------------------------------------------
 
 JOSE_CASES = [c for c in EXPECTED["mappings"]["JOSE"] if c["fn"] == "verify"]
@@ -266,7 +137,7 @@ def test_w3c_jose_verify_cases(case: dict[str, Any]) -> None:
     verify_vc_jwt, so even case 7 (a valid presentation) must be rejected here, with a reason
     that says so.
     """
-    resolve = _resolver_for(_vm(case["key_file"]))
+    resolve = _resolver_for(suite_vm(case["key_file"]))
     token = _token(case["input_file"])
     presentation = case["feature"].startswith("presentation")
     if case["expected_result"] == "success" and not presentation:
@@ -277,7 +148,7 @@ def test_w3c_jose_verify_cases(case: dict[str, Any]) -> None:
         with pytest.raises(CredentialError) as info:
             verify_vc_jwt(token, resolve, algorithms=ALL_ALGORITHMS)
         if presentation and case["input_file"].endswith(".txt"):
-            if _header(token).get("typ") == "vp+jwt":
+            if jws_header(token).get("typ") == "vp+jwt":
                 assert "presentation" in str(info.value)
 
 
@@ -299,7 +170,9 @@ def test_w3c_jose_failure_reasons(name: str) -> None:
     case = next(c for c in JOSE_CASES if c["input_file"] == name)
     assert case["expected_result"] == "failure"
     with pytest.raises(CredentialError, match=FAILURE_REASONS[name]):
-        verify_vc_jwt(_token(name), _resolver_for(_vm(case["key_file"])), algorithms=ALL_ALGORITHMS)
+        verify_vc_jwt(
+            _token(name), _resolver_for(suite_vm(case["key_file"])), algorithms=ALL_ALGORITHMS
+        )
 
 
 JOSE_TOKENS = sorted(p.name for p in SUITE_INPUT.glob("*.txt") if "-jose-" in p.name) + [
@@ -309,12 +182,12 @@ VM_FILES = ["vm-ed25519.json", "vm-p256.json", "vm-p384.json", "vm-p521.json"]
 
 
 def _vm_for_kid(kid: str) -> dict[str, Any]:
-    return next(vm for vm in map(_vm, VM_FILES) if vm["publicKeyJwk"]["kid"] == kid)
+    return next(vm for vm in map(suite_vm, VM_FILES) if vm["publicKeyJwk"]["kid"] == kid)
 
 
 def _any_suite_key(kid: str) -> dict[str, Any]:
     """Resolve any of the suite's four verification methods by kid."""
-    for vm in map(_vm, VM_FILES):
+    for vm in map(suite_vm, VM_FILES):
         if kid in (vm["publicKeyJwk"]["kid"], vm["id"]):
             return vm["publicKeyJwk"]
     raise KeyError(kid)
@@ -333,7 +206,7 @@ def test_every_jose_token_signature_with_matching_key(name: str) -> None:
     "unknown extensions" one once its real (P-521) key is used; the others fail on typ/payload.
     """
     token = _token(name)
-    alg, kid = _header(token)["alg"], _header(token)["kid"]
+    alg, kid = jws_header(token)["alg"], jws_header(token)["kid"]
     key = _resolve(kid, alg, _any_suite_key)
     signing_input, _, signature = token.rpartition(".")
     if name == "credential-jose-bad-signature.txt":
@@ -358,7 +231,7 @@ def test_every_jose_token_signature_with_matching_key(name: str) -> None:
 )
 def test_ecdsa_is_rejected_by_default_policy(name: str) -> None:
     token = _token(name)
-    resolve = _resolver_for(_vm_for_kid(_header(token)["kid"]))
+    resolve = _resolver_for(_vm_for_kid(jws_header(token)["kid"]))
     with pytest.raises(CredentialError, match="unsupported alg"):
         verify_vc_jwt(token, resolve)
 
@@ -370,7 +243,7 @@ def test_issuer_match_token_is_reproduced_bit_for_bit() -> None:
     """
     expected = _token("credential-issuer-match-signed.txt")
     payload = json.loads(b64url_decode(expected.split(".")[1]))
-    key = _suite_ed25519_key()
+    key = suite_ed25519_key()
     assert sign_vc_jwt(payload, key, kid=key.thumbprint()) == expected
 
 
@@ -385,23 +258,6 @@ def test_out_of_scope_inputs_are_not_accepted() -> None:
             verify_vc_jwt(_token(name), _any_suite_key, algorithms=ALL_ALGORITHMS)
 
 
-# --- round trip with a UNTP passport -------------------------------------------------------------
-
-DID = "did:web:registry-a.example"
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Ed25519Key:
-    return Ed25519Key.generate()
-
-
-@pytest.fixture(scope="module")
-def credential() -> dict[str, Any]:
-    dpp = json.loads(UNTP_SAMPLE.read_text("utf-8"))
-    dpp["issuer"]["id"] = DID
-    return dpp
-
-
 def _resolver(key: Ed25519Key, kid: str):
     def resolve(requested: str) -> Any:
         return {kid: key.public_key}[requested]
@@ -412,7 +268,7 @@ def _resolver(key: Ed25519Key, kid: str):
 def test_untp_round_trip(issuer: Ed25519Key, credential: dict[str, Any]) -> None:
     kid = f"{DID}#{issuer.thumbprint()}"
     token = sign_vc_jwt(credential, issuer, kid)
-    header = _header(token)
+    header = jws_header(token)
     assert header == {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": kid}
     assert "=" not in token and token.count(".") == 2
     assert verify_vc_jwt(token, _resolver(issuer, kid)) == credential
@@ -486,11 +342,6 @@ def test_ed25519_alias_is_accepted(issuer: Ed25519Key, credential: dict[str, Any
     assert verify_vc_jwt(token, _resolver(issuer, kid)) == credential
 
 
-def _signed(key: Ed25519Key, header: dict[str, Any], payload: bytes) -> str:
-    signing_input = f"{b64url_encode(canonical_json(header))}.{b64url_encode(payload)}"
-    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
-
-
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
@@ -523,7 +374,7 @@ def test_payload_must_be_a_credential(payload: bytes, reason: str) -> None:
     key = Ed25519Key.generate()
     header = {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": "k"}
     with pytest.raises(CredentialError, match=reason):
-        verify_vc_jwt(_signed(key, header, payload), _resolver(key, "k"))
+        verify_vc_jwt(sign_raw(key, header, payload), _resolver(key, "k"))
 
 
 @pytest.mark.parametrize(
@@ -538,7 +389,7 @@ def test_malformed_tokens(token: str) -> None:
 def test_key_confusion_is_rejected(issuer: Ed25519Key, credential: dict[str, Any]) -> None:
     kid = f"{DID}#k"
     token = sign_vc_jwt(credential, issuer, kid)
-    p256_jwk = _vm("vm-p256.json")["publicKeyJwk"]
+    p256_jwk = suite_vm("vm-p256.json")["publicKeyJwk"]
     with pytest.raises(CredentialError, match="is for ES256"):
         verify_vc_jwt(token, lambda k: p256_jwk, algorithms=ALL_ALGORITHMS)
     unpinned = {k: v for k, v in p256_jwk.items() if k != "alg"}
@@ -566,80 +417,3 @@ def test_sign_rejects_non_credentials(issuer: Ed25519Key) -> None:
     }
     with pytest.raises(CredentialError, match="canonical-JSON"):
         sign_vc_jwt(too_big, issuer, "k")
-
-
-# --- keys in their roles -------------------------------------------------------------------------
-
-
-def test_other_keys_are_published_in_no_verification_relationship() -> None:
-    vc, log = Ed25519Key.generate(), Ed25519Key.generate()
-    doc = did_document("https://registry-a.example", {"vc-1": vc}, other_keys={"log-1": log})
-    assert [m["id"] for m in doc["verificationMethod"]] == [f"{DID}#vc-1", f"{DID}#log-1"]
-    assert doc["verificationMethod"][1]["publicKeyJwk"] == log.public_jwk()
-    assert doc["assertionMethod"] == [f"{DID}#vc-1"]
-    assert assertion_key(doc, f"{DID}#vc-1") == vc.public_jwk()
-    with pytest.raises(CredentialError, match="not an assertion method"):
-        assertion_key(doc, f"{DID}#log-1")
-    with pytest.raises(ValueError, match="twice"):
-        did_document("https://registry-a.example", {"k": vc}, other_keys={"k": log})
-
-
-def test_assertion_key_follows_did_core_references() -> None:
-    key, other = Ed25519Key.generate(), Ed25519Key.generate()
-    method = {"type": "JsonWebKey2020", "controller": DID, "publicKeyJwk": key.public_jwk()}
-    doc = {
-        "id": DID,
-        "verificationMethod": [
-            {**method, "id": "#relative"},
-            {**method, "id": f"{DID}#auth", "publicKeyJwk": other.public_jwk()},
-            {**method, "id": f"{DID}#no-jwk", "publicKeyJwk": None},
-        ],
-        "authentication": [f"{DID}#auth"],
-        "assertionMethod": ["#relative", {**method, "id": f"{DID}#embedded"}, f"{DID}#no-jwk"],
-    }
-    assert assertion_key(doc, f"{DID}#relative") == key.public_jwk()
-    assert assertion_key(doc, f"{DID}#embedded") == key.public_jwk()
-    # a key for another relationship (here authentication) does not sign credentials
-    with pytest.raises(CredentialError, match="not an assertion method"):
-        assertion_key(doc, f"{DID}#auth")
-    with pytest.raises(CredentialError, match="no publicKeyJwk"):
-        assertion_key(doc, f"{DID}#no-jwk")
-    # a DID URL of another DID is never looked up in this document
-    with pytest.raises(CredentialError, match="not in the DID document"):
-        assertion_key(doc, "did:web:elsewhere.example#relative")
-    for broken in ({}, {"id": DID}, {"id": DID, "assertionMethod": "#relative"}):
-        with pytest.raises(CredentialError):
-            assertion_key(broken, f"{DID}#relative")
-
-
-def test_verify_with_did_needs_an_assertion_key_of_the_issuer(
-    issuer: Ed25519Key, credential: dict[str, Any]
-) -> None:
-    log = Ed25519Key.generate()
-    docs = {
-        DID: did_document("https://registry-a.example", {"vc": issuer}, other_keys={"log": log}),
-        "did:web:other.example": did_document("https://other.example", {"vc": log}),
-    }
-    token = sign_vc_jwt(credential, issuer, f"{DID}#vc")
-    assert _header(token)["alg"] == SIGNING_ALG == "EdDSA"
-    assert verify_vc_jwt_with_did(token, docs.__getitem__) == credential
-    cases = {
-        "not an assertion method": sign_vc_jwt(credential, log, f"{DID}#log"),
-        "bad signature": sign_vc_jwt(credential, log, f"{DID}#vc"),
-        # a key of another DID, in its role there, does not sign for this issuer
-        "not of the issuer": sign_vc_jwt(credential, log, "did:web:other.example#vc"),
-        "unknown kid": sign_vc_jwt(credential, issuer, "did:web:nowhere.example#vc"),
-        "not a DID URL": sign_vc_jwt(credential, issuer, "vc"),
-    }
-    for reason, forged in cases.items():
-        with pytest.raises(CredentialError, match=reason):
-            verify_vc_jwt_with_did(forged, docs.__getitem__)
-
-
-def test_verify_with_did_accepts_the_rfc_9864_name(
-    issuer: Ed25519Key, credential: dict[str, Any]
-) -> None:
-    doc = did_document("https://registry-a.example", {"vc": issuer})
-    header = {"alg": "Ed25519", "typ": "vc+jwt", "cty": "vc", "kid": f"{DID}#vc"}
-    token = _signed(issuer, header, canonical_json(credential))
-    assert verify_vc_jwt_with_did(token, {DID: doc}.__getitem__) == credential

@@ -1,62 +1,49 @@
-"""Signed passports: JCS, Ed25519 issuer keys, did:web documents and VC-JOSE-COSE (VC-JWT).
+"""VC-JOSE-COSE (VC-JWT): signing a credential as a compact JWS and verifying one, with the
+canonical JSON (RFC 8785) and strict base64url they are made of.
 
 Passports are W3C VC 2.0 credentials secured with the VC-JOSE-COSE *enveloping* proof: a compact
 JWS whose payload is the credential JSON itself (no ``vc`` wrapper claim). The registry signs
 with Ed25519 only (header ``alg`` "EdDSA", see ``SIGNING_ALG``); verification accepts "EdDSA"
 and "Ed25519" by default and ECDSA (ES256/ES384/ES512) only when a caller opts in, because other
-issuers in the W3C test suite use those curves but our own policy is one algorithm. A key signs
-credentials only if its DID document lists it under ``assertionMethod``
-(``verify_vc_jwt_with_did``). See shared/notes/tamper-evidence.md §6.
+issuers in the W3C test suite use those curves but our own policy is one algorithm. Which keys
+may sign for a DID is :mod:`passport.signing.did`. See shared/notes/tamper-evidence.md §6.
 
-Pure domain code: no Flask, no database, no network. DID resolution is a callback.
+Pure domain code: no Flask, no database, no network. Key lookup is a callback.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from typing import Any, Protocol, cast
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 __all__ = [
     "CredentialError",
     "DEFAULT_ALGORITHMS",
     "ECDSA_ALGORITHMS",
-    "Ed25519Key",
     "PublicKey",
     "SIGNING_ALG",
+    "Signer",
     "VC_V2_CONTEXT",
-    "assertion_key",
     "b64url_decode",
     "b64url_encode",
     "canonical_json",
-    "did_document",
-    "did_web",
-    "is_loopback_host",
-    "ed25519_public_jwk",
-    "jwk_thumbprint",
     "sign_vc_jwt",
     "verify_vc_jwt",
-    "verify_vc_jwt_with_did",
 ]
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
+
 
 # RFC 9864 (October 2025) deprecates the polymorphic "EdDSA" and registers the fully-specified
 # "Ed25519" for the same signature. Both verify here. We still *emit* "EdDSA": the W3C
@@ -79,9 +66,6 @@ PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 # A resolver maps a JWS ``kid`` to a key object or a public JWK. It signals "unknown kid" by
 # returning None or raising LookupError (KeyError included).
 KeyResolver = Callable[[str], PublicKey | Mapping[str, Any] | None]
-# A DID resolver maps a DID to its DID document (for did:web, an HTTPS GET). It signals an
-# unknown DID by raising LookupError (KeyError included) or CredentialError.
-DocumentResolver = Callable[[str], Mapping[str, Any]]
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -129,222 +113,10 @@ def b64url_decode(text: str, what: str = "value") -> bytes:
     return data
 
 
-# --- keys ----------------------------------------------------------------------------------------
+class Signer(Protocol):
+    """What signs a JWS: an Ed25519 key (:class:`passport.signing.keys.Ed25519Key`)."""
 
-
-def ed25519_public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
-    """The RFC 8037 public JWK, with only the required members (so it is also thumbprint input)."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
-
-
-def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
-    """RFC 7638 SHA-256 thumbprint, base64url: a stable key id derived from the key itself."""
-    kty = jwk.get("kty")
-    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(str(kty))
-    if required is None:
-        raise CredentialError(f"unsupported JWK kty {kty!r}")
-    members = {}
-    for name in required:
-        if not isinstance(jwk.get(name), str):
-            raise CredentialError(f"JWK is missing {name!r}")
-        members[name] = jwk[name]
-    # RFC 7638 prescribes sorted keys, no whitespace; for these ASCII-only members that is JCS.
-    return b64url_encode(hashlib.sha256(canonical_json(members)).digest())
-
-
-class Ed25519Key:
-    """An Ed25519 signing key (issuer or registry key)."""
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._private = private_key
-
-    @classmethod
-    def generate(cls) -> Ed25519Key:
-        return cls(Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_private_bytes(cls, seed: bytes) -> Ed25519Key:
-        """From the 32-byte seed (JWK ``d``); used for deterministic test keys."""
-        return cls(Ed25519PrivateKey.from_private_bytes(seed))
-
-    @classmethod
-    def from_pem(cls, pem: bytes) -> Ed25519Key:
-        """Load an unencrypted PKCS#8 PEM; rejects any other key type."""
-        try:
-            key = serialization.load_pem_private_key(pem, password=None)
-        except (ValueError, TypeError) as exc:
-            raise CredentialError(f"cannot load Ed25519 PEM key: {exc}") from exc
-        if not isinstance(key, Ed25519PrivateKey):
-            raise CredentialError(f"PEM key is {type(key).__name__}, not Ed25519")
-        return cls(key)
-
-    def to_pem(self) -> bytes:
-        """Unencrypted PKCS#8 PEM; protecting the file (0600, secret store) is the caller's job."""
-        return self._private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self._private.public_key()
-
-    @property
-    def private_key(self) -> Ed25519PrivateKey:
-        """The raw key, for signers that need it (C2SP signed notes)."""
-        return self._private
-
-    def public_jwk(self) -> dict[str, str]:
-        return ed25519_public_jwk(self.public_key)
-
-    def thumbprint(self) -> str:
-        return jwk_thumbprint(self.public_jwk())
-
-    def sign(self, data: bytes) -> bytes:
-        return self._private.sign(data)
-
-    def __repr__(self) -> str:  # never leak key material into logs
-        return f"Ed25519Key(thumbprint={self.thumbprint()!r})"
-
-
-# --- did:web -----------------------------------------------------------------------------------
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """``localhost`` or an IPv4 loopback address (127.0.0.0/8)."""
-    if not host:
-        return False
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.IPv4Address(host).is_loopback
-    except ValueError:  # a name such as 127.example.org is not an address
-        return False
-
-
-def did_web(base_url: str, *, allow_loopback_http: bool = False) -> str:
-    """did:web for an HTTPS base URL.
-
-    ``https://example.com`` -> ``did:web:example.com`` (document at /.well-known/did.json);
-    ``https://example.com:3000/user/alice`` -> ``did:web:example.com%3A3000:user:alice``.
-
-    ``allow_loopback_http`` also accepts ``http://`` for localhost/127.x hosts, for a registry
-    run locally (``kreislauf demo``). The did:web spec knows only https, so a standard
-    resolver would fetch https://127.0.0.1:5000/… and fail; the DID is then only resolvable
-    by fetching the document from the registry's own base URL. Nothing else changes.
-    """
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    loopback_http = allow_loopback_http and scheme == "http" and is_loopback_host(parts.hostname)
-    # did:web is defined over HTTPS only; anything else would resolve to a different document.
-    if (scheme != "https" and not loopback_http) or not parts.hostname:
-        raise ValueError(f"did:web needs an https URL with a host: {base_url!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError(
-            f"did:web base URL must not have credentials, query or fragment: {base_url!r}"
-        )
-    host = parts.hostname  # urlsplit lower-cases it; hosts are case-insensitive
-    if not host.isascii():
-        raise ValueError(f"did:web host must be ASCII (use the punycode form): {host!r}")
-    if ":" in host:
-        raise ValueError("did:web does not support IPv6 literal hosts")
-    method_id = host if parts.port is None else f"{host}%3A{parts.port}"
-    path = parts.path.rstrip("/")
-    if path:
-        segments = path[1:].split("/")  # path starts with exactly one "/" when valid
-        if any(not s for s in segments):
-            raise ValueError(f"did:web path has an empty segment: {base_url!r}")
-        # ':' separates segments in the DID, so a literal one must stay percent-encoded.
-        method_id += "".join(":" + quote(s, safe="-._~!$&'()*+,;=@%") for s in segments)
-    return f"did:web:{method_id}"
-
-
-def _check_kid_fragment(kid: str) -> None:
-    if not kid or not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=:@/?-]+", kid):
-        raise ValueError(f"key id is not a valid DID URL fragment: {kid!r}")
-
-
-def did_document(
-    base_url: str,
-    keys: Mapping[str, Ed25519Key],
-    *,
-    other_keys: Mapping[str, Ed25519Key] | None = None,
-    allow_loopback_http: bool = False,
-) -> dict[str, Any]:
-    """A DID Core document listing ``keys`` (kid -> key) as JsonWebKey2020 assertion methods.
-
-    ``other_keys`` are published under ``verificationMethod`` only, in no verification
-    relationship: anyone can fetch them (the log key, for checkpoint verifiers), but the DID
-    authorises none of them to sign credentials, so ``verify_vc_jwt_with_did`` (and any DID
-    verifier that checks ``assertionMethod``) refuses a credential signed with one.
-    Keys keep the mappings' order, so the first one is the one clients see first.
-    ``allow_loopback_http`` is passed to :func:`did_web`.
-    """
-    did = did_web(base_url, allow_loopback_http=allow_loopback_http)
-    methods = []
-    for kid, key in [*keys.items(), *(other_keys or {}).items()]:
-        _check_kid_fragment(kid)
-        methods.append(
-            {
-                "id": f"{did}#{kid}",
-                "type": "JsonWebKey2020",
-                "controller": did,
-                "publicKeyJwk": key.public_jwk(),
-            }
-        )
-    if len({m["id"] for m in methods}) != len(methods):
-        raise ValueError("a key id is listed twice")
-    return {
-        "@context": list(DID_CONTEXTS),
-        "id": did,
-        "verificationMethod": methods,
-        "assertionMethod": [f"{did}#{kid}" for kid in keys],
-    }
-
-
-def assertion_key(document: Mapping[str, Any], kid: str) -> Mapping[str, Any]:
-    """The public JWK of ``kid`` if ``document`` authorises it to sign credentials.
-
-    That is, if ``kid`` is a DID URL of the document's own DID and is listed under
-    ``assertionMethod`` (DID Core §5.3.2), by reference (absolute or relative) or embedded.
-    A key that is only published (under ``verificationMethod``) or serves another relationship
-    is refused: a registry's log key verifies checkpoints, never passports.
-    """
-    did = document.get("id")
-    if not isinstance(did, str) or kid.partition("#")[0] != did:
-        raise CredentialError(f"key {kid!r} is not in the DID document of {did!r}")
-
-    def entries(name: str) -> list[Any]:
-        value = document.get(name)
-        return value if isinstance(value, list) else []
-
-    def absolute(reference: Any) -> Any:
-        return did + reference if isinstance(reference, str) and reference[:1] == "#" else reference
-
-    method: Any = None
-    for entry in entries("assertionMethod"):
-        if isinstance(entry, Mapping) and absolute(entry.get("id")) == kid:
-            method = entry  # embedded: usable for this relationship only
-            break
-        if absolute(entry) == kid:
-            method = next(
-                (
-                    m
-                    for m in entries("verificationMethod")
-                    if isinstance(m, Mapping) and absolute(m.get("id")) == kid
-                ),
-                None,
-            )
-            break
-    else:
-        raise CredentialError(f"key {kid!r} is not an assertion method of {did}")
-    jwk = method.get("publicKeyJwk") if isinstance(method, Mapping) else None
-    if not isinstance(jwk, Mapping):
-        raise CredentialError(f"assertion method {kid!r} has no publicKeyJwk")
-    return jwk
+    def sign(self, data: bytes) -> bytes: ...
 
 
 # --- VC-JWT --------------------------------------------------------------------------------------
@@ -378,7 +150,7 @@ def _credential_problem(payload: Any) -> str | None:
     return None
 
 
-def sign_vc_jwt(credential: Mapping[str, Any], key: Ed25519Key, kid: str) -> str:
+def sign_vc_jwt(credential: Mapping[str, Any], key: Signer, kid: str) -> str:
     """Secure ``credential`` as a VC-JOSE-COSE compact JWS (``application/vc+jwt``).
 
     ``kid`` should be a DID URL (``did:web:…#<thumbprint>``); verifiers resolve it to the key.
@@ -545,32 +317,3 @@ def verify_vc_jwt(
     if problem:
         raise CredentialError(f"not a verifiable credential: {problem}")
     return cast(dict[str, Any], payload)  # _credential_problem checked that it is an object
-
-
-def verify_vc_jwt_with_did(
-    token: str,
-    resolve_document: DocumentResolver,
-    *,
-    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
-) -> dict[str, Any]:
-    """Verify a credential whose ``kid`` is a DID URL against that DID's document.
-
-    The key must be an assertion method of the DID (:func:`assertion_key`), and that DID must be
-    the credential's issuer: a key in its role, of the party the credential names. Everything
-    else is :func:`verify_vc_jwt`.
-    """
-    signers: list[str] = []
-
-    def resolve_key(kid: str) -> Mapping[str, Any]:
-        did, _, fragment = kid.partition("#")
-        if not did.startswith("did:") or not fragment:
-            raise CredentialError(f"kid {kid!r} is not a DID URL with a fragment")
-        signers.append(did)
-        return assertion_key(resolve_document(did), kid)
-
-    credential = verify_vc_jwt(token, resolve_key, algorithms=algorithms)
-    issuer = credential["issuer"]
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != signers[0]:
-        raise CredentialError(f"signed with a key of {signers[0]}, not of the issuer {issuer_id}")
-    return credential

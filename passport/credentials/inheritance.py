@@ -1,0 +1,58 @@
+"""What a batch or item passport inherits from its model passport when served as a credential."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# A batch or item passport may leave these to its model passport: they describe the design,
+# not the individual item, and repeating them in thousands of item passports invites drift.
+INHERITABLE = (
+    "conformityClaim",
+    "emissionsScorecard",
+    "circularityScorecard",
+    "dueDiligenceDeclaration",
+    "materialsProvenance",
+    "traceabilityInformation",
+)
+PRODUCT_INHERITABLE = (
+    "description",
+    "productImage",
+    "productCategory",
+    "furtherInformation",
+    "producedByParty",
+    "producedAtFacility",
+    "countryOfProduction",
+    "dimensions",
+    "characteristics",
+)
+
+
+def inherit(
+    subject: dict[str, Any], model_subject: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Fill what ``subject`` leaves out from its model passport; say what was filled in.
+
+    Returns a deep copy of ``subject`` and the sorted names of the inherited properties
+    (product ones as ``product.<name>``). The subject's own values always win, even empty ones:
+    an empty list is a statement ("no claims"), not an omission.
+    """
+    result = copy.deepcopy(subject)
+    inherited: list[str] = []
+    if not model_subject:
+        return result, inherited
+
+    for name in INHERITABLE:
+        if name not in result and name in model_subject:
+            result[name] = copy.deepcopy(model_subject[name])
+            inherited.append(name)
+
+    product = result.get("product")
+    model_product = model_subject.get("product")
+    if isinstance(product, dict) and isinstance(model_product, dict):
+        for name in PRODUCT_INHERITABLE:
+            if name not in product and name in model_product:
+                product[name] = copy.deepcopy(model_product[name])
+                inherited.append(f"product.{name}")
+
+    return result, sorted(inherited)

@@ -1,0 +1,29 @@
+"""The credential signed: a passport served as ``application/vc+jwt``.
+
+The registry's VC key signs on behalf of the issuing organisation, under a ``kid`` in that
+organisation's DID document (:mod:`passport.signing.registry`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from passport.config import Settings
+from passport.credentials.reading import credential
+from passport.models import Passport
+from passport.signing.jose import sign_vc_jwt
+from passport.signing.keys import load_key
+from passport.signing.registry import check_base_url, vc_kid
+
+__all__ = ["VC_JWT", "signed_credential"]
+
+VC_JWT = "application/vc+jwt"
+
+
+def signed_credential(
+    session: Session, settings: Settings, passport: Passport, version: int | None = None
+) -> str:
+    """The passport (or one version) as a VC-JOSE-COSE compact JWS signed by the VC key."""
+    document = credential(session, settings.base_url, passport, version)
+    check_base_url(settings.base_url)  # else the kid would name an unresolvable DID
+    return sign_vc_jwt(document, load_key(settings, "vc"), vc_kid(settings, passport.issuer))

@@ -1,0 +1,1 @@
+"""Passports: issuing them, their versions, community passports and finding one."""

@@ -1,0 +1,272 @@
+"""Issuing passports: validate and identify a document, then store version 1, alone or in bulk.
+
+A batch is all or nothing. A model or batch passport adopts the passports issued before it
+for the same product (its children), and every new passport is linked to its parents.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from passport import documents
+from passport.access import require_role
+from passport.errors import Conflict, FieldError, InvalidDocument
+from passport.gs1.digital_link import DigitalLink
+from passport.gs1.identity import Identity, identify
+from passport.ledger import log
+from passport.models import Organisation, Passport, PassportVersion, utcnow
+from passport.signing.registry import issuer_did
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document checked and identified, ready to store: its identity, URI and stored form."""
+
+    identity: Identity
+    uri: str
+    document: dict[str, Any]
+
+
+def prepare(base_url: str, issuer: Organisation, subject: Any) -> Prepared:
+    """Validate a document fully, without touching the database."""
+    documents.validate_subject(subject)
+    identity = identify(subject)
+    _check_prefix(issuer, identity.link)
+    uri = identity.link.uri(base_url)
+    return Prepared(identity, uri, _normalised(subject, identity, uri))
+
+
+def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
+    prefixes = issuer.prefixes
+    if not prefixes:
+        return
+    value: str | None
+    if link.gtin is not None:
+        # The company prefix follows the indicator digit of a GTIN-14.
+        owned, value, where = any(link.gtin[1:].startswith(p) for p in prefixes), link.gtin, "GTIN"
+    else:
+        owned, value, where = any(str(link.gmn).startswith(p) for p in prefixes), link.gmn, "GMN"
+    if not owned:
+        raise InvalidDocument(
+            f"The {where} is not under the issuer's GS1 company prefixes.",
+            [
+                FieldError(
+                    "/product/registeredId",
+                    f"{where} {value} does not belong to GS1 company prefix(es) "
+                    f"{', '.join(prefixes)} of {issuer.name}",
+                )
+            ],
+        )
+
+
+def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[str, Any]:
+    """The document as stored: the registry's canonical URI and normalised identifiers."""
+    # Copy only what changes: the rest is shared with the request body, which is discarded.
+    doc = dict(subject)
+    product = doc["product"] = dict(subject["product"])
+    product["id"] = uri
+    link = identity.link
+    product["registeredId"] = link.gtin or link.gmn
+    if link.lot is not None:
+        product["batchNumber"] = link.lot
+    if link.serial is not None:
+        product["serialNumber"] = link.serial
+    if "idScheme" not in product:
+        ai = "01" if link.gtin else "8013"
+        name = "Global Trade Item Number (GTIN)" if link.gtin else "Global Model Number (GMN)"
+        product["idScheme"] = {
+            "type": ["IdentifierScheme"],
+            "id": f"https://id.gs1.org/{ai}/",
+            "name": name,
+        }
+    return doc
+
+
+def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
+    """What free-text search matches: name, description and identifiers, lower-cased."""
+    product = doc["product"]
+    parts = [product.get("name", ""), product.get("description", "")]
+    parts += [v for v in (link.gtin, link.gmn, link.lot, link.serial) if v]
+    return " ".join(parts).lower()
+
+
+def issue_passport(session: Session, base_url: str, issuer: Organisation, subject: Any) -> Passport:
+    """Issue one passport (version 1) for a manufacturer."""
+    return issue_passports(session, base_url, issuer, [subject], batch=False)[0]
+
+
+def issue_passports(
+    session: Session,
+    base_url: str,
+    issuer: Organisation,
+    subjects: Sequence[Any],
+    *,
+    batch: bool = True,
+) -> list[Passport]:
+    """Issue many passports, all or nothing; errors name the item's index in a batch."""
+    require_role(issuer, "manufacturer")
+    prepared: list[Prepared] = []
+    errors: list[FieldError] = []
+    for i, subject in enumerate(subjects):
+        try:
+            prepared.append(prepare(base_url, issuer, subject))
+        except InvalidDocument as exc:
+            if not batch:
+                raise
+            errors += [FieldError(f"/{i}{e.pointer}", e.message) for e in exc.errors]
+    if errors:
+        bad = sorted({int(e.pointer.split("/")[1]) for e in errors})
+        raise InvalidDocument(
+            f"{len(bad)} of {len(subjects)} passports are invalid (items {_ranges(bad)}); "
+            "nothing was stored.",
+            errors,
+        )
+
+    seen: dict[str, int] = {}
+    for i, p in enumerate(prepared):
+        if p.identity.key in seen:
+            raise Conflict(
+                f"Items {seen[p.identity.key]} and {i} of the batch identify the same product "
+                f"({p.uri}); nothing was stored."
+            )
+        seen[p.identity.key] = i
+    existing = _existing_keys(session, list(seen))
+    if existing:
+        where = f" (item {seen[existing[0]]} of the batch)" if batch else ""
+        raise Conflict(
+            f"A passport already exists for {existing[0]}{where}; use PUT on it to write a new "
+            "version." + (" Nothing of the batch was stored." if batch else "")
+        )
+
+    now = utcnow()
+    models, batches = _parents(session, prepared)
+    rows = []
+    for p in prepared:
+        link = p.identity.link
+        rows.append(
+            {
+                "public_id": secrets.token_hex(8),
+                "uri": p.uri,
+                "identity_key": p.identity.key,
+                "granularity": p.identity.granularity,
+                "gtin": link.gtin,
+                "cpv": link.cpv,
+                "lot": link.lot,
+                "serial": link.serial,
+                "gmn": link.gmn,
+                "issuer_pk": issuer.pk,
+                "model_pk": models.get(link.gtin) if p.identity.granularity != "model" else None,
+                "batch_pk": (
+                    batches.get((link.gtin, link.lot)) if p.identity.granularity == "item" else None
+                ),
+                "status": "active",
+                "current_version": 1,
+                "name": p.document["product"]["name"],
+                "search_text": search_text(p.document, link),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    try:
+        # One multi-row INSERT ... RETURNING per chunk instead of a unit-of-work flush per
+        # object: the batch endpoint's cost is then validation, not bookkeeping.
+        passports = list(
+            session.scalars(
+                insert(Passport).returning(Passport, sort_by_parameter_order=True), rows
+            )
+        )
+    except IntegrityError as exc:
+        # Another request issued the same product between our check and our insert.
+        raise Conflict(
+            "A passport for one of these products was issued concurrently; nothing was stored."
+        ) from exc
+    session.execute(
+        insert(PassportVersion),
+        [
+            {
+                "passport_pk": passport.pk,
+                "version": 1,
+                "status": "active",
+                "document": p.document,
+                "author_pk": issuer.pk,
+                "created_at": now,
+            }
+            for passport, p in zip(passports, prepared, strict=True)
+        ],
+    )
+    _adopt_children(session, passports)
+    actor = issuer_did(base_url, issuer)
+    log.append_many(
+        session,
+        base_url,
+        [
+            log.Item("dpp.issued", passport.uri, actor, p.document, now)
+            for passport, p in zip(passports, prepared, strict=True)
+        ],
+    )
+    return passports
+
+
+def _ranges(indices: list[int]) -> str:
+    shown = ", ".join(str(i) for i in indices[:10])
+    return shown + (f" and {len(indices) - 10} more" if len(indices) > 10 else "")
+
+
+def _existing_keys(session: Session, keys: list[str]) -> list[str]:
+    found: list[str] = []
+    for start in range(0, len(keys), 500):  # stay under every backend's bound-parameter limit
+        chunk = keys[start : start + 500]
+        found += session.scalars(
+            select(Passport.identity_key).where(Passport.identity_key.in_(chunk))
+        )
+    return found
+
+
+# Keys are as stored: a GMN passport has no GTIN and a model none of a lot, so lookups may be None.
+ModelsByGtin = dict[str | None, int]
+BatchesByLot = dict[tuple[str | None, str | None], int]
+
+
+def _parents(session: Session, prepared: list[Prepared]) -> tuple[ModelsByGtin, BatchesByLot]:
+    """Model passports by GTIN and batch passports by (GTIN, lot) for a set of documents."""
+    gtins = sorted({p.identity.link.gtin for p in prepared if p.identity.link.gtin})
+    models: ModelsByGtin = {}
+    batches: BatchesByLot = {}
+    for start in range(0, len(gtins), 500):
+        rows = session.execute(
+            select(Passport.pk, Passport.gtin, Passport.lot, Passport.granularity, Passport.cpv)
+            .where(Passport.gtin.in_(gtins[start : start + 500]))
+            .where(Passport.granularity.in_(("model", "batch")))
+        )
+        for pk, gtin, lot, granularity, cpv in rows:
+            if granularity == "model" and cpv is None:
+                models[gtin] = pk
+            elif granularity == "batch":
+                batches[(gtin, lot)] = pk
+    return models, batches
+
+
+def _adopt_children(session: Session, new: list[Passport]) -> None:
+    """Link passports issued before their model or batch passport to the new parent."""
+    for p in new:
+        if p.granularity == "model" and p.gtin and p.cpv is None:
+            session.execute(
+                update(Passport)
+                .where(Passport.gtin == p.gtin, Passport.model_pk.is_(None), Passport.pk != p.pk)
+                .where(Passport.granularity.in_(("batch", "item")))
+                .values(model_pk=p.pk)
+            )
+        elif p.granularity == "batch":
+            session.execute(
+                update(Passport)
+                .where(Passport.gtin == p.gtin, Passport.lot == p.lot)
+                .where(Passport.granularity == "item", Passport.batch_pk.is_(None))
+                .values(batch_pk=p.pk)
+            )

@@ -1,0 +1,50 @@
+"""Finding a passport: by its id, many by their ids, or by a scanned GS1 Digital Link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.errors import NotFound
+from passport.gs1.digital_link import DigitalLink
+from passport.gs1.identity import candidate_keys
+from passport.models import Passport
+
+
+def get_passport(session: Session, public_id: str) -> Passport:
+    """The passport with this id; NotFound if there is none."""
+    passport = session.scalars(select(Passport).where(Passport.public_id == public_id)).first()
+    if passport is None:
+        raise NotFound(f"No passport with id '{public_id}'.")
+    return passport
+
+
+def get_passports(session: Session, public_ids: Sequence[str]) -> dict[str, Passport]:
+    """The passports with these ids, by id, in a few queries; unknown ids are left out."""
+    found: dict[str, Passport] = {}
+    unique = list(dict.fromkeys(public_ids))
+    # Chunks keep each IN list far below SQLite's and PostgreSQL's parameter limits.
+    for start in range(0, len(unique), 1000):
+        chunk = unique[start : start + 1000]
+        for passport in session.scalars(select(Passport).where(Passport.public_id.in_(chunk))):
+            found[passport.public_id] = passport
+    return found
+
+
+def resolve(session: Session, link: DigitalLink) -> tuple[Passport, bool]:
+    """The passport for a scanned identifier, or the nearest one above it.
+
+    An item without a passport of its own resolves to its batch's passport, then to its
+    model's; the flag says whether the match was exact. NotFound when nothing matches.
+    """
+    candidates = candidate_keys(link)
+    rows = {
+        p.identity_key: p
+        for p in session.scalars(select(Passport).where(Passport.identity_key.in_(candidates)))
+    }
+    for rank, key in enumerate(candidates):
+        if key in rows:
+            return rows[key], rank == 0
+    raise NotFound(f"No passport is registered for {link.path()}.")

@@ -1,0 +1,122 @@
+"""A passport's versions: reading them, writing version n+1, withdrawing the passport.
+
+Every version stays readable; a new one is a new row and a new log entry, never an edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.access import require_issuer
+from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
+from passport.ledger import log
+from passport.models import Organisation, Passport, PassportVersion, utcnow
+from passport.passports.issuing import prepare, search_text
+from passport.passports.lookup import get_passport
+from passport.signing.registry import issuer_did
+
+
+def get_version(
+    session: Session, passport: Passport, version: int | None = None
+) -> PassportVersion:
+    """One version of a passport (its current one by default); NotFound if it has none such."""
+    number = passport.current_version if version is None else version
+    row = session.scalars(
+        select(PassportVersion).where(
+            PassportVersion.passport_pk == passport.pk, PassportVersion.version == number
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"Passport {passport.public_id} has no version {number}; "
+            f"its versions are 1 to {passport.current_version}."
+        )
+    return row
+
+
+def list_versions(session: Session, passport: Passport) -> list[PassportVersion]:
+    """Every version of a passport, oldest first."""
+    return list(
+        session.scalars(
+            select(PassportVersion)
+            .where(PassportVersion.passport_pk == passport.pk)
+            .order_by(PassportVersion.version)
+        )
+    )
+
+
+def _new_version(
+    session: Session,
+    base_url: str,
+    passport: Passport,
+    author: Organisation,
+    document: dict[str, Any],
+    status: str,
+) -> PassportVersion:
+    """Store version n+1 with this document and status, and log it."""
+    passport.current_version += 1
+    passport.status = status
+    passport.updated_at = utcnow()
+    version = PassportVersion(
+        passport_pk=passport.pk,
+        version=passport.current_version,
+        status=status,
+        document=document,
+        author_pk=author.pk,
+        created_at=passport.updated_at,
+    )
+    session.add(version)
+    session.flush()
+    log.append(
+        session,
+        base_url,
+        kind=log.version_kind(version.version, status),
+        subject=passport.uri,
+        actor_did=issuer_did(base_url, author),
+        content=log.version_content(version),
+        time=version.created_at,
+    )
+    return version
+
+
+def update_passport(
+    session: Session, base_url: str, org: Organisation, public_id: str, subject: Any
+) -> PassportVersion:
+    """Write version n+1 of a passport; the identifiers cannot change."""
+    passport = get_passport(session, public_id)
+    require_issuer(org, passport)
+    if passport.status == "withdrawn":
+        raise Conflict(
+            f"Passport {public_id} is withdrawn; a withdrawn passport gets no new versions."
+        )
+    prepared = prepare(base_url, org, subject)
+    if prepared.identity.key != passport.identity_key or prepared.uri != passport.uri:
+        raise InvalidDocument(
+            "A new version must describe the same product.",
+            [
+                FieldError(
+                    "/product",
+                    f"identifies {prepared.uri} ({prepared.identity.granularity}), but this "
+                    f"passport is for {passport.uri} ({passport.granularity}); issue a new "
+                    "passport for a different product",
+                )
+            ],
+        )
+    passport.name = prepared.document["product"]["name"]
+    passport.search_text = search_text(prepared.document, prepared.identity.link)
+    return _new_version(session, base_url, passport, org, prepared.document, passport.status)
+
+
+def withdraw_passport(
+    session: Session, org: Organisation, public_id: str, *, base_url: str
+) -> PassportVersion:
+    """Mark a passport withdrawn with a new version; every earlier version stays readable."""
+    passport = get_passport(session, public_id)
+    require_issuer(org, passport)
+    if passport.status == "withdrawn":
+        raise Conflict(f"Passport {public_id} is already withdrawn.")
+    current = get_version(session, passport)
+    return _new_version(session, base_url, passport, org, current.document, "withdrawn")
