@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport import events
+from passport.config import Settings
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
-from passport.ledger import log
+from passport.ledger import log, sequencer
 from passport.models import Event, Organisation, Passport, utcnow
 from passport.services import get_passport, get_version, issuer_did
 
@@ -54,13 +55,14 @@ def _is_corrected(event: Event, history: list[Event]) -> bool:
 
 def record_event(
     session: Session,
-    base_url: str,
+    settings: Settings,
     org: Organisation,
     passport_public_id: str,
     body: Any,
     now: datetime | None = None,
 ) -> Event:
     """Append one event (or a correction) to a passport's history."""
+    base_url = settings.base_url
     now = now or utcnow()
     passport = get_passport(session, passport_public_id)
     # Lock the passport row so two writers cannot take the same sequence number
@@ -132,9 +134,9 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind=f"dpp.event.{new.type}",
         subject=passport.uri,
         actor_did=issuer_did(base_url, org),

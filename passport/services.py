@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from passport import documents
 from passport.access import ROLES, hash_key, new_api_key, require_issuer, require_role
+from passport.config import Settings
 from passport.credentials import did_web
 from passport.errors import (
     Conflict,
@@ -36,7 +37,7 @@ from passport.identifiers import (
     validate_ai_value,
     validate_gmn,
 )
-from passport.ledger import log
+from passport.ledger import log, sequencer
 from passport.models import (
     ApiKey,
     Event,
@@ -288,20 +289,23 @@ def prepare(base_url: str, issuer: Organisation, subject: Any) -> Prepared:
     return Prepared(identity, uri, _normalised(subject, identity, uri))
 
 
-def issue_passport(session: Session, base_url: str, issuer: Organisation, subject: Any) -> Passport:
+def issue_passport(
+    session: Session, settings: Settings, issuer: Organisation, subject: Any
+) -> Passport:
     """Issue one passport (version 1) for a manufacturer."""
-    return issue_passports(session, base_url, issuer, [subject], batch=False)[0]
+    return issue_passports(session, settings, issuer, [subject], batch=False)[0]
 
 
 def issue_passports(
     session: Session,
-    base_url: str,
+    settings: Settings,
     issuer: Organisation,
     subjects: Sequence[Any],
     *,
     batch: bool = True,
 ) -> list[Passport]:
     """Issue many passports, all or nothing; errors name the item's index in a batch."""
+    base_url = settings.base_url
     require_role(issuer, "manufacturer")
     prepared: list[Prepared] = []
     errors: list[FieldError] = []
@@ -394,11 +398,11 @@ def issue_passports(
     )
     _adopt_children(session, passports)
     actor = issuer_did(base_url, issuer)
-    log.append_many(
+    sequencer.append_many(
         session,
-        base_url,
+        settings,
         [
-            log.Item("dpp.issued", passport.uri, actor, p.document, now)
+            sequencer.Item("dpp.issued", passport.uri, actor, p.document, now)
             for passport, p in zip(passports, prepared, strict=True)
         ],
     )
@@ -511,7 +515,7 @@ def list_versions(session: Session, passport: Passport) -> list[PassportVersion]
 
 def _new_version(
     session: Session,
-    base_url: str,
+    settings: Settings,
     passport: Passport,
     author: Organisation,
     document: dict[str, Any],
@@ -530,12 +534,12 @@ def _new_version(
     )
     session.add(version)
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind=log.version_kind(version.version, status),
         subject=passport.uri,
-        actor_did=issuer_did(base_url, author),
+        actor_did=issuer_did(settings.base_url, author),
         content=log.version_content(version),
         time=version.created_at,
     )
@@ -543,7 +547,7 @@ def _new_version(
 
 
 def update_passport(
-    session: Session, base_url: str, org: Organisation, public_id: str, subject: Any
+    session: Session, settings: Settings, org: Organisation, public_id: str, subject: Any
 ) -> PassportVersion:
     """Write version n+1 of a passport; the identifiers cannot change."""
     passport = get_passport(session, public_id)
@@ -552,7 +556,7 @@ def update_passport(
         raise Conflict(
             f"Passport {public_id} is withdrawn; a withdrawn passport gets no new versions."
         )
-    prepared = prepare(base_url, org, subject)
+    prepared = prepare(settings.base_url, org, subject)
     if prepared.identity.key != passport.identity_key or prepared.uri != passport.uri:
         raise InvalidDocument(
             "A new version must describe the same product.",
@@ -567,11 +571,11 @@ def update_passport(
         )
     passport.name = prepared.document["product"]["name"]
     passport.search_text = _search_text(prepared.document, prepared.identity.link)
-    return _new_version(session, base_url, passport, org, prepared.document, passport.status)
+    return _new_version(session, settings, passport, org, prepared.document, passport.status)
 
 
 def withdraw_passport(
-    session: Session, org: Organisation, public_id: str, *, base_url: str
+    session: Session, org: Organisation, public_id: str, *, settings: Settings
 ) -> PassportVersion:
     """Mark a passport withdrawn with a new version; every earlier version stays readable."""
     passport = get_passport(session, public_id)
@@ -579,7 +583,7 @@ def withdraw_passport(
     if passport.status == "withdrawn":
         raise Conflict(f"Passport {public_id} is already withdrawn.")
     current = get_version(session, passport)
-    return _new_version(session, base_url, passport, org, current.document, "withdrawn")
+    return _new_version(session, settings, passport, org, current.document, "withdrawn")
 
 
 # --- community passports -------------------------------------------------------------------
@@ -600,7 +604,7 @@ def _community_key() -> str:
 
 def issue_community_passport(
     session: Session,
-    base_url: str,
+    settings: Settings,
     org: Organisation,
     *,
     category: str,
@@ -633,6 +637,7 @@ def issue_community_passport(
         raise InvalidDocument("The product cannot be registered.", errors)
 
     key = _community_key()
+    base_url = settings.base_url
     uri = _check_base_url(base_url) + COMMUNITY_PATH + key
     classification: dict[str, Any] = {
         "type": ["Classification"],
@@ -689,9 +694,9 @@ def issue_community_passport(
         )
     )
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind="dpp.issued",
         subject=uri,
         actor_did=issuer_did(base_url, org),

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import events, history, throttle
+from passport.config import Settings
 from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
 from passport.services import get_passport
@@ -170,7 +171,7 @@ class Handover:
 
 def claim(
     session: Session,
-    base_url: str,
+    settings: Settings,
     passport_public_id: str,
     code: str,
     *,
@@ -219,7 +220,7 @@ def claim(
         "eventTime": now.replace(microsecond=0).isoformat(),
         "resale": details,
     }
-    event = history.record_event(session, base_url, recorder, passport.public_id, body, now=now)
+    event = history.record_event(session, settings, recorder, passport.public_id, body, now=now)
     next_code = create_code(session, passport, None, now)
     throttle.clear(session, "claim", passport.public_id)
     return Handover(event, next_code)

@@ -116,6 +116,16 @@ def _session(settings: Settings, *, write: bool = True, migrate: bool = False) -
         engine.dispose()
 
 
+def _seal(settings: Settings) -> None:
+    """Sign the log's head if no checkpoint covers it yet: every write signs one, but a
+    database written by an older version may hold entries beyond its newest checkpoint."""
+    from passport.ledger import checkpoints
+
+    with _session(settings) as session:
+        checkpoints.seal(session, settings)
+        session.commit()
+
+
 @click.group(help="Kreislauf — an open registry for digital product passports.")
 @click.version_option(package_name="kreislauf")
 def cli() -> None:
@@ -132,6 +142,7 @@ def init_db() -> None:
     click.echo(f"Database is at the newest schema: {_safe_url(settings.database_url)}")
     ensure_keys(settings.data_dir)
     click.echo(f"Signing keys (never overwritten) are in {settings.data_dir / 'keys'}")
+    _seal(settings)
 
 
 @cli.command("create-org")
@@ -189,6 +200,7 @@ def run(host: str, port: int, workers: int) -> None:
     settings = Settings.from_env()
     _upgrade(settings)
     ensure_keys(settings.data_dir)
+    _seal(settings)
     serve(settings, host, port, workers)
 
 
@@ -239,7 +251,7 @@ def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bo
     with _sigterm_exits():
         ensure_keys(settings.data_dir)
         with _session(settings, migrate=True) as session:
-            report = seed(session, settings.base_url)
+            report = seed(session, settings)
             session.commit()
     where = " (removed when the demo stops; --data-dir keeps one)" if temporary else ""
     click.echo(f"Demo registry in {data_dir}{where}")

@@ -61,12 +61,13 @@ def test_logged_repairs_export_as_ords_rows(client, maker, make_org):
 def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, session, make_org):
     from passport import history, services
     from passport.models import Organisation
+    from tests.conftest import settings_of
 
     cafe_org = make_org("Repair Café Cardiff", "repairer")
     org = session.query(Organisation).filter_by(public_id=cafe_org.id).one()
     toaster = services.issue_community_passport(
         session,
-        "https://registry.example.org",
+        settings_of(session),
         org,
         category="Toaster",
         brand="Dualit",
@@ -75,7 +76,7 @@ def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, ses
     )
     history.record_event(
         session,
-        "https://registry.example.org",
+        settings_of(session),
         org,
         toaster.public_id,
         {

@@ -18,7 +18,7 @@ from passport.errors import InvalidDocument
 from repairs import ords
 from repairs.models import RepairRecord
 from repairs.services import ImportReport, impact_report, import_ords, repair_rows
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, passport
 from tests.repairs.test_ords import csv_bytes, record
 
@@ -256,14 +256,16 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     shop = make_org("Second Life Shop", "refurbisher")
     body = passport()
     body["product"] |= {"productionDate": "2019-06-01"}
-    pid = services.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
+    pid = services.issue_passport(
+        session, settings_of(session), authenticate(session, maker.key), body
+    )
     pid = pid.public_id
     session.commit()
 
     def repair(who: Any, when: str, **details: Any) -> int:
         event = history.record_event(
             session,
-            BASE_URL,
+            settings_of(session),
             authenticate(session, who.key),
             pid,
             {"type": "repair", "eventTime": when, "repair": details},
@@ -284,7 +286,7 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     wrong = repair(cafe, "2026-05-05T10:00:00+01:00", outcome="repairable", category="Toaster")
     history.record_event(
         session,
-        BASE_URL,
+        settings_of(session),
         authenticate(session, cafe.key),
         pid,
         {
@@ -396,13 +398,15 @@ def test_the_impact_report_counts_groups_and_picks_months_or_years(
     # A repair logged here, years later: the series is added up by year instead.
     cafe = make_org("Repair Café Cardiff", "repairer")
     maker = services.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
-    pid = services.issue_passport(session, BASE_URL, maker, passport("item")).public_id
+    pid = services.issue_passport(session, settings_of(session), maker, passport("item")).public_id
     event = {
         "type": "repair",
         "eventTime": "2026-05-03T14:00:00+01:00",
         "repair": {"outcome": "fixed"},
     }
-    history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, event, now=NOW)
+    history.record_event(
+        session, settings_of(session), authenticate(session, cafe.key), pid, event, now=NOW
+    )
     session.commit()
     report = impact_report(session, since=None, until=None, group=None, base_url=BASE_URL)
     assert report.summary.by == "year"

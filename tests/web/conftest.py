@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from passport import accounts, services
 from passport.access import authenticate
-from tests.conftest import BASE_URL, Org
+from tests.conftest import Org, settings_of
 from tests.helpers import passport
 
 PASSWORD = "kettles-deserve-a-second-life"
@@ -50,7 +50,9 @@ def shop(make_org: Any) -> Org:
 def issue(session: Session, org: Org, granularity: str = "item", **kw: Any) -> str:
     """Issue a passport through the service; returns its id."""
     body = passport(granularity, **kw)
-    created = services.issue_passport(session, BASE_URL, authenticate(session, org.key), body)
+    created = services.issue_passport(
+        session, settings_of(session), authenticate(session, org.key), body
+    )
     session.commit()
     return created.public_id
 

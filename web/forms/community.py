@@ -97,7 +97,7 @@ def register_community() -> ResponseReturnValue:
         try:
             passport = services.issue_community_passport(
                 db(),
-                settings().base_url,
+                settings(),
                 org,
                 category=category,
                 brand=form.value("brand"),
