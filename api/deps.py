@@ -1,4 +1,4 @@
-"""What every API view needs from the request: the session, settings, caller and body."""
+"""What API views need from the request besides its session: the caller and the JSON body."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from edge.request import session, settings
+from edge.request import session
 from passport.access import authenticate
 from passport.errors import NotAuthenticated
 from passport.models import Organisation
-
-__all__ = ["caller", "json_body", "session", "settings"]
 
 
 def caller() -> Organisation:

@@ -12,6 +12,7 @@ from marshmallow import RAISE
 from api import deps
 from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
+from edge.request import session, settings
 from passport.errors import NotFound
 from passport.events import history
 from passport.ledger import checkpoints, log
@@ -52,10 +53,10 @@ class PassportEvents(MethodView):
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
         """List a passport's events, oldest first, corrections included."""
-        session = deps.session()
-        base = deps.settings().base_url
-        passport = lookup.get_passport(session, passport_id)
-        rows = history.list_events(session, passport)
+        db = session()
+        base = settings().base_url
+        passport = lookup.get_passport(db, passport_id)
+        rows = history.list_events(db, passport)
         if _wants_epcis(args.get("format")):
             url = f"{base}/api/v1/passports/{passport.public_id}/events"
             document = history.epcis_document(base, passport, rows, document_url=url)
@@ -82,12 +83,10 @@ class PassportEvents(MethodView):
     @blp.response(201, EventCreatedSchema)
     def post(self, passport_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Record an event (or a correction of one) in a passport's history."""
-        session = deps.session()
+        db = session()
         org = deps.caller()
-        event = history.record_event(
-            session, deps.settings().base_url, org, passport_id, deps.json_body()
-        )
-        session.commit()
+        event = history.record_event(db, settings(), org, passport_id, deps.json_body())
+        db.commit()
         location = url_for("events.PassportEvents", passport_id=passport_id) + f"#{event.seq}"
         return {"id": event.event_id, "seq": event.seq}, 201, {"Location": location}
 
@@ -106,14 +105,13 @@ class EventReceipt(MethodView):
     )
     def get(self, passport_id: str, seq: int) -> Response:
         """An offline-verifiable receipt for one event of a passport's history."""
-        session = deps.session()
-        passport = lookup.get_passport(session, passport_id)
-        event = history.get_event(session, passport, seq)
-        entry = log.event_entry(session, passport.uri, event)
+        db = session()
+        passport = lookup.get_passport(db, passport_id)
+        event = history.get_event(db, passport, seq)
+        entry = log.event_entry(db, passport.uri, event)
         if entry is None:
             raise NotFound(f"Event {seq} of passport {passport_id} is not in the log.")
-        text = checkpoints.receipt(session, deps.settings(), entry.index)
-        session.commit()
+        text = checkpoints.receipt(db, entry.index)
         return Response(text, content_type="text/plain; charset=utf-8")
 
 

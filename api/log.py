@@ -1,8 +1,9 @@
 """The transparency log's read API under ``/log/v1``: C2SP checkpoint and tlog-tiles, JSON proofs,
 leaves, and C2SP tlog-proof receipts.
 
-Everything is GET and public. Bad input is a 400 problem with the reason, never a 500; a tile,
-leaf or receipt the log does not (yet) have is a 404.
+Everything is public, and everything but the witness's add-checkpoint POST is a GET that
+only reads (every write to the log signs its checkpoint). Bad input is a 400 problem with the
+reason, never a 500; a tile, leaf or receipt the log does not (yet) have is a 404.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, json, request
+from sqlalchemy.orm import Session
 
-from api import deps
+from edge.request import session, settings
 from passport.errors import InvalidRequest, NotFound
 from passport.ledger import checkpoints, log, merkle, tiles, witness
 from passport.routes import LOG
@@ -79,10 +81,10 @@ def _json(body: dict[str, Any]) -> Response:
 
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
-    """The newest signed checkpoint (C2SP tlog-checkpoint), refreshed while the log grows."""
-    session = deps.session()
-    row = checkpoints.latest_checkpoint(session, deps.settings())
-    session.commit()
+    """The newest signed checkpoint (C2SP tlog-checkpoint): every write to the log signs one."""
+    row = checkpoints.newest(session())
+    if row is None:
+        raise NotFound("The log has no signed checkpoint yet; `kreislauf init-db` signs one.")
     response = Response(row.note, content_type=TEXT)
     response.headers["Cache-Control"] = "public, max-age=2"
     return response
@@ -91,53 +93,55 @@ def checkpoint() -> Response:
 @bp.get("/proof/inclusion")
 def inclusion() -> Response:
     """Inclusion proof of a leaf (by ``index`` or ``leaf_hash``) in the tree of ``size``."""
-    session = deps.session()
-    current = log.head(session)[0]
-    size = _size("size", request.args.get("size"), current)
-    if "leaf_hash" in request.args:
-        if "index" in request.args:
-            raise InvalidRequest("give either 'index' or 'leaf_hash', not both")
-        wanted = _leaf_hash(request.args["leaf_hash"])
-        index = tiles.leaf_index(session, wanted)
-        if index is None:
-            raise NotFound("no leaf with that hash is in the log")
-        if index >= size:
-            raise InvalidRequest(f"the leaf is at index {index}, not in the tree of size {size}")
-    else:
-        index = _int("index", request.args.get("index"))
-        if index >= size:
-            raise InvalidRequest(f"'index' {index} is not below 'size' {size}")
-    entry = log.entry(session, index)
+    db = session()
+    size = _size("size", request.args.get("size"), log.head(db)[0])
+    index = _leaf_index(db, size)
+    entry = log.entry(db, index)
     assert entry is not None
-    hashes = log.inclusion(session, index, size)
     return _json(
         {
             "index": index,
             "size": size,
             "leaf_hash": _b64(bytes(entry.leaf_hash)),
-            "hashes": [_b64(h) for h in hashes],
-            "root": _b64(log.tree_root(session, size)),
+            "hashes": [_b64(h) for h in log.inclusion(db, index, size)],
+            "root": _b64(log.tree_root(db, size)),
         }
     )
+
+
+def _leaf_index(db: Session, size: int) -> int:
+    """The leaf a proof is asked for: ``index``, or the leaf with ``leaf_hash``, below ``size``."""
+    if "leaf_hash" not in request.args:
+        index = _int("index", request.args.get("index"))
+        if index >= size:
+            raise InvalidRequest(f"'index' {index} is not below 'size' {size}")
+        return index
+    if "index" in request.args:
+        raise InvalidRequest("give either 'index' or 'leaf_hash', not both")
+    found = tiles.leaf_index(db, _leaf_hash(request.args["leaf_hash"]))
+    if found is None:
+        raise NotFound("no leaf with that hash is in the log")
+    if found >= size:
+        raise InvalidRequest(f"the leaf is at index {found}, not in the tree of size {size}")
+    return found
 
 
 @bp.get("/proof/consistency")
 def consistency() -> Response:
     """Consistency proof that the tree of ``second`` extends the tree of ``first``."""
-    session = deps.session()
-    current = log.head(session)[0]
+    db = session()
+    current = log.head(db)[0]
     first = _size("first", request.args.get("first"), current)
     second = _size("second", request.args.get("second"), current)
     if first > second:
         raise InvalidRequest(f"'first' {first} is larger than 'second' {second}")
-    hashes = log.consistency(session, first, second)
     return _json(
         {
             "first": first,
             "second": second,
-            "hashes": [_b64(h) for h in hashes],
-            "first_root": _b64(log.tree_root(session, first)),
-            "second_root": _b64(log.tree_root(session, second)),
+            "hashes": [_b64(h) for h in log.consistency(db, first, second)],
+            "first_root": _b64(log.tree_root(db, first)),
+            "second_root": _b64(log.tree_root(db, second)),
         }
     )
 
@@ -146,7 +150,7 @@ def consistency() -> Response:
 def entry(index: str) -> Response:
     """The leaf at ``index``: the exact RFC 8785 bytes that were hashed."""
     number = _int("index", index)
-    row = log.entry(deps.session(), number)
+    row = log.entry(session(), number)
     if row is None:
         raise NotFound(f"the log has no leaf {number}")
     response = Response(bytes(row.leaf), mimetype="application/json")
@@ -156,19 +160,27 @@ def entry(index: str) -> Response:
 
 @bp.get("/receipt/<index>")
 def receipt(index: str) -> Response:
-    """A C2SP tlog-proof for leaf ``index``, signing a covering checkpoint if need be."""
+    """A C2SP tlog-proof for leaf ``index``, with the newest checkpoint (which covers it)."""
     number = _int("index", index)
-    session = deps.session()
-    if log.entry(session, number) is None:
+    db = session()
+    if log.entry(db, number) is None:
         raise NotFound(f"the log has no leaf {number}")
-    text = checkpoints.receipt(session, deps.settings(), number)
-    session.commit()
-    return Response(text, content_type=TEXT)
+    return Response(checkpoints.receipt(db, number), content_type=TEXT)
 
 
 @bp.post("/witness/add-checkpoint")
 def add_checkpoint() -> Response:
     """C2SP tlog-witness: verify another log's checkpoint and consistency proof, and cosign it."""
+    body = _witness_request()
+    db = session()
+    # A refusal (a WitnessError) goes to api.errors; teardown rolls the session back.
+    line = witness.add_checkpoint(db, checkpoints.signer(settings()), body)
+    db.commit()
+    return Response(line, content_type=TEXT)
+
+
+def _witness_request() -> str:
+    """The add-checkpoint body as text, refused before reading past :data:`witness.MAX_BODY`."""
     length = request.content_length
     if length is not None and length > witness.MAX_BODY:
         raise InvalidRequest("the request body is too large")
@@ -176,14 +188,9 @@ def add_checkpoint() -> Response:
     if len(data) > witness.MAX_BODY:
         raise InvalidRequest("the request body is too large")
     try:
-        body = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest("the request body is not UTF-8") from None
-    session = deps.session()
-    # A refusal (a WitnessError) goes to api.errors; teardown rolls the session back.
-    line = witness.add_checkpoint(session, checkpoints.signer(deps.settings()), body)
-    session.commit()
-    return Response(line, content_type=TEXT)
 
 
 # --- C2SP tlog-tiles ---------------------------------------------------------------------------
@@ -233,21 +240,25 @@ def hash_tile(level: str, rest: str) -> Response:
     """Tile ``level``/N: the hashes at tree level 8·L, indices 256·N … 256·N + W − 1."""
     if level == "entries":
         return entry_bundle(rest)
-    tile_level = _int("level", level)
-    if tile_level > 63 // TILE_HEIGHT:
-        raise InvalidRequest(f"tile level {tile_level} is beyond any tree")
+    tree_level = _tile_level(level) * TILE_HEIGHT
     number, width = parse_tile_path(rest)
     width_ = width or TILE_WIDTH
-    tree_level = tile_level * TILE_HEIGHT
     first = number * TILE_WIDTH
-    session = deps.session()
-    size = log.head(session)[0]
+    db = session()
+    size = log.head(db)[0]
     if (first + width_) << tree_level > size:
         raise NotFound(f"the log (size {size}) has no tile {level}/{rest}")
-    hashes = tiles.node_hashes(session, tree_level, first, width_)
+    hashes = tiles.node_hashes(db, tree_level, first, width_)
     if len(hashes) != width_:
         raise RuntimeError(f"the log's node table lacks hashes of tile {level}/{rest}")
     return _tile_response(b"".join(bytes(h) for h in hashes), width is None)
+
+
+def _tile_level(level: str) -> int:
+    tile_level = _int("level", level)
+    if tile_level > 63 // TILE_HEIGHT:
+        raise InvalidRequest(f"tile level {tile_level} is beyond any tree")
+    return tile_level
 
 
 def entry_bundle(rest: str) -> Response:
@@ -256,11 +267,11 @@ def entry_bundle(rest: str) -> Response:
     number, width = parse_tile_path(rest)
     width_ = width or TILE_WIDTH
     first = number * TILE_WIDTH
-    session = deps.session()
-    size = log.head(session)[0]
+    db = session()
+    size = log.head(db)[0]
     if first + width_ > size:
         raise NotFound(f"the log (size {size}) has no entry bundle {rest}")
-    leaves = tiles.leaves(session, first, width_)
+    leaves = tiles.leaves(db, first, width_)
     if len(leaves) != width_:
         raise RuntimeError(f"the log lacks leaves of entry bundle {rest}")
     return _tile_response(encode_bundle([bytes(leaf) for leaf in leaves]), width is None)

@@ -18,10 +18,12 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
+from edge.request import session, settings
 from passport import idempotency, rdf, search
 from passport.carriers import qr as carriers
 from passport.credentials import reading, signed
 from passport.errors import FieldError, InvalidDocument
+from passport.models import IdempotencyRecord
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
 
@@ -72,8 +74,8 @@ class Passports(MethodView):
     @blp.response(200, SearchPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search passports by GTIN, lot, serial, text and issuer, a page at a time."""
-        base = deps.settings().base_url
-        page = search.search(deps.session(), **args)
+        base = settings().base_url
+        page = search.search(session(), **args)
         nxt = None
         if page.next_cursor:
             query = {k: v for k, v in args.items() if k != "cursor"} | {"cursor": page.next_cursor}
@@ -88,10 +90,10 @@ class Passports(MethodView):
     @blp.response(201, PassportRefSchema, description="Issued; Location points at it")
     def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Issue a passport for one product (model, batch or item)."""
-        session = deps.session()
+        db = session()
         org = deps.caller()
-        passport = issuing.issue_passport(session, deps.settings().base_url, org, deps.json_body())
-        session.commit()
+        passport = issuing.issue_passport(db, settings(), org, deps.json_body())
+        db.commit()
         location = url_for("passports.PassportById", passport_id=passport.public_id)
         return _ref(passport), 201, {"Location": location}
 
@@ -115,41 +117,55 @@ class PassportBatch(MethodView):
     @blp.response(201, BatchResultSchema)
     def post(self) -> Any:
         """Issue up to 10,000 passports in one request, all or nothing."""
-        session = deps.session()
+        db = session()
         org = deps.caller()
-        body = deps.json_body()
-        limit = deps.settings().max_batch
-        if not isinstance(body, list):
-            raise InvalidDocument(
-                "A batch is a JSON array of passports.", [FieldError("", "must be an array")]
-            )
-        if not body or len(body) > limit:
-            raise InvalidDocument(
-                f"A batch holds 1 to {limit} passports; this one has {len(body)}.",
-                [FieldError("", f"must have 1 to {limit} items")],
-            )
-        key = request.headers.get("Idempotency-Key")
+        body = _batch(deps.json_body(), settings().max_batch)
+        key = _idempotency_key()
         fingerprint = idempotency.request_fingerprint(body) if key else ""
-        if key:
-            if len(key) > 200:
-                raise InvalidDocument(
-                    "Idempotency-Key is too long.",
-                    [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
-                )
-            done = idempotency.find_idempotent(session, org, key, fingerprint)
-            if done is not None:
-                return Response(
-                    json.dumps(done.response),
-                    status=done.status_code,
-                    mimetype="application/json",
-                    headers={"Idempotency-Replayed": "true"},
-                )
-        passports = issuing.issue_passports(session, deps.settings().base_url, org, body)
+        done = idempotency.find_idempotent(db, org, key, fingerprint) if key else None
+        if done is not None:
+            return _replay(done)
+        passports = issuing.issue_passports(db, settings(), org, body)
         result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
         if key:
-            idempotency.remember_idempotent(session, org, key, fingerprint, 201, result)
-        session.commit()
+            idempotency.remember_idempotent(db, org, key, fingerprint, 201, result)
+        db.commit()
         return result
+
+
+def _batch(body: Any, limit: int) -> list[Any]:
+    """The batch body: a JSON array of 1 to ``limit`` passports."""
+    if not isinstance(body, list):
+        raise InvalidDocument(
+            "A batch is a JSON array of passports.", [FieldError("", "must be an array")]
+        )
+    if not body or len(body) > limit:
+        raise InvalidDocument(
+            f"A batch holds 1 to {limit} passports; this one has {len(body)}.",
+            [FieldError("", f"must have 1 to {limit} items")],
+        )
+    return body
+
+
+def _idempotency_key() -> str | None:
+    """The request's Idempotency-Key header, if any (at most 200 characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key and len(key) > 200:
+        raise InvalidDocument(
+            "Idempotency-Key is too long.",
+            [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
+        )
+    return key or None
+
+
+def _replay(done: IdempotencyRecord) -> Response:
+    """The stored answer to a repeated request, marked as replayed."""
+    return Response(
+        json.dumps(done.response),
+        status=done.status_code,
+        mimetype="application/json",
+        headers={"Idempotency-Replayed": "true"},
+    )
 
 
 @blp.route("/<string:passport_id>")
@@ -177,21 +193,19 @@ class PassportById(MethodView):
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
         """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT."""
-        session = deps.session()
-        passport = lookup.get_passport(session, passport_id)
-        if _wants_jwt(args.get("format")):
-            token = signed.signed_credential(
-                session, deps.settings(), passport, args.get("version")
-            )
-            headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
-            return Response(token, mimetype=signed.VC_JWT, headers=headers)
-        base_url = deps.settings().base_url
-        document = reading.credential(session, base_url, passport, args.get("version"))
+        db = session()
+        passport = lookup.get_passport(db, passport_id)
+        fmt, version = args.get("format"), args.get("version")
         headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
-        if _wants_turtle(args.get("format")):
+        if _wants_jwt(fmt):
+            token = signed.signed_credential(db, settings(), passport, version)
+            return Response(token, mimetype=signed.VC_JWT, headers=headers)
+        base_url = settings().base_url
+        document = reading.credential(db, base_url, passport, version)
+        if _wants_turtle(fmt):
             turtle = rdf.to_turtle(document, base_url)
             return Response(turtle, mimetype="text/turtle", headers=headers)
-        mimetype = "application/json" if args.get("format") == "json" else "application/ld+json"
+        mimetype = "application/json" if fmt == "json" else "application/ld+json"
         body = json.dumps(document, ensure_ascii=False)
         return Response(body, mimetype=mimetype, headers=headers)
 
@@ -199,13 +213,11 @@ class PassportById(MethodView):
     @blp.response(200, PassportRefSchema)
     def put(self, passport_id: str) -> dict[str, Any]:
         """Write a new version of a passport (issuer only); older versions stay readable."""
-        session = deps.session()
+        db = session()
         org = deps.caller()
-        version = versions.update_passport(
-            session, deps.settings().base_url, org, passport_id, deps.json_body()
-        )
-        session.commit()
-        return _ref(lookup.get_passport(session, passport_id)) | {"version": version.version}
+        version = versions.update_passport(db, settings(), org, passport_id, deps.json_body())
+        db.commit()
+        return _ref(lookup.get_passport(db, passport_id)) | {"version": version.version}
 
 
 @blp.route("/<string:passport_id>/withdraw")
@@ -214,12 +226,11 @@ class PassportWithdrawal(MethodView):
     @blp.response(200, PassportRefSchema)
     def post(self, passport_id: str) -> dict[str, Any]:
         """Withdraw a passport: a new version with status 'withdrawn'; nothing is deleted."""
-        session = deps.session()
+        db = session()
         org = deps.caller()
-        base_url = deps.settings().base_url
-        versions.withdraw_passport(session, org, passport_id, base_url=base_url)
-        session.commit()
-        return _ref(lookup.get_passport(session, passport_id))
+        versions.withdraw_passport(db, org, passport_id, settings=settings())
+        db.commit()
+        return _ref(lookup.get_passport(db, passport_id))
 
 
 @blp.route("/<string:passport_id>/versions")
@@ -227,10 +238,10 @@ class PassportVersions(MethodView):
     @blp.response(200, VersionListSchema)
     def get(self, passport_id: str) -> dict[str, Any]:
         """List every version of a passport, oldest first."""
-        session = deps.session()
-        base = deps.settings().base_url
-        passport = lookup.get_passport(session, passport_id)
-        rows = versions.list_versions(session, passport)
+        db = session()
+        base = settings().base_url
+        passport = lookup.get_passport(db, passport_id)
+        rows = versions.list_versions(db, passport)
         return {
             "id": passport.public_id,
             "current": passport.current_version,
@@ -252,7 +263,7 @@ class PassportQr(MethodView):
     )
     def get(self, passport_id: str, kind: str) -> Response:
         """Draw the passport's QR code (the resolver URI, no query string)."""
-        passport = lookup.get_passport(deps.session(), passport_id)
+        passport = lookup.get_passport(session(), passport_id)
         if kind == "svg":
             body = carriers.qr_svg(passport.uri, title=passport.uri)
             mimetype = "image/svg+xml"

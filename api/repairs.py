@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from api import deps
 from api.schemas import RepairsArgsSchema
+from edge.request import session, settings
 from passport.routes import API
 from repairs import listing as repair_services
 from repairs.ords import writer as ords
@@ -38,14 +38,10 @@ class Repairs(MethodView):
     )
     def get(self, args: dict[str, Any]) -> Response:
         """Export repairs as ORDS v0.3, filtered by date, category and repair group."""
+        config = settings()
+        filters = {name: args.get(name) for name in ("since", "until", "category", "group")}
         rows = repair_services.repair_rows(
-            deps.session(),
-            since=args.get("since"),
-            until=args.get("until"),
-            category=args.get("category"),
-            group=args.get("group"),
-            base_url=deps.settings().base_url,
-            country=deps.settings().country,
+            session(), **filters, base_url=config.base_url, country=config.country
         )
         if args.get("format", "csv") == "json":
             return Response(json.dumps(ords.to_json(rows)), mimetype="application/json")

@@ -18,20 +18,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, Response, json, redirect, render_template, request, url_for
 from werkzeug.routing import PathConverter
 
-from api import deps
+from api import errors
+from edge.request import session, settings
 from passport import links
 from passport.credentials import reading, signed
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
     InvalidRequestedIdentifier,
+    KreislaufError,
     NoSuchLink,
     NotFound,
 )
 from passport.gs1.digital_link import parse_digital_link_path
 from passport.passports import community, lookup
 from passport.routes import (
-    COMMUNITY,
     DID_DOCUMENT,
     ORGANISATIONS,
     REGISTRY_DID,
@@ -64,7 +65,7 @@ def _cors(response: Response) -> Response:
 @bp.route(RESOLVER_DESCRIPTION, methods=["GET", "HEAD", "OPTIONS"])
 def description() -> Response:
     """Describe this resolver (GS1-Conformant Resolver 1.2)."""
-    body = links.resolver_description(deps.settings().base_url)
+    body = links.resolver_description(settings().base_url)
     return Response(json.dumps(body), mimetype="application/json")
 
 
@@ -74,7 +75,7 @@ def registry_did() -> Response:
     and its checkpoint key (log), published in no verification relationship."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    body = registry.registry_did_document(deps.settings())
+    body = registry.registry_did_document(settings())
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
@@ -83,7 +84,7 @@ def organisation_did(org_id: str) -> Response:
     """An organisation's did:web document (the registry's VC key signs on its behalf)."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    body = registry.organisation_did_document(deps.session(), deps.settings(), org_id)
+    body = registry.organisation_did_document(session(), settings(), org_id)
     return Response(json.dumps(body), mimetype=DID_JSON)
 
 
@@ -107,67 +108,64 @@ def resolve(_rest: str) -> Response:
     """Resolve a GS1 Digital Link to the passport, its page, a linkset or one link."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    # The raw path keeps %2F inside a lot or serial; Flask's decoded path would split it.
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
-    path = urlsplit(raw).path
-    # The query string as sent (still percent-encoded): its AIs are GS1 data too.
-    query = request.query_string.decode("latin-1")
-    wants_html = _best() == "text/html"
+    path, query = _requested_link()
     try:
         # GS1 syntax, path and query, with one exception: the GS1-Conformant Resolver standard
         # 1.2 says a resolver SHOULD tolerate a trailing slash (the syntax engine rejects it).
-        link = parse_digital_link_path(
-            path + (f"?{query}" if query else ""), allow_trailing_slash=True
-        )
+        link = parse_digital_link_path(path + query, allow_trailing_slash=True)
     except InvalidIdentifier as exc:
-        if wants_html:
-            page = render_template("not_found.html", uri=path, reason=exc.detail)
-            return Response(page, status=400, mimetype="text/html")
-        raise InvalidDigitalLink(exc.detail) from exc
-    session = deps.session()
+        return _refuse(InvalidDigitalLink(exc.detail), path, exc.detail)
     try:
-        passport, exact = lookup.resolve(session, link)
-    except NotFound:
-        if wants_html:
-            page = render_template("not_found.html", uri=path, reason=None)
-            return Response(page, status=404, mimetype="text/html")
-        raise
+        passport, exact = lookup.resolve(session(), link)
+    except NotFound as exc:
+        return _refuse(exc, path, None)
     return _answer(passport, exact, path, link.path())
 
 
-@bp.route(f"{COMMUNITY}<key>", methods=["GET", "HEAD", "OPTIONS"])
+def _requested_link() -> tuple[str, str]:
+    """The request's path and query (``?…`` or empty) exactly as sent, still percent-encoded:
+    the raw path keeps %2F inside a lot or serial (Flask's decoded path would split it), and
+    the query's AIs are GS1 data too."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    query = request.query_string.decode("latin-1")
+    return urlsplit(raw).path, f"?{query}" if query else ""
+
+
+@bp.route("/c/<key>", methods=["GET", "HEAD", "OPTIONS"])
 def resolve_community(key: str) -> Response:
     """Resolve a community passport's URI (minted by this registry) as a GS1 path resolves."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    wants_html = _best() == "text/html"
     try:
-        passport = community.resolve_community(deps.session(), key)
+        passport = community.resolve_community(session(), key)
     except InvalidIdentifier as exc:
-        if wants_html:
-            page = render_template("not_found.html", uri=request.path, reason=exc.detail)
-            return Response(page, status=400, mimetype="text/html")
-        raise InvalidRequestedIdentifier(exc.detail) from exc
-    except NotFound:
-        if wants_html:
-            page = render_template("not_found.html", uri=request.path, reason=None)
-            return Response(page, status=404, mimetype="text/html")
-        raise
+        return _refuse(InvalidRequestedIdentifier(exc.detail), request.path, exc.detail)
+    except NotFound as exc:
+        return _refuse(exc, request.path, None)
     return _answer(passport, True, request.path, request.path)
+
+
+def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
+    """A browser gets the not-found page, with the status of ``error`` in the one error table;
+    any other client gets ``error`` raised, as a problem document."""
+    if _best() != "text/html":
+        raise error
+    page = render_template("not_found.html", uri=uri, reason=reason)
+    return Response(page, status=errors.status_of(error)[0], mimetype="text/html")
 
 
 def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport, its page, its linkset or one of its links, as the request asks."""
-    session = deps.session()
-    base = deps.settings().base_url
+    db = session()
+    base = settings().base_url
     if request.args.get("format") == "jwt" or (
         request.args.get("linkType") is None and _best() == signed.VC_JWT
     ):
         # When a batch or model passport answers, the token is about that passport.
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signed.signed_credential(session, deps.settings(), passport)
+        token = signed.signed_credential(db, settings(), passport)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
-    document = reading.credential(session, base, passport)
+    document = reading.credential(db, base, passport)
     available = _links(base, passport, document["credentialSubject"])
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from passport.keys import ensure_keys  # noqa: E402
+
 from passport import organisations  # noqa: E402
 from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
@@ -66,7 +68,9 @@ def registry(n: int, workdir: Path, round_: int) -> float:
     """Seconds for POST /api/v1/passports/batch with n passports, on a fresh SQLite file."""
     url = f"sqlite:///{workdir / f'registry{round_}.db'}"
     upgrade_database(url)
-    app = create_app(Settings(database_url=url, base_url="https://dpp.example.org"))
+    ensure_keys(workdir)  # every write to the log signs a checkpoint
+    settings = Settings(database_url=url, base_url="https://dpp.example.org", data_dir=workdir)
+    app = create_app(settings)
     with app.extensions["kreislauf"].session_factory() as session:
         begin_write(session)
         _, key = organisations.create_organisation(session, "Bench", "manufacturer", ["9520123"])

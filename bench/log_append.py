@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/log_append.py [N]``. Both sides use a fresh migrated SQLite file
 (WAL, synchronous=NORMAL, BEGIN IMMEDIATE), commit after every row, and insert a ~200-byte row;
 the log side also canonicalises the leaf, hashes it, reads the frontier (O(log n) nodes), writes
-the leaf, the completed nodes and the head.
+the leaf, the completed nodes and the head, and signs and stores the checkpoint of the new head
+(every write to the log does).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from passport.keys import ensure_keys
+
+from passport.config import Settings
 from passport.db import begin_write, make_engine, make_session_factory, upgrade_database
-from passport.ledger import log
+from passport.ledger import sequencer
 
 BASE_URL = "https://registry.example.org"
 
@@ -25,6 +29,8 @@ BASE_URL = "https://registry.example.org"
 def bench_log(path: Path, n: int) -> float:
     url = f"sqlite:///{path}"
     upgrade_database(url)
+    ensure_keys(path.parent)
+    settings = Settings(database_url=url, base_url=BASE_URL, data_dir=path.parent)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     now = datetime.now(UTC)
@@ -32,9 +38,9 @@ def bench_log(path: Path, n: int) -> float:
     for i in range(n):
         with factory() as session:
             begin_write(session)
-            log.append(
+            sequencer.append(
                 session,
-                BASE_URL,
+                settings,
                 kind="dpp.event.repair",
                 subject=f"https://id.gs1.org/01/09520123456788/21/{i % 1000}",
                 actor_did="did:web:registry.example.org:orgs:org_0123456789ab",
@@ -69,7 +75,7 @@ def main() -> None:
         logged = bench_log(Path(tmp) / "log.db", n)
         raw = bench_raw(Path(tmp) / "raw.db", n)
     print(f"{n} appends, one transaction each")
-    print(f"  log.append (SQLAlchemy session):  {logged * 1e6:8.1f} µs per entry")
+    print(f"  sequencer.append (SQLAlchemy):    {logged * 1e6:8.1f} µs per entry")
     print(f"  raw sqlite3 INSERT:               {raw * 1e6:8.1f} µs per row")
     print(f"  ratio:                            {logged / raw:8.1f} x")
 

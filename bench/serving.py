@@ -59,6 +59,7 @@ from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
 from passport.events import history  # noqa: E402
 from passport.passports import issuing  # noqa: E402
+from passport.signing.keys import ensure_keys  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.demo import KETTLE, kettle_batch, kettle_item, kettle_model  # noqa: E402
 
@@ -197,7 +198,9 @@ def seed(workdir: Path, n_items: int, n_history: int) -> Seeded:
     """A registry like the demo's: a model, a batch, n item passports, 5 events on some."""
     url = f"sqlite:///{workdir / 'registry.db'}"
     upgrade_database(url)
-    app = create_app(Settings(database_url=url, base_url=BASE_URL))
+    ensure_keys(workdir)  # every write to the log signs a checkpoint
+    settings = Settings(database_url=url, base_url=BASE_URL, data_dir=workdir)
+    app = create_app(settings)
     with app.extensions["kreislauf"].session_factory() as session:
         begin_write(session)
         maker, _ = organisations.create_organisation(
@@ -206,15 +209,15 @@ def seed(workdir: Path, n_items: int, n_history: int) -> Seeded:
         cafe, _ = organisations.create_organisation(session, "Repair Café Bench", "repairer")
         shop, _ = organisations.create_organisation(session, "Second Life Bench", "refurbisher")
         orgs = {"maker": maker, "cafe": cafe, "shop": shop}
-        issuing.issue_passport(session, BASE_URL, maker, kettle_model())
-        issuing.issue_passport(session, BASE_URL, maker, kettle_batch(LOT))
+        issuing.issue_passport(session, settings, maker, kettle_model())
+        issuing.issue_passport(session, settings, maker, kettle_batch(LOT))
         serials = [f"K1-{n:06d}" for n in range(n_items)]
         items = issuing.issue_passports(
-            session, BASE_URL, maker, [kettle_item(LOT, s) for s in serials]
+            session, settings, maker, [kettle_item(LOT, s) for s in serials]
         )
         for n, item in enumerate(items[:n_history]):
             for who, body in _events(n):
-                history.record_event(session, BASE_URL, orgs[who], item.public_id, body)
+                history.record_event(session, settings, orgs[who], item.public_id, body)
         session.commit()
         page_paths = [f"/passports/{item.public_id}" for item in items[:n_history]]
     app.extensions["kreislauf"].engine.dispose()

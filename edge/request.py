@@ -3,16 +3,18 @@
 Every handler, API or page, reaches the database through :func:`session`. The rule: a request
 with an unsafe method (POST, PUT, PATCH, DELETE) opens its transaction as a writer (BEGIN
 IMMEDIATE on SQLite, so concurrent writers queue instead of failing half-way); a safe request
-(GET, HEAD, OPTIONS) reads. The session is closed at the end of the request (``web.app``), which
-rolls back anything not committed: a failed request writes nothing.
+(GET, HEAD, OPTIONS) reads, and its session refuses to commit (a ``RuntimeError`` naming the
+request), so a read can never write by accident. The session is closed at the end of the
+request (``web.app``), which rolls back anything not committed: a failed request writes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from passport.config import Settings
@@ -39,12 +41,31 @@ def settings() -> Settings:
 
 
 def session() -> Session:
-    """The request's session; unsafe methods open it as a writer. Closed at teardown."""
+    """The request's session; unsafe methods open it as a writer, safe ones may not commit.
+
+    Closed at teardown.
+    """
     if "db" not in g:
-        g.db = registry().session_factory()
+        db = registry().session_factory()
         if request.method in UNSAFE_METHODS:
-            begin_write(g.db)
+            begin_write(db)
+        else:
+            event.listen(db, "before_commit", _ReadOnly(f"{request.method} {request.path}"))
+        g.db = db
     return g.db  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _ReadOnly:
+    """The guard on a safe request's session: any commit is a bug in the handler."""
+
+    request: str
+
+    def __call__(self, _session: Any) -> None:
+        raise RuntimeError(
+            f"{self.request} tried to commit: a safe request (GET, HEAD, OPTIONS) only reads; "
+            "writes belong to POST, PUT, PATCH or DELETE handlers"
+        )
 
 
 def close_session() -> None:

@@ -271,7 +271,7 @@ class TransferCode(Base):
 class LogEntry(Base):
     """One leaf of the transparency log (RFC 9162): digests of a passport version or an event.
 
-    ``index`` is gap-free from 0, handed out by :func:`passport.ledger.log.append` alone.
+    ``index`` is gap-free from 0, handed out by :func:`passport.ledger.sequencer.append_many` alone.
     ``leaf`` holds the exact RFC 8785 bytes that were hashed; no content, no personal data.
     """
 

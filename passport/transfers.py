@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import throttle
+from passport.config import Settings
 from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
 from passport.events import history
 from passport.events.rules import REGISTRY_ROLE, may_record
@@ -173,7 +174,7 @@ class Handover:
 
 def claim(
     session: Session,
-    base_url: str,
+    settings: Settings,
     passport_public_id: str,
     code: str,
     *,
@@ -222,7 +223,7 @@ def claim(
         "eventTime": now.replace(microsecond=0).isoformat(),
         "resale": details,
     }
-    event = history.record_event(session, base_url, recorder, passport.public_id, body, now=now)
+    event = history.record_event(session, settings, recorder, passport.public_id, body, now=now)
     next_code = create_code(session, passport, None, now)
     throttle.clear(session, "claim", passport.public_id)
     return Handover(event, next_code)

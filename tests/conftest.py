@@ -144,8 +144,15 @@ def client(app: Flask) -> FlaskClient:
 def session(settings: Settings) -> Iterator[Session]:
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as s:
+        s.info["settings"] = settings
         yield s
     engine.dispose()
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the test registry that the ``session`` fixture opened: what the use
+    cases that write to the log need (they sign its checkpoint with the registry's key)."""
+    return session.info["settings"]  # type: ignore[no-any-return]
 
 
 class Org:

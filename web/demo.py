@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from passport import accounts, organisations
+from passport.config import Settings
 from passport.events import history
 from passport.gs1.check_digits import gs1_check_digit
 from passport.passports import issuing, versions
@@ -166,8 +167,9 @@ def _event(kind: str, when: str, **details: Any) -> dict[str, Any]:
     return body
 
 
-def seed(session: Session, base_url: str) -> list[str]:
+def seed(session: Session, settings: Settings) -> list[str]:
     """Fill an empty registry; return lines worth printing for a newcomer."""
+    base_url = settings.base_url
     kesselwerk, key_k = organisations.create_organisation(
         session, "Kesselwerk Demo GmbH", "manufacturer", ["4098765"]
     )
@@ -188,27 +190,27 @@ def seed(session: Session, base_url: str) -> list[str]:
     recycler, _ = organisations.create_organisation(session, "Recyclinghof Nord", "recycler")
     authority, _ = organisations.create_organisation(session, "Product Safety Office", "authority")
 
-    model = issuing.issue_passport(session, base_url, kesselwerk, kettle_model())
-    issuing.issue_passport(session, base_url, kesselwerk, kettle_batch("2026W14"))
+    model = issuing.issue_passport(session, settings, kesselwerk, kettle_model())
+    issuing.issue_passport(session, settings, kesselwerk, kettle_batch("2026W14"))
     items = issuing.issue_passports(
         session,
-        base_url,
+        settings,
         kesselwerk,
         [kettle_item("2026W14", f"K1-{n:06d}") for n in range(101, 106)],
     )
     # A second version of the model shows versioning: the recycled share went up.
     updated = kettle_model()
     updated["circularityScorecard"]["recycledContent"] = 0.4
-    versions.update_passport(session, base_url, kesselwerk, model.public_id, updated)
+    versions.update_passport(session, settings, kesselwerk, model.public_id, updated)
 
-    issuing.issue_passport(session, base_url, velo, battery("model"))
+    issuing.issue_passport(session, settings, velo, battery("model"))
     cells = issuing.issue_passports(
-        session, base_url, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3, 4)]
+        session, settings, velo, [battery("item", f"VB500-{n:05d}") for n in (1, 2, 3, 4)]
     )
-    versions.withdraw_passport(session, velo, cells[-1].public_id, base_url=base_url)
+    versions.withdraw_passport(session, velo, cells[-1].public_id, settings=settings)
 
     def record(org: Any, passport: Any, body: dict[str, Any]) -> None:
-        history.record_event(session, base_url, org, passport.public_id, body)
+        history.record_event(session, settings, org, passport.public_id, body)
 
     kettle = items[0]
     record(kesselwerk, kettle, _event("commissioning", "2026-04-10T09:00:00+02:00"))

@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from passport.config import Settings
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
 from passport.events import epcis, status
 from passport.events.catalogue import EVENT_TYPES, disposition_for
 from passport.events.parsing import NewEvent, parse_event
 from passport.events.rules import check_allowed
-from passport.ledger import log
+from passport.ledger import log, sequencer
 from passport.models import Event, Organisation, Passport, utcnow
 from passport.passports.lookup import get_passport
 from passport.passports.versions import get_version
@@ -60,13 +61,14 @@ def _is_corrected(event: Event, history: list[Event]) -> bool:
 
 def record_event(
     session: Session,
-    base_url: str,
+    settings: Settings,
     org: Organisation,
     passport_public_id: str,
     body: Any,
     now: datetime | None = None,
 ) -> Event:
     """Append one event (or a correction) to a passport's history."""
+    base_url = settings.base_url
     now = now or utcnow()
     passport = get_passport(session, passport_public_id)
     # Lock the passport row so two writers cannot take the same sequence number
@@ -138,9 +140,9 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind=f"dpp.event.{new.type}",
         subject=passport.uri,
         actor_did=issuer_did(base_url, org),

@@ -2,16 +2,23 @@
 
 A checkpoint is the log's head — origin, size, root — as a signed note, signed by the ``log``
 key under the log's origin as key name. Every signed checkpoint is kept (witnesses and
-auditors need old sizes for consistency proofs). Signing is lazy: :func:`latest_checkpoint`
-signs a new one when the log has grown and the newest is older than :data:`REFRESH`, so
-checkpoints are refreshed every few seconds while there are new entries and cost nothing when
-the log is idle. Functions here flush; the caller commits.
+auditors need old sizes for consistency proofs).
+
+Signing is a write, and only writes sign: the sequencer seals every head it makes
+(:func:`seal`, in the transaction that appends), so the newest stored checkpoint always covers
+every entry, and :func:`newest`, :func:`covering` and :func:`receipt` only read. There is no
+refresh interval any more (an earlier design signed lazily on reads, at most every 2 s): a
+write transaction signs once, however many leaves it appends (a batch is one checkpoint).
+
+A database written before sealing was part of appending may hold entries beyond its newest
+checkpoint; it answers with the newest checkpoint it has (a 404 for a receipt it cannot cover)
+until ``kreislauf init-db`` or ``kreislauf run`` seals the head at startup, or the next write
+to the log does. Functions here flush; the caller commits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,11 +26,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
+from passport.errors import NotFound
 from passport.ledger import log, merkle, note
 from passport.models import LogCheckpoint, utcnow
 from passport.signing.keys import load_key
 
-REFRESH = timedelta(seconds=2)
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 
@@ -37,57 +44,46 @@ def verifier(settings: Settings) -> note.Verifier:
     return note.Verifier(log.origin(settings.base_url), load_key(settings, "log").public_key)
 
 
-def sign_checkpoint(session: Session, settings: Settings) -> LogCheckpoint:
-    """Sign the log's current head and store it; an existing checkpoint of that size is reused."""
+def seal(session: Session, settings: Settings) -> None:
+    """Sign the log's current head and store it (kept as it is if that size is signed already).
+
+    A write: called by the sequencer after every append, and once at startup by the command
+    line for a log written before that (see the module docstring).
+    """
     size, root = log.head(session)
-    existing = session.get(LogCheckpoint, size)
-    if existing is not None:
-        return existing
     body = note.Checkpoint(log.origin(settings.base_url), size, root).format()
     signed = note.sign_note(body, signer(settings))
     values = {"size": size, "root": root, "note": signed, "created_at": utcnow()}
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # Two readers may sign the same size at once; Ed25519 is deterministic, so either row will do.
+    # A size is signed once: a startup seal of a head already signed, or racing another
+    # startup's seal, stores nothing (Ed25519 is deterministic: the notes are the same).
     session.execute(insert(LogCheckpoint).values(**values).on_conflict_do_nothing())
-    row = session.get(LogCheckpoint, size)
-    assert row is not None
-    return row
 
 
 def newest(session: Session) -> LogCheckpoint | None:
-    """The stored checkpoint of the largest size, without signing anything."""
+    """The stored checkpoint of the largest size (None before the log was first sealed)."""
     return session.scalars(
         select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
     ).first()
 
 
-def latest_checkpoint(
-    session: Session, settings: Settings, now: datetime | None = None
-) -> LogCheckpoint:
-    """The newest checkpoint, signing a fresh one if the log grew and the newest is stale."""
-    current = newest(session)
-    if current is None:
-        return sign_checkpoint(session, settings)
-    size = log.head(session)[0]
-    moment = now or utcnow()
-    if size > current.size and moment - current.created_at >= REFRESH:
-        return sign_checkpoint(session, settings)
-    return current
+def covering(session: Session, index: int) -> LogCheckpoint:
+    """The newest checkpoint, which covers leaf ``index``; reads only.
 
-
-def covering(session: Session, settings: Settings, index: int) -> LogCheckpoint:
-    """A checkpoint that covers leaf ``index`` (signed now if none does yet).
-
-    Raises :class:`log.LogRangeError` if the log has no such leaf.
+    Raises :class:`log.LogRangeError` if the log has no such leaf, and :class:`NotFound` if
+    no checkpoint covers it yet (a log written before appending sealed; see above).
     """
     size = log.head(session)[0]
     if not 0 <= index < size:
         raise log.LogRangeError(f"leaf index {index} is not in the log (size {size})")
-    current = latest_checkpoint(session, settings)
-    if current.size > index:
-        return current
-    return sign_checkpoint(session, settings)
+    current = newest(session)
+    if current is None or current.size <= index:
+        raise NotFound(
+            f"No signed checkpoint covers leaf {index} yet; the next write to the log signs "
+            "one, as does `kreislauf init-db`."
+        )
+    return current
 
 
 # --- receipts: c2sp.org/tlog-proof@v1 ----------------------------------------------------------
@@ -148,10 +144,10 @@ def verify_proof(
     return proof, checkpoint
 
 
-def receipt(session: Session, settings: Settings, index: int) -> str:
-    """The tlog-proof for leaf ``index``: its leaf as ``extra``, its inclusion proof and a
-    signed checkpoint that covers it."""
-    checkpoint = covering(session, settings, index)
+def receipt(session: Session, index: int) -> str:
+    """The tlog-proof for leaf ``index``: its leaf as ``extra``, its inclusion proof and the
+    newest signed checkpoint, which covers it. Reads only."""
+    checkpoint = covering(session, index)
     entry = log.entry(session, index)
     assert entry is not None
     hashes = log.inclusion(session, index, checkpoint.size)

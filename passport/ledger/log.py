@@ -1,10 +1,8 @@
-"""The registry's transparency log, stored in the registry's own database (tamper-evidence §1-§3).
+"""The registry's transparency log, stored in the registry's own database (tamper-evidence §1-§3):
+what a leaf holds, and the stored tree's roots and proofs.
 
-:func:`append_many` (and :func:`append`) is the *one* sequencer: it locks the single
-``log_head`` row, so indices are gap-free from 0 on SQLite and PostgreSQL alike, and it runs in
-the caller's transaction, so a request that fails leaves no leaf behind.
-
-A leaf is the RFC 8785 canonical JSON of a small entry holding *digests only* (no document, no
+Leaves are added by :mod:`passport.ledger.sequencer` alone, which also signs the new head. A
+leaf is the RFC 8785 canonical JSON of a small entry holding *digests only* (no document, no
 event details, no personal data). After each leaf the hashes of the subtrees it completes are
 stored in ``log_nodes`` (level 0 = leaf hashes), so a root or a proof needs O(log n) node reads.
 """
@@ -13,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from passport.ledger import merkle
@@ -30,7 +25,7 @@ from passport.signing.jose import canonical_json
 
 HEAD_ID = 1
 MEDIA_TYPE = "application/json"
-_CHUNK = 500
+CHUNK = 500  # keys per IN (...) query
 
 
 class LogRangeError(ValueError):
@@ -125,147 +120,12 @@ def leaf_bytes(
     return canonical_json(entry)
 
 
-# --- appending -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One entry to append: the caller's facts; the log adds seq, prev and the index."""
-
-    kind: str
-    subject: str
-    actor_did: str
-    content: Any
-    time: datetime
-
-
-def append(
-    session: Session,
-    base_url: str,
-    *,
-    kind: str,
-    subject: str,
-    actor_did: str,
-    content: Any,
-    time: datetime,
-) -> LogEntry:
-    """Append one leaf in the caller's transaction and return its entry."""
-    return append_many(session, base_url, [Item(kind, subject, actor_did, content, time)])[0]
-
-
-def append_many(session: Session, base_url: str, items: Sequence[Item]) -> list[LogEntry]:
-    """Append leaves in order, taking the log lock once (a batch of passports)."""
-    if not items:
-        return []
-    log = origin(base_url)
-    size = _lock_head(session)
-    last = _last_entries(session, list(dict.fromkeys(i.subject for i in items)))
-    frontier = _frontier(session, size)
-    entries: list[LogEntry] = []
-    nodes: list[dict[str, Any]] = []
-    for item in items:
-        prev = last.get(item.subject)
-        seq = 0 if prev is None else prev[0] + 1
-        leaf = leaf_bytes(
-            log,
-            kind=item.kind,
-            subject=item.subject,
-            seq=seq,
-            prev=None if prev is None else (prev[1], prev[2]),
-            time=item.time,
-            actor=item.actor_did,
-            content_digest=content_sha256(item.content),
-        )
-        h = merkle.leaf_hash(leaf)
-        entries.append(
-            LogEntry(
-                index=size,
-                subject=item.subject,
-                kind=item.kind,
-                subject_seq=seq,
-                leaf=leaf,
-                leaf_hash=h,
-            )
-        )
-        for level, index, node in _push(frontier, size, h):
-            nodes.append({"level": level, "index": index, "hash": node})
-        last[item.subject] = (seq, size, h)
-        size += 1
-    session.add_all(entries)
-    session.flush()
-    for start in range(0, len(nodes), _CHUNK):
-        session.execute(insert(LogNode), nodes[start : start + _CHUNK])
-    root = merkle.root_from_subtrees([h for _, _, h in frontier])
-    session.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(size=size, root=root))
-    return entries
-
-
-def _push(
-    frontier: list[tuple[int, int, bytes]], index: int, h: bytes
-) -> list[tuple[int, int, bytes]]:
-    """Add leaf ``index`` to the frontier (the complete subtrees); return the new nodes."""
-    current = (0, index, h)
-    made = [current]
-    while frontier and frontier[-1][0] == current[0]:
-        level, left_index, left = frontier.pop()
-        current = (level + 1, left_index >> 1, merkle.node_hash(left, current[2]))
-        made.append(current)
-    frontier.append(current)
-    return made
-
-
-def _lock_head(session: Session) -> int:
-    """Take the log's write lock and return its size (creating the head row if need be)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = select(LogHead.size).where(LogHead.id == HEAD_ID).with_for_update()
-        size = session.scalar(stmt)
-        if size is None:
-            session.execute(
-                pg_insert(LogHead)
-                .values(id=HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
-                .on_conflict_do_nothing(index_elements=["id"])
-            )
-            size = session.scalar(stmt)
-    else:
-        # A write statement first, so that even a transaction opened with a plain BEGIN holds
-        # SQLite's write lock before it reads the size (begin_write makes this a no-op).
-        session.execute(
-            sqlite_insert(LogHead)
-            .values(id=HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        size = session.scalar(select(LogHead.size).where(LogHead.id == HEAD_ID))
-    assert size is not None
-    return int(size)
-
-
-def _last_entries(session: Session, subjects: list[str]) -> dict[str, tuple[int, int, bytes]]:
-    """subject -> (seq, index, leaf hash) of its newest entry, for subjects that have one."""
-    found: dict[str, tuple[int, int, bytes]] = {}
-    for start in range(0, len(subjects), _CHUNK):
-        chunk = subjects[start : start + _CHUNK]
-        rows = session.execute(
-            select(LogEntry.subject, LogEntry.subject_seq, LogEntry.index, LogEntry.leaf_hash)
-            .where(LogEntry.subject.in_(chunk))
-            .order_by(LogEntry.subject_seq)
-        )
-        for subject, seq, index, h in rows:
-            found[subject] = (seq, index, bytes(h))
-    return found
-
-
-def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
-    keys = merkle.complete_subtrees(size)
-    hashes = _nodes(session, keys)
-    return [(level, index, hashes[(level, index)]) for level, index in keys]
-
-
-def _nodes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+def nodes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of the subtrees ``(level, index)``; all of them must be there."""
     wanted = list(dict.fromkeys(keys))
     found: dict[tuple[int, int], bytes] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
         rows = session.execute(
             select(LogNode.level, LogNode.index, LogNode.hash).where(
                 tuple_(LogNode.level, LogNode.index).in_(chunk)
@@ -303,8 +163,8 @@ def _range_keys(r: Range) -> list[tuple[int, int]]:
 
 
 def _hash_ranges(session: Session, ranges: list[Range]) -> list[bytes]:
-    nodes = _nodes(session, [k for r in ranges for k in _range_keys(r)])
-    return [merkle.root_from_subtrees([nodes[k] for k in _range_keys(r)]) for r in ranges]
+    found = nodes(session, [k for r in ranges for k in _range_keys(r)])
+    return [merkle.root_from_subtrees([found[k] for k in _range_keys(r)]) for r in ranges]
 
 
 def _path_ranges(m: int, start: int, n: int) -> list[Range]:

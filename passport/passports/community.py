@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from passport import documents
 from passport.access import require_role
+from passport.config import Settings
 from passport.errors import FieldError, InvalidDocument, InvalidIdentifier, NotFound
 from passport.gs1.identity import community_key
-from passport.ledger import log
+from passport.ledger import sequencer
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.routes import COMMUNITY, Routes
 from passport.signing.registry import issuer_did
@@ -39,7 +40,7 @@ def _community_key() -> str:
 
 def issue_community_passport(
     session: Session,
-    base_url: str,
+    settings: Settings,
     org: Organisation,
     *,
     category: str,
@@ -72,6 +73,7 @@ def issue_community_passport(
         raise InvalidDocument("The product cannot be registered.", errors)
 
     key = _community_key()
+    base_url = settings.base_url
     uri = Routes(_check_base_url(base_url)).community(key)
     classification: dict[str, Any] = {
         "type": ["Classification"],
@@ -128,9 +130,9 @@ def issue_community_passport(
         )
     )
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind="dpp.issued",
         subject=uri,
         actor_did=issuer_did(base_url, org),

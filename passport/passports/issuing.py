@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from passport import documents
 from passport.access import require_role
+from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
-from passport.ledger import log
+from passport.ledger import sequencer
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.signing.registry import issuer_did
 
@@ -97,20 +98,23 @@ def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
     return " ".join(parts).lower()
 
 
-def issue_passport(session: Session, base_url: str, issuer: Organisation, subject: Any) -> Passport:
+def issue_passport(
+    session: Session, settings: Settings, issuer: Organisation, subject: Any
+) -> Passport:
     """Issue one passport (version 1) for a manufacturer."""
-    return issue_passports(session, base_url, issuer, [subject], batch=False)[0]
+    return issue_passports(session, settings, issuer, [subject], batch=False)[0]
 
 
 def issue_passports(
     session: Session,
-    base_url: str,
+    settings: Settings,
     issuer: Organisation,
     subjects: Sequence[Any],
     *,
     batch: bool = True,
 ) -> list[Passport]:
     """Issue many passports, all or nothing; errors name the item's index in a batch."""
+    base_url = settings.base_url
     require_role(issuer, "manufacturer")
     prepared: list[Prepared] = []
     errors: list[FieldError] = []
@@ -203,11 +207,11 @@ def issue_passports(
     )
     _adopt_children(session, passports)
     actor = issuer_did(base_url, issuer)
-    log.append_many(
+    sequencer.append_many(
         session,
-        base_url,
+        settings,
         [
-            log.Item("dpp.issued", passport.uri, actor, p.document, now)
+            sequencer.Item("dpp.issued", passport.uri, actor, p.document, now)
             for passport, p in zip(passports, prepared, strict=True)
         ],
     )

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.access import require_issuer
+from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
-from passport.ledger import log
+from passport.ledger import log, sequencer
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.passports.issuing import prepare, search_text
 from passport.passports.lookup import get_passport
@@ -50,7 +51,7 @@ def list_versions(session: Session, passport: Passport) -> list[PassportVersion]
 
 def _new_version(
     session: Session,
-    base_url: str,
+    settings: Settings,
     passport: Passport,
     author: Organisation,
     document: dict[str, Any],
@@ -70,12 +71,12 @@ def _new_version(
     )
     session.add(version)
     session.flush()
-    log.append(
+    sequencer.append(
         session,
-        base_url,
+        settings,
         kind=log.version_kind(version.version, status),
         subject=passport.uri,
-        actor_did=issuer_did(base_url, author),
+        actor_did=issuer_did(settings.base_url, author),
         content=log.version_content(version),
         time=version.created_at,
     )
@@ -83,7 +84,7 @@ def _new_version(
 
 
 def update_passport(
-    session: Session, base_url: str, org: Organisation, public_id: str, subject: Any
+    session: Session, settings: Settings, org: Organisation, public_id: str, subject: Any
 ) -> PassportVersion:
     """Write version n+1 of a passport; the identifiers cannot change."""
     passport = get_passport(session, public_id)
@@ -92,7 +93,7 @@ def update_passport(
         raise Conflict(
             f"Passport {public_id} is withdrawn; a withdrawn passport gets no new versions."
         )
-    prepared = prepare(base_url, org, subject)
+    prepared = prepare(settings.base_url, org, subject)
     if prepared.identity.key != passport.identity_key or prepared.uri != passport.uri:
         raise InvalidDocument(
             "A new version must describe the same product.",
@@ -107,11 +108,11 @@ def update_passport(
         )
     passport.name = prepared.document["product"]["name"]
     passport.search_text = search_text(prepared.document, prepared.identity.link)
-    return _new_version(session, base_url, passport, org, prepared.document, passport.status)
+    return _new_version(session, settings, passport, org, prepared.document, passport.status)
 
 
 def withdraw_passport(
-    session: Session, org: Organisation, public_id: str, *, base_url: str
+    session: Session, org: Organisation, public_id: str, *, settings: Settings
 ) -> PassportVersion:
     """Mark a passport withdrawn with a new version; every earlier version stays readable."""
     passport = get_passport(session, public_id)
@@ -119,4 +120,4 @@ def withdraw_passport(
     if passport.status == "withdrawn":
         raise Conflict(f"Passport {public_id} is already withdrawn.")
     current = get_version(session, passport)
-    return _new_version(session, base_url, passport, org, current.document, "withdrawn")
+    return _new_version(session, settings, passport, org, current.document, "withdrawn")

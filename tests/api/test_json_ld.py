@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from passport import contexts, documents
 from passport.config import Settings
 from passport.credentials.document import build_credential
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import (
     FIXTURES,
     PLACEHOLDER_BASE,
@@ -186,7 +186,7 @@ def _passport_documents(client: FlaskClient) -> Iterator[tuple[str, dict[str, An
 @pytest.fixture
 def demo(client: FlaskClient, session: Session) -> FlaskClient:
     """The registry after ``kreislauf demo`` has seeded it (the same function, web.demo.seed)."""
-    seed(session, BASE_URL)
+    seed(session, settings_of(session))
     session.commit()
     return client
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from api.log import encode_bundle, parse_tile_path, tile_path
 from passport.errors import InvalidRequest
-from passport.ledger import checkpoints, log, merkle, note
-from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode
-from tests.conftest import BASE_URL
+from passport.ledger import checkpoints, log, merkle, note, sequencer
+from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode, Passport
+from tests.conftest import settings_of
 from tests.helpers import FIXTURES
 
 ORIGIN = "registry.example.org/log/v1"
@@ -25,9 +25,9 @@ VECTORS = FIXTURES / "tlog-vectors"
 
 def _append(session: Any, n: int) -> None:
     for i in range(n):
-        log.append(
+        sequencer.append(
             session,
-            BASE_URL,
+            settings_of(session),
             kind="dpp.event.test",
             subject=f"https://id.example/{i % 5}",
             actor_did="did:web:registry.example.org:orgs:x",
@@ -71,22 +71,28 @@ def test_the_checkpoint_is_signed_by_the_published_log_key(client, session):
     )
 
 
-def test_checkpoints_are_refreshed_lazily_and_all_are_kept(session, settings):
-    first = checkpoints.latest_checkpoint(session, settings)
-    assert first.size == 0 and first.root == merkle.EMPTY_ROOT
-    _append(session, 3)
-    # Fresh enough: the stored one is served until it is REFRESH old.
-    assert checkpoints.latest_checkpoint(session, settings, first.created_at).size == 0
-    later = first.created_at + checkpoints.REFRESH + timedelta(milliseconds=1)
-    second = checkpoints.latest_checkpoint(session, settings, later)
-    assert second.size == 3 and second.root == log.head(session)[1]
-    # No growth: no new signature, however old.
-    far = later + timedelta(hours=1)
-    assert checkpoints.latest_checkpoint(session, settings, far) is second
+def test_every_write_signs_its_checkpoint_and_all_are_kept(client, session, settings):
+    assert checkpoints.newest(session) is None  # a fresh database, never sealed
+    checkpoints.seal(session, settings)  # what `kreislauf init-db` does
+    first = checkpoints.newest(session)
+    assert first is not None and first.size == 0 and first.root == merkle.EMPTY_ROOT
+    checkpoints.seal(session, settings)  # the same head: nothing new is stored
     session.commit()
-    assert session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.size)).all() == [0, 3]
-    text, _ = note.verify_note(second.note, [checkpoints.verifier(settings)])
-    assert note.Checkpoint.parse(text).size == 3
+    assert session.scalars(select(LogCheckpoint)).all() == [first]
+    _append(session, 3)  # three writes, three checkpoints
+    batch = [sequencer.Item("dpp.event.test", "https://id.example/b", "did:web:x", {}, T)] * 4
+    sequencer.append_many(session, settings, batch)  # one write, one checkpoint
+    session.commit()
+    sizes = session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.size)).all()
+    assert sizes == [0, 1, 2, 3, 7]
+    newest = checkpoints.newest(session)
+    assert newest is not None and newest.root == log.head(session)[1]
+    text, _ = note.verify_note(newest.note, [checkpoints.verifier(settings)])
+    assert note.Checkpoint.parse(text).size == 7
+    # Reading signs nothing: the endpoint serves the stored note.
+    assert client.get("/log/v1/checkpoint").get_data(as_text=True) == newest.note
+    session.rollback()
+    assert session.scalars(select(func.count()).select_from(LogCheckpoint)).one() == 5
 
 
 def test_inclusion_and_consistency_proofs_verify_against_the_checkpoint(client, session):
@@ -214,7 +220,7 @@ def test_tiles_of_the_reference_tree_match_the_vectors(client, session):
     """The RFC 6962 reference leaves, stored as the log stores its own, give the vector tiles."""
     reference = json.loads((VECTORS / "rfc6962-reference-tree.json").read_text())
     tiles = json.loads((VECTORS / "derived-dpp-checkpoints.json").read_text())["tiles"]
-    log._lock_head(session)
+    sequencer._lock_head(session)
     frontier: list[tuple[int, int, bytes]] = []
     for i, leaf in enumerate(bytes.fromhex(h) for h in reference["leaf_inputs_hex"]):
         h = merkle.leaf_hash(leaf)
@@ -222,7 +228,7 @@ def test_tiles_of_the_reference_tree_match_the_vectors(client, session):
             LogEntry(index=i, subject="ref", kind="ref", subject_seq=i, leaf=leaf, leaf_hash=h)
         )
         session.add_all(
-            LogNode(level=lv, index=ix, hash=nh) for lv, ix, nh in log._push(frontier, i, h)
+            LogNode(level=lv, index=ix, hash=nh) for lv, ix, nh in sequencer._push(frontier, i, h)
         )
     root = merkle.root_from_subtrees([h for _, _, h in frontier])
     session.execute(update(LogHead).values(size=8, root=root))
@@ -247,10 +253,8 @@ def test_tile_paths_use_the_c2sp_encoding():
 
 def test_a_receipt_verifies_end_to_end(client, session, settings):
     _append(session, 6)
-    checkpoints.sign_checkpoint(session, settings)  # covers 0..5
-    session.commit()
     _append(session, 3)
-    for index in (2, 7):  # one covered by the stored checkpoint, one needing a new one
+    for index in (2, 7):  # both covered by the newest checkpoint, which every write signs
         response = client.get(f"/log/v1/receipt/{index}")
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
@@ -280,11 +284,25 @@ def test_the_tlog_proof_vector_round_trips():
     assert parsed.index == 73894 and len(parsed.hashes) == 5 and parsed.extra is not None
 
 
-def test_a_checkpoint_without_a_log_key_is_a_503(client, settings):
+def test_a_write_to_the_log_without_a_log_key_is_a_503_and_stores_nothing(
+    client, session, settings, maker
+):
+    from tests.helpers import passport
+
+    _append(session, 2)
     (settings.data_dir / "keys" / "log-ed25519.pem").unlink()
-    response = client.get("/log/v1/checkpoint")
+    response = client.post(
+        "/api/v1/passports", json=passport("item", serial="NOKEY-1"), headers=maker.headers
+    )
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
+    assert "init-db" in response.json["detail"]
+    session.rollback()
+    assert log.head(session)[0] == 2
+    assert session.scalars(select(func.count()).select_from(Passport)).one() == 0
+    # Reads need no key: the stored checkpoint is served as before.
+    assert client.get("/log/v1/checkpoint").status_code == 200
+    assert client.get("/log/v1/receipt/1").status_code == 200
 
 
 def test_the_passport_page_says_up_to_which_checkpoint_history_is_verified(client, maker):
@@ -302,3 +320,71 @@ def test_the_passport_page_says_up_to_which_checkpoint_history_is_verified(clien
     assert 'href="/log/v1/checkpoint"' in body
     german = client.get(f"/passports/{pid}", headers={"Accept-Language": "de"})
     assert f"Verlauf geprüft bis Prüfpunkt {size}" in german.get_data(as_text=True)
+
+
+# --- a database written before every write signed its checkpoint ------------------------------
+
+
+def _unseal_above(session: Any, size: int) -> None:
+    """Make the database look as an older version left it: entries beyond its newest checkpoint."""
+    session.rollback()  # a fresh transaction: the app may have written since this one began
+    session.execute(delete(LogCheckpoint).where(LogCheckpoint.size > size))
+    session.commit()
+
+
+def test_a_log_never_sealed_has_no_checkpoint_to_serve(client):
+    response = client.get("/log/v1/checkpoint")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert "kreislauf init-db" in response.json["detail"]
+
+
+def test_an_older_database_answers_from_its_newest_checkpoint_until_init_db_seals(
+    client, session, settings, maker, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from tests.helpers import passport
+    from web.cli import cli
+
+    _append(session, 3)
+    _unseal_above(session, 1)
+    # Reads still answer correctly, and still write nothing: a valid (older) checkpoint, a
+    # receipt for a covered leaf, a 404 for a leaf no checkpoint covers yet.
+    cp = _checkpoint(client)
+    assert (cp.size, cp.root_hash) == (1, log.tree_root(session, 1))
+    assert client.get("/log/v1/receipt/0").status_code == 200
+    uncovered = client.get("/log/v1/receipt/2")
+    assert uncovered.status_code == 404
+    assert "No signed checkpoint covers leaf 2 yet" in uncovered.json["detail"]
+    made = client.post("/api/v1/passports", json=passport("item"), headers=maker.headers)
+    page = client.get(f"/passports/{made.json['id']}").get_data(as_text=True)
+    assert "History verified up to checkpoint 4" in page  # the write sealed its new head
+    _unseal_above(session, 1)
+    assert "History verified up to checkpoint 1" in client.get(
+        f"/passports/{made.json['id']}"
+    ).get_data(as_text=True)
+    # `kreislauf init-db` (and `kreislauf run`) seal the head once at startup.
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("KREISLAUF_BASE_URL", settings.base_url)
+    result = CliRunner().invoke(cli, ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert _checkpoint(client).size == 4
+    receipt = client.get("/log/v1/receipt/2").get_data(as_text=True)
+    leaf = checkpoints.parse_proof(receipt).extra
+    checkpoints.verify_proof(receipt, merkle.leaf_hash(leaf), [_log_verifier(client)])
+    # Again: nothing new to sign.
+    assert CliRunner().invoke(cli, ["init-db"]).exit_code == 0
+    session.rollback()
+    assert session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.size)).all() == [1, 4]
+
+
+def test_the_first_write_to_an_older_database_seals_everything_before_it(client, session):
+    _append(session, 3)
+    _unseal_above(session, 0)
+    assert client.get("/log/v1/receipt/1").status_code == 404
+    _append(session, 1)
+    assert _checkpoint(client).size == 4
+    for index in range(4):
+        assert client.get(f"/log/v1/receipt/{index}").status_code == 200

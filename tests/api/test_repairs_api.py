@@ -62,12 +62,13 @@ def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, ses
     from passport.events import history
     from passport.models import Organisation
     from passport.passports import community
+    from tests.conftest import settings_of
 
     cafe_org = make_org("Repair Café Cardiff", "repairer")
     org = session.query(Organisation).filter_by(public_id=cafe_org.id).one()
     toaster = community.issue_community_passport(
         session,
-        "https://registry.example.org",
+        settings_of(session),
         org,
         category="Toaster",
         brand="Dualit",
@@ -76,7 +77,7 @@ def test_a_repair_on_a_community_passport_exports_its_brand_and_year(client, ses
     )
     history.record_event(
         session,
-        "https://registry.example.org",
+        settings_of(session),
         org,
         toaster.public_id,
         {

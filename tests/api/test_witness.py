@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -294,7 +294,6 @@ def _remote_org(settings: Any, name: str, role: str, prefixes: tuple[str, ...] =
 def test_kreislauf_witness_pulls_and_cosigns_another_registry(
     settings, session, monkeypatch, tmp_path, sqlite_template
 ):
-    monkeypatch.setattr(checkpoints, "REFRESH", timedelta(0))  # sign a fresh checkpoint each time
     monkeypatch.setenv("KREISLAUF_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("KREISLAUF_BASE_URL", settings.base_url)

@@ -24,7 +24,7 @@ from repairs.models import RepairRecord
 from repairs.ords.reader import read_ords
 from repairs.ords.records import COLUMNS, OrdsRow
 from repairs.ords.writer import write_ords
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, passport
 from tests.repairs.ords.test_ords import csv_bytes, record
 
@@ -262,14 +262,16 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     shop = make_org("Second Life Shop", "refurbisher")
     body = passport()
     body["product"] |= {"productionDate": "2019-06-01"}
-    pid = issuing.issue_passport(session, BASE_URL, authenticate(session, maker.key), body)
+    pid = issuing.issue_passport(
+        session, settings_of(session), authenticate(session, maker.key), body
+    )
     pid = pid.public_id
     session.commit()
 
     def repair(who: Any, when: str, **details: Any) -> int:
         event = history.record_event(
             session,
-            BASE_URL,
+            settings_of(session),
             authenticate(session, who.key),
             pid,
             {"type": "repair", "eventTime": when, "repair": details},
@@ -290,7 +292,7 @@ def test_a_repair_recorded_in_the_registry_is_an_ords_row(session: Session, make
     wrong = repair(cafe, "2026-05-05T10:00:00+01:00", outcome="repairable", category="Toaster")
     history.record_event(
         session,
-        BASE_URL,
+        settings_of(session),
         authenticate(session, cafe.key),
         pid,
         {
@@ -402,13 +404,15 @@ def test_the_impact_report_counts_groups_and_picks_months_or_years(
     # A repair logged here, years later: the series is added up by year instead.
     cafe = make_org("Repair Café Cardiff", "repairer")
     maker = organisations.create_organisation(session, "Acme", "manufacturer", ("9520123",))[0]
-    pid = issuing.issue_passport(session, BASE_URL, maker, passport("item")).public_id
+    pid = issuing.issue_passport(session, settings_of(session), maker, passport("item")).public_id
     event = {
         "type": "repair",
         "eventTime": "2026-05-03T14:00:00+01:00",
         "repair": {"outcome": "fixed"},
     }
-    history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, event, now=NOW)
+    history.record_event(
+        session, settings_of(session), authenticate(session, cafe.key), pid, event, now=NOW
+    )
     session.commit()
     report = impact_report(session, since=None, until=None, group=None, base_url=BASE_URL)
     assert report.summary.by == "year"

@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 from passport import accounts
 from passport.access import authenticate
 from passport.passports import issuing
-from tests.conftest import BASE_URL, Org
+from tests.conftest import Org, settings_of
 from tests.helpers import passport
 
 PASSWORD = "kettles-deserve-a-second-life"
@@ -51,7 +51,9 @@ def shop(make_org: Any) -> Org:
 def issue(session: Session, org: Org, granularity: str = "item", **kw: Any) -> str:
     """Issue a passport through the service; returns its id."""
     body = passport(granularity, **kw)
-    created = issuing.issue_passport(session, BASE_URL, authenticate(session, org.key), body)
+    created = issuing.issue_passport(
+        session, settings_of(session), authenticate(session, org.key), body
+    )
     session.commit()
     return created.public_id
 

@@ -25,7 +25,7 @@ from passport.access import authenticate
 from passport.events import history
 from passport.passports import issuing
 from repairs.importing import import_ords
-from tests.conftest import BASE_URL
+from tests.conftest import settings_of
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
 from tests.passport.carriers.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
@@ -134,7 +134,7 @@ def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, mak
         {"name": "Stainless steel", "massFraction": 0.6, "recycledMassFraction": 0.25},
         {"name": "Polypropylene", "massFraction": 0.35},
     ]
-    pid = issuing.issue_passport(session, BASE_URL, issuer, body).public_id
+    pid = issuing.issue_passport(session, settings_of(session), issuer, body).public_id
     session.commit()
     for who, event in [
         (maker, {"type": "commissioning", "eventTime": "2026-03-01T09:00:00+01:00"}),
@@ -161,7 +161,7 @@ def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, mak
         ),
     ]:
         org = authenticate(session, who.key)
-        history.record_event(session, BASE_URL, org, pid, event, now=NOW)
+        history.record_event(session, settings_of(session), org, pid, event, now=NOW)
         session.commit()
 
     with chromium() as browser:
@@ -224,7 +224,7 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
     issuer = authenticate(session, maker.key)
     body = passport("item")
     body["product"]["name"] = "Acme K1 electric kettle"
-    created = issuing.issue_passport(session, BASE_URL, issuer, body)
+    created = issuing.issue_passport(session, settings_of(session), issuer, body)
     pid, uri = created.public_id, created.uri
     session.commit()
     # A year of a real repair network's records, for the impact page to show.

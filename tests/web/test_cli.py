@@ -137,6 +137,9 @@ def test_run_serves_with_gunicorn(tmp_path):
                 time.sleep(0.2)
         assert spec["openapi"].startswith("3.1")
         assert "gunicorn" in server
+        # `run` signed the (empty) log's head before serving: reads never sign.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/log/v1/checkpoint") as r:
+            assert r.read().decode().startswith(f"127.0.0.1:{port}/log/v1\n0\n")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

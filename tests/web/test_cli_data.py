@@ -64,14 +64,17 @@ def test_a_file_with_errors_imports_nothing_unless_skip_invalid(env, tmp_path):
 
 
 def test_labels_for_a_batch_decode(env, tmp_path, make_org, session):
+    from dataclasses import replace
+
     from passport.models import Organisation
     from passport.passports import issuing
+    from tests.conftest import settings_of
 
     make_org("Acme Kettles GmbH", "manufacturer", ("9520123",))
     org = session.query(Organisation).one()
     issuing.issue_passports(
         session,
-        "https://dpp.example.org",
+        replace(settings_of(session), base_url="https://dpp.example.org"),
         org,
         [passport("item", lot="L1", serial=f"S{i}") for i in range(3)],
     )

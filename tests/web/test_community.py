@@ -13,7 +13,7 @@ from passport.errors import Forbidden, InvalidDocument
 from passport.models import Passport
 from passport.passports import community, issuing, lookup
 from passport.signing import registry
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import GTIN, untp_errors
 from tests.web.conftest import field_error, form_defaults, sign_in
 
@@ -141,7 +141,7 @@ def test_only_repairers_and_refurbishers_register_items(client, maker, make_user
     with pytest.raises(Forbidden):
         community.issue_community_passport(
             session,
-            BASE_URL,
+            settings_of(session),
             authenticate(session, maker.key),
             category="Kettle",
             brand=None,
@@ -154,12 +154,12 @@ def test_the_service_validates_and_mints_unique_uris(session, cafe):
     org = authenticate(session, cafe.key)
     with pytest.raises(InvalidDocument) as bad:
         community.issue_community_passport(
-            session, BASE_URL, org, category=" ", brand="x" * 201, model=None, year=1850
+            session, settings_of(session), org, category=" ", brand="x" * 201, model=None, year=1850
         )
     assert {e.pointer for e in bad.value.errors} == {"/category", "/brand", "/year"}
     uris = {
         community.issue_community_passport(
-            session, BASE_URL, org, category="Misc", brand=None, model=None, year=None
+            session, settings_of(session), org, category="Misc", brand=None, model=None, year=None
         ).uri
         for _ in range(20)
     }
@@ -167,7 +167,7 @@ def test_the_service_validates_and_mints_unique_uris(session, cafe):
     session.commit()
     # the GS1 rules are untouched: a repairer still cannot issue a GS1 passport
     with pytest.raises(Forbidden):
-        issuing.issue_passport(session, BASE_URL, org, {"granularityLevel": "item"})
+        issuing.issue_passport(session, settings_of(session), org, {"granularityLevel": "item"})
 
 
 def test_an_unknown_scanned_code_offers_registration_to_repairers(client, cafe, make_user):

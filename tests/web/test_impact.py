@@ -26,7 +26,7 @@ from repairs import impact
 from repairs.importing import import_ords
 from repairs.listing import repair_rows
 from repairs.ords.records import BARRIERS
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, passport
 from web.views import impact as impact_pages
 
@@ -47,9 +47,11 @@ def log_repair(session: Any, org: Any, **details: Any) -> str:
     """Issue a kettle passport and log a repair on it; returns the passport id."""
     maker = organisations.create_organisation(session, f"Maker {org.name}", "manufacturer", ())[0]
     body = passport("item", gtin_="09520123456788", serial=f"S{maker.pk}", via_uri=False)
-    pid = issuing.issue_passport(session, BASE_URL, maker, body).public_id
+    pid = issuing.issue_passport(session, settings_of(session), maker, body).public_id
     event = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00", "repair": details}
-    history.record_event(session, BASE_URL, authenticate(session, org.key), pid, event, now=NOW)
+    history.record_event(
+        session, settings_of(session), authenticate(session, org.key), pid, event, now=NOW
+    )
     session.commit()
     return pid
 
@@ -347,7 +349,7 @@ def test_a_corrected_repair_shows_no_impact(client, session, make_org):
         "correction": {"corrects": 1, "reason": "did_not_occur", "explanation": "Wrong item"},
     }
     history.record_event(
-        session, BASE_URL, authenticate(session, cafe.key), pid, correction, now=NOW
+        session, settings_of(session), authenticate(session, cafe.key), pid, correction, now=NOW
     )
     session.commit()
     assert note(client, pid) is None

@@ -14,7 +14,7 @@ import pytest
 from passport.access import authenticate
 from passport.carriers.layouts import LAYOUTS
 from passport.passports import issuing, lookup
-from tests.conftest import BASE_URL
+from tests.conftest import settings_of
 from tests.helpers import GTIN, gtin, passport
 from tests.passport.carriers.test_labels import cell_box, load, rasterise, zbarimg
 from tests.web.conftest import field_error, form_defaults, sign_in
@@ -31,7 +31,7 @@ def issue_items(
     made = []
     for i in range(count):
         body = passport("item", gtin_=gtin_, lot=lot, serial=f"{lot or 'S'}{i:03d}")
-        made.append(issuing.issue_passport(session, BASE_URL, issuer, body))
+        made.append(issuing.issue_passport(session, settings_of(session), issuer, body))
     session.commit()
     return made
 

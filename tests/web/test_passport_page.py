@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from passport.access import authenticate
 from passport.events import history
 from passport.passports import issuing, versions
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import CIRCULARITY, passport
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -62,13 +62,15 @@ def issue(
     """Issue a passport straight through the service; ``product`` adds product fields."""
     body = passport(granularity, **kw)
     body["product"] |= {"productionDate": "2025-01-15"} | (product or {})
-    created = issuing.issue_passport(session, BASE_URL, org(session, issuer), body)
+    created = issuing.issue_passport(session, settings_of(session), org(session, issuer), body)
     session.commit()
     return created.public_id
 
 
 def record(session: Any, who: Any, pid: str, body: dict[str, Any]) -> int:
-    event = history.record_event(session, BASE_URL, org(session, who), pid, body, now=NOW)
+    event = history.record_event(
+        session, settings_of(session), org(session, who), pid, body, now=NOW
+    )
     session.commit()
     return event.seq
 
@@ -445,7 +447,7 @@ def test_end_of_life_and_recycling_show_a_calm_banner(client, session, maker, re
 
 def test_a_withdrawn_passport_says_so(client, session, maker):
     pid = issue(session, maker)
-    versions.withdraw_passport(session, org(session, maker), pid, base_url=BASE_URL)
+    versions.withdraw_passport(session, org(session, maker), pid, settings=settings_of(session))
     session.commit()
     body = page(client, pid)
     assert "The maker has withdrawn this passport." in body

@@ -12,7 +12,7 @@ from flask import Flask
 from passport.events import history
 from passport.events.status import TERMINAL
 from passport.passports import community, lookup
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import GTIN
 from tests.web.conftest import field_error, form_defaults, issue, sign_in
 from web.forms import categories
@@ -170,7 +170,7 @@ def test_a_repair_before_the_product_existed_is_refused(volunteer, session, make
     pid = issue(session, maker, name="Acme K1 kettle")
     history.record_event(
         session,
-        BASE_URL,
+        settings_of(session),
         lookup.get_passport(session, pid).issuer,
         pid,
         {"type": "commissioning", "eventTime": "2026-01-01T10:00:00+01:00"},
@@ -261,7 +261,11 @@ def test_nothing_can_be_logged_once_the_life_has_ended(volunteer, session, maker
     pid = issue(session, maker)
     issuer = lookup.get_passport(session, pid).issuer
     history.record_event(
-        session, BASE_URL, issuer, pid, {"type": "recycling", "eventTime": "2026-01-01T10:00:00Z"}
+        session,
+        settings_of(session),
+        issuer,
+        pid,
+        {"type": "recycling", "eventTime": "2026-01-01T10:00:00Z"},
     )
     session.commit()
     assert lookup.get_passport(session, pid).life_status in TERMINAL

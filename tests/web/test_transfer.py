@@ -14,7 +14,7 @@ from passport.errors import CodeRefused, Forbidden, TooManyAttempts
 from passport.events import history
 from passport.models import Event, TransferCode
 from passport.passports import lookup
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.web.conftest import form_defaults, issue, sign_in, token
 
 CODE = re.compile(r"<code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</code>")
@@ -178,7 +178,7 @@ def test_the_lock_lifts_and_the_right_code_then_works(session, maker, shop):
     def attempt(guess: str, at: datetime):
         return transfers.claim(
             session,
-            BASE_URL,
+            settings_of(session),
             pid,
             guess,
             channel="private",
@@ -222,7 +222,7 @@ def test_only_an_item_whose_life_goes_on_changes_hands(app, client, session, mak
     code = transfers.create_code(session, passport, authenticate(session, shop.key))
     history.record_event(
         session,
-        BASE_URL,
+        settings_of(session),
         passport.issuer,
         pid,
         {"type": "destruction", "eventTime": "2026-01-01T10:00:00Z"},

@@ -119,3 +119,13 @@ def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def seal_log(settings: Settings) -> None:
+    """Sign the log's head if no checkpoint covers it yet: every write signs one, but a
+    database written by an older version may hold entries beyond its newest checkpoint."""
+    from passport.ledger import checkpoints
+
+    with command_session(settings) as session:
+        checkpoints.seal(session, settings)
+        session.commit()

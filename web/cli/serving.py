@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from passport.config import Settings
-from web.cli.database import command_session, safe_url, upgrade_schema
+from web.cli.database import command_session, safe_url, seal_log, upgrade_schema
 
 __all__ = ["demo", "init_db", "run", "serve"]
 
@@ -35,6 +35,7 @@ def init_db() -> None:
     click.echo(f"Database is at the newest schema: {safe_url(settings.database_url)}")
     ensure_keys(settings.data_dir)
     click.echo(f"Signing keys (never overwritten) are in {settings.data_dir / 'keys'}")
+    seal_log(settings)
 
 
 @click.command("run")
@@ -48,6 +49,7 @@ def run(host: str, port: int, workers: int) -> None:
     settings = Settings.from_env()
     upgrade_schema(settings)
     ensure_keys(settings.data_dir)
+    seal_log(settings)
     serve(settings, host, port, workers)
 
 
@@ -98,7 +100,7 @@ def _demo(host: str, port: int, data_dir: Path, no_serve: bool, *, temporary: bo
     with _sigterm_exits():
         ensure_keys(settings.data_dir)
         with command_session(settings, migrate=True) as session:
-            report = seed(session, settings.base_url)
+            report = seed(session, settings)
             session.commit()
     where = " (removed when the demo stops; --data-dir keeps one)" if temporary else ""
     click.echo(f"Demo registry in {data_dir}{where}")

@@ -98,7 +98,7 @@ def register_community() -> ResponseReturnValue:
         try:
             passport = community.issue_community_passport(
                 db(),
-                settings().base_url,
+                settings(),
                 org,
                 category=category,
                 brand=form.value("brand"),

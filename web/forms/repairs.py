@@ -288,13 +288,12 @@ def record_events(
     """
     user = current_user()
     assert user is not None
-    base_url = settings().base_url
     session = db()
     try:
         first = None
         for body in bodies:
             event = history.record_event(
-                session, base_url, user.organisation, passport.public_id, body
+                session, settings(), user.organisation, passport.public_id, body
             )
             first = first or event
     except InvalidDocument as exc:

@@ -141,7 +141,7 @@ def claim(passport_id: str) -> ResponseReturnValue:
         try:
             handover = transfers.claim(
                 session,
-                settings().base_url,
+                settings(),
                 passport.public_id,
                 form["code"].value,
                 channel=form["channel"].value,

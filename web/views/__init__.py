@@ -24,12 +24,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from passport import search
 from passport.credentials import reading
-from passport.errors import KeyMissing, NotFound
+from passport.errors import NotFound
 from passport.events import history
 from passport.events.rules import REGISTRY_ROLE
 from passport.events.status import TERMINAL
@@ -120,21 +119,9 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
 
 
 def _checkpoint_size(session: Session) -> int | None:
-    """The size of the newest signed log checkpoint (signed now if the log grew), or None
-    when the registry has no log key to sign with."""
-    try:
-        row = checkpoints.latest_checkpoint(session, current_app.extensions["kreislauf"].settings)
-        session.commit()
-    except KeyMissing:
-        session.rollback()
-        return None
-    except OperationalError:
-        # Signing writes; a busy writer (SQLite's lock) must not cost a reader the page:
-        # show the newest checkpoint already signed instead.
-        session.rollback()
-        stored = checkpoints.newest(session)
-        return stored.size if stored is not None else None
-    return row.size
+    """The size of the newest signed log checkpoint (reads only), or None if there is none."""
+    stored = checkpoints.newest(session)
+    return stored.size if stored is not None else None
 
 
 @dataclass(frozen=True)

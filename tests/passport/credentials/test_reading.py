@@ -6,15 +6,17 @@ from passport.credentials.reading import credential
 from passport.passports import community, issuing, versions
 from passport.routes import Routes
 from passport.signing.registry import issuer_did
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import passport
 
 ROUTES = Routes(BASE_URL)
 
 
 def test_each_version_is_a_credential_whose_id_is_its_address(session, acme):
-    issued = issuing.issue_passport(session, BASE_URL, acme, passport(name="K1"))
-    versions.update_passport(session, BASE_URL, acme, issued.public_id, passport(name="K1 v2"))
+    issued = issuing.issue_passport(session, settings_of(session), acme, passport(name="K1"))
+    versions.update_passport(
+        session, settings_of(session), acme, issued.public_id, passport(name="K1 v2")
+    )
     session.commit()
 
     first = credential(session, BASE_URL, issued, 1)
@@ -38,11 +40,13 @@ def test_each_version_is_a_credential_whose_id_is_its_address(session, acme):
 def test_an_item_links_to_its_model_and_batch_and_inherits_from_the_model(session, acme):
     body = passport("model", serial=None)
     body["product"]["description"] = "A kettle with a replaceable lid hinge."
-    model = issuing.issue_passport(session, BASE_URL, acme, body)
+    model = issuing.issue_passport(session, settings_of(session), acme, body)
     batch = issuing.issue_passport(
-        session, BASE_URL, acme, passport("batch", lot="L1", serial=None)
+        session, settings_of(session), acme, passport("batch", lot="L1", serial=None)
     )
-    item = issuing.issue_passport(session, BASE_URL, acme, passport(lot="L1", serial="1"))
+    item = issuing.issue_passport(
+        session, settings_of(session), acme, passport(lot="L1", serial="1")
+    )
     session.commit()
 
     served = credential(session, BASE_URL, item)
@@ -54,7 +58,13 @@ def test_an_item_links_to_its_model_and_batch_and_inherits_from_the_model(sessio
 
 def test_a_community_passport_says_who_registered_it(session, repair_cafe):
     made = community.issue_community_passport(
-        session, BASE_URL, repair_cafe, category="Toaster", brand=None, model=None, year=None
+        session,
+        settings_of(session),
+        repair_cafe,
+        category="Toaster",
+        brand=None,
+        model=None,
+        year=None,
     )
     session.commit()
     served = credential(session, BASE_URL, made)

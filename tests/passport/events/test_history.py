@@ -19,7 +19,7 @@ from passport.events.epcis import event_id
 from passport.events.times import as_utc
 from passport.models import Event, LogEntry, Organisation, Passport
 from passport.passports import issuing, lookup
-from tests.conftest import BASE_URL, Org
+from tests.conftest import BASE_URL, Org, settings_of
 from tests.helpers import passport
 
 NOW = datetime(2026, 5, 3, 13, 30, tzinfo=UTC)
@@ -29,7 +29,7 @@ URL = f"{BASE_URL}/api/v1/passports/p1/events"
 def _issue(session: Session, maker: Org, serial: str = "12345") -> Passport:
     body = passport("item", serial=serial)
     body["product"]["productionDate"] = "2025-01-15"
-    issued = issuing.issue_passport(session, BASE_URL, _org(session, maker), body)
+    issued = issuing.issue_passport(session, settings_of(session), _org(session, maker), body)
     session.commit()
     return issued
 
@@ -51,7 +51,7 @@ def _record(
     if details is not None:
         body[event_type] = details
     event = history.record_event(
-        session, BASE_URL, _org(session, org), item.public_id, body, now=NOW
+        session, settings_of(session), _org(session, org), item.public_id, body, now=NOW
     )
     session.commit()
     return event

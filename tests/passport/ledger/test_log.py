@@ -14,11 +14,11 @@ from passport.access import authenticate
 from passport.db import begin_write, make_engine, make_session_factory
 from passport.errors import Conflict
 from passport.events import history
-from passport.ledger import log, merkle
+from passport.ledger import log, merkle, sequencer
 from passport.ledger.verify import verify_log
 from passport.models import Event, LogEntry, LogNode, PassportVersion
 from passport.passports import issuing, lookup, versions
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import passport
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -27,9 +27,9 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _append(session: Any, n: int, subjects: int = 3) -> None:
     for i in range(n):
-        log.append(
+        sequencer.append(
             session,
-            BASE_URL,
+            settings_of(session),
             kind="dpp.event.test",
             subject=f"https://id.example/{i % subjects}",
             actor_did="did:web:registry.example.org:orgs:x",
@@ -83,7 +83,7 @@ def _issue(session: Any, maker: Any, serial: str = "12345") -> str:
     org = authenticate(session, maker.key)
     body = passport("item", serial=serial)
     body["product"]["productionDate"] = "2025-01-15"
-    created = issuing.issue_passport(session, BASE_URL, org, body)
+    created = issuing.issue_passport(session, settings_of(session), org, body)
     session.commit()
     return created.public_id
 
@@ -92,17 +92,19 @@ def _history(session: Any, maker: Any, cafe: Any) -> str:
     pid = _issue(session, maker)
     issuing.issue_passports(
         session,
-        BASE_URL,
+        settings_of(session),
         authenticate(session, maker.key),
         [passport("item", serial=s) for s in ("A1", "A2", "A3")],
     )
     body = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00"}
     body["repair"] = {"outcome": "fixed", "problem": "Lid"}
-    history.record_event(session, BASE_URL, authenticate(session, cafe.key), pid, body, now=NOW)
+    history.record_event(
+        session, settings_of(session), authenticate(session, cafe.key), pid, body, now=NOW
+    )
     maker_org = authenticate(session, maker.key)
     new = passport("item", name="Acme K1 kettle, 2nd edition")
-    versions.update_passport(session, BASE_URL, maker_org, pid, new)
-    versions.withdraw_passport(session, maker_org, pid, base_url=BASE_URL)
+    versions.update_passport(session, settings_of(session), maker_org, pid, new)
+    versions.withdraw_passport(session, maker_org, pid, settings=settings_of(session))
     session.commit()
     return pid
 
@@ -162,7 +164,9 @@ def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
     with pytest.raises(Conflict):
-        issuing.issue_passports(session, BASE_URL, org, [passport("item", serial="12345")])
+        issuing.issue_passports(
+            session, settings_of(session), org, [passport("item", serial="12345")]
+        )
     session.rollback()
     assert log.head(session)[0] == 1
     assert verify_log(session, BASE_URL).ok
@@ -178,9 +182,9 @@ def test_concurrent_appends_are_gap_free(settings):
             for i in range(10):
                 with factory() as s:
                     begin_write(s)
-                    log.append(
+                    sequencer.append(
                         s,
-                        BASE_URL,
+                        settings,
                         kind="dpp.event.test",
                         subject=f"https://id.example/{n}",
                         actor_did="did:web:x",
@@ -230,7 +234,7 @@ def test_kreislauf_verify_reports_the_tampered_entry(session, maker, cafe, monke
     assert "log index 4 (dpp.event.repair" in bad.output
 
 
-def test_appends_from_several_processes_are_gap_free(database_url, tmp_path):
+def test_appends_from_several_processes_are_gap_free(database_url, settings, tmp_path):
     """Three processes (not threads: separate connections, pools and interpreters) append 20
     entries each, one transaction per entry, to subjects they share."""
     import subprocess
@@ -248,6 +252,7 @@ def test_appends_from_several_processes_are_gap_free(database_url, tmp_path):
                 "-m",
                 "tests.passport.ledger.log_worker",
                 database_url,
+                str(settings.data_dir),
                 str(n),
                 "20",
                 str(go),

@@ -10,7 +10,7 @@ from passport.errors import Forbidden, InvalidDocument, InvalidIdentifier, NotFo
 from passport.passports import community
 from passport.passports.versions import get_version
 from passport.routes import Routes
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -18,7 +18,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def test_a_repairer_registers_an_item_under_a_uri_the_registry_mints(session, repair_cafe):
     made = community.issue_community_passport(
         session,
-        BASE_URL,
+        settings_of(session),
         repair_cafe,
         category="Kettle",
         brand="Acme",
@@ -45,7 +45,13 @@ def test_a_repairer_registers_an_item_under_a_uri_the_registry_mints(session, re
 def test_only_repairers_and_refurbishers_register(session, acme):
     with pytest.raises(Forbidden):
         community.issue_community_passport(
-            session, BASE_URL, acme, category="Kettle", brand=None, model=None, year=None
+            session,
+            settings_of(session),
+            acme,
+            category="Kettle",
+            brand=None,
+            model=None,
+            year=None,
         )
 
 
@@ -53,7 +59,7 @@ def test_what_cannot_be_registered_is_named(session, repair_cafe):
     with pytest.raises(InvalidDocument) as caught:
         community.issue_community_passport(
             session,
-            BASE_URL,
+            settings_of(session),
             repair_cafe,
             category=" ",
             brand="x" * 201,

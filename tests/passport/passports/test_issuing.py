@@ -16,7 +16,7 @@ from passport.passports import issuing
 from passport.passports.lookup import get_passport
 from passport.passports.versions import get_version
 from passport.signing.registry import issuer_did
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import GTIN, gtin, passport
 
 ITEM_URI = f"{BASE_URL}/01/{GTIN}/21/12345"
@@ -30,7 +30,9 @@ def stored(session: Session) -> tuple[int, int]:
 
 
 def test_issuing_one_stores_version_1_under_the_registrys_uri_and_logs_it(session, acme):
-    issued = issuing.issue_passport(session, BASE_URL, acme, passport("item", name="K1 kettle"))
+    issued = issuing.issue_passport(
+        session, settings_of(session), acme, passport("item", name="K1 kettle")
+    )
     session.commit()
 
     found = get_passport(session, issued.public_id)
@@ -54,26 +56,26 @@ def test_issuing_one_stores_version_1_under_the_registrys_uri_and_logs_it(sessio
 
 
 def test_identifiers_given_as_fields_make_the_same_passport_as_a_digital_link(session, acme):
-    issued = issuing.issue_passport(session, BASE_URL, acme, passport(via_uri=False))
+    issued = issuing.issue_passport(session, settings_of(session), acme, passport(via_uri=False))
     assert issued.uri == ITEM_URI
 
 
 def test_only_a_manufacturer_issues(session, repair_cafe):
     with pytest.raises(Forbidden):
-        issuing.issue_passport(session, BASE_URL, repair_cafe, passport())
+        issuing.issue_passport(session, settings_of(session), repair_cafe, passport())
 
 
 def test_a_gtin_outside_the_issuers_company_prefixes_is_refused(session, acme):
     foreign = gtin("400638133393")
     with pytest.raises(InvalidDocument) as caught:
-        issuing.issue_passport(session, BASE_URL, acme, passport(gtin_=foreign))
+        issuing.issue_passport(session, settings_of(session), acme, passport(gtin_=foreign))
     assert [e.pointer for e in caught.value.errors] == ["/product/registeredId"]
     assert "9520123" in caught.value.errors[0].message
 
 
 def test_an_invalid_single_passport_names_its_fields_without_an_index(session, acme):
     with pytest.raises(InvalidDocument) as caught:
-        issuing.issue_passport(session, BASE_URL, acme, {"granularityLevel": "item"})
+        issuing.issue_passport(session, settings_of(session), acme, {"granularityLevel": "item"})
     assert [e.pointer for e in caught.value.errors] == ["/product"]
 
 
@@ -85,7 +87,7 @@ def test_a_batch_with_invalid_items_writes_nothing_and_names_each_item(session, 
         passport("item", serial=None),  # an item passport needs a serial number
     ]
     with pytest.raises(InvalidDocument) as caught:
-        issuing.issue_passports(session, BASE_URL, acme, batch)
+        issuing.issue_passports(session, settings_of(session), acme, batch)
     assert caught.value.detail.startswith("2 of 4 passports are invalid (items 1, 3)")
     assert {e.pointer.split("/")[1] for e in caught.value.errors} == {"1", "3"}
     session.rollback()
@@ -97,7 +99,7 @@ def test_a_batch_naming_one_product_twice_writes_nothing(session, acme):
     with pytest.raises(Conflict, match="Items 0 and 2 of the batch identify the same product"):
         issuing.issue_passports(
             session,
-            BASE_URL,
+            settings_of(session),
             acme,
             [passport(serial="1"), passport(serial="2"), passport(serial="1")],
         )
@@ -106,11 +108,11 @@ def test_a_batch_naming_one_product_twice_writes_nothing(session, acme):
 
 
 def test_a_batch_with_an_already_issued_product_writes_nothing(session, acme):
-    issuing.issue_passport(session, BASE_URL, acme, passport(serial="2"))
+    issuing.issue_passport(session, settings_of(session), acme, passport(serial="2"))
     session.commit()
     with pytest.raises(Conflict, match=r"item 1 of the batch.*Nothing of the batch was stored"):
         issuing.issue_passports(
-            session, BASE_URL, acme, [passport(serial="1"), passport(serial="2")]
+            session, settings_of(session), acme, [passport(serial="1"), passport(serial="2")]
         )
     session.rollback()
     assert stored(session) == (1, 1)
@@ -119,7 +121,7 @@ def test_a_batch_with_an_already_issued_product_writes_nothing(session, acme):
 
 def test_a_batch_is_issued_in_order(session, acme):
     issued = issuing.issue_passports(
-        session, BASE_URL, acme, [passport(serial=str(n)) for n in range(5)]
+        session, settings_of(session), acme, [passport(serial=str(n)) for n in range(5)]
     )
     session.commit()
     assert [p.serial for p in issued] == ["0", "1", "2", "3", "4"]
@@ -135,7 +137,7 @@ def _family(session: Session, org: Organisation, order: list[str]) -> dict[str, 
         "item": passport("item", lot="L1", serial="7"),
     }
     ids = {
-        kind: issuing.issue_passport(session, BASE_URL, org, bodies[kind]).public_id
+        kind: issuing.issue_passport(session, settings_of(session), org, bodies[kind]).public_id
         for kind in order
     }
     session.commit()
@@ -156,9 +158,13 @@ def test_passports_find_their_parents_whichever_is_issued_first(session, acme, o
 
 
 def test_a_parent_adopts_only_its_own_children(session, acme):
-    other_lot = issuing.issue_passport(session, BASE_URL, acme, passport(lot="L2", serial="8"))
+    other_lot = issuing.issue_passport(
+        session, settings_of(session), acme, passport(lot="L2", serial="8")
+    )
     other_gtin = gtin("952012300001")
-    stranger = issuing.issue_passport(session, BASE_URL, acme, passport(gtin_=other_gtin))
+    stranger = issuing.issue_passport(
+        session, settings_of(session), acme, passport(gtin_=other_gtin)
+    )
     session.commit()
     _family(session, acme, ["batch", "model"])
     other_lot = get_passport(session, other_lot.public_id)

@@ -7,13 +7,13 @@ import pytest
 from passport.errors import NotFound
 from passport.gs1.digital_link import DigitalLink
 from passport.passports import issuing, lookup
-from tests.conftest import BASE_URL
+from tests.conftest import settings_of
 from tests.helpers import GTIN, passport
 
 
 def test_get_passports_finds_the_known_ids_only(session, acme):
     issued = issuing.issue_passports(
-        session, BASE_URL, acme, [passport(serial="1"), passport(serial="2")]
+        session, settings_of(session), acme, [passport(serial="1"), passport(serial="2")]
     )
     ids = [p.public_id for p in issued]
     found = lookup.get_passports(session, [*ids, "unknown", ids[0]])
@@ -23,14 +23,18 @@ def test_get_passports_finds_the_known_ids_only(session, acme):
 
 
 def test_resolve_answers_the_nearest_passport_above_an_unknown_item(session, acme):
-    item = issuing.issue_passport(session, BASE_URL, acme, passport(lot="L1", serial="1"))
+    item = issuing.issue_passport(
+        session, settings_of(session), acme, passport(lot="L1", serial="1")
+    )
     link = DigitalLink(gtin=GTIN, lot="L1", serial="2")
     with pytest.raises(NotFound):
         lookup.resolve(session, link)
-    model = issuing.issue_passport(session, BASE_URL, acme, passport("model", serial=None))
+    model = issuing.issue_passport(
+        session, settings_of(session), acme, passport("model", serial=None)
+    )
     assert lookup.resolve(session, link) == (model, False)
     batch = issuing.issue_passport(
-        session, BASE_URL, acme, passport("batch", lot="L1", serial=None)
+        session, settings_of(session), acme, passport("batch", lot="L1", serial=None)
     )
     assert lookup.resolve(session, link) == (batch, False)
     assert lookup.resolve(session, DigitalLink(gtin=GTIN, lot="L1", serial="1")) == (item, True)

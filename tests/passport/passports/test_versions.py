@@ -11,13 +11,13 @@ from passport.ledger.verify import verify_log
 from passport.models import LogEntry
 from passport.passports import issuing, versions
 from passport.passports.lookup import get_passport
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, settings_of
 from tests.helpers import passport
 
 
 @pytest.fixture
 def issued(session, acme):
-    issued = issuing.issue_passport(session, BASE_URL, acme, passport(name="K1 kettle"))
+    issued = issuing.issue_passport(session, settings_of(session), acme, passport(name="K1 kettle"))
     session.commit()
     return issued.public_id
 
@@ -28,7 +28,11 @@ def _kinds(session) -> list[str]:
 
 def test_an_update_writes_version_n_plus_1_and_keeps_every_earlier_one(session, acme, issued):
     second = versions.update_passport(
-        session, BASE_URL, acme, issued, passport(name="K1 kettle, now with a steel lid")
+        session,
+        settings_of(session),
+        acme,
+        issued,
+        passport(name="K1 kettle, now with a steel lid"),
     )
     session.commit()
 
@@ -52,7 +56,9 @@ def test_a_version_that_does_not_exist_is_not_found(session, issued):
 
 def test_a_new_version_must_describe_the_same_product(session, acme, issued):
     with pytest.raises(InvalidDocument) as caught:
-        versions.update_passport(session, BASE_URL, acme, issued, passport(serial="other"))
+        versions.update_passport(
+            session, settings_of(session), acme, issued, passport(serial="other")
+        )
     assert [e.pointer for e in caught.value.errors] == ["/product"]
     session.rollback()
     assert get_passport(session, issued).current_version == 1
@@ -60,13 +66,13 @@ def test_a_new_version_must_describe_the_same_product(session, acme, issued):
 
 def test_only_the_issuer_writes_versions_or_withdraws(session, rival, issued):
     with pytest.raises(Forbidden):
-        versions.update_passport(session, BASE_URL, rival, issued, passport())
+        versions.update_passport(session, settings_of(session), rival, issued, passport())
     with pytest.raises(Forbidden):
-        versions.withdraw_passport(session, rival, issued, base_url=BASE_URL)
+        versions.withdraw_passport(session, rival, issued, settings=settings_of(session))
 
 
 def test_withdrawing_is_a_new_version_with_the_same_document(session, acme, issued):
-    withdrawn = versions.withdraw_passport(session, acme, issued, base_url=BASE_URL)
+    withdrawn = versions.withdraw_passport(session, acme, issued, settings=settings_of(session))
     session.commit()
 
     found = get_passport(session, issued)
@@ -79,16 +85,16 @@ def test_withdrawing_is_a_new_version_with_the_same_document(session, acme, issu
 
 
 def test_a_withdrawn_passport_gets_no_new_versions(session, acme, issued):
-    versions.withdraw_passport(session, acme, issued, base_url=BASE_URL)
+    versions.withdraw_passport(session, acme, issued, settings=settings_of(session))
     session.commit()
     with pytest.raises(Conflict, match="already withdrawn"):
-        versions.withdraw_passport(session, acme, issued, base_url=BASE_URL)
+        versions.withdraw_passport(session, acme, issued, settings=settings_of(session))
     with pytest.raises(Conflict, match="gets no new versions"):
-        versions.update_passport(session, BASE_URL, acme, issued, passport())
+        versions.update_passport(session, settings_of(session), acme, issued, passport())
 
 
 def test_an_unknown_passport_is_not_found(session, acme):
     with pytest.raises(NotFound):
-        versions.update_passport(session, BASE_URL, acme, "nope", passport())
+        versions.update_passport(session, settings_of(session), acme, "nope", passport())
     with pytest.raises(NotFound):
-        versions.withdraw_passport(session, acme, "nope", base_url=BASE_URL)
+        versions.withdraw_passport(session, acme, "nope", settings=settings_of(session))

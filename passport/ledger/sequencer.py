@@ -1,0 +1,168 @@
+"""The one way into the log: append leaves and sign the new head, in the caller's transaction.
+
+:func:`append_many` (and :func:`append`) is the *one* sequencer: it locks the single
+``log_head`` row, so indices are gap-free from 0 on SQLite and PostgreSQL alike, and it runs in
+the caller's transaction, so a request that fails leaves no leaf behind. Before it returns it
+signs a checkpoint of the new head (:func:`passport.ledger.checkpoints.seal`), so every unit of
+work that writes to the log commits its entries together with a signed checkpoint that covers
+them: reading the log never has to sign (or write) anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from passport.config import Settings
+from passport.ledger import checkpoints, log, merkle
+from passport.models import LogEntry, LogHead, LogNode
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry to append: the caller's facts; the log adds seq, prev and the index."""
+
+    kind: str
+    subject: str
+    actor_did: str
+    content: Any
+    time: datetime
+
+
+def append(
+    session: Session,
+    settings: Settings,
+    *,
+    kind: str,
+    subject: str,
+    actor_did: str,
+    content: Any,
+    time: datetime,
+) -> LogEntry:
+    """Append one leaf in the caller's transaction, sign the new head, return the entry."""
+    return append_many(session, settings, [Item(kind, subject, actor_did, content, time)])[0]
+
+
+def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> list[LogEntry]:
+    """Append leaves in order, taking the log lock once (a batch of passports), and sign the
+    new head once.
+
+    Raises :class:`passport.errors.KeyMissing` without the log key (nothing is then stored:
+    the caller's transaction is rolled back).
+    """
+    if not items:
+        return []
+    entries = _sequence(session, log.origin(settings.base_url), items)
+    checkpoints.seal(session, settings)
+    return entries
+
+
+def _sequence(session: Session, origin: str, items: Sequence[Item]) -> list[LogEntry]:
+    size = _lock_head(session)
+    last = _last_entries(session, list(dict.fromkeys(i.subject for i in items)))
+    frontier = _frontier(session, size)
+    entries: list[LogEntry] = []
+    nodes: list[dict[str, Any]] = []
+    for item in items:
+        prev = last.get(item.subject)
+        seq = 0 if prev is None else prev[0] + 1
+        leaf = log.leaf_bytes(
+            origin,
+            kind=item.kind,
+            subject=item.subject,
+            seq=seq,
+            prev=None if prev is None else (prev[1], prev[2]),
+            time=item.time,
+            actor=item.actor_did,
+            content_digest=log.content_sha256(item.content),
+        )
+        h = merkle.leaf_hash(leaf)
+        entries.append(
+            LogEntry(
+                index=size,
+                subject=item.subject,
+                kind=item.kind,
+                subject_seq=seq,
+                leaf=leaf,
+                leaf_hash=h,
+            )
+        )
+        for level, index, node in _push(frontier, size, h):
+            nodes.append({"level": level, "index": index, "hash": node})
+        last[item.subject] = (seq, size, h)
+        size += 1
+    session.add_all(entries)
+    session.flush()
+    for start in range(0, len(nodes), log.CHUNK):
+        session.execute(insert(LogNode), nodes[start : start + log.CHUNK])
+    root = merkle.root_from_subtrees([h for _, _, h in frontier])
+    session.execute(update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=size, root=root))
+    return entries
+
+
+def _push(
+    frontier: list[tuple[int, int, bytes]], index: int, h: bytes
+) -> list[tuple[int, int, bytes]]:
+    """Add leaf ``index`` to the frontier (the complete subtrees); return the new nodes."""
+    current = (0, index, h)
+    made = [current]
+    while frontier and frontier[-1][0] == current[0]:
+        level, left_index, left = frontier.pop()
+        current = (level + 1, left_index >> 1, merkle.node_hash(left, current[2]))
+        made.append(current)
+    frontier.append(current)
+    return made
+
+
+def _lock_head(session: Session) -> int:
+    """Take the log's write lock and return its size (creating the head row if need be)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = select(LogHead.size).where(LogHead.id == log.HEAD_ID).with_for_update()
+        size = session.scalar(stmt)
+        if size is None:
+            session.execute(
+                pg_insert(LogHead)
+                .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            size = session.scalar(stmt)
+    else:
+        # A write statement first, so that even a transaction opened with a plain BEGIN holds
+        # SQLite's write lock before it reads the size (begin_write makes this a no-op).
+        session.execute(
+            sqlite_insert(LogHead)
+            .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        size = session.scalar(select(LogHead.size).where(LogHead.id == log.HEAD_ID))
+    assert size is not None
+    return int(size)
+
+
+def _last_entries(session: Session, subjects: list[str]) -> dict[str, tuple[int, int, bytes]]:
+    """subject -> (seq, index, leaf hash) of its newest entry, for subjects that have one."""
+    found: dict[str, tuple[int, int, bytes]] = {}
+    for start in range(0, len(subjects), log.CHUNK):
+        chunk = subjects[start : start + log.CHUNK]
+        rows = session.execute(
+            select(LogEntry.subject, LogEntry.subject_seq, LogEntry.index, LogEntry.leaf_hash)
+            .where(LogEntry.subject.in_(chunk))
+            .order_by(LogEntry.subject_seq)
+        )
+        for subject, seq, index, h in rows:
+            found[subject] = (seq, index, bytes(h))
+    return found
+
+
+def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
+    keys = merkle.complete_subtrees(size)
+    hashes = log.nodes(session, keys)
+    return [(level, index, hashes[(level, index)]) for level, index in keys]
