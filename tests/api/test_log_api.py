@@ -345,7 +345,7 @@ def test_an_older_database_answers_from_its_newest_checkpoint_until_init_db_seal
     from click.testing import CliRunner
 
     from tests.helpers import passport
-    from web.cli import cli
+    from web.cli.main import cli
 
     _append(session, 3)
     _unseal_above(session, 1)

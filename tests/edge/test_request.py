@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from edge.request import UNSAFE_METHODS, session
-from passport import services
+from passport import organisations
 from passport.models import Organisation
 
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -30,7 +30,7 @@ def test_an_unsafe_request_opens_its_session_as_a_writer_and_commits(app, method
         db = session()
         assert session() is db  # one session per request
         assert _writer(db)
-        services.create_organisation(db, f"Org {method}", "repairer")
+        organisations.create_organisation(db, f"Org {method}", "repairer")
         db.commit()
     with app.test_request_context("/", method="GET"):
         names = session().scalars(select(Organisation.name)).all()
@@ -44,7 +44,7 @@ def test_a_safe_request_reads_and_never_commits(app, method):
         assert session() is db
         assert not _writer(db)
         db.scalars(select(Organisation)).all()  # reading is fine
-        services.create_organisation(db, "Sneaky Writes Ltd", "repairer")
+        organisations.create_organisation(db, "Sneaky Writes Ltd", "repairer")
         with pytest.raises(RuntimeError, match=f"{method} /log/v1/checkpoint tried to commit"):
             db.commit()
     # The guard fired before anything was written; teardown rolled the session back.
@@ -63,7 +63,7 @@ def test_a_handler_that_commits_on_get_fails_instead_of_writing(app, settings):
     @app.get("/test-only/commits-on-get")
     def commits_on_get() -> str:
         db = session()
-        services.create_organisation(db, "Written On Get", "repairer")
+        organisations.create_organisation(db, "Written On Get", "repairer")
         db.commit()
         return "written"
 

@@ -23,7 +23,7 @@ from tests.helpers import passport
 
 
 def test_a_signed_credential_verifies_against_the_organisations_did(session, settings, acme):
-    issued = issuing.issue_passport(session, settings.base_url, acme, passport())
+    issued = issuing.issue_passport(session, settings, acme, passport())
     session.commit()
     token = signed_credential(session, settings, issued)
 
@@ -41,7 +41,7 @@ def test_a_signed_credential_verifies_against_the_organisations_did(session, set
 
 
 def test_a_registry_without_a_did_web_form_does_not_sign(session, settings, acme):
-    issued = issuing.issue_passport(session, settings.base_url, acme, passport())
+    issued = issuing.issue_passport(session, settings, acme, passport())
     plain = Settings(
         database_url=settings.database_url,
         base_url="http://registry.example.org",
