@@ -24,7 +24,7 @@ from repairs import impact, ords
 from repairs import services as repair_services
 from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
-from web.views import impact as impact_pages
+from web.pages import impact as impact_pages
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from passport.events import TERMINAL
 from tests.conftest import BASE_URL
 from tests.helpers import GTIN
 from tests.web.conftest import field_error, form_defaults, issue, sign_in
-from web.forms import categories
+from web.pages import categories
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
