@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
-        # The key signs the session cookie of people who sign in (web.forms). Without
+        # The key signs the session cookie of people who sign in (web.auth). Without
         # KREISLAUF_SECRET_KEY a random per-process key is used: fine for the demo and tests,
         # but sign-ins then end at every restart and do not carry across several workers.
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
@@ -40,10 +40,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         close_session()  # rolls back anything not committed: a failed request writes nothing
 
     import api
-    from web import forms, i18n, views
+    from web import i18n
+    from web.pages import routes
 
     api.init_app(app)
     i18n.init_app(app)
-    views.init_app(app)
-    forms.init_app(app)
+    routes.init_app(app)
     return app

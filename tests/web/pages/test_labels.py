@@ -18,7 +18,7 @@ from tests.conftest import settings_of
 from tests.helpers import GTIN, gtin, passport
 from tests.passport.carriers.test_labels import cell_box, load, rasterise, zbarimg
 from tests.web.conftest import field_error, form_defaults, sign_in
-from web.forms import labels as labels_page
+from web.pages import labels as labels_page
 
 OTHER_GTIN = gtin("952012300011")
 

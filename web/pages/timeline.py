@@ -1,233 +1,23 @@
-"""HTML pages: the front page, and the passport page a phone opens after scanning a QR code.
-
-The impact pages (``web.views.impact``) register on the same blueprint.
+"""A product's history as its page tells it: one plain sentence per event, who and when, the
+details that matter to the next owner, and which entries a correction declared wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from babel import numbers
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    g,
-    make_response,
-    render_template,
-    url_for,
-)
-from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal, get_locale
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
-from passport import search
-from passport.credentials import reading
-from passport.errors import NotFound
-from passport.events import history
 from passport.events.rules import REGISTRY_ROLE
-from passport.events.status import TERMINAL
-from passport.ledger import checkpoints
 from passport.models import Event
-from passport.passports import lookup
 from repairs.impact import impact_of
 from repairs.ords import records as ords
-
-bp = Blueprint("pages", __name__)
-
-# Pages render only our own files and (on the passport page) the maker's product image.
-# No script runs at all; the policy makes sure none ever can, whatever a text field holds.
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' https: http:; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def _session() -> Session:
-    if "db" not in g:
-        g.db = current_app.extensions["kreislauf"].session_factory()
-    return g.db  # type: ignore[no-any-return]
-
-
-def _page(html: str, status: int = 200) -> ResponseReturnValue:
-    response = make_response(html, status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@bp.get("/")
-def index() -> ResponseReturnValue:
-    """Show what the registry holds and where to go next."""
-    passports = search.search(_session(), limit=50).items
-    levels = {"item": _("item"), "batch": _("batch"), "model": _("model")}
-    return _page(
-        render_template("index.html", passports=passports, levels=levels, withdrawn=_("withdrawn"))
-    )
-
-
-@bp.get("/passports/<passport_id>")
-def passport_page(passport_id: str) -> ResponseReturnValue:
-    """Show a product's passport and its history in plain language."""
-    session = _session()
-    try:
-        passport = lookup.get_passport(session, passport_id)
-    except NotFound:
-        return _page(render_template("not_found.html", uri=None), 404)
-    base_url = current_app.extensions["kreislauf"].settings.base_url
-    doc = reading.credential(session, base_url, passport)
-    rows = history.list_events(session, passport)
-    checkpoint = _checkpoint_size(session)
-    subject = doc["credentialSubject"]
-    product = subject.get("product", {})
-    circularity = subject.get("circularityScorecard") or {}
-    html = render_template(
-        "passport.html",
-        passport_id=passport.public_id,
-        doc=doc,
-        product=product,
-        maker=doc["issuer"]["name"],
-        image=_link(product.get("productImage"), product.get("name")),
-        granularity=_granularity(subject.get("granularityLevel")),
-        inherited=bool(doc.get("inheritedProperties")),
-        model_passport=_safe_url(doc.get("modelPassport")),
-        repair_link=_link(circularity.get("repairInformation"), _("How to repair it")),
-        recycling_link=_link(circularity.get("recyclingInformation"), _("How to recycle it")),
-        further=[link for link in map(_link, product.get("furtherInformation") or []) if link],
-        materials=_materials(subject.get("materialsProvenance") or []),
-        recycled=_percent(circularity.get("recycledContent")),
-        recyclable=_percent(circularity.get("recyclableContent")),
-        entries=timeline(rows),
-        recalls=recalls(rows),
-        life_banner=_life_banner(passport.life_status),
-        withdrawn=doc.get("passportStatus") == "withdrawn",
-        changed_hands=history.ownership_changes(rows),
-        data_url=url_for("passports.PassportById", passport_id=passport.public_id, _external=True),
-        passport=passport,
-        registered_by=doc["issuer"]["name"] if doc.get("registeredBy") else None,
-        community=_community_facts(product) if doc.get("registeredBy") else None,
-        claimable=passport.granularity == "item" and passport.life_status not in TERMINAL,
-        checkpoint=checkpoint,
-        checkpoint_url=url_for("log.checkpoint"),
-    )
-    return _page(html)
-
-
-def _checkpoint_size(session: Session) -> int | None:
-    """The size of the newest signed log checkpoint (reads only), or None if there is none."""
-    stored = checkpoints.newest(session)
-    return stored.size if stored is not None else None
-
-
-@dataclass(frozen=True)
-class CommunityFacts:
-    """What a repairer saw on an item it registered: there is no maker's document."""
-
-    category: str | None
-    brand: str | None
-    model: str | None
-    year: int | None
-
-
-def _community_facts(product: dict[str, Any]) -> CommunityFacts:
-    classes = [c for c in product.get("productCategory") or [] if isinstance(c, dict)]
-    traits = product.get("characteristics")
-    traits = traits if isinstance(traits, dict) else {}
-    year = traits.get("yearOfManufacture")
-    category = _text(classes[0].get("name")) if classes else None
-    return CommunityFacts(
-        # An ORDS category name; the catalog has them all (web.forms.categories).
-        category=_(category) if category else None,
-        brand=_text(traits.get("brand")),
-        model=_text(traits.get("model")),
-        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
-    )
-
-
-# --- the product ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    text: str
-
-
-def _safe_url(url: Any) -> str | None:
-    """Only web links: a "javascript:" URI is a valid URI, and would run when tapped."""
-    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
-        return url
-    return None
-
-
-def _link(value: Any, default_text: str | None = None) -> Link | None:
-    """A UNTP Link as something to show, or None when it leads nowhere a browser should go."""
-    if not isinstance(value, dict):
-        return None
-    url = _safe_url(value.get("linkURL"))
-    if url is None:
-        return None
-    name = value.get("linkName")
-    if isinstance(name, str) and name.strip():
-        return Link(url, name)
-    return Link(url, default_text or _shown_url(url))
-
-
-def _shown_url(url: str) -> str:
-    """A nameless link's text: its address without the scheme, cut short (print shows it all)."""
-    shown = url.split("://", 1)[1]
-    return shown if len(shown) <= 60 else shown[:59] + "…"
-
-
-def _granularity(level: Any) -> str | None:
-    return {
-        "item": _("This passport is for this one item."),
-        "batch": _("This passport is for a production batch."),
-        "model": _("This passport is for a product model: it covers every item of the model."),
-    }.get(level)
-
-
-def _percent(value: Any) -> str | None:
-    """A fraction (0.3) as the reader's percentage ("30%", "30 %"), to a tenth of a percent."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return numbers.format_percent(round(value, 3), locale=get_locale(), decimal_quantization=False)
-
-
-@dataclass(frozen=True)
-class Material:
-    name: str
-    share: str | None
-    recycled: str | None
-
-
-def _materials(items: Iterable[Any]) -> list[Material]:
-    return [
-        Material(
-            str(item.get("name", "")),
-            _percent(item.get("massFraction")),
-            _percent(item.get("recycledMassFraction")),
-        )
-        for item in items
-        if isinstance(item, dict) and item.get("name")
-    ]
-
-
-def _life_banner(life_status: str) -> str | None:
-    return {
-        "under_repair": _("This product is being repaired."),
-        "end_of_life": _("This product has reached the end of its life."),
-        "recycled": _("This product has been recycled."),
-        "destroyed": _("This product has been destroyed."),
-    }.get(life_status)
-
-
-# --- the history ---------------------------------------------------------------------------
+from web.html import N_, Link, filled, kilograms, long_date, percent, safe_url, say
 
 
 @dataclass
@@ -269,13 +59,6 @@ def _local_time(event: Event) -> datetime:
     return event.event_time.astimezone(_offset(event.time_offset))
 
 
-def long_date(day: date) -> str:
-    """A day as the pages write it: "3 May 2026", "3. Mai 2026"."""
-    # English dates read "3 May 2026": day first is clear on both sides of the Atlantic.
-    pattern = "d MMMM y" if str(get_locale()) == "en" else "long"
-    return format_date(day, format=pattern)
-
-
 def _date(moment: datetime) -> str:
     # A date (not a datetime) is formatted as it is, never moved into another time zone.
     return long_date(moment.date())
@@ -284,15 +67,6 @@ def _date(moment: datetime) -> str:
 def _time_tag(event: Event) -> Markup:
     moment = _local_time(event)
     return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), _date(moment))
-
-
-def _say(message: str, **params: Any) -> Markup:
-    """Fill a translated sentence; our own catalog is trusted, every value is escaped."""
-    return Markup(message) % params
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _joined(parts: Sequence[Any]) -> Markup | None:
@@ -306,7 +80,7 @@ def _condition(value: Any) -> str | None:
         "Used": _("used"),
         "Refurbished": _("refurbished"),
         "Damaged": _("damaged"),
-    }.get(value, _text(value))
+    }.get(value, filled(value))
 
 
 def _channel(value: Any) -> str | None:
@@ -316,7 +90,7 @@ def _channel(value: Any) -> str | None:
         "second_hand_shop": _("in a second-hand shop"),
         "refurbisher": _("through a refurbisher"),
         "online": _("online"),
-    }.get(value, _text(value))
+    }.get(value, filled(value))
 
 
 def _collection_channel(value: Any) -> str | None:
@@ -333,7 +107,7 @@ def _severity(value: Any) -> str | None:
         "info": _("for information"),
         "warning": _("warning"),
         "danger": _("danger"),
-    }.get(value, _text(value))
+    }.get(value, filled(value))
 
 
 def _outcome(value: Any) -> str | None:
@@ -354,7 +128,7 @@ def _barrier(value: Any) -> str | None:
         "lack_of_equipment": _("lack of equipment"),
         "too_worn_out": _("too worn out"),
     }
-    key = _text(value)
+    key = filled(value)
     if key is None:
         return None
     normal = key.lower().replace(" ", "_").replace("-", "_")
@@ -366,7 +140,7 @@ def _barrier(value: Any) -> str | None:
 
 
 def _next_steps(value: Any) -> str | None:
-    key = _text(value)
+    key = filled(value)
     if key is None:
         return None
     names = {
@@ -391,14 +165,9 @@ def _names(items: Any) -> list[str]:
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
             item = item.get("name") or item.get("description") or item.get("material")
-        if _text(item):
+        if filled(item):
             names.append(str(item).strip())
     return names
-
-
-def N_(message: str) -> str:
-    """Mark a text for the catalog (pybabel extracts N_); it is translated where it is shown."""
-    return message
 
 
 # One sentence pattern per event type (and per outcome of a repair).
@@ -427,26 +196,26 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
     d = event.details if isinstance(event.details, dict) else {}
     org, date, kind = event.recorder.name, _time_tag(event), event.type
     entry = Entry(event.seq, kind, Markup())
-    description = _text(d.get("description"))
+    description = filled(d.get("description"))
     details: list[Any] = [description]
     key = f"repair/{d.get('outcome')}" if kind == "repair" else kind
-    lead = _say(_(LEADS.get(key) or N_("Recorded by %(org)s, %(date)s")), org=org, date=date)
+    lead = say(_(LEADS.get(key) or N_("Recorded by %(org)s, %(date)s")), org=org, date=date)
 
     if kind == "resale" and event.recorder.role == REGISTRY_ROLE:
         # Recorded by the registry itself: a handover between private holders, confirmed
         # with a transfer code (passport.transfers). No organisation sold anything.
-        lead = _say(_("Changed hands with a transfer code, %(date)s"), date=date)
+        lead = say(_("Changed hands with a transfer code, %(date)s"), date=date)
     if kind in ("sale", "resale"):
         health = d.get("batteryHealth")
         health = health / 100 if isinstance(health, int | float) else None
         details = [
             _channel(d.get("channel")),
             _condition(d.get("condition")),
-            _text(d.get("grade")) and _("grade %(grade)s", grade=_text(d.get("grade"))),
-            _percent(health) and _("battery health %(percent)s", percent=_percent(health)),
+            filled(d.get("grade")) and _("grade %(grade)s", grade=filled(d.get("grade"))),
+            percent(health) and _("battery health %(percent)s", percent=percent(health)),
         ]
     elif kind == "repair":
-        details = [_text(d.get("problem")), _outcome(d.get("outcome"))]
+        details = [filled(d.get("problem")), _outcome(d.get("outcome"))]
         parts = _names(d.get("partsReplaced"))
         if parts:
             entry.notes.append(_("Parts replaced: %(parts)s", parts=", ".join(parts)))
@@ -465,31 +234,31 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
         removed = d.get("removed") if isinstance(d.get("removed"), dict) else {}
         installed = d.get("installed") if isinstance(d.get("installed"), dict) else {}
         details = [
-            _text(removed.get("description"))
-            and _("removed: %(part)s", part=_text(removed.get("description"))),
-            _text(installed.get("description"))
-            and _("installed: %(part)s", part=_text(installed.get("description"))),
+            filled(removed.get("description"))
+            and _("removed: %(part)s", part=filled(removed.get("description"))),
+            filled(installed.get("description"))
+            and _("installed: %(part)s", part=filled(installed.get("description"))),
         ]
         for side, text in (
             (removed, _("Passport of the removed part")),
             (installed, _("Passport of the installed part")),
         ):
-            if _safe_url(side.get("passport")):
+            if safe_url(side.get("passport")):
                 entry.links.append(Link(side["passport"], text))
     elif kind == "refurbishment":
         health = d.get("batteryHealth")
         health = health / 100 if isinstance(health, int | float) else None
         details = [
             _condition(d.get("condition")),
-            _text(d.get("grade")) and _("grade %(grade)s", grade=_text(d.get("grade"))),
-            _percent(health) and _("battery health %(percent)s", percent=_percent(health)),
+            filled(d.get("grade")) and _("grade %(grade)s", grade=filled(d.get("grade"))),
+            percent(health) and _("battery health %(percent)s", percent=percent(health)),
             description,
         ]
-    elif kind == "remanufacture" and _safe_url(d.get("newPassport")):
+    elif kind == "remanufacture" and safe_url(d.get("newPassport")):
         entry.links.append(Link(d["newPassport"], _("It lives on with a new passport")))
     elif kind == "recall":
-        details = [_text(d.get("reason")), _severity(d.get("severity"))]
-        if _safe_url(d.get("url")):
+        details = [filled(d.get("reason")), _severity(d.get("severity"))]
+        if safe_url(d.get("url")):
             entry.links.append(Link(d["url"], _("Recall notice")))
     elif kind == "collection":
         details = [_collection_channel(d.get("channel")), description]
@@ -505,7 +274,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
             else:
                 reason = _("its details were wrong")
             corrected = Markup('<a href="#event-{}">{}</a>').format(target.seq, _time_tag(target))
-            lead = _say(
+            lead = say(
                 _(
                     "Correction by %(org)s, %(date)s: the entry of %(corrected)s was wrong "
                     "(%(reason)s)"
@@ -515,23 +284,11 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
                 corrected=corrected,
                 reason=reason,
             )
-        details = [_text(d.get("explanation"))]
+        details = [filled(d.get("explanation"))]
 
     rest = _joined(details)
-    entry.sentence = _say(_("%(lead)s — %(details)s"), lead=lead, details=rest) if rest else lead
+    entry.sentence = say(_("%(lead)s — %(details)s"), lead=lead, details=rest) if rest else lead
     return entry
-
-
-def kilograms(value: float) -> str:
-    """An estimate in kg, as precise as it deserves: "133", "1.8", "0.35" (in the reader's
-    locale)."""
-    if value >= 10:
-        pattern = "#,##0"
-    elif value >= 1:
-        pattern = "#,##0.#"
-    else:
-        pattern = "#,##0.##"
-    return format_decimal(value, format=pattern)
 
 
 def impact_note(category: Any) -> Markup:
@@ -540,23 +297,23 @@ def impact_note(category: Any) -> Markup:
     method = Markup('<a href="{}">{}</a>').format(
         url_for("pages.impact_method"), _("how this is estimated")
     )
-    typed = _text(category)
+    typed = filled(category)
     number = ords.category_id(typed) if typed else None
     if number is None:
-        # Counted as Misc on the impact pages (repairs.registry_rows.registry_row).
-        return _say(
+        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        return say(
             _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
             method=method,
         )
     name = ords.categories()[number]
     if name == "Misc":
-        return _say(
+        return say(
             _("CO₂e and waste avoided: not estimated for %(category)s (%(method)s)."),
             category=_("Misc"),
             method=method,
         )
     found = impact_of(name)
-    return _say(
+    return say(
         _("Avoided ≈ %(co2e)s kg CO₂e and %(waste)s kg of waste (%(method)s)."),
         co2e=kilograms(found.co2e_kg),
         waste=kilograms(found.waste_kg),
@@ -589,7 +346,7 @@ def timeline(rows: Sequence[Event]) -> list[Entry]:
             link = Markup('<a href="#event-{}">{}</a>').format(
                 correction.seq, _time_tag(correction)
             )
-            entry.corrected_by = _say(_("Corrected: see the correction of %(date)s"), date=link)
+            entry.corrected_by = say(_("Corrected: see the correction of %(date)s"), date=link)
             # A repair declared wrong is left out of the impact figures too (repair_rows).
             entry.impact = None
         entries.append(entry)
@@ -604,22 +361,12 @@ def recalls(rows: Sequence[Event]) -> list[Recall]:
         if event.type != "recall" or event.seq in wrong:
             continue
         d = event.details if isinstance(event.details, dict) else {}
-        url = _safe_url(d.get("url"))
+        url = safe_url(d.get("url"))
         found.append(
             Recall(
-                reason=_text(d.get("reason")) or _("no reason given"),
+                reason=filled(d.get("reason")) or _("no reason given"),
                 severity=_severity(d.get("severity")),
                 link=Link(url, _("Read the recall notice")) if url else None,
             )
         )
     return found
-
-
-def init_app(app: Flask) -> None:
-    """Register the pages; templates drop the blank lines their block tags would leave."""
-    # Imported here, not at the top: its routes go on this module's blueprint.
-    from web.views import impact  # noqa: F401
-
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    app.register_blueprint(bp)

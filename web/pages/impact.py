@@ -2,9 +2,9 @@
 
 The numbers come from ``repairs.impact_report.impact_report`` (one pass over every repair the
 registry knows: imported ORDS records and the repairs logged here) and ``repairs.impact``
-(The Restart Project's method and factors). The chart is SVG drawn on the server and put
-inline: markup, not script, so the CSP stays as strict as it is. A table gives the same
-numbers to screen readers, to print and to anyone who wants the figures.
+(The Restart Project's method and factors). The chart (``web.charts``) is SVG drawn on the
+server and put inline: markup, not script, so the CSP stays as strict as it is. A table gives
+the same numbers to screen readers, to print and to anyone who wants the figures.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from repairs import impact
-from repairs import impact_report as repair_services
-from web.views import N_, _page, _session, bp, kilograms, long_date
+from edge.request import session, settings
+from repairs import impact, impact_report
+from web.charts import ChartText, svg_chart
+from web.html import N_, kilograms, long_date, render
+from web.pages.categories import BARRIER_NAMES
 
 # repairs.impact.METHOD, marked for the catalog: the method page shows it in the reader's
 # language. A test checks that this copy is still the same text.
@@ -36,16 +38,6 @@ METHOD = N_(
 # Names, not words: the same in every language.
 SOURCE = "Fixometer reference data 2021, The Restart Project"
 LICENCE = "CC BY-SA 4.0, Open Repair Alliance / The Restart Project"
-
-# The six ORDS barriers (repairs.ords.records.BARRIERS, codes 1-6) as the forms name them.
-BARRIERS = {
-    "Spare parts not available": N_("Spare parts not available"),
-    "Spare parts too expensive": N_("Spare parts too expensive"),
-    "No way to open product": N_("No way to open the product"),
-    "Repair information not available": N_("Repair information not available"),
-    "Lack of equipment": N_("Lack of equipment"),
-    "Item too worn out": N_("Item too worn out"),
-}
 
 # The chart's viewBox: narrow enough that its 11-unit text stays readable when a phone
 # scales it to its width, with few enough period labels that they never overlap.
@@ -113,7 +105,7 @@ def _period_name(period: impact.Period, by: str | None) -> str:
     return period.label
 
 
-def _chart_text(by: str | None) -> impact.ChartText:
+def _chart_text(by: str | None) -> ChartText:
     """The chart's words in the page's language, its numbers in the page's format."""
 
     def bar_tip(p: impact.Period) -> str:
@@ -149,7 +141,7 @@ def _chart_text(by: str | None) -> impact.ChartText:
             rate=_rate(fixed / known if known else None),
         )
 
-    return impact.ChartText(
+    return ChartText(
         repairs=_("Repairs"),
         fix_rate=_("Fix rate"),
         line_legend=_("Fix rate (of known outcomes)"),
@@ -217,10 +209,12 @@ def _rows(s: impact.Summary) -> list[Row]:
 
 
 def _barriers(s: impact.Summary) -> list[tuple[str, str]]:
-    return [(_(BARRIERS.get(name, name)), _integer(count)) for name, count in s.barriers.items()]
+    return [
+        (_(BARRIER_NAMES.get(name, name)), _integer(count)) for name, count in s.barriers.items()
+    ]
 
 
-def _groups(report: repair_services.ImpactReport, filters: Filters) -> list[dict[str, Any]]:
+def _groups(report: impact_report.ImpactReport, filters: Filters) -> list[dict[str, Any]]:
     return [
         {
             "name": g.name,
@@ -239,19 +233,30 @@ def _render(group: str | None) -> ResponseReturnValue:
     filters = _filters()
     context: dict[str, Any] = {"group": group, "filters": filters, "report": None}
     if filters.errors:
-        return _page(render_template("impact.html", **context), 400)
-    base_url = current_app.extensions["kreislauf"].settings.base_url
-    report = repair_services.impact_report(
-        _session(), since=filters.since, until=filters.until, group=group, base_url=base_url
+        return render("impact.html", 400, **context)
+    report = impact_report.impact_report(
+        session(),
+        since=filters.since,
+        until=filters.until,
+        group=group,
+        base_url=settings().base_url,
     )
     s = report.summary
     if group is not None and s.repairs == 0 and not filters.active:
-        return _page(render_template("impact.html", **context, unknown_group=True), 404)
+        return render("impact.html", 404, **context, unknown_group=True)
+    return render("impact.html", **context | _report(report, filters, group))
+
+
+def _report(
+    report: impact_report.ImpactReport, filters: Filters, group: str | None
+) -> dict[str, Any]:
+    """What the page shows of a report: figures, the chart, the table, barriers, groups."""
+    s = report.summary
     if s.by == "year":
         title = _("Repairs and fix rate by year")
     else:
         title = _("Repairs and fix rate by month")
-    chart = impact.svg_chart(
+    chart = svg_chart(
         s.series,
         title=title,
         width=CHART_WIDTH,
@@ -259,12 +264,12 @@ def _render(group: str | None) -> ResponseReturnValue:
         text=_chart_text(s.by),
         max_labels=MAX_LABELS.get(s.by or "month", 6),
     )
-    context |= {
+    return {
         "report": report,
         "summary": s,
         "figures": _figures(s),
         "chart_title": title,
-        # Our own SVG: every text in it is escaped by repairs.impact.svg_chart.
+        # Our own SVG: every text in it is escaped by web.charts.svg_chart.
         "chart": Markup(chart),
         "rows": _rows(s),
         "barriers": _barriers(s),
@@ -273,16 +278,13 @@ def _render(group: str | None) -> ResponseReturnValue:
         "first": long_date(s.first) if s.first else None,
         "last": long_date(s.last) if s.last else None,
     }
-    return _page(render_template("impact.html", **context))
 
 
-@bp.get("/impact")
 def impact_page() -> ResponseReturnValue:
     """Show what the repairs the registry knows of have achieved, over time and by group."""
     return _render(None)
 
 
-@bp.get("/impact/groups/<path:group>")
 def impact_group(group: str) -> ResponseReturnValue:
     """Show one repair group's repairs and what they avoided."""
     return _render(group)
@@ -302,15 +304,27 @@ def _factor(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.0##")
 
 
-@bp.get("/impact/method")
 def impact_method() -> ResponseReturnValue:
     """Explain how the impact is estimated: the method, the factors and their version."""
+    return render(
+        "impact_method.html",
+        method=_(METHOD),
+        displacement=format_decimal(impact.DISPLACEMENT, format="0.0#"),
+        version=impact.FACTORS_VERSION,
+        source=SOURCE,
+        licence=LICENCE,
+        factors=_factor_rows(),
+    )
+
+
+def _factor_rows() -> list[FactorRow]:
+    """Every category's factors, sorted as the reader reads the category names."""
     table = []
     for name, factor in impact.factors().items():
         estimated = factor.footprint_kg_co2e > 0 or factor.weight_kg > 0
         table.append(
             FactorRow(
-                # An ORDS category name; the catalog has them all (web.forms.categories).
+                # An ORDS category name; the catalog has them all (web.pages.categories).
                 # "Akku/Ladegerät/Netzteil" may break after a slash, or a phone must scroll.
                 category=Markup("/<wbr>").join(_(name).split("/")),
                 weight=_factor(factor.weight_kg) if estimated else None,
@@ -322,13 +336,4 @@ def impact_method() -> ResponseReturnValue:
         )
     # Sorted as the reader reads the names; casefold is enough for English and German.
     table.sort(key=lambda row: row.category.casefold())
-    html = render_template(
-        "impact_method.html",
-        method=_(METHOD),
-        displacement=format_decimal(impact.DISPLACEMENT, format="0.0#"),
-        version=impact.FACTORS_VERSION,
-        source=SOURCE,
-        licence=LICENCE,
-        factors=table,
-    )
-    return _page(html)
+    return table

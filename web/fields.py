@@ -2,7 +2,8 @@
 
 Forms are plain HTML (no script): every field has a label, an optional hint and, after a
 failed submission, an error tied to it with ``aria-describedby``, so a screen reader reads the
-error with the field. ``templates/_form.html`` renders them.
+error with the field. ``templates/_form.html`` renders them. Dates and times typed into a form
+mean the registry's local time (KREISLAUF_TIME_ZONE).
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+
+from edge.request import settings
 
 # As the events API allows: a phone's clock a few minutes ahead is not the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -89,6 +93,11 @@ class Form:
         return self.fields[name].value or None
 
 
+def local_now() -> datetime:
+    """Now, in the registry's time zone (KREISLAUF_TIME_ZONE): forms fill in its date."""
+    return datetime.now(ZoneInfo(settings().time_zone))
+
+
 # --- values that need parsing ---------------------------------------------------------------
 
 
@@ -153,8 +162,3 @@ def when(date_field: Field, time_field: Field, now: datetime) -> datetime | None
         time_field.fail(_("This time is in the future."))
         return None
     return moment
-
-
-def event_time(moment: datetime) -> str:
-    """RFC 3339 with the local offset, as the events API takes it."""
-    return moment.replace(microsecond=0).isoformat()

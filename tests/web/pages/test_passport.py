@@ -23,7 +23,7 @@ from passport.passports import issuing, versions
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import CIRCULARITY, passport
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+WEB = Path(__file__).resolve().parents[3] / "web"
 PO = WEB / "translations" / "de" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 # record_event refuses events from the future: pin "now" so the 2026 dates below always work.

@@ -1,74 +1,33 @@
-"""What every form page shares: the blueprint, the session, who is signed in, CSRF, times."""
+"""Who is signed in, and the CSRF token that proves a form was sent from this site.
+
+People who use the form pages sign in for an organisation (repair-café volunteers, shop
+staff); machines keep using API keys. The signed-in user's id and the form token live in the
+signed session cookie.
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from flask_babel import ngettext
 
+import edge.request
 from passport.accounts import signed_in_user
-from passport.config import Settings
-from passport.db import begin_write
+from passport.errors import TooManyAttempts
 from passport.models import User
-from web.views import CSP
-
-bp = Blueprint("forms", __name__)
+from web.html import message
 
 CSRF_FIELD = "csrf_token"
 _NOBODY = object()
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
-
-
-def settings() -> Settings:
-    return current_app.extensions["kreislauf"].settings  # type: ignore[no-any-return]
-
-
-def db() -> Session:
-    """The request's session; a POST opens it as a writer. Closed at teardown (web.app)."""
-    if "db" not in g:
-        g.db = current_app.extensions["kreislauf"].session_factory()
-        if request.method == "POST":
-            begin_write(g.db)
-    return g.db  # type: ignore[no-any-return]
-
-
-def page(html: str, status: int = 200, headers: dict[str, str] | None = None) -> Any:
-    """An HTML answer: no script can run, and no copy is kept by any cache (forms, codes)."""
-    response = make_response(html, status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.update(headers or {})
-    return response
-
-
-def message(title: str, text: str, status: int, links: list[tuple[str, str]] | None = None) -> Any:
-    """A page that only says something (an error, why a form is not for this user), with
-    links as (url, text) pairs."""
-    return page(render_template("message.html", title=title, text=text, links=links), status)
-
-
-# --- who is signed in -----------------------------------------------------------------------
 
 
 def current_user() -> User | None:
@@ -77,10 +36,17 @@ def current_user() -> User | None:
     if cached is not _NOBODY:
         return cast(User | None, cached)
     uid = session.get("uid")
-    user = signed_in_user(db(), uid) if uid is not None else None
+    user = signed_in_user(edge.request.session(), uid) if uid is not None else None
     if uid is not None and user is None:
         session.clear()  # disabled or deleted since: the cookie is worthless now
     g.user = user
+    return user
+
+
+def required_user() -> User:
+    """The signed-in user of a view behind ``@signed_in``."""
+    user = current_user()
+    assert user is not None  # behind @signed_in
     return user
 
 
@@ -116,6 +82,35 @@ def safe_next(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
+def not_for_you(text: str, passport_id: str | None = None) -> ResponseReturnValue:
+    """403: the signed-in user's organisation may not do this."""
+    links = []
+    if passport_id:
+        links.append(
+            (url_for("pages.passport_page", passport_id=passport_id), _("Back to the passport"))
+        )
+    return message(_("Not for your organisation"), text, 403, links)
+
+
+# --- attempts that are counted ---------------------------------------------------------------
+
+
+def client_address() -> str:
+    # Behind a reverse proxy this is the proxy's address: configure werkzeug's ProxyFix
+    # there, or every visitor shares one rate-limit bucket.
+    return request.remote_addr or ""
+
+
+def too_many(error: TooManyAttempts) -> str:
+    """Why a sign-in or a transfer code is refused for now, and for how long."""
+    minutes = max(1, -(-error.retry_after // 60))
+    return ngettext(
+        "Too many failed attempts. Try again in %(num)d minute.",
+        "Too many failed attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
+
+
 # --- CSRF ----------------------------------------------------------------------------------
 
 
@@ -143,24 +138,3 @@ def check_csrf() -> ResponseReturnValue | None:
         ),
         400,
     )
-
-
-bp.before_request(check_csrf)
-
-
-# --- times ---------------------------------------------------------------------------------
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(settings().time_zone)
-
-
-def local_now() -> datetime:
-    """Now, in the registry's time zone (KREISLAUF_TIME_ZONE): forms fill in its date."""
-    return datetime.now(zone())
-
-
-def client_address() -> str:
-    # Behind a reverse proxy this is the proxy's address: configure werkzeug's ProxyFix
-    # there, or every visitor shares one rate-limit bucket.
-    return request.remote_addr or ""

@@ -15,7 +15,7 @@ from passport.passports import community, lookup
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import GTIN
 from tests.web.conftest import field_error, form_defaults, issue, sign_in
-from web.forms import categories
+from web.pages import categories
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

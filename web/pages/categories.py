@@ -1,5 +1,5 @@
-"""ORDS v0.3 product categories and repair barriers for the forms, and a first guess of the
-category from what the passport says.
+"""ORDS v0.3 product categories and repair barriers as the pages name them, and a first guess
+of the category from what the passport says.
 
 The lists themselves come from ``repairs.ords`` (the categories file shipped in
 ``schemas/ords/``); this module adds only what a form needs: translatable names, and the
@@ -15,13 +15,9 @@ from typing import Any
 from flask_babel import gettext as _
 
 from repairs.ords import records as ords
+from web.html import N_
 
 MISC = "Misc"
-
-
-def N_(message: str) -> str:
-    """Mark a text for the catalog (pybabel extracts N_); translated where it is shown."""
-    return message
 
 
 # Every ORDS category name, for the catalog: the names are shown translated in the forms.

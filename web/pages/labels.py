@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import Response, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
+from edge.request import session, settings
 from passport import search
 from passport.carriers.labels import label_for, label_sheet_pdf
 from passport.carriers.layouts import LAYOUTS
 from passport.errors import InvalidDocument, InvalidIdentifier, NotFound
 from passport.models import Organisation, Passport
 from passport.passports import lookup
-from web.forms.auth import find
-from web.forms.base import bp, current_user, db, page, settings, signed_in
-from web.forms.fields import Field, Form
+from web.auth import required_user, signed_in
+from web.fields import Field, Form
+from web.html import N_, render_private
+from web.lookup import find
 
 # Encoding the codes takes about 1 s per 1,000 labels (passport.carriers.qr): 5,000 keep one
 # request within a few seconds and well under a worker's timeout.
@@ -33,12 +35,7 @@ DEFAULT_LAYOUT = "a4-3x7"
 SHOWN_UNKNOWN = 5
 
 
-def N_(message: str) -> str:
-    """Mark a text for the catalog (pybabel extracts N_); translated where it is shown."""
-    return message
-
-
-# passport.carriers.layouts.LAYOUTS by what a person recognises: the sheet or the printer's roll.
+# passport.labels.LAYOUTS by what a person recognises: the sheet or the printer's roll.
 # Short, so that a phone's select shows them whole; the hint gives the sizes.
 LAYOUT_NAMES = {
     "a4-3x7": N_("A4 sheet of 3 × 7 (Avery L7160)"),
@@ -101,10 +98,10 @@ def _by_id(form: Form) -> list[Passport]:
     lines = list(dict.fromkeys(line.strip() for line in f.value.splitlines() if line.strip()))
     if len(lines) > MAX_LABELS:
         return []  # the caller says how many is too many
-    session = db()
+    db = session()
     # Plain ids in a few queries; addresses (a GS1 Digital Link, a community passport's
     # URI) one by one, as the start page reads them.
-    plain = lookup.get_passports(session, [line for line in lines if "/" not in line])
+    plain = lookup.get_passports(db, [line for line in lines if "/" not in line])
     chosen: list[Passport] = []
     unknown: list[str] = []
     for line in lines:
@@ -139,7 +136,7 @@ def _by_gtin(form: Form, org: Organisation) -> tuple[list[Passport], bool]:
             form["gtin"].fail(_("Give the GTIN of the lot too."))
         return [], False
     try:
-        found = search.search(db(), gtin=gtin, lot=lot, issuer=org.public_id, limit=MAX_LABELS)
+        found = search.search(session(), gtin=gtin, lot=lot, issuer=org.public_id, limit=MAX_LABELS)
     except InvalidDocument:
         form["gtin"].fail(_("This is not a GTIN: 8, 12, 13 or 14 digits with a check digit."))
         return [], False
@@ -163,38 +160,42 @@ def _too_many(form: Form) -> None:
 
 
 def _show(form: Form, status: int) -> ResponseReturnValue:
-    html = render_template("labels.html", form=form, max_labels=format_decimal(MAX_LABELS))
-    return page(html, status)
+    return render_private("labels.html", status, form=form, max_labels=format_decimal(MAX_LABELS))
 
 
-@bp.get("/labels")
 @signed_in
 def labels() -> ResponseReturnValue:
     """Print labels: a PDF with the QR code, name and serial or lot of each chosen passport."""
-    user = current_user()
-    assert user is not None
     form = _form()
     if not any(f.name in request.args for f in form):
         return _show(form, 200)  # the first visit (?lang= alone included)
-
     data = request.args.to_dict()
     data.setdefault("layout", DEFAULT_LAYOUT)  # the passport page's link names no layout
     form.fill(data)
-    too_many = len([line for line in form["ids"].value.splitlines() if line.strip()]) > MAX_LABELS
-    chosen = _by_id(form) if not too_many else []
-    by_gtin, more = _by_gtin(form, user.organisation) if not too_many else ([], False)
-    seen = {p.pk for p in chosen}
-    chosen += [p for p in by_gtin if p.pk not in seen]
-    if too_many or more or len(chosen) > MAX_LABELS:
+    chosen, too_many = _chosen(form, required_user().organisation)
+    if too_many:
         _too_many(form)
         return _show(form, 422)
     if form.ok and not chosen:
         form.general.append(_("Name the passports: their ids, or a GTIN."))
-    if not form.ok:
-        return _show(form, 400)
+    return _pdf(chosen, form["layout"].value) if form.ok else _show(form, 400)
 
+
+def _chosen(form: Form, org: Organisation) -> tuple[list[Passport], bool]:
+    """The passports the form names, by id and by GTIN; True when there are too many."""
+    too_many = len([line for line in form["ids"].value.splitlines() if line.strip()]) > MAX_LABELS
+    if too_many:
+        return [], True
+    chosen = _by_id(form)
+    by_gtin, more = _by_gtin(form, org)
+    seen = {p.pk for p in chosen}
+    chosen += [p for p in by_gtin if p.pk not in seen]
+    return chosen, more or len(chosen) > MAX_LABELS
+
+
+def _pdf(chosen: list[Passport], layout: str) -> Response:
     host = urlsplit(settings().base_url).netloc
-    pdf = label_sheet_pdf([label_for(p, host) for p in chosen], form["layout"].value)
+    pdf = label_sheet_pdf([label_for(p, host) for p in chosen], layout)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = "attachment; filename=labels.pdf"

@@ -11,17 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from edge.request import session, settings
 from passport.credentials import reading
 from passport.errors import InvalidDocument, NotFound
+from passport.models import Organisation, Passport
 from passport.passports import community, lookup
-from web.forms import categories
-from web.forms.auth import not_for_you
-from web.forms.base import bp, current_user, db, local_now, page, settings, signed_in
-from web.forms.fields import Field, Form, parse_number
+from web.auth import not_for_you, required_user, signed_in
+from web.fields import Field, Form, local_now, parse_number
+from web.html import render_private
+from web.pages import categories
 
 FIELDS = {"/category": "category", "/brand": "brand", "/model": "model", "/year": "year"}
 
@@ -60,10 +62,10 @@ def _start_from(passport_id: str | None) -> dict[str, Any]:
     if not passport_id:
         return {}
     try:
-        passport = lookup.get_passport(db(), passport_id)
+        passport = lookup.get_passport(session(), passport_id)
     except NotFound:
         return {}
-    doc = reading.credential(db(), settings().base_url, passport)
+    doc = reading.credential(session(), settings().base_url, passport)
     product = doc["credentialSubject"].get("product", {})
     return {
         "category": categories.guess(product),
@@ -72,55 +74,69 @@ def _start_from(passport_id: str | None) -> dict[str, Any]:
     }
 
 
-@bp.route("/passports/new/community", methods=["GET", "POST"])
 @signed_in
 def register_community() -> ResponseReturnValue:
     """Register an item without a passport, so that its repair can be logged."""
-    user = current_user()
-    assert user is not None
-    org = user.organisation
+    org = required_user().organisation
     if org.role not in ("repairer", "refurbisher"):
-        return not_for_you(
-            _(
-                "Only repairers and refurbishers register items without a passport. A "
-                "manufacturer issues passports for its products through the API."
-            )
-        )
+        return _not_a_repairer()
     now = local_now()
     form = _form(now, _start_from(request.args.get("from")))
     if request.method == "GET":
-        return page(render_template("community.html", form=form))
-
+        return render_private("community.html", form=form)
     form.fill(request.form)
+    passport = _register(form, org, now)
+    if passport is None:
+        return render_private("community.html", 400, form=form)
+    return _registered(passport)
+
+
+def _not_a_repairer() -> ResponseReturnValue:
+    return not_for_you(
+        _(
+            "Only repairers and refurbishers register items without a passport. A "
+            "manufacturer issues passports for its products through the API."
+        )
+    )
+
+
+def _registered(passport: Passport) -> ResponseReturnValue:
+    """On to logging the repair of the item just registered."""
+    flash(
+        _(
+            "The item has a passport now. Stick its QR code on it: the next repairer "
+            "will find its history."
+        )
+    )
+    return redirect(url_for("forms.log_repair", passport_id=passport.public_id), code=303)
+
+
+def _register(form: Form, org: Organisation, now: datetime) -> Passport | None:
+    """The passport the filled form issues; None (errors in ``form``) if it was refused."""
     year = parse_number(form["year"], 1900, now.year, whole=True)
-    if form.ok:
-        category = form["category"].value
-        try:
-            passport = community.issue_community_passport(
-                db(),
-                settings(),
-                org,
-                category=category,
-                brand=form.value("brand"),
-                model=form.value("model"),
-                year=int(year) if year is not None else None,
-                category_id=categories.category_id(category),
-            )
-        except InvalidDocument as exc:
-            db().rollback()
-            for error in exc.errors:
-                name = FIELDS.get(error.pointer)
-                if name is not None:
-                    form[name].fail(error.message)
-                else:
-                    form.general.append(error.message)
-        else:
-            db().commit()
-            flash(
-                _(
-                    "The item has a passport now. Stick its QR code on it: the next repairer "
-                    "will find its history."
-                )
-            )
-            return redirect(url_for("forms.log_repair", passport_id=passport.public_id), code=303)
-    return page(render_template("community.html", form=form), 400)
+    if not form.ok:
+        return None
+    category = form["category"].value
+    db = session()
+    try:
+        passport = community.issue_community_passport(
+            db,
+            settings(),
+            org,
+            category=category,
+            brand=form.value("brand"),
+            model=form.value("model"),
+            year=int(year) if year is not None else None,
+            category_id=categories.category_id(category),
+        )
+    except InvalidDocument as exc:
+        db.rollback()
+        for error in exc.errors:
+            name = FIELDS.get(error.pointer)
+            if name is not None:
+                form[name].fail(error.message)
+            else:
+                form.general.append(error.message)
+        return None
+    db.commit()
+    return passport

@@ -28,7 +28,7 @@ from repairs.listing import repair_rows
 from repairs.ords.records import BARRIERS
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, passport
-from web.views import impact as impact_pages
+from web.pages import impact as impact_pages
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -1,0 +1,124 @@
+"""How an HTML answer is made: the content security policy, the page with its headers, the
+template, and the words and numbers every page writes the same way (dates, weights, shares,
+links).
+
+Read-only pages and form pages both build on this module, and it builds on nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel import numbers
+from flask import Response, make_response, render_template
+from flask_babel import format_date, format_decimal, get_locale
+from markupsafe import Markup
+
+# Pages render only our own files and (on the passport page) the maker's product image.
+# No script runs at all; the policy makes sure none ever can, whatever a text field holds.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' https: http:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def page(html: str, status: int = 200) -> Response:
+    """An HTML answer in which no script can run."""
+    response = make_response(html, status)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def private_page(html: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A page no cache keeps a copy of (forms, codes, what a signed-in person sees)."""
+    response = page(html, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers or {})
+    return response
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    """A read-only page from its template."""
+    return page(render_template(template, **context), status)
+
+
+def render_private(
+    template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
+    """A form page (or another page not to be cached) from its template."""
+    return private_page(render_template(template, **context), status, headers)
+
+
+def message(
+    title: str, text: str, status: int, links: list[tuple[str, str]] | None = None
+) -> Response:
+    """A page that only says something (an error, why a form is not for this user), with
+    links as (url, text) pairs."""
+    return render_private("message.html", status, title=title, text=text, links=links)
+
+
+def not_found(*, private: bool = False) -> Response:
+    """404: no passport by that id."""
+    if private:
+        return render_private("not_found.html", 404, uri=None)
+    return render("not_found.html", 404, uri=None)
+
+
+# --- words and numbers ---------------------------------------------------------------------
+
+
+def N_(message: str) -> str:
+    """Mark a text for the catalog (pybabel extracts N_); it is translated where it is shown."""
+    return message
+
+
+def long_date(day: date) -> str:
+    """A day as the pages write it: "3 May 2026", "3. Mai 2026"."""
+    # English dates read "3 May 2026": day first is clear on both sides of the Atlantic.
+    pattern = "d MMMM y" if str(get_locale()) == "en" else "long"
+    return format_date(day, format=pattern)
+
+
+def kilograms(value: float) -> str:
+    """An estimate in kg, as precise as it deserves: "133", "1.8", "0.35" (in the reader's
+    locale)."""
+    if value >= 10:
+        pattern = "#,##0"
+    elif value >= 1:
+        pattern = "#,##0.#"
+    else:
+        pattern = "#,##0.##"
+    return format_decimal(value, format=pattern)
+
+
+def percent(value: Any) -> str | None:
+    """A fraction (0.3) as the reader's percentage ("30%", "30 %"), to a tenth of a percent."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return numbers.format_percent(round(value, 3), locale=get_locale(), decimal_quantization=False)
+
+
+def filled(value: Any) -> str | None:
+    """A non-empty text, stripped; None for anything else."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def say(message: str, **params: Any) -> Markup:
+    """Fill a translated sentence; our own catalog is trusted, every value is escaped."""
+    return Markup(message) % params
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+def safe_url(url: Any) -> str | None:
+    """Only web links: a "javascript:" URI is a valid URI, and would run when tapped."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        return url
+    return None

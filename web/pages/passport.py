@@ -1,0 +1,218 @@
+"""The passport page a phone opens after scanning a QR code: the product, its history in plain
+language, and, for a signed-in organisation, what it can record here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from edge.request import session, settings
+from passport import transfers
+from passport.credentials import reading
+from passport.errors import NotFound
+from passport.events import history
+from passport.events.rules import may_record
+from passport.events.status import TERMINAL
+from passport.ledger import checkpoints
+from passport.models import Organisation, Passport
+from passport.passports import lookup
+from web.auth import current_user
+from web.html import Link, filled, not_found, percent, render, safe_url
+from web.pages.timeline import recalls, timeline
+
+
+def passport_page(passport_id: str) -> ResponseReturnValue:
+    """Show a product's passport and its history in plain language."""
+    db = session()
+    try:
+        passport = lookup.get_passport(db, passport_id)
+    except NotFound:
+        return not_found()
+    return render("passport.html", **_context(db, passport))
+
+
+def _context(db: Session, passport: Passport) -> dict[str, Any]:
+    doc = reading.credential(db, settings().base_url, passport)
+    rows = history.list_events(db, passport)
+    checkpoint = _checkpoint_size(db)
+    subject = doc["credentialSubject"]
+    product = subject.get("product", {})
+    circularity = subject.get("circularityScorecard") or {}
+    community = bool(doc.get("registeredBy"))
+    return {
+        "passport_id": passport.public_id,
+        "doc": doc,
+        "product": product,
+        "maker": doc["issuer"]["name"],
+        "image": _link(product.get("productImage"), product.get("name")),
+        "granularity": _granularity(subject.get("granularityLevel")),
+        "inherited": bool(doc.get("inheritedProperties")),
+        "model_passport": safe_url(doc.get("modelPassport")),
+        "repair_link": _link(circularity.get("repairInformation"), _("How to repair it")),
+        "recycling_link": _link(circularity.get("recyclingInformation"), _("How to recycle it")),
+        "further": [link for link in map(_link, product.get("furtherInformation") or []) if link],
+        "materials": _materials(subject.get("materialsProvenance") or []),
+        "recycled": percent(circularity.get("recycledContent")),
+        "recyclable": percent(circularity.get("recyclableContent")),
+        "entries": timeline(rows),
+        "recalls": recalls(rows),
+        "life_banner": _life_banner(passport.life_status),
+        "withdrawn": doc.get("passportStatus") == "withdrawn",
+        "changed_hands": history.ownership_changes(rows),
+        "data_url": url_for(
+            "passports.PassportById", passport_id=passport.public_id, _external=True
+        ),
+        "passport": passport,
+        "registered_by": doc["issuer"]["name"] if community else None,
+        "community": _community_facts(product) if community else None,
+        "claimable": passport.granularity == "item" and passport.life_status not in TERMINAL,
+        "checkpoint": checkpoint,
+        "checkpoint_url": url_for("log.checkpoint"),
+    }
+
+
+def _checkpoint_size(session: Session) -> int | None:
+    """The size of the newest signed log checkpoint (reads only), or None if there is none."""
+    stored = checkpoints.newest(session)
+    return stored.size if stored is not None else None
+
+
+# --- the product ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommunityFacts:
+    """What a repairer saw on an item it registered: there is no maker's document."""
+
+    category: str | None
+    brand: str | None
+    model: str | None
+    year: int | None
+
+
+def _community_facts(product: dict[str, Any]) -> CommunityFacts:
+    classes = [c for c in product.get("productCategory") or [] if isinstance(c, dict)]
+    traits = product.get("characteristics")
+    traits = traits if isinstance(traits, dict) else {}
+    year = traits.get("yearOfManufacture")
+    category = filled(classes[0].get("name")) if classes else None
+    return CommunityFacts(
+        # An ORDS category name; the catalog has them all (web.pages.categories).
+        category=_(category) if category else None,
+        brand=filled(traits.get("brand")),
+        model=filled(traits.get("model")),
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+    )
+
+
+def _link(value: Any, default_text: str | None = None) -> Link | None:
+    """A UNTP Link as something to show, or None when it leads nowhere a browser should go."""
+    if not isinstance(value, dict):
+        return None
+    url = safe_url(value.get("linkURL"))
+    if url is None:
+        return None
+    name = value.get("linkName")
+    if isinstance(name, str) and name.strip():
+        return Link(url, name)
+    return Link(url, default_text or _shown_url(url))
+
+
+def _shown_url(url: str) -> str:
+    """A nameless link's text: its address without the scheme, cut short (print shows it all)."""
+    shown = url.split("://", 1)[1]
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _granularity(level: Any) -> str | None:
+    return {
+        "item": _("This passport is for this one item."),
+        "batch": _("This passport is for a production batch."),
+        "model": _("This passport is for a product model: it covers every item of the model."),
+    }.get(level)
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    share: str | None
+    recycled: str | None
+
+
+def _materials(items: Iterable[Any]) -> list[Material]:
+    return [
+        Material(
+            str(item.get("name", "")),
+            percent(item.get("massFraction")),
+            percent(item.get("recycledMassFraction")),
+        )
+        for item in items
+        if isinstance(item, dict) and item.get("name")
+    ]
+
+
+def _life_banner(life_status: str) -> str | None:
+    return {
+        "under_repair": _("This product is being repaired."),
+        "end_of_life": _("This product has reached the end of its life."),
+        "recycled": _("This product has been recycled."),
+        "destroyed": _("This product has been destroyed."),
+    }.get(life_status)
+
+
+# --- what a signed-in organisation can do here ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    url: str
+    text: str
+    post: bool = False  # a button in a form (it changes something), not a link
+
+
+def staff_actions(passport: Passport) -> list[Action]:
+    """What the signed-in user's organisation can do with this passport, for its page."""
+    user = current_user()
+    if user is None:
+        return []
+    pid = passport.public_id
+    actions = (
+        [] if passport.life_status in TERMINAL else _record_actions(passport, user.organisation)
+    )
+    actions.append(Action(url_for("forms.labels", ids=pid), _("Print a label")))
+    qr = url_for("passports.PassportQr", passport_id=pid, kind="svg")
+    actions.append(Action(qr, _("Print its QR code")))
+    return actions
+
+
+def _record_actions(passport: Passport, org: Organisation) -> list[Action]:
+    """What the organisation can record on a passport whose life has not ended."""
+    pid = passport.public_id
+    if passport.granularity != "item":
+        if org.role not in ("repairer", "refurbisher"):
+            return []
+        url = url_for("forms.register_community", **{"from": pid})
+        return [Action(url, _("Register this one item to log its repair"))]
+    actions = []
+    for kind, text, url in (
+        ("repair", _("Log a repair"), url_for("forms.log_repair", passport_id=pid)),
+        ("resale", _("Record a resale"), url_for("forms.record", passport_id=pid, kind="resale")),
+        (
+            "refurbishment",
+            _("Record a refurbishment"),
+            url_for("forms.record", passport_id=pid, kind="refurbishment"),
+        ),
+    ):
+        if may_record(kind, org.role, is_issuer=passport.issuer_pk == org.pk):
+            actions.append(Action(url, text))
+    if transfers.may_hand_over(org, passport):
+        url = url_for("forms.create_transfer_code", passport_id=pid)
+        actions.append(Action(url, _("Create a transfer code for the next holder"), True))
+    return actions
