@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from passport.errors import InvalidDocument
-from passport.events import parse_event
+from passport.events.parsing import parse_event
 from repairs.details import (
     EventDetails,
     RefurbishmentDetails,
