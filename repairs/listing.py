@@ -24,9 +24,10 @@ from repairs.registry_rows import registry_provider, registry_row
 
 __all__ = ["repair_rows", "resolve_category"]
 
-# The widest UTC offsets (-12:00 ... +14:00): a local date can start 14 h before its UTC day.
+# The widest UTC offsets an event may have (-14:00 ... +14:00, passport.events.parsing): a
+# local date can start 14 h before its UTC day and end 14 h after it.
 _EARLIEST_OFFSET = timedelta(hours=14)
-_LATEST_OFFSET = timedelta(hours=12)
+_LATEST_OFFSET = timedelta(hours=14)
 
 
 def resolve_category(category: str) -> int:

@@ -1,22 +1,32 @@
-"""Typed details of a repair, a resale and a refurbishment: the event bodies they become, and
-the event parser's problems traced back to their own fields."""
+"""Typed details of a repair, a resale and a refurbishment: the event bodies they become, the
+event parser's problems traced back to their own fields, and recording them on an item (those
+tests run on SQLite and on PostgreSQL, ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
-from passport.errors import InvalidDocument
+from passport.access import authenticate
+from passport.errors import Forbidden, InvalidDocument
+from passport.events import history
 from passport.events.parsing import parse_event
+from passport.models import Passport
+from passport.passports import issuing
 from repairs.details import (
     EventDetails,
     RefurbishmentDetails,
     RepairDetails,
     ResaleDetails,
     event_time,
+    record,
 )
+from tests.conftest import Org, settings_of
+from tests.helpers import passport
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
 WHEN = datetime(2026, 1, 10, 15, 30, 12, 345678, tzinfo=BERLIN_WINTER)
@@ -151,3 +161,73 @@ def test_the_values_are_frozen_and_the_time_keeps_its_offset() -> None:
     assert event_time(datetime(2026, 7, 1, 9, 5, 7, 1, tzinfo=timezone(timedelta(hours=2)))) == (
         "2026-07-01T09:05:07+02:00"
     )
+
+
+# --- recording the details on an item ---------------------------------------------------------
+
+
+def _issue(session: Session, maker: Org, serial: str) -> Passport:
+    issuer = authenticate(session, maker.key)
+    issued = issuing.issue_passport(session, settings_of(session), issuer, passport(serial=serial))
+    session.commit()
+    return issued
+
+
+def _record(session: Session, who: Org, item: Passport, details: EventDetails) -> list[Any]:
+    org = authenticate(session, who.key)
+    return record(session, settings_of(session), org, item.public_id, details)
+
+
+def test_a_repair_with_a_part_of_its_own_is_two_events_in_order(
+    session: Session, maker: Org, make_org: Any
+) -> None:
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    kettle = _issue(session, maker, "K1")
+    switch = _issue(session, maker, "SWITCH-1")
+    value = repair(parts=("switch",), part_passport=switch.uri)
+
+    repaired, replaced = _record(session, cafe, kettle, value)
+    session.commit()
+
+    assert history.list_events(session, kettle) == [repaired, replaced]
+    assert [(e.seq, e.type) for e in (repaired, replaced)] == [
+        (1, "repair"),
+        (2, "part_replacement"),
+    ]
+    assert {e.recorder.name for e in (repaired, replaced)} == {"Repair Café Cardiff"}
+    assert repaired.details == value.event_bodies()[0]["repair"]
+    assert (repaired.time_offset, replaced.time_offset) == ("+01:00", "+01:00")
+    assert replaced.details == {"installed": {"description": "switch", "passport": switch.uri}}
+    assert replaced.related_pk == switch.pk  # the part's own passport, linked
+    assert kettle.life_status == "in_use"  # fixed
+
+
+def test_a_resale_and_a_refurbishment_by_a_shop(
+    session: Session, maker: Org, make_org: Any
+) -> None:
+    shop = make_org("Second Life Electronics", "refurbisher")
+    item = _issue(session, maker, "K1")
+    (done,) = _record(session, shop, item, RefurbishmentDetails(WHEN, "Refurbished", grade="A"))
+    (sold,) = _record(session, shop, item, ResaleDetails(WHEN, "Refurbished", "refurbisher"))
+    session.commit()
+    assert [(e.seq, e.type) for e in (done, sold)] == [(1, "refurbishment"), (2, "resale")]
+    assert done.details == {"condition": "Refurbished", "grade": "A"}
+    assert sold.details == {"condition": "Refurbished", "channel": "refurbisher"}
+    assert item.life_status == "in_use"
+
+
+def test_what_the_history_refuses_is_raised_and_the_caller_rolls_back(
+    session: Session, maker: Org, make_org: Any
+) -> None:
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    item = _issue(session, maker, "K1")
+    with pytest.raises(Forbidden):  # a repair café does not resell
+        _record(session, cafe, item, ResaleDetails(WHEN, "Used", "private"))
+    session.rollback()
+    # The second event is refused after the first was recorded in the session: rolling back
+    # leaves neither.
+    with pytest.raises(InvalidDocument) as caught:
+        _record(session, cafe, item, repair(parts=("switch",), part_passport="javascript:x"))
+    assert {RepairDetails.field_for(e.pointer) for e in caught.value.errors} == {"part_passport"}
+    session.rollback()
+    assert history.list_events(session, item) == []
