@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from passport.access import ROLES, hash_key, new_api_key
+from passport.access import hash_key, new_api_key
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.models import ApiKey, Gs1Prefix, Organisation
+from passport.roles import ROLES
 
 
 def create_organisation(
