@@ -1,7 +1,7 @@
 """ORDS v0.3 product categories and repair barriers as the pages name them, and a first guess
 of the category from what the passport says.
 
-The lists themselves come from ``repairs.ords`` (the categories file shipped in
+The lists themselves come from ``repairs.ords.records`` (the categories file shipped in
 ``schemas/ords/``); this module adds only what a form needs: translatable names, and the
 guess. Values stay the ORDS names, so repairs logged here export to ORDS unchanged.
 """

@@ -300,7 +300,7 @@ def impact_note(category: Any) -> Markup:
     typed = filled(category)
     number = records.category_id(typed) if typed else None
     if number is None:
-        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        # Counted as Misc on the impact pages (repairs.registry_rows.registry_row).
         return say(
             _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
             method=method,
