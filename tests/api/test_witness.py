@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from tests.web.test_browser import serving
 from web.cli.main import cli
 
 REMOTE = "remote.example/log/v1"
-T = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
