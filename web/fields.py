@@ -11,15 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from edge.request import settings
-from passport.errors import FieldError
 
 # As the events API allows: a phone's clock a few minutes ahead is not the future.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Problem(Protocol):
+    """A problem the domain found, located by a JSON pointer (``passport.errors.FieldError``)."""
+
+    @property
+    def pointer(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass
@@ -94,7 +104,7 @@ class Form:
         return self.fields[name].value or None
 
     def show_errors(
-        self, errors: Iterable[FieldError], field_for: Callable[[str], str | None]
+        self, errors: Iterable[Problem], field_for: Callable[[str], str | None]
     ) -> None:
         """The domain's problems next to the fields they are about, the others above the form.
 
