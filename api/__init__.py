@@ -64,12 +64,7 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
-    from api.contexts import bp as json_ld_contexts
-    from api.events import blp as events
-    from api.log import bp as transparency_log
-    from api.passports import blp as passports
-    from api.repairs import blp as repairs
-    from api.resolver import bp as resolver
+    from api import contexts, events, log, passports, repairs, resolver
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -95,12 +90,12 @@ def init_app(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
     )
     api.spec.components.schema("Event", component=_event_component())
-    api.register_blueprint(passports)
-    api.register_blueprint(events)
-    api.register_blueprint(repairs)
-    app.register_blueprint(resolver)  # GS1 paths are not part of the JSON API description
-    app.register_blueprint(transparency_log)  # C2SP formats, not JSON API operations
-    app.register_blueprint(json_ld_contexts)  # JSON-LD documents, not JSON API operations
+    api.register_blueprint(passports.blp)
+    api.register_blueprint(events.blp)
+    api.register_blueprint(repairs.blp)
+    app.register_blueprint(resolver.bp)  # GS1 paths are not part of the JSON API description
+    app.register_blueprint(log.bp)  # the transparency log: C2SP formats, not JSON API operations
+    app.register_blueprint(contexts.bp)  # JSON-LD documents, not JSON API operations
     errors.init_app(app)
 
     assets = str(swagger_ui_bundle.swagger_ui_path)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 
 from passport import contexts
 from passport.errors import NotFound
+from passport.routes import CONTEXTS
 
 bp = Blueprint("contexts", __name__)
 
@@ -28,13 +29,14 @@ CORS = {
 }
 
 
-@bp.route("/contexts/<path:name>", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(f"{CONTEXTS}/<path:name>", methods=["GET", "HEAD", "OPTIONS"])
 def context(name: str) -> Response:
     """Serve one of the registry's own JSON-LD contexts (application/ld+json, any origin)."""
-    file = contexts.OWN.get(f"/contexts/{name}")
+    path = f"{CONTEXTS}/{name}"
+    file = contexts.OWN.get(path)
     if file is None:
         known = ", ".join(sorted(contexts.OWN))
-        raise NotFound(f"No context /contexts/{name}; this registry serves {known}.")
+        raise NotFound(f"No context {path}; this registry serves {known}.")
     if request.method == "OPTIONS":
         return Response(status=204)
     response = Response(contexts.read(file), mimetype=JSONLD)

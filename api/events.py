@@ -17,7 +17,7 @@ from passport.errors import NotFound
 from passport.events import history
 from passport.ledger import checkpoints, log
 from passport.passports import lookup
-from passport.routes import PASSPORTS
+from passport.routes import PASSPORTS, Routes
 
 blp = Blueprint(
     "events",
@@ -58,7 +58,7 @@ class PassportEvents(MethodView):
         passport = lookup.get_passport(db, passport_id)
         rows = history.list_events(db, passport)
         if _wants_epcis(args.get("format")):
-            url = f"{base}/api/v1/passports/{passport.public_id}/events"
+            url = Routes(base).events(passport.public_id)
             document = history.epcis_document(base, passport, rows, document_url=url)
             return Response(json.dumps(document), mimetype="application/ld+json")
         body = {

@@ -20,7 +20,7 @@ from api.schemas import (
 )
 from edge.request import session, settings
 from passport import idempotency, rdf, search
-from passport.carriers import qr as carriers
+from passport.carriers import qr
 from passport.credentials import reading, signed
 from passport.errors import FieldError, InvalidDocument
 from passport.models import IdempotencyRecord
@@ -265,10 +265,10 @@ class PassportQr(MethodView):
         """Draw the passport's QR code (the resolver URI, no query string)."""
         passport = lookup.get_passport(session(), passport_id)
         if kind == "svg":
-            body = carriers.qr_svg(passport.uri, title=passport.uri)
+            body = qr.qr_svg(passport.uri, title=passport.uri)
             mimetype = "image/svg+xml"
         else:
-            body, mimetype = carriers.qr_png(passport.uri), "image/png"
+            body, mimetype = qr.qr_png(passport.uri), "image/png"
         # The URI never changes, so neither does the image.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(body, mimetype=mimetype, headers=headers)

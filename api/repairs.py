@@ -13,8 +13,8 @@ from marshmallow import RAISE
 from api.schemas import RepairsArgsSchema
 from edge.request import session, settings
 from passport.routes import API
-from repairs import listing as repair_services
-from repairs.ords import writer as ords
+from repairs import listing
+from repairs.ords import writer
 
 blp = Blueprint(
     "repairs",
@@ -40,13 +40,13 @@ class Repairs(MethodView):
         """Export repairs as ORDS v0.3, filtered by date, category and repair group."""
         config = settings()
         filters = {name: args.get(name) for name in ("since", "until", "category", "group")}
-        rows = repair_services.repair_rows(
+        rows = listing.repair_rows(
             session(), **filters, base_url=config.base_url, country=config.country
         )
         if args.get("format", "csv") == "json":
-            return Response(json.dumps(ords.to_json(rows)), mimetype="application/json")
+            return Response(json.dumps(writer.to_json(rows)), mimetype="application/json")
         buffer = io.StringIO()
-        ords.write_ords(rows, buffer)
+        writer.write_ords(rows, buffer)
         return Response(
             buffer.getvalue(),
             mimetype="text/csv",

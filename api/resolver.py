@@ -33,6 +33,7 @@ from passport.errors import (
 from passport.gs1.digital_link import parse_digital_link_path
 from passport.passports import community, lookup
 from passport.routes import (
+    COMMUNITY,
     DID_DOCUMENT,
     ORGANISATIONS,
     REGISTRY_DID,
@@ -131,7 +132,7 @@ def _requested_link() -> tuple[str, str]:
     return urlsplit(raw).path, f"?{query}" if query else ""
 
 
-@bp.route("/c/<key>", methods=["GET", "HEAD", "OPTIONS"])
+@bp.route(f"{COMMUNITY}<key>", methods=["GET", "HEAD", "OPTIONS"])
 def resolve_community(key: str) -> Response:
     """Resolve a community passport's URI (minted by this registry) as a GS1 path resolves."""
     if request.method == "OPTIONS":

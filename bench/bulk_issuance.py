@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from passport.keys import ensure_keys  # noqa: E402
-
 from passport import organisations  # noqa: E402
 from passport.config import Settings  # noqa: E402
 from passport.db import begin_write, upgrade_database  # noqa: E402
+from passport.signing.keys import ensure_keys  # noqa: E402
 from web.app import create_app  # noqa: E402
 
 GTIN = "09520123456788"

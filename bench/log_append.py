@@ -17,11 +17,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from passport.keys import ensure_keys
-
 from passport.config import Settings
 from passport.db import begin_write, make_engine, make_session_factory, upgrade_database
 from passport.ledger import sequencer
+from passport.signing.keys import ensure_keys
 
 BASE_URL = "https://registry.example.org"
 

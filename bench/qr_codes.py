@@ -134,7 +134,7 @@ def main() -> None:
         row("segno, matrix only (`make_qr(error M)`, its own mask choice)", "segno"),
         row("qrcode, matrix only, mask pattern 0 given (no mask evaluation)", "qrcode mask 0"),
         row(
-            "segno, matrix only, mask pattern 0 given (what `carriers.qr` builds on)",
+            "segno, matrix only, mask pattern 0 given (what `passport.carriers.qr` builds on)",
             "segno mask 0",
         ),
         row("`qr.qr_svg(text)`", "svg", target=True),

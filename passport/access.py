@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import ApiKey, Organisation, Passport
-from passport.roles import ROLES as ROLES  # re-exported: organisations and accounts check roles
 
 KEY_PREFIX_LEN = 12
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport import throttle
-from passport.access import ROLES
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotAuthenticated
 from passport.models import Organisation, User, utcnow
+from passport.roles import ROLES
 
 LOGIN_MAX = 254  # the longest e-mail address SMTP carries
 # Long enough to resist guessing with the rate limit; no composition rules (NIST SP 800-63B).

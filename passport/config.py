@@ -20,7 +20,6 @@ class Settings:
     # A batch of 10,000 passports at a few KB each fits well inside 64 MiB.
     max_body_bytes: int = 64 * 1024 * 1024
     max_batch: int = 10_000
-    page_size: int = 50
     testing: bool = False
     # The IANA time zone the web forms work in (KREISLAUF_TIME_ZONE): they fill in today's
     # date and the time now, and give what people type its UTC offset.

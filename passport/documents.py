@@ -119,15 +119,16 @@ def describe_rule(keyword: str, value: Any) -> str | None:
     return None
 
 
-def _field_name(path: Sequence[str | int]) -> str:
-    """Name the value at ``path`` as a reader would, e.g. ``productCategory[1]``."""
+def field_name(path: Sequence[str | int], whole: str = "the passport") -> str:
+    """Name the value at ``path`` as a reader would, e.g. ``productCategory[1]``; the document
+    itself (or an item of it, ``the passport[2]``) is ``whole``."""
     indices = ""
     for part in reversed(path):
         if isinstance(part, int):
             indices = f"[{part}]{indices}"
         else:
             return f"{part}{indices}"
-    return f"the passport{indices}"
+    return f"{whole}{indices}"
 
 
 def error_rule(error: ValidationError) -> tuple[str, Any, Mapping[str, Any]]:
@@ -163,7 +164,7 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
             if name not in known
         ]
 
-    field = _field_name(path)
+    field = field_name(path)
     # A keyword the schema may gain later: jsonschema's wording beats dropping the error.
     rule = describe_rule(keyword, value) or error.message
     if field == "the passport":

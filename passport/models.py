@@ -1,5 +1,5 @@
-"""SQLAlchemy 2.0 models. Passports, versions and (later) events are never updated in place
-in ways that lose history, and never deleted."""
+"""SQLAlchemy 2.0 models. Passports, versions and events are never updated in place in ways
+that lose history, and never deleted."""
 
 from __future__ import annotations
 

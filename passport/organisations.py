@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from passport.access import ROLES, hash_key, new_api_key
+from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.models import ApiKey, Gs1Prefix, Organisation
+from passport.roles import ROLES
 
 
 def create_organisation(
@@ -41,6 +42,6 @@ def create_organisation(
 def issue_api_key(session: Session, org: Organisation) -> str:
     """A new API key for the organisation; only its hash is stored, so it is shown once."""
     key = new_api_key()
-    session.add(ApiKey(organisation=org, prefix=key[:12], key_hash=hash_key(key)))
+    session.add(ApiKey(organisation=org, prefix=key[:KEY_PREFIX_LEN], key_hash=hash_key(key)))
     session.flush()
     return key

@@ -24,12 +24,10 @@ from pyld import jsonld
 from rdflib.namespace import XSD
 
 from passport import contexts
-from passport.contexts import UNTP_DPP, VC_V2
+from passport.contexts import UNTP_DPP
 
 __all__ = [
     "TURTLE_PREFIXES",
-    "UNTP_DPP",
-    "VC_V2",
     "ContextNotAllowed",
     "contexts_used",
     "document_loader",

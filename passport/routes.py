@@ -23,7 +23,9 @@ DID_DOCUMENT = "did.json"
 # the registry mints. GS1 Digital Link paths start with a numeric application identifier
 # (/01/, /8013/, ...), so no GS1 path can ever look like one.
 COMMUNITY = "/c/"
-KREISLAUF_V1_CONTEXT = "/contexts/kreislauf/v1"
+# The registry's own JSON-LD contexts, each under CONTEXTS.
+CONTEXTS = "/contexts"
+KREISLAUF_V1_CONTEXT = f"{CONTEXTS}/kreislauf/v1"
 
 
 def _segment(value: str) -> str:

@@ -31,7 +31,6 @@ from passport.models import FailedAttempt
 WINDOW = timedelta(minutes=15)
 PER_SUBJECT = 5
 PER_ADDRESS = 20
-KINDS = ("sign_in", "claim")
 
 
 def _digest(kind: str, value: str) -> str:

@@ -2,7 +2,7 @@
 v0.3 terms), a resale, a refurbishment.
 
 Each value knows the lifecycle events it becomes (the bodies the events API takes, parsed by
-``passport.events``), and where in those bodies each of its fields lands: the parser names a
+``passport.events.parsing``), and where in those bodies each of its fields lands: the parser names a
 problem by a JSON pointer, and ``field_for`` turns the pointer back into the value's field, so
 whoever filled the value (a form) can show the problem next to what was typed.
 """

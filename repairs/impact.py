@@ -32,7 +32,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-from repairs.ords import records as ords
+from repairs.ords import records
 
 __all__ = [
     "DISPLACEMENT",
@@ -83,7 +83,7 @@ def factors() -> dict[str, Factor]:
     }
     # The table and the category list come from different repositories: fail loudly if
     # they ever drift apart rather than count some category as zero.
-    missing = set(ords.categories().values()) - set(table)
+    missing = set(records.categories().values()) - set(table)
     if missing:
         raise RuntimeError(f"{FACTORS_FILE} lacks factors for {sorted(missing)}")
     return table
@@ -100,10 +100,10 @@ class Impact:
 
 
 def _factor(category: str) -> Factor:
-    number = ords.category_id(category)
+    number = records.category_id(category)
     if number is None:
         raise ValueError(f"{category!r} is not an ORDS v0.3 product category")
-    return factors()[ords.categories()[number]]
+    return factors()[records.categories()[number]]
 
 
 def impact_of(category: str) -> Impact:
@@ -130,15 +130,15 @@ class _Tally:
     waste: Decimal = Decimal(0)
 
     def add(self, status: str, category: str) -> None:
-        if status == ords.FIXED:
+        if status == records.FIXED:
             self.fixed += 1
             factor = _factor(category)
             # Decimal: the factors have three decimals; sums of 300,000 of them stay exact.
             self.co2e += factor.footprint_kg_co2e * DISPLACEMENT
             self.waste += factor.weight_kg
-        elif status == ords.REPAIRABLE:
+        elif status == records.REPAIRABLE:
             self.repairable += 1
-        elif status == ords.END_OF_LIFE:
+        elif status == records.END_OF_LIFE:
             self.end_of_life += 1
         else:
             self.unknown += 1
@@ -211,7 +211,7 @@ def _label(start: date, by: Granularity) -> str:
     return f"{start.year:04d}-{start.month:02d}" if by == "month" else f"{start.year:04d}"
 
 
-def summary(rows: Iterable[ords.OrdsRow], *, by: Granularity | None = None) -> Summary:
+def summary(rows: Iterable[records.OrdsRow], *, by: Granularity | None = None) -> Summary:
     """Count outcomes and barriers, total the impact, and (optionally) a series over time.
 
     The series runs from the first to the last period with a repair, including empty
@@ -221,16 +221,16 @@ def summary(rows: Iterable[ords.OrdsRow], *, by: Granularity | None = None) -> S
         raise ValueError(f"by must be 'month', 'year' or None, not {by!r}")
     total = _Tally()
     periods: dict[date, _Tally] = {}
-    barriers = dict.fromkeys(ords.BARRIERS, 0)
+    barriers = dict.fromkeys(records.BARRIERS, 0)
     first: date | None = None
     last: date | None = None
     for row in rows:
-        status = ords.normalise_status(row.repair_status) or ords.UNKNOWN
+        status = records.normalise_status(row.repair_status) or records.UNKNOWN
         total.add(status, row.product_category)
         if by is not None:
             key = _period_start(row.event_date, by)
             periods.setdefault(key, _Tally()).add(status, row.product_category)
-        barrier = ords.normalise_barrier(row.repair_barrier_if_end_of_life)
+        barrier = records.normalise_barrier(row.repair_barrier_if_end_of_life)
         if barrier:
             barriers[barrier] += 1
         first = row.event_date if first is None or row.event_date < first else first

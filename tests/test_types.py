@@ -1,4 +1,4 @@
-"""The domain type-checks under ``mypy --strict`` (DESIGN §7); settings in pyproject.toml."""
+"""The domain and ``edge`` type-check under ``mypy --strict`` (DESIGN §7); see pyproject.toml."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_passport_repairs_and_schemas_pass_mypy_strict() -> None:
+def test_passport_repairs_schemas_and_edge_pass_mypy_strict() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, check=False
     )

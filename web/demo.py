@@ -25,7 +25,6 @@ CAFE_LOGIN = "cafe@demo.kreislauf"
 CAFE_PASSWORD = "fix-it-together"
 KETTLE = gtin("409876500001")
 BATTERY = gtin("871234500010")
-DRILL = gtin("409876500018")
 
 
 def _link(

@@ -8,9 +8,10 @@ mean the registry's local time (KREISLAUF_TIME_ZONE).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -19,6 +20,16 @@ from edge.request import settings
 
 # As the events API allows: a phone's clock a few minutes ahead is not the future.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Problem(Protocol):
+    """A problem the domain found, located by a JSON pointer (``passport.errors.FieldError``)."""
+
+    @property
+    def pointer(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass
@@ -91,6 +102,20 @@ class Form:
     def value(self, name: str) -> str | None:
         """A field's value, None when empty."""
         return self.fields[name].value or None
+
+    def show_errors(
+        self, errors: Iterable[Problem], field_for: Callable[[str], str | None]
+    ) -> None:
+        """The domain's problems next to the fields they are about, the others above the form.
+
+        ``field_for`` names the field a problem's JSON pointer is about (None: no field).
+        """
+        for error in errors:
+            name = field_for(error.pointer)
+            if name is not None and name in self:
+                self[name].fail(error.message)
+            else:
+                self.general.append(error.message)
 
 
 def local_now() -> datetime:

@@ -9,13 +9,14 @@ from edge.request import session
 from passport.gs1.digital_link import DigitalLink, looks_like_digital_link, parse_digital_link
 from passport.models import Passport
 from passport.passports import community, lookup
+from passport.routes import COMMUNITY
 
 
 def find(code: str) -> Passport:
     """The passport ``code`` names; raises InvalidIdentifier or NotFound."""
     text = code.strip()
     db = session()
-    if "/c/" in text:
+    if COMMUNITY in text:
         return community.resolve_community(db, text.rstrip("/").rsplit("/", 1)[-1])
     if looks_like_digital_link(text):
         return lookup.resolve(db, parse_digital_link(text, allow_trailing_slash=True))[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from jsonschema.exceptions import ValidationError
 from passport.documents import (
     describe_rule,
     error_rule,
+    field_name,
     json_pointer,
     load_schema,
     schema_validator,
@@ -64,16 +65,6 @@ def _validator() -> Draft202012Validator:
 _EPCIS_OFFSET = re.compile(r"[+-]((0\d|1[0-3]):[0-5]\d|14:00)")
 
 
-def _field_name(path: Sequence[str | int]) -> str:
-    indices = ""
-    for part in reversed(path):
-        if isinstance(part, int):
-            indices = f"[{part}]{indices}"
-        else:
-            return f"{part}{indices}"
-    return f"the event{indices}"
-
-
 def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[FieldError]:
     """Translate one jsonschema error into plain-English errors located by JSON pointers."""
     path = list(error.absolute_path)
@@ -105,7 +96,7 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
         elif "title" in schema:
             where = f"{schema['title'].lower()} details"
         else:
-            where = f"'{_field_name(path)}', which has " + ", ".join(known)
+            where = f"'{field_name(path, 'the event')}', which has " + ", ".join(known)
         return [
             FieldError(
                 json_pointer([*path, name]), f"unknown property '{name}' (not part of {where})"
@@ -114,7 +105,7 @@ def _field_errors(error: ValidationError, body: Mapping[str, Any]) -> list[Field
             if name not in known
         ]
 
-    field = _field_name(path)
+    field = field_name(path, "the event")
     if keyword == "pattern" and value == "^https?://":
         rule = "must be an http:// or https:// URI"
     elif keyword == "not":

@@ -217,7 +217,6 @@ _CHARSET_LINTERS: dict[str, Callable[[str], str | None]] = {
 }
 # Not implemented: the North American coupon linters of AIs 8110 and 8112 (couponcode,
 # couponposoffer); those values are still checked for character set and length.
-_UNIMPLEMENTED_LINTERS = frozenset({"couponcode", "couponposoffer"})
 
 
 def implemented(linter: str) -> bool:

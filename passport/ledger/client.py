@@ -23,14 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from passport.ledger import checkpoints, merkle, note
 from passport.links import link_type_iri
-from passport.routes import API, PASSPORT_PAGES, Routes
+from passport.routes import API, PASSPORT_PAGES, PASSPORTS, Routes
 
 TIMEOUT = 30
 # A passport's API address or its page: <registry>[/api/v1]/passports/<id>
 PASSPORT_PATH = re.compile(rf"(?:{re.escape(API)})?{re.escape(PASSPORT_PAGES)}/([^/]+)/?")
 EXPECTED = (
-    "give the passport's API address <registry>/api/v1/passports/<id>, its page "
-    "<registry>/passports/<id>, or the address in its QR code"
+    f"give the passport's API address <registry>{PASSPORTS}/<id>, its page "
+    f"<registry>{PASSPORT_PAGES}/<id>, or the address in its QR code"
 )
 
 

@@ -31,7 +31,6 @@ from passport.signing.jose import CredentialError, b64url_encode, canonical_json
 __all__ = [
     "ROLES",
     "Ed25519Key",
-    "KeyMissing",
     "ed25519_public_jwk",
     "ensure_keys",
     "jwk_thumbprint",

@@ -8,34 +8,34 @@ import pytest
 from flask import Flask
 
 from api.errors import STATUS, domain_problem, status_of, witness_size
-from passport import errors as e
+from passport import errors
 
 
 def test_every_domain_error_has_a_row() -> None:
-    def leaves(cls: type[e.KreislaufError]) -> list[type[e.KreislaufError]]:
+    def leaves(cls: type[errors.KreislaufError]) -> list[type[errors.KreislaufError]]:
         subs = cls.__subclasses__()
         return [cls] if not subs else [x for s in subs for x in leaves(s)]
 
-    missing = [c.__name__ for c in leaves(e.KreislaufError) if c not in STATUS]
+    missing = [c.__name__ for c in leaves(errors.KreislaufError) if c not in STATUS]
     assert missing == []
 
 
 @pytest.mark.parametrize(
     ("error", "status", "slug", "title"),
     [
-        (e.CodeRefused("wrong"), 400, "transfer-code-refused", "Transfer code refused"),
-        (e.CodeUsed("used"), 409, "transfer-code-used", "Transfer code refused"),
-        (e.InvalidRequest("x"), 400, "bad-request", "Bad request"),
-        (e.InvalidRequestedIdentifier("x"), 400, "invalid-identifier", "Invalid identifier"),
-        (e.InvalidIdentifier("x"), 422, "invalid-identifier", "Invalid identifier"),
-        (e.NoSuchLink("x"), 404, "no-such-link", "No such link"),
-        (e.WitnessRequestMalformed("x"), 400, "witness", "Bad request"),
-        (e.WitnessSignatureRefused("x"), 403, "witness", "Forbidden"),
-        (e.WitnessLogUnknown("x"), 404, "witness", "Not found"),
-        (e.WitnessProofRefused("x"), 422, "witness", "Unprocessable"),
+        (errors.CodeRefused("wrong"), 400, "transfer-code-refused", "Transfer code refused"),
+        (errors.CodeUsed("used"), 409, "transfer-code-used", "Transfer code refused"),
+        (errors.InvalidRequest("x"), 400, "bad-request", "Bad request"),
+        (errors.InvalidRequestedIdentifier("x"), 400, "invalid-identifier", "Invalid identifier"),
+        (errors.InvalidIdentifier("x"), 422, "invalid-identifier", "Invalid identifier"),
+        (errors.NoSuchLink("x"), 404, "no-such-link", "No such link"),
+        (errors.WitnessRequestMalformed("x"), 400, "witness", "Bad request"),
+        (errors.WitnessSignatureRefused("x"), 403, "witness", "Forbidden"),
+        (errors.WitnessLogUnknown("x"), 404, "witness", "Not found"),
+        (errors.WitnessProofRefused("x"), 422, "witness", "Unprocessable"),
     ],
 )
-def test_rows(error: e.KreislaufError, status: int, slug: str, title: str) -> None:
+def test_rows(error: errors.KreislaufError, status: int, slug: str, title: str) -> None:
     assert status_of(error) == (status, slug)
     with Flask(__name__).app_context():
         response = domain_problem(error)
@@ -47,7 +47,7 @@ def test_rows(error: e.KreislaufError, status: int, slug: str, title: str) -> No
 
 def test_witness_size_mismatch_answers_the_size_as_text() -> None:
     with Flask(__name__).app_context():
-        response = witness_size(e.WitnessSizeMismatch("this witness has size 7", 7))
+        response = witness_size(errors.WitnessSizeMismatch("this witness has size 7", 7))
     assert response.status_code == 409 and response.mimetype == "text/x.tlog.size"
     assert response.get_data() == b"7\n"
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from passport.routes import Routes
+from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
 
 
@@ -132,6 +134,7 @@ def test_every_served_event_id_is_what_the_reference_computes_from_the_document(
         assert record(client, maker, pid, body).status_code == 201, (event_type, body)
     listed = [event["eventID"] for event in history(client, pid)["events"]]
     document = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    assert document["id"] == Routes(BASE_URL).events(pid)  # the document is where it is served
     served = [event["eventID"] for event in document["epcisBody"]["eventList"]]
     assert served == listed
     assert document_hashes(document) == served
@@ -290,7 +293,6 @@ def test_html_in_text_is_stored_as_text(client, maker, cafe):
 
 def test_a_remanufactured_product_gets_a_new_passport_linked_to_the_original(client, maker):
     from passport import rdf
-    from tests.conftest import BASE_URL
     from tests.helpers import untp_errors
 
     original = issue(client, maker, serial="OLD-1")

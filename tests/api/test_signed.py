@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from passport.config import Settings
+from passport.errors import KeyMissing
 from passport.signing import keys
 from passport.signing.did import assertion_key, did_web, verify_vc_jwt_with_did
 from passport.signing.jose import CredentialError, b64url_decode, sign_vc_jwt, verify_vc_jwt
@@ -180,7 +181,7 @@ def test_key_files_are_owner_only_and_never_overwritten(tmp_path):
 
 def test_a_missing_key_says_to_run_init_db(tmp_path):
     settings = Settings(database_url="sqlite://", data_dir=tmp_path)
-    with pytest.raises(keys.KeyMissing, match="kreislauf init-db"):
+    with pytest.raises(KeyMissing, match="kreislauf init-db"):
         keys.load_key(settings, "vc")
 
 
@@ -196,7 +197,7 @@ def test_the_environment_overrides_the_key_file(tmp_path):
     assert keys.load_key(settings, "log").thumbprint() == from_file.thumbprint()
     assert "PRIVATE" not in repr(settings)
     bad = Settings.from_env({**env, "KREISLAUF_VC_KEY": str(tmp_path / "missing.pem")})
-    with pytest.raises(keys.KeyMissing, match="KREISLAUF_VC_KEY"):
+    with pytest.raises(KeyMissing, match="KREISLAUF_VC_KEY"):
         keys.load_key(bad, "vc")
 
 

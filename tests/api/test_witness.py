@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import update as sa_update
 
 from passport.config import Settings
 from passport.ledger import checkpoints, log, merkle, note, witness
-from passport.ledger import client as history_client
+from passport.ledger.client import fetch, fetch_consistency, verify_history, witness_request
 from passport.models import LogEntry, WitnessedLog
 from tests.api.test_events import REPAIR, issue, record
 from tests.helpers import GTIN, gtin, passport
@@ -21,7 +20,6 @@ from tests.web.test_browser import serving
 from web.cli.main import cli
 
 REMOTE = "remote.example/log/v1"
-T = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -183,10 +181,8 @@ def test_witness_add_on_the_command_line(settings, monkeypatch, session):
 
 @contextmanager
 def _tampering(monkeypatch: Any) -> Iterator[None]:
-    real = history_client.fetch
-
-    def fetch(url: str) -> bytes:
-        data = real(url)
+    def tampered(url: str) -> bytes:
+        data = fetch(url)
         if url.endswith("/events/2/receipt"):
             proof = checkpoints.parse_proof(data.decode())
             hashes = [bytes([proof.hashes[0][0] ^ 1]) + proof.hashes[0][1:], *proof.hashes[1:]]
@@ -194,7 +190,7 @@ def _tampering(monkeypatch: Any) -> Iterator[None]:
             return checkpoints.format_proof(tampered).encode()
         return data
 
-    monkeypatch.setattr(history_client, "fetch", fetch)
+    monkeypatch.setattr("passport.ledger.client.fetch", tampered)
     yield
 
 
@@ -243,7 +239,7 @@ def test_verify_history_takes_the_address_in_the_qr_code(app, client, maker, caf
 
 def test_verify_history_refuses_non_http_urls():
     with pytest.raises(ValueError):
-        history_client.verify_history("file:///etc/passwd")
+        verify_history("file:///etc/passwd")
 
 
 # --- kreislauf witness: pull mode against another registry -------------------------------------
@@ -347,21 +343,19 @@ def test_kreislauf_witness_pulls_and_cosigns_another_registry(
         bad = runner.invoke(cli, ["witness", url])
         assert bad.exit_code == 1 and "refused (bad signature)" in bad.output, bad.output
         assert runner.invoke(cli, ["witness-add", origin, vkey]).exit_code == 0
+
         # A consistency proof that does not verify: refused.
-        real_proof = history_client.fetch_consistency
-
         def corrupt(*args: Any, **kw: Any) -> list[bytes]:
-            return [bytes([h[0] ^ 1]) + h[1:] for h in real_proof(*args, **kw)]
+            return [bytes([h[0] ^ 1]) + h[1:] for h in fetch_consistency(*args, **kw)]
 
-        monkeypatch.setattr(history_client, "fetch_consistency", corrupt)
+        monkeypatch.setattr("passport.ledger.client.fetch_consistency", corrupt)
         bad = runner.invoke(cli, ["witness", url])
         assert bad.exit_code == 1 and "refused (bad proof)" in bad.output, bad.output
-        monkeypatch.setattr(history_client, "fetch_consistency", real_proof)
-        # This witness's size moved on while the proof was fetched: 409 with the size.
-        real_request = history_client.witness_request
+        monkeypatch.setattr("passport.ledger.client.fetch_consistency", fetch_consistency)
 
+        # This witness's size moved on while the proof was fetched: 409 with the size.
         def racing(*args: Any, **kw: Any) -> str:
-            body = real_request(*args, **kw)
+            body = witness_request(*args, **kw)
             session.rollback()  # a fresh snapshot: the CLI wrote since the last read
             session.execute(
                 sa_update(WitnessedLog).where(WitnessedLog.origin == origin).values(size=1)
@@ -369,11 +363,11 @@ def test_kreislauf_witness_pulls_and_cosigns_another_registry(
             session.commit()
             return body
 
-        monkeypatch.setattr(history_client, "witness_request", racing)
+        monkeypatch.setattr("passport.ledger.client.witness_request", racing)
         stale = runner.invoke(cli, ["witness", url])
         assert stale.exit_code == 1 and "refused (size mismatch)" in stale.output, stale.output
         assert "size 1" in stale.output
-        monkeypatch.setattr(history_client, "witness_request", real_request)
+        monkeypatch.setattr("passport.ledger.client.witness_request", witness_request)
         session.rollback()
         assert int(session.get(WitnessedLog, origin).size) == 1
     # Nothing listens any more: a clear failure, not a traceback.

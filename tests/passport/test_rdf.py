@@ -69,9 +69,9 @@ def _official_loader(url: str, options: dict[str, Any] | None = None) -> dict[st
 
     Kreislauf's context is ours in both worlds, so it is served from the package here too.
     """
-    if url in (rdf.UNTP_DPP, rdf.UNTP_DPP.rstrip("/")):
+    if url in (contexts.UNTP_DPP, contexts.UNTP_DPP.rstrip("/")):
         document = json.loads(OFFICIAL_UNTP_CONTEXT.read_text(encoding="utf-8"))
-        return {"contextUrl": None, "documentUrl": rdf.UNTP_DPP, "document": document}
+        return {"contextUrl": None, "documentUrl": contexts.UNTP_DPP, "document": document}
     return rdf.document_loader(REGISTRY)(url, options)
 
 
@@ -113,7 +113,7 @@ def _untp_instance() -> dict[str, Any]:
 def _registry_credential() -> dict[str, Any]:
     """A credential shaped like the ones the registry serves for an item-level passport."""
     return {
-        "@context": [rdf.VC_V2, rdf.UNTP_DPP, KREISLAUF_V1],
+        "@context": [contexts.VC_V2, contexts.UNTP_DPP, KREISLAUF_V1],
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "id": PASSPORT_ID,
         "issuer": {
@@ -183,7 +183,7 @@ def test_official_example_is_isomorphic_to_official_context() -> None:
 def test_untp_url_without_trailing_slash_gives_same_graph() -> None:
     document = _untp_instance()
     unslashed = copy.deepcopy(document)
-    unslashed["@context"] = [rdf.VC_V2, rdf.UNTP_DPP.rstrip("/")]
+    unslashed["@context"] = [contexts.VC_V2, contexts.UNTP_DPP.rstrip("/")]
 
     assert rdf.to_nquads(unslashed) == rdf.to_nquads(document)
 
@@ -244,13 +244,13 @@ def _official_term_positions() -> tuple[dict[str, Any], set[str]]:
         else:
             used.add(term)
             nodes.append({"id": f"https://example.com/top/{term}", term: value(term, definition)})
-    document = {"@context": [rdf.VC_V2, rdf.UNTP_DPP], "@graph": nodes}
+    document = {"@context": [contexts.VC_V2, contexts.UNTP_DPP], "@graph": nodes}
     return document, used
 
 
 def test_every_official_term_position_gives_the_same_rdf() -> None:
     document, used = _official_term_positions()
-    our_terms = json.dumps(rdf.load_context(rdf.UNTP_DPP))
+    our_terms = json.dumps(rdf.load_context(contexts.UNTP_DPP))
 
     ours = rdf.to_graph(document)
     official = _official_graph(document)
@@ -387,8 +387,12 @@ def test_nquads_match_graph() -> None:
 
 
 def test_contexts_used() -> None:
-    assert rdf.contexts_used(_registry_credential()) == [rdf.VC_V2, rdf.UNTP_DPP, KREISLAUF_V1]
-    assert rdf.contexts_used({"@context": rdf.VC_V2}) == [rdf.VC_V2]
+    assert rdf.contexts_used(_registry_credential()) == [
+        contexts.VC_V2,
+        contexts.UNTP_DPP,
+        KREISLAUF_V1,
+    ]
+    assert rdf.contexts_used({"@context": contexts.VC_V2}) == [contexts.VC_V2]
     assert rdf.contexts_used({}) == []
 
 
@@ -402,7 +406,7 @@ def test_loader_refuses_unknown_url() -> None:
 
 def test_loader_does_not_normalise_other_urls() -> None:
     with pytest.raises(jsonld.JsonLdError, match="allow-list"):
-        rdf.document_loader(REGISTRY)(rdf.VC_V2 + "/")
+        rdf.document_loader(REGISTRY)(contexts.VC_V2 + "/")
     with pytest.raises(jsonld.JsonLdError, match="allow-list"):
         rdf.document_loader(REGISTRY)(KREISLAUF_V1 + "/")
 
@@ -431,7 +435,7 @@ def test_loader_serves_our_context_for_a_base_url_with_a_path() -> None:
 
 def test_expanding_unknown_context_fails_offline() -> None:
     document = _registry_credential()
-    document["@context"] = [rdf.VC_V2, "https://example.com/ctx"]
+    document["@context"] = [contexts.VC_V2, "https://example.com/ctx"]
 
     with pytest.raises(jsonld.JsonLdError) as caught:
         rdf.to_graph(document, REGISTRY)
@@ -461,14 +465,14 @@ def test_loaded_context_is_a_private_copy() -> None:
 
 
 def test_packaged_vc_context_is_the_w3c_file() -> None:
-    packaged = REPO / "schemas" / "contexts" / contexts.PUBLISHED[rdf.VC_V2]
+    packaged = REPO / "schemas" / "contexts" / contexts.PUBLISHED[contexts.VC_V2]
 
     assert packaged.read_bytes() == OFFICIAL_VC_CONTEXT.read_bytes()
 
 
 def test_scoped_contexts_only_where_needed() -> None:
     """Our UNTP context is flat; only enumerations and the GeoJSON terms carry a scope."""
-    context = rdf.load_context(rdf.UNTP_DPP)["@context"]
+    context = rdf.load_context(contexts.UNTP_DPP)["@context"]
     scoped = {
         term for term, value in context.items() if isinstance(value, dict) and "@context" in value
     }

@@ -41,6 +41,7 @@ def test_the_path_constants_are_the_urls_paths() -> None:
     assert AT.registry_did_document.removeprefix(BASE) == routes.REGISTRY_DID
     assert AT.resolver_description.removeprefix(BASE) == routes.RESOLVER_DESCRIPTION
     assert AT.kreislauf_context.removeprefix(BASE) == routes.KREISLAUF_V1_CONTEXT
+    assert routes.KREISLAUF_V1_CONTEXT.startswith(routes.CONTEXTS + "/")
     assert AT.community("k").removeprefix(BASE) == routes.COMMUNITY + "k"
     assert AT.organisation_did_document("o").removeprefix(BASE) == (
         f"{routes.ORGANISATIONS}/o/{routes.DID_DOCUMENT}"

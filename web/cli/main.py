@@ -2,7 +2,7 @@
 
 Every command must start in well under half a second (``kreislauf --help`` on a busy machine):
 the command modules import only click and the light configuration at the top; each command
-imports what it uses (SQLAlchemy, the services, jsonschema, the app) when it runs.
+imports what it uses (SQLAlchemy, the use cases, jsonschema, the app) when it runs.
 tests/web/test_cli.py checks.
 """
 

@@ -1,7 +1,7 @@
 """ORDS v0.3 product categories and repair barriers as the pages name them, and a first guess
 of the category from what the passport says.
 
-The lists themselves come from ``repairs.ords`` (the categories file shipped in
+The lists themselves come from ``repairs.ords.records`` (the categories file shipped in
 ``schemas/ords/``); this module adds only what a form needs: translatable names, and the
 guess. Values stay the ORDS names, so repairs logged here export to ORDS unchanged.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from repairs.ords import records as ords
+from repairs.ords import records
 from web.html import N_
 
 MISC = "Misc"
@@ -84,17 +84,17 @@ def label(name: str) -> str:
 
 def category_choices() -> list[tuple[str, str]]:
     """(ORDS name, shown name) for a select, in the reader's alphabetical order, Misc last."""
-    names = [n for n in ords.categories().values() if n != MISC]
+    names = [n for n in records.categories().values() if n != MISC]
     choices = sorted(((n, label(n)) for n in names), key=lambda c: c[1].casefold())
     return [*choices, (MISC, label(MISC))]
 
 
 def category_id(name: str) -> int | None:
-    return ords.category_id(name)
+    return records.category_id(name)
 
 
 def barrier_choices() -> list[tuple[str, str]]:
-    return [(b, _(BARRIER_NAMES.get(b, b))) for b in ords.BARRIERS]
+    return [(b, _(BARRIER_NAMES.get(b, b))) for b in records.BARRIERS]
 
 
 # Words in a product's name -> ORDS category; the first match wins, so specific words come
@@ -163,7 +163,7 @@ def _matches(words: list[str], phrase: str, text: str) -> bool:
 
 def guess(product: dict[str, Any]) -> str:
     """The ORDS category a volunteer would most likely pick for a passport's product."""
-    known = set(ords.categories().values())
+    known = set(records.categories().values())
     classes = [c for c in product.get("productCategory") or [] if isinstance(c, dict)]
     for c in classes:  # already filed under ORDS (a community passport): take it as it is
         ords_scheme = str(c.get("schemeID", "")).startswith("https://openrepair.org")

@@ -131,12 +131,7 @@ def _register(form: Form, org: Organisation, now: datetime) -> Passport | None:
         )
     except InvalidDocument as exc:
         db.rollback()
-        for error in exc.errors:
-            name = FIELDS.get(error.pointer)
-            if name is not None:
-                form[name].fail(error.message)
-            else:
-                form.general.append(error.message)
+        form.show_errors(exc.errors, FIELDS.get)
         return None
     db.commit()
     return passport

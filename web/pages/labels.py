@@ -35,7 +35,7 @@ DEFAULT_LAYOUT = "a4-3x7"
 SHOWN_UNKNOWN = 5
 
 
-# passport.labels.LAYOUTS by what a person recognises: the sheet or the printer's roll.
+# passport.carriers.layouts.LAYOUTS by what a person recognises: the sheet or the printer's roll.
 # Short, so that a phone's select shows them whole; the hint gives the sizes.
 LAYOUT_NAMES = {
     "a4-3x7": N_("A4 sheet of 3 × 7 (Avery L7160)"),

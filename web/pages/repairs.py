@@ -203,13 +203,12 @@ def _save(form: Form, passport: Passport, value: EventDetails) -> ResponseReturn
 
 def _show_refusal(form: Form, value: EventDetails, exc: InvalidDocument) -> None:
     """Each of the parser's problems next to the form field it is about, else above the form."""
-    for error in exc.errors:
-        name = value.field_for(error.pointer)
-        name = FORM_FIELDS.get(name, name) if name is not None else None
-        if name is not None and name in form:
-            form[name].fail(error.message)
-        else:
-            form.general.append(error.message)
+
+    def field_for(pointer: str) -> str | None:
+        name = value.field_for(pointer)
+        return FORM_FIELDS.get(name, name) if name is not None else None
+
+    form.show_errors(exc.errors, field_for)
     if not exc.errors:
         form.general.append(exc.detail)
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from passport.events.rules import REGISTRY_ROLE
 from passport.models import Event
 from repairs.impact import impact_of
-from repairs.ords import records as ords
+from repairs.ords import records
 from web.html import N_, Link, filled, kilograms, long_date, percent, safe_url, say
 
 
@@ -298,14 +298,14 @@ def impact_note(category: Any) -> Markup:
         url_for("pages.impact_method"), _("how this is estimated")
     )
     typed = filled(category)
-    number = ords.category_id(typed) if typed else None
+    number = records.category_id(typed) if typed else None
     if number is None:
-        # Counted as Misc on the impact pages (repairs.services.registry_row).
+        # Counted as Misc on the impact pages (repairs.registry_rows.registry_row).
         return say(
             _("CO₂e and waste avoided: not estimated without a product category (%(method)s)."),
             method=method,
         )
-    name = ords.categories()[number]
+    name = records.categories()[number]
     if name == "Misc":
         return say(
             _("CO₂e and waste avoided: not estimated for %(category)s (%(method)s)."),

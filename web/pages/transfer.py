@@ -183,11 +183,6 @@ def _refused(form: Form, exc: CodeRefused) -> int:
 
 
 def _show_refusal(form: Form, exc: InvalidDocument) -> None:
-    for error in exc.errors:
-        name = FIELDS.get(error.pointer)
-        if name is not None:
-            form[name].fail(error.message)
-        else:
-            form.general.append(error.message)
+    form.show_errors(exc.errors, FIELDS.get)
     if not exc.errors:
         form.general.append(exc.detail)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import web.pages.impact
 from passport import organisations
 from passport.access import authenticate
 from passport.events import history
@@ -28,7 +29,6 @@ from repairs.listing import repair_rows
 from repairs.ords.records import BARRIERS
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, passport
-from web.pages import impact as impact_pages
 
 SAMPLE = FIXTURES / "ords" / "ords_v0.3_sample_202507.csv"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -292,7 +292,7 @@ def test_an_empty_registry_says_so(client):
 
 
 def test_the_method_page_shows_the_method_the_version_and_the_factors(client):
-    assert impact_pages.METHOD == impact.METHOD  # the catalog's copy is the method's text
+    assert web.pages.impact.METHOD == impact.METHOD  # the catalog's copy is the method's text
     body = get(client, "/impact/method")
     assert impact.METHOD in html.unescape(body)
     assert impact.FACTORS_VERSION in html.unescape(body)

@@ -18,7 +18,7 @@ from tests.conftest import settings_of
 from tests.helpers import GTIN, gtin, passport
 from tests.passport.carriers.test_labels import cell_box, load, rasterise, zbarimg
 from tests.web.conftest import field_error, form_defaults, sign_in
-from web.pages import labels as labels_page
+from web.pages import labels
 
 OTHER_GTIN = gtin("952012300011")
 
@@ -167,7 +167,7 @@ def test_mistakes_are_shown_next_to_their_fields(staff, session, maker, make_org
 
 
 def test_too_many_labels_is_a_422_page(staff, session, maker, monkeypatch):
-    monkeypatch.setattr(labels_page, "MAX_LABELS", 3)
+    monkeypatch.setattr(labels, "MAX_LABELS", 3)
     items = issue_items(session, maker, 4)
     for query in (
         {"gtin": GTIN},
@@ -183,7 +183,7 @@ def test_too_many_labels_is_a_422_page(staff, session, maker, monkeypatch):
 
 
 def test_the_real_limit_is_five_thousand():
-    assert labels_page.MAX_LABELS == 5000
+    assert labels.MAX_LABELS == 5000
 
 
 def test_the_page_speaks_german(staff, session, maker):
