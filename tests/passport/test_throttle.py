@@ -38,7 +38,6 @@ def test_the_policy() -> None:
         5,
         20,
     )
-    assert throttle.KINDS == ("sign_in", "claim")
 
 
 def test_only_digests_are_stored_and_they_differ_by_kind(session: Session) -> None:
