@@ -44,13 +44,14 @@ def verifier(settings: Settings) -> note.Verifier:
     return note.Verifier(log.origin(settings.base_url), load_key(settings, "log").public_key)
 
 
-def seal(session: Session, settings: Settings) -> None:
+def seal(session: Session, settings: Settings, *, head: tuple[int, bytes] | None = None) -> None:
     """Sign the log's current head and store it (kept as it is if that size is signed already).
 
-    A write: called by the sequencer after every append, and once at startup by the command
-    line for a log written before that (see the module docstring).
+    A write: called by the sequencer after every append (which passes the ``head`` it has just
+    written, sparing a read), and once at startup by the command line for a log written before
+    that (see the module docstring).
     """
-    size, root = log.head(session)
+    size, root = head if head is not None else log.head(session)
     body = note.Checkpoint(log.origin(settings.base_url), size, root).format()
     signed = note.sign_note(body, signer(settings))
     values = {"size": size, "root": root, "note": signed, "created_at": utcnow()}

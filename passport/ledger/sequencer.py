@@ -59,12 +59,15 @@ def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> 
     """
     if not items:
         return []
-    entries = _sequence(session, log.origin(settings.base_url), items)
-    checkpoints.seal(session, settings)
+    entries, head = _sequence(session, log.origin(settings.base_url), items)
+    checkpoints.seal(session, settings, head=head)
     return entries
 
 
-def _sequence(session: Session, origin: str, items: Sequence[Item]) -> list[LogEntry]:
+def _sequence(
+    session: Session, origin: str, items: Sequence[Item]
+) -> tuple[list[LogEntry], tuple[int, bytes]]:
+    """Store the leaves and the nodes they complete; return them and the new head."""
     size = _lock_head(session)
     last = _last_entries(session, list(dict.fromkeys(i.subject for i in items)))
     frontier = _frontier(session, size)
@@ -104,7 +107,7 @@ def _sequence(session: Session, origin: str, items: Sequence[Item]) -> list[LogE
         session.execute(insert(LogNode), nodes[start : start + log.CHUNK])
     root = merkle.root_from_subtrees([h for _, _, h in frontier])
     session.execute(update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=size, root=root))
-    return entries
+    return entries, (size, root)
 
 
 def _push(

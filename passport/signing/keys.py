@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,12 +160,20 @@ def _parse_pem(pem: bytes) -> Ed25519Key:
 
 
 def _from_file(path: Path, origin: str) -> Ed25519Key:
+    """The key in a PEM file, parsed once per version of the file (every log write signs with
+    it); a replaced file (a rotated key) is read again."""
     try:
-        return _parse_pem(path.read_bytes())
+        stat = path.stat()
+        return _parsed_file(path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
     except OSError as exc:
         raise KeyMissing(f"{origin} ({path}) cannot be read: {exc.strerror}") from exc
     except CredentialError as exc:
         raise KeyMissing(f"{origin} ({path}) is not a usable Ed25519 key: {exc}") from exc
+
+
+@lru_cache(maxsize=16)
+def _parsed_file(path: Path, _mtime_ns: int, _size: int, _inode: int) -> Ed25519Key:
+    return _parse_pem(path.read_bytes())
 
 
 def load_key(settings: Settings, role: str) -> Ed25519Key:

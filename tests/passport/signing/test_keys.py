@@ -52,3 +52,21 @@ def test_rfc7638_example_shape() -> None:
     assert jwk_thumbprint(jwk) == jwk["kid"]
     with pytest.raises(CredentialError):
         jwk_thumbprint({"kty": "RSA", "n": "x", "e": "AQAB"})
+
+
+def test_a_key_file_is_read_once_and_again_when_it_is_replaced(tmp_path) -> None:
+    """Every write to the log signs with the log key: the file is parsed once, and a rotated
+    key (the file replaced) is used from the next signature on, without a restart."""
+    from passport.config import Settings
+    from passport.signing.keys import ensure_keys, key_path, load_key
+
+    settings = Settings(database_url="sqlite://", base_url="https://r.example", data_dir=tmp_path)
+    ensure_keys(tmp_path)
+    first = load_key(settings, "log")
+    assert load_key(settings, "log") is first  # parsed once
+    rotated = Ed25519Key.generate()
+    path = key_path(tmp_path, "log")
+    replacement = path.with_suffix(".new")
+    replacement.write_bytes(rotated.to_pem())
+    replacement.replace(path)
+    assert load_key(settings, "log").public_jwk() == rotated.public_jwk()
