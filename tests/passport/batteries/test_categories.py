@@ -13,6 +13,8 @@ from passport.batteries.categories import categories, category_validator, offici
 from passport.documents import validate_subject
 from passport.errors import FieldError, InvalidDocument
 from tests.helpers import BATTERYPASS_SAMPLES, batterypass_sample, ebike_battery, passport
+from tests.passport.kettle import credential_for, kettle, official_errors
+from tests.passport.kettle import official_schema as official_schema_untp
 
 CATEGORIES = [
     "generalProductInformation",
@@ -293,3 +295,18 @@ def test_a_category_error_is_a_field_error_like_the_others() -> None:
             "/battery/generalProductInformation/batteryMass", "'batteryMass' must be a number"
         )
     ]
+
+
+def test_untp_0_6_1_accepts_a_battery_passport_as_it_is() -> None:
+    """UNTP's ProductPassport is open (additionalProperties true): ``battery`` is an extension
+    it accepts as is, so no mapping into UNTP's own properties is needed (unlike a closed
+    object, where the Kreislauf context would have nothing to hang it on)."""
+    subject = kettle()
+    subject["battery"] = ebike_battery()
+    validate_subject(subject)
+
+    assert official_schema_untp()["$defs"]["ProductPassport"]["additionalProperties"] is True
+    assert official_errors(credential_for(subject)) == []
+    subject["battery"] = "not checked by UNTP"  # UNTP lets anything through: we do not
+    assert official_errors(credential_for(subject)) == []
+    assert errors_of("not checked by UNTP") == {"/battery": "'battery' must be a JSON object"}
