@@ -23,6 +23,10 @@ class RegistryApi(Api):
         return errors.http_problem(error)
 
 
+# Schema files our schemas reference by name -> the component each becomes.
+OTHER_COMPONENTS = {"battery.schema.json": "Battery"}
+
+
 def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
     """Re-root a standalone JSON Schema's internal "#/$defs/..." refs for components/schemas.
 
@@ -36,6 +40,8 @@ def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 node["$ref"] = f"#/components/schemas/{name}/$defs/" + ref.removeprefix("#/$defs/")
+            elif ref in OTHER_COMPONENTS:  # another of our schema files, a component of its own
+                node["$ref"] = f"#/components/schemas/{OTHER_COMPONENTS[ref]}"
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -51,6 +57,15 @@ def _passport_component() -> dict[str, Any]:
     from passport.documents import subject_schema
 
     return _component(subject_schema(), "ProductPassport")
+
+
+@cache
+def _battery_component() -> dict[str, Any]:
+    from passport.batteries.categories import battery_schema
+
+    component = _component(battery_schema(), "Battery")
+    component.pop("$id", None)  # its relative $ref is re-rooted above; the $id would re-base it
+    return component
 
 
 @cache
@@ -86,6 +101,7 @@ def init_app(app: Flask) -> None:
     )
     api = RegistryApi(app)
     api.spec.components.schema("ProductPassport", component=_passport_component())
+    api.spec.components.schema("Battery", component=_battery_component())
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation's API key"}
     )

@@ -4,7 +4,10 @@ Clients submit a UNTP DPP 0.6.1 ``ProductPassport`` (the credential subject); th
 serves it wrapped in a W3C VC 2.0 ``DigitalProductPassport`` (:mod:`passport.credentials`).
 The submitted document is checked against our own schema
 (``schemas/product-passport.schema.json``), which is at least as strict as the UNTP one, so
-everything we serve also satisfies UNTP.
+everything we serve also satisfies UNTP. A battery passport's ``battery`` is named by the
+registry's battery schema (``schemas/battery.schema.json``, referenced from the passport schema)
+and each of its BatteryPass categories is checked against the official schema
+(:mod:`passport.batteries.categories`); its errors read like every other one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
 
+from passport.batteries.categories import battery_schema, category_errors
 from passport.errors import FieldError, InvalidDocument
 
 _JSON_TYPES = {
@@ -46,6 +51,7 @@ _BOUNDS = {
     "minimum": "must be at least {}",
     "exclusiveMaximum": "must be less than {}",
     "exclusiveMinimum": "must be greater than {}",
+    "pattern": "must match the pattern {}",
 }
 
 
@@ -62,7 +68,18 @@ def schema_validator(name: str) -> Draft202012Validator:
     # Building a validator resolves every $ref; bulk issuance validates thousands of documents.
     # Without an explicit format checker python-jsonschema ignores "format" entirely.
     checker = Draft202012Validator.FORMAT_CHECKER
-    return Draft202012Validator(load_schema(name), format_checker=checker)
+    return Draft202012Validator(load_schema(name), format_checker=checker, registry=_registry())
+
+
+@cache
+def _registry() -> Registry[Any]:
+    """The schemas our schemas reference by URI: the battery schema, by its ``$id`` (which is
+    where the passport schema's relative ``$ref`` "battery.schema.json" resolves to)."""
+    battery = battery_schema()
+    registry: Registry[Any] = Registry().with_resource(
+        str(battery["$id"]), Resource.from_contents(battery)
+    )
+    return registry
 
 
 SUBJECT_SCHEMA = "product-passport.schema.json"
@@ -89,6 +106,9 @@ def validate_subject(subject: object) -> None:
         for field_error in _field_errors(error):
             # `required` reports each missing property separately but we rebuild the list from
             # the instance, so the same error can come out twice.
+            found.setdefault((field_error.pointer, field_error.message), field_error)
+    for category, error in category_errors(subject.get("battery")):
+        for field_error in _field_errors(error, prefix=("battery", category)):
             found.setdefault((field_error.pointer, field_error.message), field_error)
     if found:
         errors = [found[key] for key in sorted(found)]
@@ -140,9 +160,10 @@ def error_rule(error: ValidationError) -> tuple[str, Any, Mapping[str, Any]]:
     return str(error.validator), error.validator_value, schema
 
 
-def _field_errors(error: ValidationError) -> list[FieldError]:
-    """Translate one jsonschema error into plain-English errors located by JSON pointers."""
-    path = list(error.absolute_path)
+def _field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    """Translate one jsonschema error into plain-English errors located by JSON pointers
+    (``prefix``: where in the passport the validated value sits)."""
+    path = [*prefix, *error.absolute_path]
     keyword, value, schema = error_rule(error)
     instance = error.instance
 
@@ -155,10 +176,11 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = schema.get("properties", {})
         owner = schema.get("title", "object")
+        standard = schema.get("x-kreislauf-standard", "UNTP")
         return [
             FieldError(
                 json_pointer([*path, name]),
-                f"unknown property '{name}' (not part of the UNTP {owner})",
+                f"unknown property '{name}' (not part of the {standard} {owner})",
             )
             for name in sorted(instance)
             if name not in known

@@ -46,7 +46,9 @@ RULES: dict[str, set[str]] = {
     "passport": set(),  # the foundation modules (BASE) and the package itself
     "passport.models": {"passport.db"},
     "passport.gs1": {"passport.errors"},  # GS1's syntax knows nothing of the registry
-    "passport.documents": {"passport.errors", "schemas"},
+    # the BatteryPass profile: its categories' official schemas and access list (data only)
+    "passport.batteries": {"passport.errors", "schemas"},
+    "passport.documents": {"passport.errors", "passport.batteries", "schemas"},
     "passport.links": {"schemas"},
     "passport.contexts": {"passport.routes", "schemas"},
     "passport.rdf": {"passport.contexts", "schemas"},

@@ -20,6 +20,8 @@ def _add_default_types(value: Any, node: dict[str, Any], defs: dict[str, Any]) -
     credential always carries the type, as the first key, where UNTP's examples put it.
     """
     while "$ref" in node:
+        if not node["$ref"].startswith("#/$defs/"):
+            return  # another schema (the battery's): no UNTP type to add inside it
         node = defs[node["$ref"].removeprefix("#/$defs/")]
     if isinstance(value, list) and "items" in node:
         for item in value:

@@ -27,6 +27,14 @@ PRODUCT_INHERITABLE = (
     "characteristics",
 )
 
+# A battery passport's categories are inherited one by one. Not these two: they hold what
+# belongs to the individual battery (its passport and battery identifiers, manufacturing date,
+# status; its measured condition: state of charge, cycles, remaining capacity...), the
+# attributes BatteryPass's access list marks as dynamic, so a model's value would be a false
+# statement about the item. (tests/passport/batteries/test_inheritance.py derives this from the
+# list.)
+BATTERY_NOT_INHERITED = ("generalProductInformation", "performance")
+
 
 def inherit(
     subject: dict[str, Any], model_subject: dict[str, Any] | None
@@ -34,8 +42,9 @@ def inherit(
     """Fill what ``subject`` leaves out from its model passport; say what was filled in.
 
     Returns a deep copy of ``subject`` and the sorted names of the inherited properties
-    (product ones as ``product.<name>``). The subject's own values always win, even empty ones:
-    an empty list is a statement ("no claims"), not an omission.
+    (product ones as ``product.<name>``, battery categories as ``battery.<category>``). The
+    subject's own values always win, even empty ones: an empty list is a statement ("no
+    claims"), not an omission.
     """
     result = copy.deepcopy(subject)
     inherited: list[str] = []
@@ -46,6 +55,16 @@ def inherit(
         if name not in result and name in model_subject:
             result[name] = copy.deepcopy(model_subject[name])
             inherited.append(name)
+
+    model_battery = model_subject.get("battery")
+    battery = result.get("battery", {})
+    if isinstance(model_battery, dict) and isinstance(battery, dict):
+        for name, value in model_battery.items():
+            if name not in BATTERY_NOT_INHERITED and name not in battery:
+                battery[name] = copy.deepcopy(value)
+                inherited.append(f"battery.{name}")
+        if battery:
+            result["battery"] = battery
 
     product = result.get("product")
     model_product = model_subject.get("product")
