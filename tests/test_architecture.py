@@ -68,9 +68,17 @@ RULES: dict[str, set[str]] = {
         "passport.ledger",
         "passport.signing",
     },
+    # battery passports: the dynamic attributes read from events
+    "passport.batteries": MODELS | {"passport.events", "passport.passports"},
     # the credential: a passport version as a W3C VC, and that credential signed
     "passport.credentials": MODELS
-    | {"passport.contexts", "passport.documents", "passport.passports", "passport.signing"},
+    | {
+        "passport.batteries",
+        "passport.contexts",
+        "passport.documents",
+        "passport.passports",
+        "passport.signing",
+    },
     # lifecycle events: catalogue, parsing, status, EPCIS, the event hash, the history
     "passport.events": MODELS
     | {
