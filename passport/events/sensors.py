@@ -109,10 +109,16 @@ def normalised(measurements: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def sensor_element(measurements: Mapping[str, Any]) -> dict[str, Any]:
-    """The measurements as one EPCIS 2.0 sensorElement, one sensorReport per attribute."""
+    """The measurements as one EPCIS 2.0 sensorElement, one sensorReport per attribute.
+
+    Reports follow ``ATTRIBUTES``, not the stored order (PostgreSQL's JSONB sorts keys its own
+    way); the event hash sorts them anyway.
+    """
     reports: list[dict[str, Any]] = []
-    for name, sent in measurements.items():
-        attribute = ATTRIBUTES[name]
+    for name, attribute in ATTRIBUTES.items():
+        if name not in measurements:
+            continue
+        sent = measurements[name]
         report: dict[str, Any] = {"type": attribute.measurement_type}
         if attribute.kind == "status":
             report["stringValue"] = sent
