@@ -85,6 +85,8 @@ def latest_measurements(session: Session, passport: Passport) -> dict[str, Measu
     """Each measured attribute's latest value, in the order of ``ATTRIBUTES``; {} if none."""
     events = _standing(session, passport)
     latest: dict[str, Measured] = {}
+    if not any(_measurements(e) or e.type in IMPLIED_STATUS for e in events):
+        return latest  # nothing measured, nothing implied: no need to read the document
     battery = any(_measurements(e) for e in events) or _has_battery(session, passport)
     for event in events:
         found = dict(_measurements(event))

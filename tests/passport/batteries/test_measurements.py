@@ -13,6 +13,7 @@ from passport.batteries.measurements import latest_measurements
 from passport.credentials.reading import credential
 from passport.errors import Forbidden, InvalidDocument
 from passport.events import history
+from passport.ledger.verify import verify_log
 from passport.models import Event, Passport
 from passport.passports import issuing
 from tests.conftest import BASE_URL, Org, settings_of
@@ -233,6 +234,8 @@ def test_repurposing_links_both_ways_and_the_status_follows(session, maker, cafe
     assert section["stateOfHealth"]["measuredBy"]["name"] == "Repair Café Kreuzberg"
     assert section["stateOfHealth"]["measuredAt"] == "2026-03-01T10:00:00+01:00"
     assert "latestMeasurements" not in new
+    # The log's audit rebuilds every event, measurements included, to the same eventID.
+    assert verify_log(session, BASE_URL).problems == []
 
 
 @pytest.mark.parametrize(
