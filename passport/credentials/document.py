@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +64,8 @@ def build_credential(
     model_passport: str | None = None,
     batch_passport: str | None = None,
     inherited: list[str] | None = None,
-    remanufactured_from: str | None = None,
+    lineage: Mapping[str, str] | None = None,
+    latest_measurements: Mapping[str, Any] | None = None,
     registered_by: str | None = None,
 ) -> dict[str, Any]:
     """Wrap a validated subject in the W3C VC 2.0 ``DigitalProductPassport`` the registry serves.
@@ -72,7 +74,10 @@ def build_credential(
     versions of a passport diff cleanly. ``registered_by`` marks a community passport: the
     URI (a DID) of the repairer that registered the product, which is then also the issuer.
     ``base_url`` is the registry's origin, which serves the Kreislauf context the credential
-    names.
+    names. ``lineage`` links a remanufactured or repurposed product and its original both ways
+    (``remanufacturedFrom``, ``repurposedFrom`` on the new passport; ``remanufacturedInto``,
+    ``repurposedInto`` on the original); ``latest_measurements`` is the battery's
+    ``latestMeasurements`` section (``passport.credentials.measured``).
     """
     body = copy.deepcopy(subject)
     schema = subject_schema()
@@ -105,9 +110,11 @@ def build_credential(
         credential["batchPassport"] = batch_passport
     if inherited:
         credential["inheritedProperties"] = list(inherited)
-    if remanufactured_from is not None:
-        # ESPR Art. 11(d): a new passport for a remanufactured product links to the original.
-        credential["remanufacturedFrom"] = remanufactured_from
+    # ESPR Art. 11(d), Battery Regulation Art. 77(6): a new passport for a remanufactured or
+    # repurposed product links to the original, and the original to it.
+    credential.update(lineage or {})
+    if latest_measurements:
+        credential["latestMeasurements"] = dict(latest_measurements)
     if registered_by is not None:
         # kreislauf:registeredBy: registered by a repairer for a product without a GS1
         # number, not issued by its manufacturer. Readers must not take it for the maker's word.

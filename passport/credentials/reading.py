@@ -1,4 +1,5 @@
-"""Reading a stored passport as a credential: one version, with what it inherits and links to."""
+"""Reading a stored passport as a credential: one version, with what it inherits and links to,
+and (batteries) the latest measurements its history holds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
+from passport.credentials.measured import measured_section
 from passport.models import Event, Passport
 from passport.passports.versions import get_version
 from passport.routes import Routes
@@ -34,7 +36,8 @@ def credential(
     batch = session.get(Passport, passport.batch_pk) if passport.batch_pk else None
     return build_credential(
         base_url=base_url,
-        remanufactured_from=_remanufactured_from(session, passport),
+        lineage=_lineage(session, passport),
+        latest_measurements=measured_section(session, base_url, passport),
         subject=subject,
         credential_id=routes.version(passport.public_id, row.version),
         canonical_uri=passport.uri,
@@ -53,14 +56,32 @@ def credential(
     )
 
 
-def _remanufactured_from(session: Session, passport: Passport) -> str | None:
-    """The original product's URI when a remanufacture event names this passport."""
+# event type -> (the term on the new passport, the term on the original)
+_LINKS = {
+    "remanufacture": ("remanufacturedFrom", "remanufacturedInto"),
+    "repurpose": ("repurposedFrom", "repurposedInto"),
+}
+
+
+def _lineage(session: Session, passport: Passport) -> dict[str, str]:
+    """Links between an original and the product remanufactured or repurposed from it.
+
+    From the standing remanufacture and repurpose events: the new passport names its original,
+    the original names the new one (the first standing event of each type wins).
+    """
     corrected = select(Event.corrects_pk).where(Event.corrects_pk.is_not(None))
-    original = session.scalars(
-        select(Passport.uri)
-        .join(Event, Event.passport_pk == Passport.pk)
-        .where(Event.related_pk == passport.pk, Event.type == "remanufacture")
+    standing = (
+        select(Event)
+        .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
         .where(Event.pk.not_in(corrected))
         .order_by(Event.pk)
-    ).first()
-    return original
+    )
+    links: dict[str, str] = {}
+    for event in session.scalars(standing.where(Event.related_pk == passport.pk)):
+        original = session.get(Passport, event.passport_pk)
+        if original is not None:
+            links.setdefault(_LINKS[event.type][0], original.uri)
+    for event in session.scalars(standing.where(Event.passport_pk == passport.pk)):
+        if event.related is not None:
+            links.setdefault(_LINKS[event.type][1], event.related.uri)
+    return links

@@ -9,6 +9,7 @@ the product's status is always derived from the whole history.
 One idea per module, from the bottom up:
 
 - ``catalogue``: the event types and their CBV 2.0 mapping;
+- ``sensors``: the battery attributes an event may measure, as EPCIS sensor reports;
 - ``times``: RFC 3339 event times, stored in UTC, written in the recorder's offset;
 - ``status``: the product's life status and ownership count, derived from its history;
 - ``parsing``: a request body, validated into a ``NewEvent``;

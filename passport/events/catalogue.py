@@ -66,6 +66,17 @@ EVENT_TYPES: dict[str, EventType] = {
         _type("repair", CBV + "BizStep-repairing", None, ("repairer", "refurbisher"), None),
         # CBV has no maintenance step; inspecting is about packaging and seals in transit.
         _type("maintenance", OURS + "BizStep-maintaining", None, ("repairer", "refurbisher"), None),
+        # inspecting: "reviewing objects to address potential physical or documentation
+        # defects" -- a battery's health checked and its condition measured
+        # (passport.events.sensors). Whoever may repair or recycle may measure; "manufacturer"
+        # stands for remanufacturers, who have no role of their own.
+        _type(
+            "inspection",
+            CBV + "BizStep-inspecting",
+            None,
+            ("manufacturer", "repairer", "refurbisher", "recycler"),
+            None,
+        ),
         # replacing: "an object is substituted or exchanged for another object" -- the part.
         # installing/removing would say the product itself goes into or out of a composite.
         _type(
@@ -104,6 +115,18 @@ EVENT_TYPES: dict[str, EventType] = {
             CBV + "BizStep-decommissioning",
             CBV + "Disp-inactive",
             ("manufacturer",),
+            "end_of_life",
+            action="DELETE",
+        ),
+        # Repurposing (Battery Regulation Art. 77(6)) ends this product's life as it was, as
+        # remanufacturing does: the product lives on for another purpose under a new passport,
+        # hence the same step, disposition and action. Second-life companies are refurbishers,
+        # recyclers or manufacturers here.
+        _type(
+            "repurpose",
+            CBV + "BizStep-decommissioning",
+            CBV + "Disp-inactive",
+            ("manufacturer", "refurbisher", "recycler"),
             "end_of_life",
             action="DELETE",
         ),

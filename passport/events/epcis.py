@@ -2,7 +2,8 @@
 
 Each event type reads as its CBV 2.0 business step, disposition and action
 (``passport.events.catalogue``); our own details and the recorder go under the ``kreislauf:``
-prefix the document declares inline. A correction is an error declaration: a copy of the wrong
+prefix the document declares inline; battery measurements are a ``sensorElementList``
+(``passport.events.sensors``). A correction is an error declaration: a copy of the wrong
 event with the same eventID plus an ``errorDeclaration``.
 
 EventIDs are CBV 2.0 event hashes (``ni:///sha-256;…?ver=CBV2.0``, ``passport.events.hashing``),
@@ -23,6 +24,7 @@ from typing import Any
 
 from passport.events.catalogue import CBV, ERROR_REASONS, EVENT_TYPES, disposition_for
 from passport.events.hashing import event_hash
+from passport.events.sensors import sensor_element
 from passport.events.times import local_text, utc_text
 
 KREISLAUF_NS = "https://w3id.org/kreislauf#"
@@ -110,8 +112,11 @@ def epcis_event(
     if body["bizStep"] != event_type:
         body["kreislauf:eventType"] = event_type
     body["kreislauf:recordedBy"] = recorder
-    if details:
-        body["kreislauf:details"] = _namespaced(copy.deepcopy(dict(details)))
+    rest = {key: value for key, value in details.items() if key != "measurements"}
+    if rest:
+        body["kreislauf:details"] = _namespaced(copy.deepcopy(rest))
+    if details.get("measurements"):
+        body["sensorElementList"] = [sensor_element(details["measurements"])]
     if related is not None:
         body["kreislauf:relatedPassport"] = related
     identifier = event_id(body)

@@ -33,6 +33,7 @@ from passport.documents import (
 from passport.errors import FieldError, InvalidDocument
 from passport.events.bare_words import bare_word_matches
 from passport.events.catalogue import EVENT_TYPES, emitted_vocabulary
+from passport.events.sensors import normalised
 from passport.events.times import as_utc, parse_rfc3339, utc_text
 
 # The future is allowed this much slack: recorders' clocks drift, and a volunteer typing
@@ -192,6 +193,8 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
     corrects = int(details["corrects"]) if event_type == "correction" else None
     if corrects is not None:
         details["corrects"] = corrects  # 3.0 is a valid JSON Schema integer; store 3
+    if isinstance(details.get("measurements"), dict):
+        details["measurements"] = normalised(details["measurements"])
     return NewEvent(event_type, event_time, offset, details, corrects)
 
 

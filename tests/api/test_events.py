@@ -107,6 +107,7 @@ EVERY_TYPE: list[tuple[str, dict[str, Any]]] = [
     ("sale", {"channel": "retail", "condition": "New"}),
     ("repair", {"outcome": "repairable", "nextSteps": "Waiting for a seal"}),
     ("maintenance", {"description": "Descaled"}),
+    ("inspection", {"measurements": {"stateOfHealth": 91.5, "numberOfFullCycles": 120}}),
     ("part_replacement", {"removed": {"description": "Worn seal"}}),
     ("repair", {"outcome": "fixed", "problem": "Seal replaced", "partsReplaced": ["seal"]}),
     ("refurbishment", {"condition": "Refurbished", "grade": "A", "batteryHealth": 87.5}),
@@ -116,8 +117,9 @@ EVERY_TYPE: list[tuple[str, dict[str, Any]]] = [
     ("collection", {"channel": "municipal"}),
     ("disassembly", {"description": "Taken apart"}),
     ("remanufacture", {"description": "Body reused"}),
+    ("repurpose", {"description": "Cells reused"}),
     ("recycling", {"recoveredMaterials": ["steel"]}),
-    ("correction", {"corrects": 14, "reason": "did_not_occur"}),
+    ("correction", {"corrects": 16, "reason": "did_not_occur"}),
     ("destruction", {"description": "Shredded"}),
 ]
 

@@ -316,7 +316,19 @@ def test_every_term_and_type_the_schema_admits_expands_in_safe_mode(bare_client,
         model_passport=f"{BASE_URL}/01/09520123456788",
         batch_passport=f"{BASE_URL}/01/09520123456788/10/L1",
         inherited=["circularityScorecard"],
-        remanufactured_from=f"{BASE_URL}/01/09520123456788/21/0",
+        lineage={
+            "remanufacturedFrom": f"{BASE_URL}/01/09520123456788/21/0",
+            "repurposedInto": f"{BASE_URL}/01/09520123456788/21/2",
+        },
+        latest_measurements={
+            "stateOfHealth": {
+                "value": 88,
+                "unit": "%",
+                "measuredAt": "2026-05-03T14:00:00.000+01:00",
+                "measuredBy": {"id": "did:web:registry.example.org:orgs:o2", "name": "Café"},
+                "eventID": "ni:///sha-256;00?ver=CBV2.0",
+            }
+        },
         registered_by="did:web:registry.example.org:orgs:o1",
     )
     loader = published_loader(served_by(bare_client, []))

@@ -25,6 +25,7 @@ from passport.models import Organisation, Passport
 from passport.passports import lookup
 from web.auth import current_user
 from web.html import Link, filled, not_found, percent, render, safe_url
+from web.pages import battery
 from web.pages.timeline import recalls, timeline
 
 
@@ -61,6 +62,8 @@ def _context(db: Session, passport: Passport) -> dict[str, Any]:
         "materials": _materials(subject.get("materialsProvenance") or []),
         "recycled": percent(circularity.get("recycledContent")),
         "recyclable": percent(circularity.get("recyclableContent")),
+        "readings": battery.readings(doc),
+        "lineage": battery.lineage(doc),
         "entries": timeline(rows),
         "recalls": recalls(rows),
         "life_banner": _life_banner(passport.life_status),

@@ -178,10 +178,12 @@ LEADS = {
     "repair/repairable": N_("Repair begun at %(org)s, %(date)s"),
     "repair/end_of_life": N_("Repair attempted at %(org)s, %(date)s"),
     "maintenance": N_("Serviced by %(org)s, %(date)s"),
+    "inspection": N_("Checked by %(org)s, %(date)s"),
     "part_replacement": N_("Part replaced by %(org)s, %(date)s"),
     "refurbishment": N_("Refurbished by %(org)s, %(date)s"),
     "resale": N_("Resold by %(org)s, %(date)s"),
     "remanufacture": N_("Remanufactured by %(org)s, %(date)s"),
+    "repurpose": N_("Repurposed by %(org)s, %(date)s"),
     "recall": N_("Safety recall by %(org)s, %(date)s"),
     "collection": N_("Handed in at %(org)s, %(date)s"),
     "disassembly": N_("Taken apart by %(org)s, %(date)s"),
@@ -254,7 +256,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
             percent(health) and _("battery health %(percent)s", percent=percent(health)),
             description,
         ]
-    elif kind == "remanufacture" and safe_url(d.get("newPassport")):
+    elif kind in ("remanufacture", "repurpose") and safe_url(d.get("newPassport")):
         entry.links.append(Link(d["newPassport"], _("It lives on with a new passport")))
     elif kind == "recall":
         details = [filled(d.get("reason")), _severity(d.get("severity"))]

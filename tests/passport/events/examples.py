@@ -43,6 +43,14 @@ DETAILS: dict[str, dict[str, Any]] = {
         "category": "Kettle",
     },
     "maintenance": {"description": "Descaled, lid hinge cleaned"},
+    "inspection": {
+        "measurements": {
+            "stateOfHealth": 86.5,
+            "remainingCapacity": {"value": 11.9, "unit": "Ah"},
+            "numberOfFullCycles": 312,
+        },
+        "description": "Battery read out over the BMS",
+    },
     "part_replacement": {
         "removed": {"description": "Worn lid hinge"},
         "installed": {"description": "Lid hinge, rev. B", "passport": PART_PASSPORT},
@@ -55,6 +63,7 @@ DETAILS: dict[str, dict[str, Any]] = {
     },
     "resale": {"channel": "second_hand_shop", "condition": "Used"},
     "remanufacture": {"description": "Body reused in WK-17R", "newPassport": NEW_PASSPORT},
+    "repurpose": {"description": "Cells reused in home storage", "newPassport": NEW_PASSPORT},
     "recall": {
         "reason": "Lid may open while boiling",
         "severity": "danger",

@@ -215,6 +215,49 @@ HISTORY: list[tuple[str, dict[str, Any], str, str, str | None]] = [
     ("recycling", {"recoveredMaterials": ["stainless steel", "copper"]}, RECYCLER, "+01:00", None),
     ("destruction", {"description": "Shredded after fire damage"}, RECYCLER, "+01:00", None),
     ("remanufacture", {"description": "Body reused", "newPassport": NEW}, MAKER, "+01:00", NEW),
+    # Battery measurements: an EPCIS sensorElementList (passport.events.sensors).
+    (
+        "inspection",
+        {
+            "measurements": {
+                "batteryStatus": "Original",
+                "stateOfHealth": 86.5,
+                "stateOfCharge": 40,
+                "stateOfCertifiedEnergy": 91.25,
+                "capacityFade": 13.5,
+                "remainingCapacity": {"value": 11.9, "unit": "Ah"},
+                "remainingEnergy": {"value": 420, "unit": "Wh"},
+                "remainingPowerCapability": {"value": 0.5, "unit": "kW"},
+                "remainingRoundTripEnergyEfficiency": 92,
+                "currentSelfDischargingRate": 2.5,
+                "numberOfFullCycles": 312,
+                "energyThroughput": {"value": 150.75, "unit": "kWh"},
+                "capacityThroughput": {"value": 3900, "unit": "mAh"},
+                "numberOfDeepDischargeEvents": 0,
+                "numberOfOverchargeEvents": 2,
+                "timeExtremeHighTemp": 95,
+                "timeExtremeLowTemp": 0,
+                "timeExtremeHighTempCharging": 12,
+                "timeExtremeLowTempCharging": 3,
+            },
+            "description": "Read out over the BMS",
+        },
+        CAFE,
+        "+01:00",
+        None,
+    ),
+    (
+        "repair",
+        {
+            "outcome": "fixed",
+            "problem": "Cell balancing board replaced",
+            "measurements": {"stateOfHealth": 88, "numberOfFullCycles": 313},
+        },
+        CAFE,
+        "+01:00",
+        None,
+    ),
+    ("repurpose", {"description": "Home storage", "newPassport": NEW}, SHOP, "+01:00", NEW),
 ]
 # (sequence number of the corrected event, details of the correction)
 CORRECTIONS = [

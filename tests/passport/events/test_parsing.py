@@ -87,7 +87,7 @@ BAD_REQUESTS: list[tuple[str, Any, str, str]] = [
         "unknown type",
         {"type": "repairing", "eventTime": "2026-05-03T14:00:00+01:00"},
         "/type",
-        "'type' must be one of: commissioning, sale, repair, maintenance, part_replacement",
+        "'type' must be one of: commissioning, sale, repair, maintenance, inspection, part_",
     ),
     ("type missing", {"eventTime": "2026-05-03T14:00:00+01:00"}, "/type", "'type' is required"),
     ("time missing", {"type": "sale"}, "/eventTime", "'eventTime' is required"),

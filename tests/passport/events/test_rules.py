@@ -49,16 +49,26 @@ def test_roles() -> None:
     def may(role: str) -> set[str]:
         return {t for t in EVENT_TYPES if may_record(t, role, is_issuer=False)}
 
-    assert may("repairer") == {"repair", "maintenance", "part_replacement", "correction"}
+    assert may("repairer") == {
+        "repair",
+        "maintenance",
+        "inspection",
+        "part_replacement",
+        "correction",
+    }
     assert may("refurbisher") == {
         "repair",
         "maintenance",
+        "inspection",
         "part_replacement",
         "refurbishment",
         "resale",
+        "repurpose",
         "correction",
     }
     assert may("recycler") == {
+        "inspection",
+        "repurpose",
         "collection",
         "disassembly",
         "recycling",
@@ -66,7 +76,7 @@ def test_roles() -> None:
         "correction",
     }
     assert may("authority") == {"recall", "correction"}
-    assert may("manufacturer") == {"remanufacture", "correction"}
+    assert may("manufacturer") == {"inspection", "remanufacture", "repurpose", "correction"}
     assert not may_record("repair", "plumber", is_issuer=True)
     assert not may_record("teleportation", "manufacturer", is_issuer=True)
 

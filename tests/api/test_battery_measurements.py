@@ -1,0 +1,186 @@
+"""Battery measurements over the API: recorded with events, refused with reasons, served in the
+credential (JSON-LD that expands in safe mode) and in EPCIS as a sensorElementList."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from passport import rdf
+from tests.api.test_events import epcis_validator, history, issue, listed_uri, record
+from tests.api.test_json_ld import served_by
+from tests.conftest import BASE_URL
+from tests.helpers import published_loader, safe_mode_problems, untp_errors
+
+INSPECTION = {
+    "type": "inspection",
+    "eventTime": "2026-05-03T14:00:00+01:00",
+    "inspection": {
+        "measurements": {
+            "stateOfHealth": 86.5,
+            "remainingCapacity": {"value": 11.9, "unit": "Ah"},
+            "numberOfFullCycles": 312,
+            "batteryStatus": "Original",
+        },
+        "description": "Read out over the BMS",
+    },
+}
+
+
+@pytest.fixture
+def cafe(make_org: Any) -> Any:
+    return make_org("Repair Café Cardiff", "repairer")
+
+
+@pytest.fixture
+def second_life(make_org: Any) -> Any:
+    return make_org("Second Life Storage", "refurbisher")
+
+
+def test_a_repairer_records_measurements_and_the_credential_shows_the_latest(client, maker, cafe):
+    pid = issue(client, maker, serial="BAT-1")
+    response = record(client, cafe, pid, INSPECTION)
+    assert response.status_code == 201, response.json
+    [event] = history(client, pid)["events"]
+    assert event["inspection"]["measurements"]["stateOfHealth"] == 86.5
+
+    doc = client.get(f"/api/v1/passports/{pid}").json
+    section = doc["latestMeasurements"]
+    assert list(section) == [
+        "batteryStatus",
+        "stateOfHealth",
+        "remainingCapacity",
+        "numberOfFullCycles",
+    ]
+    assert section["stateOfHealth"] == {
+        "value": 86.5,
+        "unit": "%",
+        "measuredAt": "2026-05-03T14:00:00+01:00",
+        "measuredBy": {
+            "id": section["stateOfHealth"]["measuredBy"]["id"],
+            "name": "Repair Café Cardiff",
+        },
+        "eventID": response.json["id"],
+    }
+    assert section["stateOfHealth"]["measuredBy"]["id"].startswith("did:web:")
+    assert section["remainingCapacity"]["unit"] == "Ah"
+    assert untp_errors(doc) == []
+    loader = published_loader(served_by(client, []))
+    assert safe_mode_problems(doc, loader) == []
+    assert "<https://w3id.org/kreislauf#latestMeasurements>" in rdf.to_nquads(doc, BASE_URL)
+
+
+def test_measurements_read_as_an_epcis_sensor_element_list(client, maker, cafe):
+    from passport.events.hashing import document_hashes
+
+    pid = issue(client, maker, serial="BAT-2")
+    repair = {
+        "type": "repair",
+        "eventTime": "2026-05-04T09:00:00+02:00",
+        "repair": {"outcome": "fixed", "measurements": {"stateOfHealth": 88}},
+    }
+    ids = [record(client, cafe, pid, body).json["id"] for body in (INSPECTION, repair)]
+    document = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    assert [e.message for e in epcis_validator().iter_errors(document)] == []
+    assert document_hashes(document) == ids
+    inspection, repaired = document["epcisBody"]["eventList"]
+    [element] = inspection["sensorElementList"]
+    assert element["sensorReport"][1] == {
+        "type": "https://w3id.org/kreislauf/cbv/MT-StateOfHealth",
+        "value": 86.5,
+        "uom": "P1",
+    }
+    assert {
+        "type": "https://w3id.org/kreislauf/cbv/MT-RemainingCapacity",
+        "value": 11.9,
+        "uom": "AMH",
+    } in element["sensorReport"]
+    assert {
+        "type": "https://w3id.org/kreislauf/cbv/MT-BatteryStatus",
+        "stringValue": "Original",
+    } in element["sensorReport"]
+    assert "kreislauf:measurements" not in inspection["kreislauf:details"]
+    assert repaired["sensorElementList"][0]["sensorReport"][0]["value"] == 88
+
+
+@pytest.mark.parametrize(
+    ("measurements", "pointer", "rule"),
+    [
+        ({"stateOfHealth": 100.5}, "/inspection/measurements/stateOfHealth", "must be at most 100"),
+        ({"numberOfFullCycles": -3}, "/inspection/measurements/numberOfFullCycles", "at least 0"),
+        (
+            {"remainingCapacity": {"value": 3, "unit": "V"}},
+            "/inspection/measurements/remainingCapacity/unit",
+            "must be one of: Ah, mAh",
+        ),
+        (
+            {"batteryStatus": "Second life"},
+            "/inspection/measurements/batteryStatus",
+            "must be one of: Original",
+        ),
+    ],
+)
+def test_bad_measurements_are_a_422_naming_field_and_rule(
+    client, maker, cafe, measurements, pointer, rule
+):
+    pid = issue(client, maker, serial="BAT-3")
+    body = {**INSPECTION, "inspection": {"measurements": measurements}}
+    response = record(client, cafe, pid, body)
+    assert response.status_code == 422
+    assert any(e["pointer"] == pointer and rule in e["message"] for e in response.json["errors"]), (
+        response.json
+    )
+    assert history(client, pid)["events"] == []
+
+
+def test_a_consumer_cannot_measure_and_the_passport_is_never_edited(client, maker, make_org):
+    pid = issue(client, maker, serial="BAT-4")
+    authority = make_org("Market Surveillance", "authority")
+    assert record(client, authority, pid, INSPECTION).status_code == 403
+    assert "latestMeasurements" not in client.get(f"/api/v1/passports/{pid}").json
+
+
+def test_repurposing_gives_a_linked_passport_and_the_status_follows(
+    client, maker, cafe, second_life
+):
+    original = issue(client, maker, serial="BAT-5")
+    storage = issue(client, maker, serial="BAT-5-HOME", name="Home storage 2nd life")
+    assert record(client, cafe, original, INSPECTION).status_code == 201
+    body = {
+        "type": "repurpose",
+        "eventTime": "2026-09-01T10:00:00+02:00",
+        "repurpose": {
+            "description": "Cells reused in home storage",
+            "newPassport": listed_uri(client, storage),
+        },
+    }
+    assert record(client, second_life, original, body).status_code == 201
+    listed = history(client, original)
+    assert listed["lifeStatus"] == "end_of_life"
+    assert listed["events"][1]["relatedPassport"] == listed_uri(client, storage)
+    old = client.get(f"/api/v1/passports/{original}").json
+    new = client.get(f"/api/v1/passports/{storage}").json
+    assert old["repurposedInto"] == listed_uri(client, storage)
+    assert new["repurposedFrom"] == listed_uri(client, original)
+    status = old["latestMeasurements"]["batteryStatus"]
+    assert (status["value"], status["followsFrom"]) == ("Repurposed", "repurpose")
+    assert status["measuredBy"]["name"] == "Second Life Storage"
+    triples = rdf.to_nquads(new, BASE_URL)
+    assert "<https://w3id.org/kreislauf#repurposedFrom>" in triples
+    loader = published_loader(served_by(client, []))
+    assert safe_mode_problems(old, loader) == [] and safe_mode_problems(new, loader) == []
+
+
+def test_a_remanufactured_original_links_to_its_successor(client, maker):
+    original = issue(client, maker, serial="OLD-9")
+    renewed = issue(client, maker, serial="REMAN-9")
+    body = {
+        "type": "remanufacture",
+        "eventTime": "2026-09-01T10:00:00+02:00",
+        "remanufacture": {"newPassport": listed_uri(client, renewed)},
+    }
+    assert record(client, maker, original, body).status_code == 201
+    old = client.get(f"/api/v1/passports/{original}").json
+    assert old["remanufacturedInto"] == listed_uri(client, renewed)
+    assert "latestMeasurements" not in old  # a kettle: no battery status

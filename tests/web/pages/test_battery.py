@@ -1,0 +1,64 @@
+"""The battery on its passport page: latest measurements and linked passports, en and de."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from tests.web.pages.test_passport import ev, issue, page, record
+
+
+def test_the_page_shows_the_latest_measurements_with_when_and_by_whom(
+    client, session, maker, make_org
+):
+    cafe = make_org("Repair Café Cardiff", "repairer")
+    pid = issue(session, maker, serial="BAT-1", name="E-bike battery 500 Wh")
+    measurements: dict[str, Any] = {
+        "stateOfHealth": 86.5,
+        "remainingCapacity": {"value": 11.9, "unit": "Ah"},
+        "numberOfFullCycles": 312,
+        "timeExtremeHighTemp": 95,
+    }
+    record(
+        session, cafe, pid, ev("inspection", "2026-05-03T14:00:00+01:00", measurements=measurements)
+    )
+    english = html.unescape(page(client, pid))
+    assert "Battery condition" in english
+    assert "State of health" in english and "86.5 %" in english
+    assert "11.9 Ah" in english and "312" in english and "95 min" in english
+    assert "3 May 2026, Repair Café Cardiff" in english
+    assert "Checked by Repair Café Cardiff" in english
+    german = html.unescape(page(client, pid, query_string={"lang": "de"}))
+    assert "Zustand der Batterie" in german and "Gesundheitszustand (SoH)" in german
+    assert "86,5 %" in german and "11,9 Ah" in german
+    assert "Geprüft von Repair Café Cardiff" in german
+
+
+def test_a_repurposed_battery_links_both_ways_and_shows_its_status(
+    client, session, maker, make_org
+):
+    shop = make_org("Second Life Storage", "refurbisher")
+    original = issue(session, maker, serial="BAT-2")
+    storage = issue(session, maker, serial="BAT-2-HOME", name="Home storage")
+    record(
+        session,
+        shop,
+        original,
+        ev("inspection", "2026-05-03T14:00:00+01:00", measurements={"stateOfHealth": 71}),
+    )
+    new_uri = client.get(f"/api/v1/passports/{storage}").json["credentialSubject"]["product"]["id"]
+    record(
+        session, shop, original, ev("repurpose", "2026-06-01T10:00:00+02:00", newPassport=new_uri)
+    )
+    old_page = html.unescape(page(client, original))
+    assert "Battery status" in old_page and "repurposed" in old_page
+    assert "It lives on as a repurposed battery" in old_page and new_uri in old_page
+    assert "Repurposed by Second Life Storage" in old_page
+    assert "Repurposed from this battery" in html.unescape(page(client, storage))
+    german = html.unescape(page(client, original, query_string={"lang": "de"}))
+    assert "umgewidmet" in german and "Sie lebt als umgewidmete Batterie weiter" in german
+
+
+def test_a_kettle_page_has_no_battery_section(client, session, maker):
+    pid = issue(session, maker, serial="K-1")
+    assert "Battery condition" not in page(client, pid)
