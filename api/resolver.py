@@ -18,10 +18,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, Response, json, redirect, render_template, request, url_for
 from werkzeug.routing import PathConverter
 
-from api import errors
+from api import deps, errors
 from edge.request import session, settings
 from passport import links
 from passport.credentials import reading, signed
+from passport.disclosure.readers import tier_of
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
@@ -51,7 +52,7 @@ DID_JSON = "application/json"
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization",
     "Access-Control-Expose-Headers": "Link, Location",
 }
 
@@ -156,17 +157,26 @@ def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
 
 
 def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
-    """The passport, its page, its linkset or one of its links, as the request asks."""
+    """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
+    tier = tier_of(db, deps.reader(), passport)
+    seen = reading.read(db, settings().base_url, passport, tier=tier)
+    response = _view(passport, seen, exact, path, link_path)
+    response.headers.update(deps.view_headers(seen))
+    return response
+
+
+def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
+    """The passport, its page, its linkset or one of its links, as the request asks."""
     base = settings().base_url
     if request.args.get("format") == "jwt" or (
         request.args.get("linkType") is None and _best() == signed.VC_JWT
     ):
         # When a batch or model passport answers, the token is about that passport.
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signed.signed_credential(db, settings(), passport)
+        token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
-    document = reading.credential(db, base, passport)
+    document = seen.credential
     available = _links(base, passport, document["credentialSubject"])
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}

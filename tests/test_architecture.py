@@ -59,10 +59,13 @@ RULES: dict[str, set[str]] = {
     "passport.organisations": MODELS | {"passport.access"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
+    # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
+    "passport.disclosure": MODELS | {"passport.documents", "schemas"},
     # the use cases of passports: issuing, versions, community passports, lookup
     "passport.passports": MODELS
     | {
         "passport.access",
+        "passport.disclosure",
         "passport.documents",
         "passport.gs1",
         "passport.ledger",
@@ -70,7 +73,13 @@ RULES: dict[str, set[str]] = {
     },
     # the credential: a passport version as a W3C VC, and that credential signed
     "passport.credentials": MODELS
-    | {"passport.contexts", "passport.documents", "passport.passports", "passport.signing"},
+    | {
+        "passport.contexts",
+        "passport.disclosure",
+        "passport.documents",
+        "passport.passports",
+        "passport.signing",
+    },
     # lifecycle events: catalogue, parsing, status, EPCIS, the event hash, the history
     "passport.events": MODELS
     | {

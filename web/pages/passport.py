@@ -23,7 +23,7 @@ from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Organisation, Passport
 from passport.passports import lookup
-from web.auth import current_user
+from web.auth import current_user, reader_tier
 from web.html import Link, filled, not_found, percent, render, safe_url
 from web.pages.timeline import recalls, timeline
 
@@ -35,11 +35,16 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
         passport = lookup.get_passport(db, passport_id)
     except NotFound:
         return not_found()
-    return render("passport.html", **_context(db, passport))
+    seen = reading.read(db, settings().base_url, passport, tier=reader_tier(passport))
+    response = render("passport.html", **_context(db, passport, seen))
+    if seen.varies:  # another organisation would see another page
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
+    return response
 
 
-def _context(db: Session, passport: Passport) -> dict[str, Any]:
-    doc = reading.credential(db, settings().base_url, passport)
+def _context(db: Session, passport: Passport, seen: reading.Reading) -> dict[str, Any]:
+    doc = seen.credential
     rows = history.list_events(db, passport)
     checkpoint = _checkpoint_size(db)
     subject = doc["credentialSubject"]
@@ -75,6 +80,7 @@ def _context(db: Session, passport: Passport) -> dict[str, Any]:
         "claimable": passport.granularity == "item" and passport.life_status not in TERMINAL,
         "checkpoint": checkpoint,
         "checkpoint_url": url_for("log.checkpoint"),
+        "withheld": bool(seen.withheld),
     }
 
 
