@@ -19,8 +19,8 @@ from passport import documents
 from passport.access import require_role
 from passport.config import Settings
 from passport.disclosure import marking
-from passport.disclosure.redaction import redact
 from passport.disclosure.tiers import Tier
+from passport.disclosure.views import stored_view
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
@@ -99,8 +99,7 @@ def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[s
 def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
     """What free-text search matches: name, description and identifiers, lower-cased; only
     what the public may read, so that a search never reveals a restricted value."""
-    subject, marks = marking.stored_marks(doc)
-    product = (redact(subject, Tier.PUBLIC, marks) if marks else subject)["product"]
+    product = stored_view(doc, Tier.PUBLIC)["product"]
     parts = [product.get("name", ""), product.get("description", "")]
     parts += [v for v in (link.gtin, link.gmn, link.lot, link.serial) if v]
     return " ".join(parts).lower()
