@@ -7,12 +7,15 @@ its grants. The use cases never commit.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
 from passport.models import Grant, Organisation, Passport
+
+BODY = ("organisation", "passport")
 
 
 def grant(
@@ -56,6 +59,33 @@ def grant(
     session.add(row)
     session.flush()
     return row
+
+
+def grant_request(session: Session, issuer: Organisation, body: Any) -> Grant:
+    """A grant from a request body ``{"organisation": id, "passport": id (optional)}``."""
+    if not isinstance(body, dict):
+        raise InvalidDocument("Send a JSON object.", [FieldError("", "must be an object")])
+    errors = [FieldError(f"/{k}", "is not a property of a grant") for k in body if k not in BODY]
+    organisation, passport = body.get("organisation"), body.get("passport")
+    if not isinstance(organisation, str) or not organisation:
+        errors.append(FieldError("/organisation", "is required: the organisation's id"))
+    if passport is not None and not isinstance(passport, str):
+        errors.append(FieldError("/passport", "must be a passport id (or left out for all)"))
+    if errors:
+        raise InvalidDocument("The grant is invalid.", errors)
+    return grant(session, issuer, str(organisation), passport)
+
+
+def as_dict(row: Grant) -> dict[str, Any]:
+    """A grant as the API shows it."""
+    return {
+        "id": row.public_id,
+        "organisation": {"id": row.grantee.public_id, "name": row.grantee.name},
+        "passport": row.passport.public_id if row.passport is not None else None,
+        "scope": "passport" if row.passport is not None else "all",
+        "tier": "legitimate-interest",
+        "createdAt": row.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def list_grants(session: Session, issuer: Organisation) -> list[Grant]:
