@@ -12,6 +12,7 @@ are 404 (a helpful page for browsers).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -23,6 +24,7 @@ from edge.request import session, settings
 from passport import links
 from passport.credentials import reading, signed
 from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import ORDER, Tier, roles_for
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
@@ -177,7 +179,7 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
     document = seen.credential
-    available = _links(base, passport, document["credentialSubject"])
+    available = _restricted_roles(passport, seen, _links(base, passport, seen))
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
@@ -202,8 +204,8 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
     return _redirect(page, headers)
 
 
-def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link]:
-    """The passport's links; ``subject`` is the merged one, so inherited links count too."""
+def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
+    """The passport's links as one reader sees it (inherited links count too)."""
     routes = Routes(base)
     return links.passport_links(
         uri=passport.uri,
@@ -211,8 +213,25 @@ def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link
         page_href=routes.page(passport.public_id),
         events_href=routes.events(passport.public_id) + "?format=epcis",
         qr_href=routes.qr(passport.public_id),
-        subject=subject,
+        subject=seen.credential["credentialSubject"],
     )
+
+
+def _restricted_roles(
+    passport: Any, seen: reading.Reading, available: list[links.Link]
+) -> list[links.Link]:
+    """Mark each link a lower tier would not see with the roles that may follow it (UNTP IDR
+    ``accessRole``); a public reader's links are all public and stay as they are."""
+    if not seen.varies or seen.tier == Tier.PUBLIC:
+        return available
+    base = settings().base_url
+    needed: dict[links.Link, Tier] = {}
+    for tier in ORDER[: ORDER.index(seen.tier)]:  # the highest tier not shown it decides
+        lower = reading.read(session(), base, passport, None, tier=tier)
+        shown = {(k.rel, k.href) for k in _links(base, passport, lower)}
+        hidden = [k for k in available if (k.rel, k.href) not in shown]
+        needed.update({k: ORDER[ORDER.index(tier) + 1] for k in hidden})
+    return [replace(k, access_role=roles_for(needed[k])) if k in needed else k for k in available]
 
 
 def _redirect(target: str, headers: dict[str, str]) -> Response:

@@ -35,3 +35,8 @@ ACCESS_ROLES: dict[Tier, tuple[str, ...]] = {
     Tier.AUTHORITY: ("authority",),
     Tier.ISSUER: ("issuer",),
 }
+
+
+def roles_for(needed: Tier) -> tuple[str, ...]:
+    """The roles of the readers who may see what ``needed`` restricts (UNTP IDR ``accessRole``)."""
+    return tuple(role for tier in ORDER if tier.sees(needed) for role in ACCESS_ROLES[tier])

@@ -184,3 +184,34 @@ def test_search_results_and_labels_never_carry_restricted_values(
     assert listed.get_json()["items"] and not any(
         c.probe in listed.get_data(as_text=True).lower() for c in CASES
     )
+
+
+def _linkset_roles(client: FlaskClient, headers: dict[str, str]) -> dict[str, list[str] | None]:
+    answer = client.get(f"/01/{GTIN}/21/12345?linkType=linkset", headers=headers)
+    roles: dict[str, list[str] | None] = {}
+    for context in answer.get_json()["linkset"]:
+        for rel, targets in context.items():
+            if rel != "anchor" and isinstance(targets, list):
+                roles.update({t["href"]: t.get("accessRole") for t in targets})
+    return roles
+
+
+def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
+    client: FlaskClient, issued: str, reader_of: Any
+) -> None:
+    recycling, costing = "https://acme.example/k1/recy4e8b", "https://acme.example/costing55d1"
+    public = _linkset_roles(client, {})
+    assert recycling not in public and costing not in public
+    assert not any(public.values())  # a public linkset stays GS1-conformant: no accessRole
+    authority = _linkset_roles(client, reader_of("authority").headers)
+    assert authority[recycling] == [
+        "repairer",
+        "refurbisher",
+        "remanufacturer",
+        "recycler",
+        "authority",
+        "issuer",
+    ]
+    assert costing not in authority
+    issuer = _linkset_roles(client, reader_of("issuer").headers)
+    assert issuer[costing] == ["issuer"] and issuer[recycling] == authority[recycling]
