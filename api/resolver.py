@@ -20,6 +20,7 @@ from flask import Blueprint, Response, json, redirect, render_template, request,
 from werkzeug.routing import PathConverter
 
 from api import deps, errors
+from edge.reads import note_read
 from edge.request import session, settings
 from passport import links
 from passport.credentials import reading, signed
@@ -161,10 +162,13 @@ def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
 def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
-    tier = tier_of(db, deps.reader(), passport)
-    seen = reading.read(db, settings().base_url, passport, tier=tier)
+    reader = deps.reader()
+    seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
     response = _view(passport, seen, exact, path, link_path)
     response.headers.update(deps.view_headers(seen))
+    if response.status_code == 200:  # a redirect shows no passport data
+        way = "resolver-vc-jwt" if response.mimetype == signed.VC_JWT else "resolver"
+        note_read(reader, passport, seen, way)
     return response
 
 

@@ -352,3 +352,19 @@ class Grant(Base):
 
     grantee: Mapped[Organisation] = relationship(foreign_keys=[grantee_pk], lazy="joined")
     passport: Mapped[Passport | None] = relationship(lazy="joined")
+
+
+class AccessRead(Base):
+    """One read of restricted passport data: which organisation read it, when, with which
+    tier and which way out. Organisations, never people. Append-only."""
+
+    __tablename__ = "access_reads"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"), index=True)
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
+    tier: Mapped[str] = mapped_column(String(20))
+    way: Mapped[str] = mapped_column(String(20))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

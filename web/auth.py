@@ -24,7 +24,7 @@ from passport.accounts import signed_in_user
 from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.errors import TooManyAttempts
-from passport.models import Passport, User
+from passport.models import Organisation, Passport, User
 from web.html import message
 
 CSRF_FIELD = "csrf_token"
@@ -45,11 +45,16 @@ def current_user() -> User | None:
     return user
 
 
+def reader_organisation() -> Organisation | None:
+    """The organisation the signed-in person reads for (None: nobody is signed in)."""
+    user = current_user()
+    return user.organisation if user else None
+
+
 def reader_tier(passport: Passport) -> Tier:
     """The tier the signed-in person's organisation reads ``passport`` with (public if nobody
     is signed in): pages show what that organisation may see."""
-    user = current_user()
-    return tier_of(edge.request.session(), user.organisation if user else None, passport)
+    return tier_of(edge.request.session(), reader_organisation(), passport)
 
 
 def required_user() -> User:

@@ -140,3 +140,36 @@ def test_the_page_says_more_is_available_when_something_was_withheld(client, mak
     assert "Reparaturbetrieben, Recyclingbetrieben und Behörden" in german.get_data(as_text=True)
     assert "private" in german.headers["Cache-Control"]
     assert "more is available" not in client.get(f"/passports/{plain}").get_data(as_text=True)
+
+
+def test_reads_of_restricted_data_are_logged_for_the_issuer_and_authorities_only(
+    client, maker, make_org
+):
+    repairer = make_org("Repair Café", "repairer")
+    authority = make_org("Market Surveillance", "authority")
+    rival = make_org("Rival GmbH", "manufacturer")
+    pid = issue(client, maker, restricted_body())
+    plain = issue(client, maker, passport("item", serial="999"))
+    read(client, pid)  # the public view: nothing restricted shown, nothing logged
+    read(client, pid, rival.headers)
+    read(client, plain, repairer.headers)  # nothing restricted in it
+    read(client, pid, repairer.headers)
+    client.get(f"/api/v1/passports/{pid}?format=ttl", headers=repairer.headers)
+    log = client.get(f"/api/v1/passports/{pid}/access-log", headers=maker.headers)
+    assert log.status_code == 200 and log.headers["Cache-Control"] == "private, no-store"
+    reads = log.get_json()["reads"]
+    assert [(r["organisation"]["id"], r["tier"], r["way"]) for r in reads] == [
+        (repairer.id, "legitimate-interest", "api-jsonld"),
+        (repairer.id, "legitimate-interest", "api-turtle"),
+    ]
+    assert set(reads[0]) == {"organisation", "role", "tier", "way", "readAt"}
+    as_authority = client.get(f"/api/v1/passports/{pid}/access-log", headers=authority.headers)
+    assert len(as_authority.get_json()["reads"]) == 2
+    for who, status in ((rival.headers, 403), (repairer.headers, 403), ({}, 401)):
+        assert client.get(f"/api/v1/passports/{pid}/access-log", headers=who).status_code == status
+    uri = client.get(f"/api/v1/passports/{pid}").get_json()["credentialSubject"]["product"]["id"]
+    resolved = client.get(uri, headers={**authority.headers, "Accept": "application/ld+json"})
+    assert SECRET in resolved.get_data(as_text=True)
+    reads = client.get(f"/api/v1/passports/{pid}/access-log", headers=maker.headers)
+    assert reads.get_json()["reads"][-1]["way"] == "resolver"
+    assert reads.get_json()["reads"][-1]["tier"] == "authority"

@@ -1,4 +1,4 @@
-"""grants of legitimate interest from an issuer to another organisation
+"""access tiers: grants of legitimate interest, and the log of reads of restricted data
 
 Revision ID: 0008
 Revises: 0007
@@ -34,9 +34,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_grants_issuer_pk", "grants", ["issuer_pk"])
     op.create_index("ix_grants_grantee_pk", "grants", ["grantee_pk"])
+    op.create_table(
+        "access_reads",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("passport_pk", sa.Integer(), nullable=False),
+        sa.Column("organisation_pk", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=False),
+        sa.Column("way", sa.String(length=20), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["passport_pk"], ["passports.pk"]),
+        sa.ForeignKeyConstraint(["organisation_pk"], ["organisations.pk"]),
+        sa.PrimaryKeyConstraint("pk"),
+    )
+    op.create_index("ix_access_reads_passport_pk", "access_reads", ["passport_pk"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_access_reads_passport_pk", table_name="access_reads")
+    op.drop_table("access_reads")
     op.drop_index("ix_grants_grantee_pk", table_name="grants")
     op.drop_index("ix_grants_issuer_pk", table_name="grants")
     op.drop_table("grants")
