@@ -215,3 +215,22 @@ def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
     assert costing not in authority
     issuer = _linkset_roles(client, reader_of("issuer").headers)
     assert issuer[costing] == ["issuer"] and issuer[recycling] == authority[recycling]
+
+
+def test_label_text_carries_only_the_public_identity(
+    client: FlaskClient, issued: str, session: Any
+) -> None:
+    from passport.carriers.labels import label_for
+    from passport.passports.lookup import get_passport
+
+    label = label_for(get_passport(session, issued), "registry.example")
+    text = f"{label.title} {label.line2} {label.uri}".lower()
+    assert PUBLIC_PROBE in text and not any(case.probe in text for case in CASES)
+
+
+def test_a_page_read_of_restricted_data_is_logged_as_the_readers_organisation(
+    client: FlaskClient, issued: str, reader_of: Any, maker: Org
+) -> None:
+    _page(client, issued, reader_of("repairer"))
+    log = client.get(f"/api/v1/passports/{issued}/access-log", headers=maker.headers)
+    assert [(r["role"], r["way"]) for r in log.get_json()["reads"]] == [("repairer", "page")]
