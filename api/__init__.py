@@ -48,9 +48,12 @@ def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 @cache
 def _passport_component() -> dict[str, Any]:
+    from passport.disclosure import marking
     from passport.documents import subject_schema
 
-    return _component(subject_schema(), "ProductPassport")
+    component = _component(subject_schema(), "ProductPassport")
+    component["properties"][marking.KEY] = copy.deepcopy(marking.SCHEMA)
+    return component
 
 
 @cache

@@ -38,6 +38,21 @@ ALWAYS_PUBLIC = frozenset(
     }
 )
 MARKABLE = tuple(n for n in NAMES if n != Tier.PUBLIC)
+SCHEMA = {
+    "description": "Properties the issuer restricts to a tier (stored, never served)",
+    "type": "array",
+    "maxItems": MAX_MARKS,
+    "items": {
+        "type": "object",
+        "required": ["path", "tier"],
+        "additionalProperties": False,
+        "properties": {
+            "path": {"type": "string", "description": "JSON Pointer; '*' for every array item"},
+            "tier": {"enum": list(MARKABLE)},
+        },
+    },
+}
+"""The marks as JSON Schema, for the API description (``check`` is what enforces them)."""
 
 
 def split(body: Any) -> tuple[Any, Any]:

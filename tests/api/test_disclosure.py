@@ -173,3 +173,15 @@ def test_reads_of_restricted_data_are_logged_for_the_issuer_and_authorities_only
     reads = client.get(f"/api/v1/passports/{pid}/access-log", headers=maker.headers)
     assert reads.get_json()["reads"][-1]["way"] == "resolver"
     assert reads.get_json()["reads"][-1]["tier"] == "authority"
+
+
+def test_openapi_documents_marks_grants_optional_keys_and_the_access_log(client):
+    spec = client.get("/api/openapi.json").get_json()
+    component = spec["components"]["schemas"]["ProductPassport"]
+    tiers = component["properties"]["restricted"]["items"]["properties"]["tier"]["enum"]
+    assert tiers == ["legitimate-interest", "authority", "issuer"]
+    assert {"post", "get"} <= set(spec["paths"]["/api/v1/grants"])
+    assert "delete" in spec["paths"]["/api/v1/grants/{grant_id}"]
+    assert "get" in spec["paths"]["/api/v1/passports/{passport_id}/access-log"]
+    read = spec["paths"]["/api/v1/passports/{passport_id}"]["get"]
+    assert read["security"] == [{}, {"bearer": []}]  # a key is optional on reads
