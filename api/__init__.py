@@ -54,9 +54,12 @@ def _component(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 @cache
 def _passport_component() -> dict[str, Any]:
+    from passport.disclosure import marking
     from passport.documents import subject_schema
 
-    return _component(subject_schema(), "ProductPassport")
+    component = _component(subject_schema(), "ProductPassport")
+    component["properties"][marking.KEY] = copy.deepcopy(marking.SCHEMA)
+    return component
 
 
 @cache
@@ -79,7 +82,7 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
-    from api import contexts, events, log, passports, repairs, resolver
+    from api import contexts, events, grants, log, passports, repairs, resolver
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -109,6 +112,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(passports.blp)
     api.register_blueprint(events.blp)
     api.register_blueprint(repairs.blp)
+    api.register_blueprint(grants.blp)
     app.register_blueprint(resolver.bp)  # GS1 paths are not part of the JSON API description
     app.register_blueprint(log.bp)  # the transparency log: C2SP formats, not JSON API operations
     app.register_blueprint(contexts.bp)  # JSON-LD documents, not JSON API operations

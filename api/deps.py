@@ -10,6 +10,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from edge.request import session
 from passport.access import authenticate
+from passport.credentials.reading import Reading
 from passport.errors import NotAuthenticated
 from passport.models import Organisation
 
@@ -25,6 +26,22 @@ def caller() -> Organisation:
             "send 'Authorization: Bearer <key>'."
         )
     return authenticate(session(), key.strip() or None)
+
+
+def reader() -> Organisation | None:
+    """Who reads: the organisation behind an API key if one is sent (401 if it is invalid),
+    else nobody (a public reader). Reads never require a key."""
+    if not request.headers.get("Authorization", "").strip():
+        return None
+    return caller()
+
+
+def view_headers(seen: Reading) -> dict[str, str]:
+    """Caching headers for a passport view: private and varying by key when another reader
+    could see another view; nothing extra when the passport has nothing restricted."""
+    if not seen.varies:
+        return {}
+    return {"Cache-Control": "private, no-cache", "Vary": "Accept, Authorization"}
 
 
 def json_body() -> Any:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from passport.disclosure.tiers import Tier
+from passport.disclosure.views import event_details_view
 from passport.events.times import offset_tz
 from passport.models import Event
 
 
-def event_summary(event: Event) -> dict[str, Any]:
+def event_summary(event: Event, tier: Tier) -> dict[str, Any]:
     """One event of a passport's history: what happened, when, recorded by which organisation."""
     summary: dict[str, Any] = {
         "seq": event.seq,
@@ -19,7 +21,7 @@ def event_summary(event: Event) -> dict[str, Any]:
         "recordedBy": {"id": event.recorder.public_id, "name": event.recorder.name},
         "bizStep": event.biz_step,
         "disposition": event.disposition,
-        event.type: event.details,
+        event.type: event_details_view(event.details, tier),
     }
     if event.corrects is not None:
         summary["corrects"] = event.corrects.seq

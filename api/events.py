@@ -13,9 +13,13 @@ from api import deps
 from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
 from edge.request import session, settings
+from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import Tier
+from passport.disclosure.views import epcis_view
 from passport.errors import NotFound
 from passport.events import history
 from passport.ledger import checkpoints, log
+from passport.models import Event, Passport
 from passport.passports import lookup
 from passport.routes import PASSPORTS, Routes
 
@@ -48,26 +52,24 @@ class PassportEvents(MethodView):
                     "application/ld+json": {"schema": {"type": "object"}},
                 },
             },
+            401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport", **PROBLEM},
-        }
+        },
+        security=[{}, {"bearer": []}],
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
-        """List a passport's events, oldest first, corrections included."""
+        """List a passport's events, oldest first, corrections included (measurements only
+        for readers with a legitimate interest: send an API key)."""
         db = session()
         base = settings().base_url
         passport = lookup.get_passport(db, passport_id)
+        tier = tier_of(db, deps.reader(), passport)
         rows = history.list_events(db, passport)
         if _wants_epcis(args.get("format")):
             url = Routes(base).events(passport.public_id)
             document = history.epcis_document(base, passport, rows, document_url=url)
-            return Response(json.dumps(document), mimetype="application/ld+json")
-        body = {
-            "passport": passport.uri,
-            "lifeStatus": passport.life_status,
-            "ownershipChanges": history.ownership_changes(rows),
-            "events": [event_summary(e) for e in rows],
-        }
-        return Response(json.dumps(body), mimetype="application/json")
+            return _private(json.dumps(epcis_view(document, tier)), "application/ld+json")
+        return _private(json.dumps(_listing(passport, rows, tier)), "application/json")
 
     @blp.doc(
         requestBody=EVENT_BODY,
@@ -113,6 +115,22 @@ class EventReceipt(MethodView):
             raise NotFound(f"Event {seq} of passport {passport_id} is not in the log.")
         text = checkpoints.receipt(db, entry.index)
         return Response(text, content_type="text/plain; charset=utf-8")
+
+
+def _listing(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:
+    """The plain JSON list of a passport's events, as ``tier`` may see them."""
+    return {
+        "passport": passport.uri,
+        "lifeStatus": passport.life_status,
+        "ownershipChanges": history.ownership_changes(rows),
+        "events": [event_summary(e, tier) for e in rows],
+    }
+
+
+def _private(body: str, mimetype: str) -> Response:
+    """Events may carry measurements only some readers see: no shared cache keeps them."""
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept, Authorization"}
+    return Response(body, mimetype=mimetype, headers=headers)
 
 
 def _wants_epcis(fmt: str | None) -> bool:

@@ -18,12 +18,15 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
+from edge.reads import note_read
 from edge.request import session, settings
 from passport import idempotency, rdf, search
 from passport.carriers import qr
 from passport.credentials import reading, signed
+from passport.disclosure import access_log
+from passport.disclosure.readers import tier_of
 from passport.errors import FieldError, InvalidDocument
-from passport.models import IdempotencyRecord
+from passport.models import IdempotencyRecord, Passport
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
 
@@ -187,27 +190,26 @@ class PassportById(MethodView):
                     },
                 },
             },
+            401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
             503: {"description": "The registry has no signing key (vc+jwt only)", **PROBLEM},
-        }
+        },
+        security=[{}, {"bearer": []}],
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
-        """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT."""
+        """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT.
+
+        Reads need no key; with one (`Authorization: Bearer`), the view is that organisation's:
+        restricted properties appear only for the tiers that may see them."""
         db = session()
         passport = lookup.get_passport(db, passport_id)
-        fmt, version = args.get("format"), args.get("version")
-        headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
-        if _wants_jwt(fmt):
-            token = signed.signed_credential(db, settings(), passport, version)
-            return Response(token, mimetype=signed.VC_JWT, headers=headers)
-        base_url = settings().base_url
-        document = reading.credential(db, base_url, passport, version)
-        if _wants_turtle(fmt):
-            turtle = rdf.to_turtle(document, base_url)
-            return Response(turtle, mimetype="text/turtle", headers=headers)
-        mimetype = "application/json" if fmt == "json" else "application/ld+json"
-        body = json.dumps(document, ensure_ascii=False)
-        return Response(body, mimetype=mimetype, headers=headers)
+        reader = deps.reader()
+        tier = tier_of(db, reader, passport)
+        seen = reading.read(db, settings().base_url, passport, args.get("version"), tier=tier)
+        response = _answer(passport, seen, args.get("format"))
+        response.headers.update(deps.view_headers(seen))
+        note_read(reader, passport, seen, WAYS.get(response.mimetype, "api-jsonld"))
+        return response
 
     @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS, security=[{"bearer": []}])
     @blp.response(200, PassportRefSchema)
@@ -249,6 +251,28 @@ class PassportVersions(MethodView):
         }
 
 
+@blp.route("/<string:passport_id>/access-log")
+class PassportAccessLog(MethodView):
+    @blp.doc(
+        security=[{"bearer": []}],
+        responses={
+            200: {"description": "Every read of the passport's restricted data, oldest first"},
+            401: {"description": "No or unknown API key", **PROBLEM},
+            403: {"description": "Neither the issuer nor an authority", **PROBLEM},
+            404: {"description": "Unknown passport", **PROBLEM},
+        },
+    )
+    def get(self, passport_id: str) -> Response:
+        """Who read the passport's restricted data (organisations, not people), when, with
+        which tier and which way out: for its issuer and authorities only."""
+        db = session()
+        passport = lookup.get_passport(db, passport_id)
+        rows = access_log.access_log(db, deps.caller(), passport)
+        body = {"passport": passport.uri, "reads": [access_log.as_dict(r) for r in rows]}
+        headers = {"Cache-Control": "private, no-store"}
+        return Response(json.dumps(body), mimetype="application/json", headers=headers)
+
+
 @blp.route("/<string:passport_id>/qr.<any(svg, png):kind>")
 class PassportQr(MethodView):
     @blp.doc(
@@ -272,6 +296,23 @@ class PassportQr(MethodView):
         # The URI never changes, so neither does the image.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(body, mimetype=mimetype, headers=headers)
+
+
+WAYS = {signed.VC_JWT: "api-vc-jwt", "text/turtle": "api-turtle"}  # else api-jsonld
+
+
+def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Response:
+    """One view of a passport in the format asked for."""
+    headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
+    if _wants_jwt(fmt):
+        token = signed.sign_reading(settings(), passport, seen)
+        return Response(token, mimetype=signed.VC_JWT, headers=headers)
+    if _wants_turtle(fmt):
+        turtle = rdf.to_turtle(seen.credential, settings().base_url)
+        return Response(turtle, mimetype="text/turtle", headers=headers)
+    mimetype = "application/json" if fmt == "json" else "application/ld+json"
+    body = json.dumps(seen.credential, ensure_ascii=False)
+    return Response(body, mimetype=mimetype, headers=headers)
 
 
 def _wants_jwt(fmt: str | None) -> bool:

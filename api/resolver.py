@@ -12,16 +12,20 @@ are 404 (a helpful page for browsers).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, json, redirect, render_template, request, url_for
 from werkzeug.routing import PathConverter
 
-from api import errors
+from api import deps, errors
+from edge.reads import note_read
 from edge.request import session, settings
 from passport import links
 from passport.credentials import reading, signed
+from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import ORDER, Tier, roles_for
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
@@ -51,7 +55,7 @@ DID_JSON = "application/json"
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization",
     "Access-Control-Expose-Headers": "Link, Location",
 }
 
@@ -156,18 +160,30 @@ def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
 
 
 def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
-    """The passport, its page, its linkset or one of its links, as the request asks."""
+    """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
+    reader = deps.reader()
+    seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
+    response = _view(passport, seen, exact, path, link_path)
+    response.headers.update(deps.view_headers(seen))
+    if response.status_code == 200:  # a redirect shows no passport data
+        way = "resolver-vc-jwt" if response.mimetype == signed.VC_JWT else "resolver"
+        note_read(reader, passport, seen, way)
+    return response
+
+
+def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
+    """The passport, its page, its linkset or one of its links, as the request asks."""
     base = settings().base_url
     if request.args.get("format") == "jwt" or (
         request.args.get("linkType") is None and _best() == signed.VC_JWT
     ):
         # When a batch or model passport answers, the token is about that passport.
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signed.signed_credential(db, settings(), passport)
+        token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
-    document = reading.credential(db, base, passport)
-    available = _links(base, passport, document["credentialSubject"])
+    document = seen.credential
+    available = _restricted_roles(passport, seen, _links(base, passport, seen))
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
@@ -192,8 +208,8 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     return _redirect(page, headers)
 
 
-def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link]:
-    """The passport's links; ``subject`` is the merged one, so inherited links count too."""
+def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
+    """The passport's links as one reader sees it (inherited links count too)."""
     routes = Routes(base)
     return links.passport_links(
         uri=passport.uri,
@@ -201,8 +217,25 @@ def _links(base: str, passport: Any, subject: dict[str, Any]) -> list[links.Link
         page_href=routes.page(passport.public_id),
         events_href=routes.events(passport.public_id) + "?format=epcis",
         qr_href=routes.qr(passport.public_id),
-        subject=subject,
+        subject=seen.credential["credentialSubject"],
     )
+
+
+def _restricted_roles(
+    passport: Any, seen: reading.Reading, available: list[links.Link]
+) -> list[links.Link]:
+    """Mark each link a lower tier would not see with the roles that may follow it (UNTP IDR
+    ``accessRole``); a public reader's links are all public and stay as they are."""
+    if not seen.varies or seen.tier == Tier.PUBLIC:
+        return available
+    base = settings().base_url
+    needed: dict[links.Link, Tier] = {}
+    for tier in ORDER[: ORDER.index(seen.tier)]:  # the highest tier not shown it decides
+        lower = reading.read(session(), base, passport, None, tier=tier)
+        shown = {(k.rel, k.href) for k in _links(base, passport, lower)}
+        hidden = [k for k in available if (k.rel, k.href) not in shown]
+        needed.update({k: ORDER[ORDER.index(tier) + 1] for k in hidden})
+    return [replace(k, access_role=roles_for(needed[k])) if k in needed else k for k in available]
 
 
 def _redirect(target: str, headers: dict[str, str]) -> Response:

@@ -105,10 +105,13 @@ class Link:
     title: str
     type: str | None = None
     hreflang: tuple[str, ...] = ()
+    # UNTP IDR: the roles that may follow a restricted link (empty: a public link).
+    access_role: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Callers pass lists from JSON; a tuple keeps the instance hashable and immutable.
         object.__setattr__(self, "hreflang", tuple(self.hreflang))
+        object.__setattr__(self, "access_role", tuple(self.access_role))
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,8 @@ def _link_object(link: Link) -> dict[str, Any]:
         if bad:
             raise ValueError(f"hreflang {bad} is not a language tag the GS1 linkset allows")
         item["hreflang"] = list(link.hreflang)
+    if link.access_role:
+        item["accessRole"] = list(link.access_role)
     return item
 
 

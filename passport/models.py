@@ -334,3 +334,37 @@ class WitnessedLog(Base):
     vkey: Mapped[str] = mapped_column(Text)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class Grant(Base):
+    """An issuer's grant of legitimate interest to another organisation: on all its passports
+    (``passport_pk`` empty) or on one. Revoking deletes the grant."""
+
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("issuer_pk", "grantee_pk", "passport_pk"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    issuer_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
+    grantee_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
+    passport_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    grantee: Mapped[Organisation] = relationship(foreign_keys=[grantee_pk], lazy="joined")
+    passport: Mapped[Passport | None] = relationship(lazy="joined")
+
+
+class AccessRead(Base):
+    """One read of restricted passport data: which organisation read it, when, with which
+    tier and which way out. Organisations, never people. Append-only."""
+
+    __tablename__ = "access_reads"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"), index=True)
+    organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
+    tier: Mapped[str] = mapped_column(String(20))
+    way: Mapped[str] = mapped_column(String(20))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

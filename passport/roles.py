@@ -6,4 +6,4 @@ the models.
 
 from __future__ import annotations
 
-ROLES = ("manufacturer", "repairer", "refurbisher", "recycler", "authority")
+ROLES = ("manufacturer", "repairer", "refurbisher", "remanufacturer", "recycler", "authority")

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from passport.disclosure.tiers import Tier
+from passport.disclosure.views import stored_view
 from passport.models import Event, Passport
 from repairs.ords.records import (
     END_OF_LIFE,
@@ -67,7 +69,9 @@ def registry_row(
     - group_identifier: the recording organisation; event_date: the event's local date.
     """
     details = event.details or {}
-    product = document.get("product", {}) if isinstance(document, dict) else {}
+    # An open export: only what the public may read of the passport.
+    public = stored_view(document, Tier.PUBLIC) if isinstance(document, dict) else {}
+    product = public.get("product", {})
     typed = str(details.get("category") or "").strip()
     number = category_id(typed) if typed else None
     if number is None:

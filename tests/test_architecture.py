@@ -67,10 +67,13 @@ RULES: dict[str, set[str]] = {
     "passport.organisations": MODELS | {"passport.access"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
+    # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
+    "passport.disclosure": MODELS | {"passport.documents", "schemas"},
     # the use cases of passports: issuing, versions, community passports, lookup
     "passport.passports": MODELS
     | {
         "passport.access",
+        "passport.disclosure",
         "passport.documents",
         "passport.gs1",
         "passport.ledger",
@@ -84,6 +87,7 @@ RULES: dict[str, set[str]] = {
     | {
         "passport.batteries",
         "passport.contexts",
+        "passport.disclosure",
         "passport.documents",
         "passport.passports",
         "passport.signing",

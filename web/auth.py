@@ -21,8 +21,10 @@ from flask_babel import ngettext
 
 import edge.request
 from passport.accounts import signed_in_user
+from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import Tier
 from passport.errors import TooManyAttempts
-from passport.models import User
+from passport.models import Organisation, Passport, User
 from web.html import message
 
 CSRF_FIELD = "csrf_token"
@@ -41,6 +43,18 @@ def current_user() -> User | None:
         session.clear()  # disabled or deleted since: the cookie is worthless now
     g.user = user
     return user
+
+
+def reader_organisation() -> Organisation | None:
+    """The organisation the signed-in person reads for (None: nobody is signed in)."""
+    user = current_user()
+    return user.organisation if user else None
+
+
+def reader_tier(passport: Passport) -> Tier:
+    """The tier the signed-in person's organisation reads ``passport`` with (public if nobody
+    is signed in): pages show what that organisation may see."""
+    return tier_of(edge.request.session(), reader_organisation(), passport)
 
 
 def required_user() -> User:

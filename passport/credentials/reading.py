@@ -1,8 +1,14 @@
 """Reading a stored passport as a credential: one version, with what it inherits and links to,
-and (batteries) the latest measurements its history holds."""
+and (batteries) the latest measurements its history holds, as the reader's tier may see it.
+
+This is the one place every way out (API, resolver, Turtle, VC-JWT, pages) reads a passport
+through: the subject is redacted here, by the restrictions declared on the schema
+(``x-kreislauf-access``) and those its issuer marked, before the credential is built.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -11,33 +17,76 @@ from sqlalchemy.orm import Session
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
 from passport.credentials.measured import measured_section
+from passport.disclosure.annotations import schema_restrictions
+from passport.disclosure.marking import stored_marks
+from passport.disclosure.redaction import Restriction, present, redact
+from passport.disclosure.redaction import hidden as hidden_from
+from passport.disclosure.tiers import Tier
 from passport.models import Event, Passport
 from passport.passports.versions import get_version
 from passport.routes import Routes
 from passport.signing.registry import issuer_did
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A credential as one tier sees it, and what was restricted and withheld from it."""
+
+    credential: dict[str, Any]
+    tier: Tier
+    restrictions: tuple[Restriction, ...]
+    withheld: tuple[Restriction, ...]
+
+    @property
+    def varies(self) -> bool:
+        """Whether another reader could see another view (then caches must keep it private)."""
+        return bool(self.restrictions)
+
+
+# The credential's section of a battery's latest measurements, and the tier it needs.
+MEASUREMENTS = Restriction("/latestMeasurements", Tier.LEGITIMATE_INTEREST)
+
+
 def credential(
-    session: Session, base_url: str, passport: Passport, version: int | None = None
+    session: Session, base_url: str, passport: Passport, version: int | None = None, *, tier: Tier
 ) -> dict[str, Any]:
+    """The passport as a W3C VC 2.0 UNTP DigitalProductPassport, as ``tier`` may see it."""
+    return read(session, base_url, passport, version, tier=tier).credential
+
+
+def read(
+    session: Session, base_url: str, passport: Passport, version: int | None = None, *, tier: Tier
+) -> Reading:
     """The passport as a W3C VC 2.0 UNTP DigitalProductPassport, with what it inherits.
 
     Its id is the version's address (``Routes.version``), so every version is its own
-    credential and names the one before it.
+    credential and names the one before it. What ``tier`` may not see is left out.
     """
     routes = Routes(base_url)
     row = get_version(session, passport, version)
-    subject: dict[str, Any] = row.document
+    subject, marked = stored_marks(row.document)
     inherited: list[str] = []
     if passport.model_pk is not None:
         model = session.get(Passport, passport.model_pk)
         assert model is not None
-        subject, inherited = inherit(row.document, get_version(session, model).document)
+        model_subject, model_marked = stored_marks(get_version(session, model).document)
+        subject, inherited = inherit(subject, model_subject)
+        marked += [m for m in model_marked if _property(m) in inherited]
+    restrictions = tuple(r for r in (*schema_restrictions(), *marked) if present(subject, r.steps))
+    measured: dict[str, Any] | None = measured_section(session, base_url, passport)
+    if measured:
+        # Every dynamic battery attribute is for persons with a legitimate interest (the
+        # BatteryPass access list; passport.events.sensors.RESTRICTED).
+        restrictions += (MEASUREMENTS,)
+    hidden = tuple(hidden_from(tier, restrictions))
+    subject = redact(subject, tier, hidden) if hidden else subject
+    if MEASUREMENTS in hidden:
+        measured = None
     batch = session.get(Passport, passport.batch_pk) if passport.batch_pk else None
-    return build_credential(
+    document = build_credential(
         base_url=base_url,
         lineage=_lineage(session, passport),
-        latest_measurements=measured_section(session, base_url, passport),
+        latest_measurements=measured,
         subject=subject,
         credential_id=routes.version(passport.public_id, row.version),
         canonical_uri=passport.uri,
@@ -54,6 +103,13 @@ def credential(
         inherited=inherited,
         registered_by=issuer_did(base_url, passport.issuer) if passport.community else None,
     )
+    return Reading(document, tier, restrictions, hidden)
+
+
+def _property(mark: Restriction) -> str:
+    """The inheritable property a model passport's mark lies in (``product.<name>`` or a name)."""
+    steps = mark.steps
+    return f"product.{steps[1]}" if steps[0] == "product" and len(steps) > 1 else steps[0]
 
 
 # event type -> (the term on the new passport, the term on the original)

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from passport import documents
 from passport.access import require_role
 from passport.config import Settings
+from passport.disclosure import marking
+from passport.disclosure.tiers import Tier
+from passport.disclosure.views import stored_view
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
@@ -35,13 +38,16 @@ class Prepared:
     document: dict[str, Any]
 
 
-def prepare(base_url: str, issuer: Organisation, subject: Any) -> Prepared:
-    """Validate a document fully, without touching the database."""
+def prepare(base_url: str, issuer: Organisation, body: Any) -> Prepared:
+    """Validate a document (and the properties its issuer marks restricted), without touching
+    the database."""
+    subject, marks = marking.split(body)
     documents.validate_subject(subject)
+    restricted = marking.check(subject, marks)
     identity = identify(subject)
     _check_prefix(issuer, identity.link)
     uri = identity.link.uri(base_url)
-    return Prepared(identity, uri, _normalised(subject, identity, uri))
+    return Prepared(identity, uri, marking.attach(_normalised(subject, identity, uri), restricted))
 
 
 def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
@@ -91,8 +97,9 @@ def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[s
 
 
 def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
-    """What free-text search matches: name, description and identifiers, lower-cased."""
-    product = doc["product"]
+    """What free-text search matches: name, description and identifiers, lower-cased; only
+    what the public may read, so that a search never reveals a restricted value."""
+    product = stored_view(doc, Tier.PUBLIC)["product"]
     parts = [product.get("name", ""), product.get("description", "")]
     parts += [v for v in (link.gtin, link.gmn, link.lot, link.serial) if v]
     return " ".join(parts).lower()

@@ -20,7 +20,7 @@ from passport.credentials import reading
 from passport.errors import InvalidDocument, NotFound
 from passport.models import Organisation, Passport
 from passport.passports import community, lookup
-from web.auth import not_for_you, required_user, signed_in
+from web.auth import not_for_you, reader_tier, required_user, signed_in
 from web.fields import Field, Form, local_now, parse_number
 from web.html import render_private
 from web.pages import categories
@@ -65,7 +65,7 @@ def _start_from(passport_id: str | None) -> dict[str, Any]:
         passport = lookup.get_passport(session(), passport_id)
     except NotFound:
         return {}
-    doc = reading.credential(session(), settings().base_url, passport)
+    doc = reading.credential(session(), settings().base_url, passport, tier=reader_tier(passport))
     product = doc["credentialSubject"].get("product", {})
     return {
         "category": categories.guess(product),

@@ -13,9 +13,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from edge.reads import note_read
 from edge.request import session, settings
 from passport import transfers
 from passport.credentials import reading
+from passport.disclosure.readers import tier_of
 from passport.errors import NotFound
 from passport.events import history
 from passport.events.rules import may_record
@@ -23,7 +25,7 @@ from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Organisation, Passport
 from passport.passports import lookup
-from web.auth import current_user
+from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, safe_url
 from web.pages import battery
 from web.pages.timeline import recalls, timeline
@@ -36,11 +38,18 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
         passport = lookup.get_passport(db, passport_id)
     except NotFound:
         return not_found()
-    return render("passport.html", **_context(db, passport))
+    reader = reader_organisation()
+    seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
+    response = render("passport.html", **_context(db, passport, seen))
+    if seen.varies:  # another organisation would see another page
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
+    note_read(reader, passport, seen, "page")
+    return response
 
 
-def _context(db: Session, passport: Passport) -> dict[str, Any]:
-    doc = reading.credential(db, settings().base_url, passport)
+def _context(db: Session, passport: Passport, seen: reading.Reading) -> dict[str, Any]:
+    doc = seen.credential
     rows = history.list_events(db, passport)
     checkpoint = _checkpoint_size(db)
     subject = doc["credentialSubject"]
@@ -78,6 +87,7 @@ def _context(db: Session, passport: Passport) -> dict[str, Any]:
         "claimable": passport.granularity == "item" and passport.life_status not in TERMINAL,
         "checkpoint": checkpoint,
         "checkpoint_url": url_for("log.checkpoint"),
+        "withheld": bool(seen.withheld),
     }
 
 

@@ -25,7 +25,7 @@ from passport.models import Passport
 from passport.passports import lookup
 from repairs import details
 from repairs.details import EventDetails, RefurbishmentDetails, RepairDetails, ResaleDetails
-from web.auth import not_for_you, required_user, signed_in
+from web.auth import not_for_you, reader_tier, required_user, signed_in
 from web.fields import Field, Form, local_now, parse_number, web_address, when
 from web.html import long_date, message, not_found, render_private
 from web.pages.event_forms import record_form, repair_form
@@ -42,7 +42,9 @@ def log_repair(passport_id: str) -> ResponseReturnValue:
     if not isinstance(found, Passport):
         return found
     now = local_now()
-    product = reading.credential(session(), settings().base_url, found)["credentialSubject"]
+    tier = reader_tier(found)
+    product = reading.credential(session(), settings().base_url, found, tier=tier)
+    product = product["credentialSubject"]
     form = repair_form(product["product"], now)
     title, intro = _("Log a repair"), _("Repair of %(name)s", name=found.name)
     if request.method == "GET":

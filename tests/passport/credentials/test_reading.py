@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from passport.credentials.reading import credential
+from passport.disclosure.tiers import Tier
 from passport.passports import community, issuing, versions
 from passport.routes import Routes
 from passport.signing.registry import issuer_did
@@ -19,8 +20,8 @@ def test_each_version_is_a_credential_whose_id_is_its_address(session, acme):
     )
     session.commit()
 
-    first = credential(session, BASE_URL, issued, 1)
-    latest = credential(session, BASE_URL, issued)
+    first = credential(session, BASE_URL, issued, 1, tier=Tier.PUBLIC)
+    latest = credential(session, BASE_URL, issued, tier=Tier.PUBLIC)
     assert first["id"] == ROUTES.version(issued.public_id, 1)
     assert "previousVersion" not in first
     assert latest["id"] == ROUTES.version(issued.public_id, 2)
@@ -49,7 +50,7 @@ def test_an_item_links_to_its_model_and_batch_and_inherits_from_the_model(sessio
     )
     session.commit()
 
-    served = credential(session, BASE_URL, item)
+    served = credential(session, BASE_URL, item, tier=Tier.PUBLIC)
     assert served["modelPassport"] == model.uri
     assert served["batchPassport"] == batch.uri
     assert served["inheritedProperties"] == ["product.description"]
@@ -67,5 +68,5 @@ def test_a_community_passport_says_who_registered_it(session, repair_cafe):
         year=None,
     )
     session.commit()
-    served = credential(session, BASE_URL, made)
+    served = credential(session, BASE_URL, made, tier=Tier.PUBLIC)
     assert served["registeredBy"] == issuer_did(BASE_URL, repair_cafe) == served["issuer"]["id"]

@@ -1,0 +1,42 @@
+"""The four access tiers (ESPR Art. 9(2)(f)), in order: each sees what the tiers before it see."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    """Who a reader is to a passport; a later tier sees everything an earlier one sees."""
+
+    PUBLIC = "public"
+    LEGITIMATE_INTEREST = "legitimate-interest"
+    AUTHORITY = "authority"
+    ISSUER = "issuer"
+
+    @property
+    def rank(self) -> int:
+        return ORDER.index(self)
+
+    def sees(self, needed: Tier) -> bool:
+        """Whether a reader of this tier may see what ``needed`` restricts."""
+        return self.rank >= needed.rank
+
+
+ORDER = (Tier.PUBLIC, Tier.LEGITIMATE_INTEREST, Tier.AUTHORITY, Tier.ISSUER)
+NAMES = tuple(t.value for t in ORDER)
+
+ACCESS_KEYWORD = "x-kreislauf-access"
+"""The schema annotation that restricts a property: ``"x-kreislauf-access": "<tier>"``."""
+
+# UNTP IDR's accessRole for a link a tier may follow (the roles who hold that tier).
+ACCESS_ROLES: dict[Tier, tuple[str, ...]] = {
+    Tier.PUBLIC: (),
+    Tier.LEGITIMATE_INTEREST: ("repairer", "refurbisher", "remanufacturer", "recycler"),
+    Tier.AUTHORITY: ("authority",),
+    Tier.ISSUER: ("issuer",),
+}
+
+
+def roles_for(needed: Tier) -> tuple[str, ...]:
+    """The roles of the readers who may see what ``needed`` restricts (UNTP IDR ``accessRole``)."""
+    return tuple(role for tier in ORDER if tier.sees(needed) for role in ACCESS_ROLES[tier])
