@@ -28,6 +28,8 @@ EPCIS_RESTRICTIONS = (
         "/epcisBody/eventList/*/kreislauf:details/kreislauf:measurements",
         Tier.LEGITIMATE_INTEREST,
     ),
+    # battery measurements are rendered as EPCIS sensor reports (passport.events.sensors)
+    Restriction("/epcisBody/eventList/*/sensorElementList", Tier.LEGITIMATE_INTEREST),
 )
 
 

@@ -52,7 +52,7 @@ def test_a_full_battery_passport_is_issued_and_served_back_whole(client, maker):
 
     assert created.status_code == 201, created.json
     assert created.json["uri"] == f"{BASE_URL}/01/{EBIKE_GTIN}/21/EB-000123"
-    document = client.get(f"/api/v1/passports/{created.json['id']}").json
+    document = client.get(f"/api/v1/passports/{created.json['id']}", headers=maker.headers).json
     assert document["credentialSubject"]["battery"] == body["battery"]
     assert untp_errors(document) == []
     # JSON-LD: battery is an rdf:JSON literal, so safe-mode expansion loses nothing
@@ -67,7 +67,7 @@ def test_the_official_samples_are_accepted_as_a_battery(client, maker):
     created = post(client, maker, passport("model", serial=None, battery=battery))
 
     assert created.status_code == 201, created.json
-    served = client.get(f"/api/v1/passports/{created.json['id']}").json
+    served = client.get(f"/api/v1/passports/{created.json['id']}", headers=maker.headers).json
     # PostgreSQL's jsonb hands the samples' extreme floats (-1.797e308) back as integers
     assert as_floats(served["credentialSubject"]["battery"]) == as_floats(battery)
 
@@ -76,7 +76,9 @@ def test_the_battery_is_one_json_literal_in_turtle(client, maker):
     body = ebike_passport("item")
     pid = post(client, maker, body).json["id"]
 
-    response = client.get(f"/api/v1/passports/{pid}", query_string={"format": "ttl"})
+    response = client.get(
+        f"/api/v1/passports/{pid}", query_string={"format": "ttl"}, headers=maker.headers
+    )
 
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle")
@@ -157,7 +159,7 @@ def test_an_item_inherits_the_model_s_battery_categories_but_not_its_own_battery
     created = post(client, maker, item_body)
     assert created.status_code == 201, created.json
 
-    document = client.get(f"/api/v1/passports/{created.json['id']}").json
+    document = client.get(f"/api/v1/passports/{created.json['id']}", headers=maker.headers).json
 
     battery = document["credentialSubject"]["battery"]
     assert battery["performance"] == own["performance"]

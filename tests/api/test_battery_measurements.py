@@ -42,10 +42,13 @@ def test_a_repairer_records_measurements_and_the_credential_shows_the_latest(cli
     pid = issue(client, maker, serial="BAT-1")
     response = record(client, cafe, pid, INSPECTION)
     assert response.status_code == 201, response.json
-    [event] = history(client, pid)["events"]
+    [public] = history(client, pid)["events"]
+    assert "measurements" not in public["inspection"]  # for persons with a legitimate interest
+    [event] = client.get(f"/api/v1/passports/{pid}/events", headers=cafe.headers).json["events"]
     assert event["inspection"]["measurements"]["stateOfHealth"] == 86.5
 
-    doc = client.get(f"/api/v1/passports/{pid}").json
+    assert "latestMeasurements" not in client.get(f"/api/v1/passports/{pid}").json  # public
+    doc = client.get(f"/api/v1/passports/{pid}", headers=cafe.headers).json
     section = doc["latestMeasurements"]
     assert list(section) == [
         "batteryStatus",
@@ -81,7 +84,11 @@ def test_measurements_read_as_an_epcis_sensor_element_list(client, maker, cafe):
         "repair": {"outcome": "fixed", "measurements": {"stateOfHealth": 88}},
     }
     ids = [record(client, cafe, pid, body).json["id"] for body in (INSPECTION, repair)]
-    document = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    public = client.get(f"/api/v1/passports/{pid}/events?format=epcis").json
+    assert [e.message for e in epcis_validator().iter_errors(public)] == []
+    assert all("sensorElementList" not in e for e in public["epcisBody"]["eventList"])
+    url = f"/api/v1/passports/{pid}/events?format=epcis"
+    document = client.get(url, headers=cafe.headers).json
     assert [e.message for e in epcis_validator().iter_errors(document)] == []
     assert document_hashes(document) == ids
     inspection, repaired = document["epcisBody"]["eventList"]
@@ -159,8 +166,9 @@ def test_repurposing_gives_a_linked_passport_and_the_status_follows(
     listed = history(client, original)
     assert listed["lifeStatus"] == "end_of_life"
     assert listed["events"][1]["relatedPassport"] == listed_uri(client, storage)
-    old = client.get(f"/api/v1/passports/{original}").json
+    old = client.get(f"/api/v1/passports/{original}", headers=second_life.headers).json
     new = client.get(f"/api/v1/passports/{storage}").json
+    assert "latestMeasurements" not in client.get(f"/api/v1/passports/{original}").json
     assert old["repurposedInto"] == listed_uri(client, storage)
     assert new["repurposedFrom"] == listed_uri(client, original)
     status = old["latestMeasurements"]["batteryStatus"]

@@ -234,3 +234,50 @@ def test_a_page_read_of_restricted_data_is_logged_as_the_readers_organisation(
     _page(client, issued, reader_of("repairer"))
     log = client.get(f"/api/v1/passports/{issued}/access-log", headers=maker.headers)
     assert [(r["role"], r["way"]) for r in log.get_json()["reads"]] == [("repairer", "page")]
+
+
+# The battery's restrictions are declared once, on the schema (x-kreislauf-access, from the
+# BatteryPass access list): nothing is marked by the issuer here.
+BATTERY_CASES = (
+    Case(
+        "/battery/circularity/dismantlingAndRemovalInformation",
+        Tier.LEGITIMATE_INTEREST,
+        "dism3c4d",
+    ),
+    Case("/battery/labels/resultOfTestReport", Tier.AUTHORITY, "testrep9a1b"),
+)
+BATTERY_PUBLIC_PROBE = "declconf77e0"  # the declaration of conformity is public
+
+
+@pytest.fixture
+def battery_issued(client: FlaskClient, maker: Org) -> str:
+    from tests.helpers import ebike_battery
+
+    battery = ebike_battery(serial="12345")
+    battery["circularity"]["dismantlingAndRemovalInformation"][0]["documentURL"] = (
+        "https://acme.example/dism3c4d.pdf"
+    )
+    battery["labels"]["resultOfTestReport"] = "https://acme.example/testrep9a1b.pdf"
+    battery["labels"]["declarationOfConformity"] = f"https://acme.example/{BATTERY_PUBLIC_PROBE}"
+    doc = passport("item", battery=battery)
+    doc["product"]["name"] = f"Acme battery {PUBLIC_PROBE}"
+    answer = client.post("/api/v1/passports", json=doc, headers=maker.headers)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    return str(answer.get_json()["id"])
+
+
+# The page does not show a battery's static BatteryPass data yet (only its measurements, tested
+# in tests/web/pages/test_battery.py), so it has nothing to withhold here.
+@pytest.mark.parametrize(
+    "way", [w for w, (_, links_only) in WAYS.items() if not links_only and w != "page"]
+)
+@pytest.mark.parametrize("reader", READERS)
+def test_a_battery_attribute_shows_exactly_for_the_tiers_its_access_list_names(
+    client: FlaskClient, battery_issued: str, reader_of: Any, way: str, reader: str
+) -> None:
+    read, _ = WAYS[way]
+    tier = READERS[reader][1]
+    text = read(client, battery_issued, reader_of(reader))
+    assert BATTERY_PUBLIC_PROBE in text
+    for case in BATTERY_CASES:
+        assert (case.probe in text.lower()) == tier.sees(case.tier), (case.path, tier)

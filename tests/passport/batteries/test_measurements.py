@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from passport.access import authenticate
 from passport.batteries.measurements import latest_measurements
 from passport.credentials.reading import credential
+from passport.disclosure.tiers import Tier
 from passport.errors import Forbidden, InvalidDocument
 from passport.events import history
 from passport.ledger.verify import verify_log
@@ -224,8 +225,8 @@ def test_repurposing_links_both_ways_and_the_status_follows(session, maker, cafe
         "repurpose",
         "Second Life Storage",
     )
-    old = credential(session, BASE_URL, original)
-    new = credential(session, BASE_URL, storage)
+    old = credential(session, BASE_URL, original, tier=Tier.ISSUER)
+    new = credential(session, BASE_URL, storage, tier=Tier.ISSUER)
     assert old["repurposedInto"] == storage.uri and new["repurposedFrom"] == original.uri
     assert "repurposedFrom" not in old and "repurposedInto" not in new
     section = old["latestMeasurements"]
@@ -274,7 +275,7 @@ def test_a_kettle_without_measurements_gets_no_battery_status(session, maker, ma
         "2026-04-01T10:00:00+02:00",
     )
     assert latest_measurements(session, kettle) == {}
-    assert "latestMeasurements" not in credential(session, BASE_URL, kettle)
+    assert "latestMeasurements" not in credential(session, BASE_URL, kettle, tier=Tier.ISSUER)
 
 
 def test_a_corrected_repurpose_unlinks_and_the_status_returns(session, maker, cafe, second_life):
@@ -305,5 +306,5 @@ def test_a_corrected_repurpose_unlinks_and_the_status_returns(session, maker, ca
         "2026-04-02T10:00:00+02:00",
     )
     assert latest_measurements(session, original)["batteryStatus"].value == "Original"
-    assert "repurposedInto" not in credential(session, BASE_URL, original)
-    assert "repurposedFrom" not in credential(session, BASE_URL, storage)
+    assert "repurposedInto" not in credential(session, BASE_URL, original, tier=Tier.ISSUER)
+    assert "repurposedFrom" not in credential(session, BASE_URL, storage, tier=Tier.ISSUER)

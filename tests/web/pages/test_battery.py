@@ -1,15 +1,20 @@
-"""The battery on its passport page: latest measurements and linked passports, en and de."""
+"""The battery on its passport page: latest measurements and linked passports, en and de.
+
+Every dynamic battery attribute is for persons with a legitimate interest (the BatteryPass
+access list): the public page leaves them out, a signed-in repairer or refurbisher sees them.
+"""
 
 from __future__ import annotations
 
 import html
 from typing import Any
 
+from tests.web.conftest import sign_in
 from tests.web.pages.test_passport import ev, issue, page, record
 
 
 def test_the_page_shows_the_latest_measurements_with_when_and_by_whom(
-    client, session, maker, make_org
+    client, session, maker, make_org, make_user
 ):
     cafe = make_org("Repair Café Cardiff", "repairer")
     pid = issue(session, maker, serial="BAT-1", name="E-bike battery 500 Wh")
@@ -22,6 +27,9 @@ def test_the_page_shows_the_latest_measurements_with_when_and_by_whom(
     record(
         session, cafe, pid, ev("inspection", "2026-05-03T14:00:00+01:00", measurements=measurements)
     )
+    public = html.unescape(page(client, pid))
+    assert "Battery condition" not in public and "86.5" not in public
+    sign_in(client, make_user(cafe))
     english = html.unescape(page(client, pid))
     assert "Battery condition" in english
     assert "State of health" in english and "86.5 %" in english
@@ -35,7 +43,7 @@ def test_the_page_shows_the_latest_measurements_with_when_and_by_whom(
 
 
 def test_a_repurposed_battery_links_both_ways_and_shows_its_status(
-    client, session, maker, make_org
+    client, session, maker, make_org, make_user
 ):
     shop = make_org("Second Life Storage", "refurbisher")
     original = issue(session, maker, serial="BAT-2")
@@ -50,6 +58,8 @@ def test_a_repurposed_battery_links_both_ways_and_shows_its_status(
     record(
         session, shop, original, ev("repurpose", "2026-06-01T10:00:00+02:00", newPassport=new_uri)
     )
+    assert "Battery status" not in html.unescape(page(client, original))  # public: withheld
+    sign_in(client, make_user(shop))
     old_page = html.unescape(page(client, original))
     assert "Battery status" in old_page and "repurposed" in old_page
     assert "It lives on as a repurposed battery" in old_page and new_uri in old_page
