@@ -125,7 +125,8 @@ RULES: dict[str, set[str]] = {
         "repairs",
         "schemas",
     },
-    "web.demo": {"passport", "repairs", "schemas"},
+    "web.demo_battery": set(),  # BatteryPass data of a demo battery: plain data
+    "web.demo": {"web.demo_battery", "passport", "repairs", "schemas"},
     # The command line is an entry point like the WSGI server: it may build the app.
     "web.cli": {"web.app", "web.demo", "passport", "repairs", "schemas"},
     # The composition root: create_app is the one place that wires everything together.

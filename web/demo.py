@@ -1,4 +1,4 @@
-"""Demo data: two manufacturers and products at model, batch and item level."""
+"""Demo data: manufacturers and products at model, batch and item level, with their histories."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from werkzeug.security import generate_password_hash
 
 from passport import accounts, organisations
 from passport.config import Settings
+from passport.credentials.inheritance import BATTERY_NOT_INHERITED
 from passport.events import history
 from passport.gs1.check_digits import gs1_check_digit
 from passport.passports import issuing, versions
 from passport.routes import Routes
+from web import demo_battery
 
 
 def gtin(body13: str) -> str:
@@ -25,6 +27,9 @@ CAFE_LOGIN = "cafe@demo.kreislauf"
 CAFE_PASSWORD = "fix-it-together"
 KETTLE = gtin("409876500001")
 BATTERY = gtin("871234500010")
+EBIKE = gtin("406123400010")  # Akkuwerk's e-bike battery, with full BatteryPass data
+HOME_STORAGE = gtin("406987600015")  # its second life: a home storage battery
+EBIKE_SERIAL = "EB36-004711"
 
 
 def _link(
@@ -159,11 +164,117 @@ def battery(granularity: str, serial: str | None = None) -> dict[str, Any]:
     return doc
 
 
+def ebike_model() -> dict[str, Any]:
+    """The e-bike battery model: the BatteryPass categories every battery of it shares."""
+    full = demo_battery.ebike_battery(
+        gtin=EBIKE, serial=EBIKE_SERIAL, maker="Akkuwerk Demo GmbH", domain="akkuwerk.example"
+    )
+    return {
+        "granularityLevel": "model",
+        "product": {"name": "Akkuwerk EB36 e-bike battery, 36 V 482 Wh", "registeredId": EBIKE},
+        "battery": {k: v for k, v in full.items() if k not in BATTERY_NOT_INHERITED},
+    }
+
+
+def ebike_item() -> dict[str, Any]:
+    """One battery of the model: its own identity and measured condition; it inherits the rest."""
+    full = demo_battery.ebike_battery(
+        gtin=EBIKE, serial=EBIKE_SERIAL, maker="Akkuwerk Demo GmbH", domain="akkuwerk.example"
+    )
+    return {
+        "granularityLevel": "item",
+        "product": {
+            "name": "Akkuwerk EB36 e-bike battery, 36 V 482 Wh",
+            "registeredId": EBIKE,
+            "serialNumber": EBIKE_SERIAL,
+        },
+        "battery": {k: full[k] for k in BATTERY_NOT_INHERITED},
+    }
+
+
+def home_storage(maker: str) -> dict[str, Any]:
+    """The e-bike battery's cells in their second life, under a passport of their own."""
+    serial = "HS1-000042"
+    battery = demo_battery.ebike_battery(
+        gtin=HOME_STORAGE, serial=serial, maker=maker, domain="zweitleben.example"
+    )
+    general = battery["generalProductInformation"]
+    general |= {
+        "batteryCategory": "stationary",
+        "batteryStatus": "Repurposed",
+        "manufacturingDate": "2026-11-18T09:00:00+01:00",
+        "puttingIntoService": "2026-11-25T10:00:00+01:00",
+    }
+    return {
+        "granularityLevel": "item",
+        "product": {
+            "name": "Zweitleben HS1 home storage battery (second-life cells)",
+            "registeredId": HOME_STORAGE,
+            "serialNumber": serial,
+            "description": "The cells of an Akkuwerk EB36 e-bike battery, tested and rebuilt "
+            "into a wall-mounted storage battery for a balcony solar panel.",
+        },
+        "battery": battery,
+    }
+
+
 def _event(kind: str, when: str, **details: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"type": kind, "eventTime": when}
     if details:
         body[kind] = details
     return body
+
+
+def _seed_ebike(session: Session, settings: Settings, cafe: Any) -> tuple[Any, Any, Any]:
+    """The e-bike battery's life: issued, sold, repaired with a state-of-health measurement by
+    the repair café, then repurposed into home storage under a new, linked passport. Returns
+    the model, the e-bike battery and the home storage battery."""
+    akkuwerk, _ = organisations.create_organisation(
+        session, "Akkuwerk Demo GmbH", "manufacturer", ["4061234"]
+    )
+    # A second-life company puts the repurposed battery on the market: it issues its passport
+    # (only manufacturers issue) and records the repurposing on the original.
+    zweitleben, _ = organisations.create_organisation(
+        session, "Zweitleben Speicher Demo GmbH", "manufacturer", ["4069876"]
+    )
+    model = issuing.issue_passport(session, settings, akkuwerk, ebike_model())
+    ebike = issuing.issue_passport(session, settings, akkuwerk, ebike_item())
+    storage = issuing.issue_passport(session, settings, zweitleben, home_storage(zweitleben.name))
+
+    def record(org: Any, passport: Any, body: dict[str, Any]) -> None:
+        history.record_event(session, settings, org, passport.public_id, body)
+
+    record(akkuwerk, ebike, _event("commissioning", "2026-03-01T10:00:00+01:00"))
+    record(akkuwerk, ebike, _event("sale", "2026-03-05T17:30:00+01:00", channel="retail"))
+    record(
+        cafe,
+        ebike,
+        _event(
+            "repair",
+            "2026-09-12T14:00:00+02:00",
+            outcome="fixed",
+            problem="Pack cut out under load; replaced the battery management system",
+            spareParts="manufacturer",
+            partsReplaced=["battery management system"],
+            measurements={
+                "stateOfHealth": 78,
+                "remainingCapacity": {"value": 10.5, "unit": "Ah"},
+                "numberOfFullCycles": 412,
+            },
+        ),
+    )
+    record(
+        zweitleben,
+        ebike,
+        _event(
+            "repurpose",
+            "2026-11-20T10:00:00+01:00",
+            description="Too weak for hills at 78 % state of health: the cells now store solar "
+            "power at home",
+            newPassport=storage.uri,
+        ),
+    )
+    return model, ebike, storage
 
 
 def seed(session: Session, settings: Settings) -> list[str]:
@@ -315,6 +426,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
             recoveredMaterials=["cobalt", "nickel", "copper", "aluminium"],
         ),
     )
+    ebike_model_, ebike, storage = _seed_ebike(session, settings, cafe)
     routes = Routes(base_url)
     return [
         "Open these as a phone would after scanning a QR code:",
@@ -322,6 +434,9 @@ def seed(session: Session, settings: Settings) -> list[str]:
         f"  a kettle with a corrected repair: {second.uri}",
         f"  a refurbished e-bike battery:  {battery_item.uri}",
         f"  a recalled, recycled battery:  {recalled.uri}",
+        f"  an e-bike battery (BatteryPass), repaired, then repurposed: {ebike.uri}",
+        f"  its second life as home storage: {storage.uri}",
+        f"  the e-bike battery's model:  {ebike_model_.uri}",
         f"The model with two versions: {routes.versions(model.public_id)}",
         f"A QR code: {routes.qr(kettle.public_id)}",
         f"API key of {kesselwerk.name} (demo only): {key_k}",
