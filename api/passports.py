@@ -188,16 +188,23 @@ class PassportById(MethodView):
                             "DID URL in the issuer's did:web document",
                         }
                     },
+                    signed.VC_SD_JWT: {
+                        "schema": {
+                            "type": "string",
+                            "description": "SD-JWT signed once (EdDSA, kid as for vc+jwt) with "
+                            "the disclosures of the restricted claims the reader may see",
+                        }
+                    },
                 },
             },
             401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
-            503: {"description": "The registry has no signing key (vc+jwt only)", **PROBLEM},
+            503: {"description": "The registry has no signing key (vc+jwt, vc+sd-jwt)", **PROBLEM},
         },
         security=[{}, {"bearer": []}],
     )
     def get(self, args: dict[str, Any], passport_id: str) -> Response:
-        """Read a passport (or one of its versions) as JSON-LD, Turtle or a signed VC-JWT.
+        """Read a passport (or one of its versions) as JSON-LD, Turtle, a VC-JWT or an SD-JWT.
 
         Reads need no key; with one (`Authorization: Bearer`), the view is that organisation's:
         restricted properties appear only for the tiers that may see them."""
@@ -298,13 +305,20 @@ class PassportQr(MethodView):
         return Response(body, mimetype=mimetype, headers=headers)
 
 
-WAYS = {signed.VC_JWT: "api-vc-jwt", "text/turtle": "api-turtle"}  # else api-jsonld
+WAYS = {
+    signed.VC_JWT: "api-vc-jwt",
+    signed.VC_SD_JWT: "api-vc-sd-jwt",
+    "text/turtle": "api-turtle",
+}  # else api-jsonld
 
 
 def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Response:
     """One view of a passport in the format asked for."""
     headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
-    if _wants_jwt(fmt):
+    if _wants(fmt, "sd-jwt", signed.VC_SD_JWT):
+        token = signed.disclose_reading(session(), settings(), passport, seen)
+        return Response(token, mimetype=signed.VC_SD_JWT, headers=headers)
+    if _wants(fmt, "jwt", signed.VC_JWT):
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=headers)
     if _wants_turtle(fmt):
@@ -315,14 +329,14 @@ def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Respo
     return Response(body, mimetype=mimetype, headers=headers)
 
 
-def _wants_jwt(fmt: str | None) -> bool:
+def _wants(fmt: str | None, name: str, mimetype: str) -> bool:
     if fmt is not None:
-        return fmt == "jwt"
+        return fmt == name
     best = request.accept_mimetypes.best_match(
-        ["application/ld+json", "application/json", "text/turtle", signed.VC_JWT],
+        ["application/ld+json", "application/json", "text/turtle", signed.VC_JWT, signed.VC_SD_JWT],
         default="application/ld+json",
     )
-    return best == signed.VC_JWT
+    return best == mimetype
 
 
 def _wants_turtle(fmt: str | None) -> bool:

@@ -159,6 +159,9 @@ def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
     return Response(page, status=errors.status_of(error)[0], mimetype="text/html")
 
 
+RESOLVER_WAYS = {signed.VC_JWT: "resolver-vc-jwt", signed.VC_SD_JWT: "resolver-vc-sd-jwt"}
+
+
 def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
@@ -167,7 +170,7 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     response = _view(passport, seen, exact, path, link_path)
     response.headers.update(deps.view_headers(seen))
     if response.status_code == 200:  # a redirect shows no passport data
-        way = "resolver-vc-jwt" if response.mimetype == signed.VC_JWT else "resolver"
+        way = RESOLVER_WAYS.get(response.mimetype, "resolver")
         note_read(reader, passport, seen, way)
     return response
 
@@ -175,6 +178,12 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
 def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
     """The passport, its page, its linkset or one of its links, as the request asks."""
     base = settings().base_url
+    if request.args.get("format") == "sd-jwt" or (
+        request.args.get("linkType") is None and _best() == signed.VC_SD_JWT
+    ):
+        where = {} if exact else {"Content-Location": passport.uri}
+        token = signed.disclose_reading(session(), settings(), passport, seen)
+        return Response(token, mimetype=signed.VC_SD_JWT, headers=where)
     if request.args.get("format") == "jwt" or (
         request.args.get("linkType") is None and _best() == signed.VC_JWT
     ):
@@ -251,7 +260,7 @@ def _redirect(target: str, headers: dict[str, str]) -> Response:
 def _best() -> str:
     return (
         request.accept_mimetypes.best_match(
-            ["text/html", JSONLD, LINKSET, "application/json", signed.VC_JWT],
+            ["text/html", JSONLD, LINKSET, "application/json", signed.VC_JWT, signed.VC_SD_JWT],
             default="text/html",
         )
         or "text/html"

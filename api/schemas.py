@@ -54,9 +54,10 @@ class SearchArgsSchema(Schema):
 class ReadArgsSchema(Schema):
     version = fields.Integer(validate=validate.Range(min=1))
     format = fields.String(
-        validate=validate.OneOf(["jsonld", "json", "ttl", "jwt"]),
+        validate=validate.OneOf(["jsonld", "json", "ttl", "jwt", "sd-jwt"]),
         metadata={
-            "description": "jsonld (default), ttl (Turtle) or jwt (signed application/vc+jwt); "
+            "description": "jsonld (default), ttl (Turtle), jwt (signed application/vc+jwt) "
+            "or sd-jwt (application/vc+sd-jwt, signed once, disclosed by tier); "
             "or use the Accept header"
         },
     )

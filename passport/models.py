@@ -3,6 +3,7 @@ that lose history, and never deleted."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,6 +157,14 @@ class PassportVersion(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JsonType)
     author_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # 128 random bits the log's commitment to this version is salted with, so the log lets
+    # nobody guess a restricted value; never served (passport.ledger.log.version_content).
+    # None for versions logged before migration 0009, committed unsalted.
+    content_salt: Mapped[str | None] = mapped_column(
+        String(32),
+        nullable=True,
+        default=lambda: secrets.token_urlsafe(16),  # log.new_salt
+    )
 
 
 class IdempotencyRecord(Base):

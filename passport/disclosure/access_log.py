@@ -13,7 +13,16 @@ from passport.disclosure.tiers import Tier
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import AccessRead, Organisation, Passport
 
-WAYS = ("api-jsonld", "api-turtle", "api-vc-jwt", "resolver", "resolver-vc-jwt", "page")
+WAYS = (
+    "api-jsonld",
+    "api-turtle",
+    "api-vc-jwt",
+    "api-vc-sd-jwt",
+    "resolver",
+    "resolver-vc-jwt",
+    "resolver-vc-sd-jwt",
+    "page",
+)
 
 
 def record_read(

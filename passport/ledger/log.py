@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -70,8 +71,24 @@ def version_kind(version: int, status: str) -> str:
 
 
 def version_content(row: PassportVersion) -> dict[str, Any]:
-    """What a version's leaf digests: the stored document."""
-    return row.document
+    """What a version's leaf digests: the stored document with the version's random salt.
+
+    The document holds restricted values (a measured state of health, an issuer-marked
+    recipe) a guesser could otherwise try against the public digest; the salt is stored with
+    the version and never served, so only the registry (and ``kreislauf verify``) re-derives
+    it. Versions logged before the salt existed committed the bare document.
+    """
+    return committed(row.document, row.content_salt)
+
+
+def committed(document: dict[str, Any], salt: str | None) -> dict[str, Any]:
+    """A version's document as its leaf digests it, salted (``None``: before salts existed)."""
+    return document if salt is None else {"salt": salt, "document": document}
+
+
+def new_salt() -> str:
+    """128 random bits for a new version's commitment (``PassportVersion.content_salt``)."""
+    return secrets.token_urlsafe(16)
 
 
 def event_content(

@@ -22,7 +22,7 @@ from passport.access import require_role
 from passport.config import Settings
 from passport.errors import FieldError, InvalidDocument, InvalidIdentifier, NotFound
 from passport.gs1.identity import community_key
-from passport.ledger import sequencer
+from passport.ledger import log, sequencer
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.routes import COMMUNITY, Routes
 from passport.signing.registry import issuer_did
@@ -119,16 +119,15 @@ def issue_community_passport(
     )
     session.add(passport)
     session.flush()
-    session.add(
-        PassportVersion(
-            passport_pk=passport.pk,
-            version=1,
-            status="active",
-            document=document,
-            author_pk=org.pk,
-            created_at=now,
-        )
+    version = PassportVersion(
+        passport_pk=passport.pk,
+        version=1,
+        status="active",
+        document=document,
+        author_pk=org.pk,
+        created_at=now,
     )
+    session.add(version)
     session.flush()
     sequencer.append(
         session,
@@ -136,7 +135,7 @@ def issue_community_passport(
         kind="dpp.issued",
         subject=uri,
         actor_did=issuer_did(base_url, org),
-        content=document,
+        content=log.version_content(version),
         time=now,
     )
     return passport

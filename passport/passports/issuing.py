@@ -24,7 +24,7 @@ from passport.disclosure.views import stored_view
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
-from passport.ledger import sequencer
+from passport.ledger import log, sequencer
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.signing.registry import issuer_did
 
@@ -198,6 +198,7 @@ def issue_passports(
         raise Conflict(
             "A passport for one of these products was issued concurrently; nothing was stored."
         ) from exc
+    salts = [log.new_salt() for _ in passports]
     session.execute(
         insert(PassportVersion),
         [
@@ -208,8 +209,9 @@ def issue_passports(
                 "document": p.document,
                 "author_pk": issuer.pk,
                 "created_at": now,
+                "content_salt": salt,
             }
-            for passport, p in zip(passports, prepared, strict=True)
+            for passport, p, salt in zip(passports, prepared, salts, strict=True)
         ],
     )
     _adopt_children(session, passports)
@@ -218,8 +220,8 @@ def issue_passports(
         session,
         settings,
         [
-            sequencer.Item("dpp.issued", passport.uri, actor, p.document, now)
-            for passport, p in zip(passports, prepared, strict=True)
+            sequencer.Item("dpp.issued", passport.uri, actor, log.committed(p.document, salt), now)
+            for passport, p, salt in zip(passports, prepared, salts, strict=True)
         ],
     )
     return passports

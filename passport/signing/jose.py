@@ -150,8 +150,11 @@ def _credential_problem(payload: Any) -> str | None:
     return None
 
 
-def sign_vc_jwt(credential: Mapping[str, Any], key: Signer, kid: str) -> str:
-    """Secure ``credential`` as a VC-JOSE-COSE compact JWS (``application/vc+jwt``).
+def sign_vc_jwt(
+    credential: Mapping[str, Any], key: Signer, kid: str, *, typ: str = "vc+jwt"
+) -> str:
+    """Secure ``credential`` as a VC-JOSE-COSE compact JWS (``application/vc+jwt``; ``typ``
+    "vc+sd-jwt" for the issuer-signed part of an SD-JWT, :mod:`passport.signing.sd_jwt`).
 
     ``kid`` should be a DID URL (``did:web:…#<thumbprint>``); verifiers resolve it to the key.
     Header and payload are JCS-encoded so the token is a deterministic function of its inputs
@@ -162,7 +165,7 @@ def sign_vc_jwt(credential: Mapping[str, Any], key: Signer, kid: str) -> str:
     problem = _credential_problem(dict(credential))
     if problem:
         raise CredentialError(f"not a verifiable credential: {problem}")
-    header = {"alg": SIGNING_ALG, "typ": "vc+jwt", "cty": "vc", "kid": kid}
+    header = {"alg": SIGNING_ALG, "typ": typ, "cty": "vc", "kid": kid}
     try:
         payload = canonical_json(dict(credential))
     except rfc8785.CanonicalizationError as exc:
@@ -264,6 +267,7 @@ def verify_vc_jwt(
     resolve_key: KeyResolver,
     *,
     algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    typ: str = "vc+jwt",
 ) -> dict[str, Any]:
     """Verify a VC-JOSE-COSE compact JWS credential and return the credential (the payload).
 
@@ -294,11 +298,11 @@ def verify_vc_jwt(
     if "crit" in header:
         # We implement no JWS extensions (b64=false etc.), so we must not ignore critical ones.
         raise CredentialError(f"unsupported critical header parameters {header['crit']!r}")
-    typ = header.get("typ")
-    if typ in ("vp+jwt", "vp+sd-jwt"):
-        raise CredentialError("typ is a presentation (vp+jwt); a credential (vc+jwt) was expected")
-    if typ != "vc+jwt":
-        raise CredentialError(f"typ must be 'vc+jwt', got {typ!r}")
+    found = header.get("typ")
+    if found in ("vp+jwt", "vp+sd-jwt"):
+        raise CredentialError(f"typ is a presentation (vp+jwt); a credential ({typ}) was expected")
+    if found != typ:
+        raise CredentialError(f"typ must be {typ!r}, got {found!r}")
     if "cty" in header and header["cty"] != "vc":
         raise CredentialError(f"cty must be 'vc', got {header['cty']!r}")
     kid = header.get("kid")

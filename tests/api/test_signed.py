@@ -17,6 +17,7 @@ from passport.signing import keys
 from passport.signing.did import assertion_key, did_web, verify_vc_jwt_with_did
 from passport.signing.jose import CredentialError, b64url_decode, sign_vc_jwt, verify_vc_jwt
 from passport.signing.keys import Ed25519Key
+from passport.signing.sd_jwt import verify_sd_jwt
 from tests.conftest import BASE_URL
 from tests.helpers import passport
 
@@ -246,3 +247,41 @@ def test_the_openapi_document_lists_vc_jwt(client):
     spec = client.get("/api/openapi.json").json
     get = spec["paths"]["/api/v1/passports/{passport_id}"]["get"]
     assert "application/vc+jwt" in get["responses"]["200"]["content"]
+
+
+def test_a_passport_as_sd_jwt_is_signed_once_and_disclosed_to_each_reader(client, maker, make_org):
+    body = passport("item", serial="SD-1")
+    body["product"]["description"] = "A kettle with a secret sd9e1 inside"
+    body["restricted"] = [{"path": "/product/description", "tier": "legitimate-interest"}]
+    created = client.post("/api/v1/passports", json=body, headers=maker.headers).json
+    url = f"/api/v1/passports/{created['id']}"
+
+    public = client.get(url, headers={"Accept": "application/vc+sd-jwt"})
+    mine = client.get(f"{url}?format=sd-jwt", headers=maker.headers)
+
+    assert public.status_code == 200 and public.mimetype == "application/vc+sd-jwt"
+    assert public.text.split("~")[0] == mine.text.split("~")[0]  # one signed JWT
+    assert public.text.count("~") == 1 and mine.text.count("~") == 2
+    assert verify_sd_jwt(public.text, resolver(client)) == client.get(url).json
+    assert verify_sd_jwt(mine.text, resolver(client)) == client.get(url, headers=maker.headers).json
+    assert "sd9e1" not in json.dumps(verify_sd_jwt(public.text, resolver(client)))
+    assert header(public.text)["typ"] == "vc+sd-jwt"
+    path = urlsplit(created["uri"]).path
+    at_resolver = client.get(path, headers={"Accept": "application/vc+sd-jwt"})
+    assert at_resolver.mimetype == "application/vc+sd-jwt" and at_resolver.text == public.text
+    assert client.get(f"{path}?format=sd-jwt", headers=maker.headers).text == mine.text
+    repairer = make_org("Repair Café", "repairer")
+    seen = client.get(f"{url}?format=sd-jwt", headers=repairer.headers).text
+    assert seen.split("~")[0] == public.text.split("~")[0] and "sd9e1" not in public.text
+    client.get(path, headers={"Accept": "application/vc+sd-jwt", **repairer.headers})
+    log = client.get(f"{url}/access-log", headers=maker.headers).json["reads"]
+    ways = [r["way"] for r in log if r["role"] == "repairer"]
+    assert ways == ["api-vc-sd-jwt", "resolver-vc-sd-jwt"]
+
+
+def test_the_openapi_document_lists_vc_sd_jwt(client):
+    spec = client.get("/api/openapi.json").json
+    get = spec["paths"]["/api/v1/passports/{passport_id}"]["get"]
+    assert "application/vc+sd-jwt" in get["responses"]["200"]["content"]
+    formats = [p for p in get["parameters"] if p["name"] == "format"][0]
+    assert "sd-jwt" in formats["schema"]["enum"]

@@ -81,7 +81,9 @@ class Reader:
 
 
 def _jwt_payload(text: str) -> str:
-    return b64url_decode(text.split(".")[1]).decode()
+    """A VC-JWT's payload, or an SD-JWT's signed payload and the disclosures it came with."""
+    jwt, *disclosures = text.rstrip("~").split("~")
+    return "\n".join(b64url_decode(p).decode() for p in [jwt.split(".")[1], *disclosures])
 
 
 # way out -> how a reader reads the passport there (returns the text to look in)
@@ -123,8 +125,10 @@ WAYS: dict[str, tuple[Way, bool]] = {  # way -> (read, carries only links)
     "api-version": (_api("?version=1"), False),
     "api-turtle": (_api("?format=ttl"), False),
     "api-vc-jwt": (_api("?format=jwt"), False),
+    "api-vc-sd-jwt": (_api("?format=sd-jwt"), False),
     "resolver-jsonld": (_resolver("application/ld+json"), False),
     "resolver-vc-jwt": (_resolver("application/vc+jwt"), False),
+    "resolver-vc-sd-jwt": (_resolver("application/vc+sd-jwt"), False),
     "resolver-linkset": (_resolver("application/linkset+json", "?linkType=linkset"), True),
     "page": (_page, False),
 }

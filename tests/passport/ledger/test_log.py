@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from passport.access import authenticate
+from passport.credentials.reading import read
 from passport.db import begin_write, make_engine, make_session_factory
+from passport.disclosure.tiers import Tier
 from passport.errors import Conflict
 from passport.events import history
 from passport.ledger import log, merkle, sequencer
@@ -298,3 +300,38 @@ def test_appends_from_several_processes_are_gap_free(database_url, settings, tmp
                 assert log.consistency(s, size, 60) == merkle.consistency_proof(size, 60, hashes)
     finally:
         engine.dispose()
+
+
+def test_a_version_is_committed_salted_so_a_restricted_value_cannot_be_guessed(session, maker):
+    body = passport("item")
+    body["product"]["description"] = "State of health 81"
+    body["restricted"] = [{"path": "/product/description", "tier": "legitimate-interest"}]
+    issued = issuing.issue_passport(
+        session, settings_of(session), authenticate(session, maker.key), body
+    )
+    session.commit()
+    row = session.scalars(select(PassportVersion)).one()
+    leaf = json.loads(session.scalars(select(LogEntry)).one().leaf)
+
+    # Guessing the restricted value and hashing the document finds nothing in the log.
+    assert leaf["content"]["sha256"] != log.content_sha256(row.document)
+    salted = {"salt": row.content_salt, "document": row.document}
+    assert leaf["content"]["sha256"] == log.content_sha256(salted)
+    assert row.content_salt is not None and len(row.content_salt) >= 22  # 128 random bits
+    assert verify_log(session, BASE_URL).ok
+    for tier in Tier:
+        seen = read(session, BASE_URL, issued, tier=tier).credential
+        assert row.content_salt not in json.dumps(seen)  # the salt is never served
+    # A version logged before salts existed was committed bare, and is re-derived so.
+    assert log.version_content(PassportVersion(document={"a": 1}, content_salt=None)) == {"a": 1}
+
+
+def test_changing_a_version_salt_is_found(session, maker, cafe):
+    _history(session, maker, cafe)
+    row = session.scalars(select(PassportVersion).where(PassportVersion.version == 2)).one()
+    session.execute(
+        update(PassportVersion).where(PassportVersion.pk == row.pk).values(content_salt="x" * 22)
+    )
+    session.commit()
+    problems = verify_log(session, BASE_URL).problems
+    assert [(p.index, p.kind) for p in problems] == [(5, "dpp.version")]
