@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
 from passport.disclosure.redaction import Restriction
@@ -181,7 +181,7 @@ def _performance(battery: dict[str, Any]) -> list[Fact]:
         ),
         Fact(
             _("Expected lifetime"),
-            _("%(number)s years", number=_number(lifetime))
+            ngettext("%(years)s year", "%(years)s years", lifetime, years=_number(lifetime))
             if _number(lifetime) is not None
             else None,
             (*p, "expectedLifetime"),
@@ -260,7 +260,9 @@ def _circularity(battery: dict[str, Any]) -> list[Fact]:
         *(
             (
                 s.get("supplierWebAddress"),
-                _("Spare parts from %(supplier)s", supplier=s.get("nameOfSupplier") or "?"),
+                _("Spare parts from %(supplier)s", supplier=name)
+                if (name := filled(s.get("nameOfSupplier")))
+                else _("Spare parts"),
             )
             for s in _list(circ, "sparePartSources")
         )
