@@ -26,7 +26,7 @@ from passport.events import history
 from passport.passports import issuing
 from repairs.importing import import_ords
 from tests.conftest import settings_of
-from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport
+from tests.helpers import CIRCULARITY, FIXTURES, GTIN, ebike_passport, passport
 from tests.passport.carriers.test_labels import rasterise, zbarimg
 from tests.web.conftest import PASSWORD
 from web.app import create_app
@@ -301,5 +301,45 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
             assert page.get_by_role("link", name="Repair Café Cardiff").is_visible()
             assert_no_horizontal_scroll(page)
             keep_screenshot(page, "impact-phone.png")
+        finally:
+            context.close()
+
+
+def test_a_repairer_reads_a_battery_passport_on_a_phone(
+    http_server, session, maker, make_org, make_user
+):
+    """The e-bike battery's passport: the public facts for anyone; signed in, a repairer sees
+    the restricted facts in a region marked as such; no horizontal scroll, no JavaScript."""
+    login = make_user(make_org("Repair Café Cardiff", "repairer"))
+    issuer = authenticate(session, maker.key)
+    pid = issuing.issue_passport(session, settings_of(session), issuer, ebike_passport()).public_id
+    session.commit()
+    mark = "Restricted: For repairers, recyclers and authorities"
+
+    with chromium() as browser:
+        context = browser.new_context(**PHONE, locale="en-GB", java_script_enabled=False)
+        try:
+            page = context.new_page()
+            page.goto(f"{http_server}/passports/{pid}")
+            assert page.get_by_role("heading", name="Battery passport").is_visible()
+            assert page.get_by_role("region", name=mark).count() == 0
+            assert_no_horizontal_scroll(page)
+            keep_screenshot(page, "battery-phone-public.png")
+
+            page.goto(f"{http_server}/signin")
+            page.get_by_label("Login name").fill(login)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            page.goto(f"{http_server}/passports/{pid}")
+            region = page.get_by_role("region", name=mark)
+            assert region.is_visible() and "Expected lifetime" in region.inner_text()
+            assert_no_horizontal_scroll(page)
+            keep_screenshot(page, "battery-phone-repairer.png")
+            page.goto(f"{http_server}/passports/{pid}?lang=de")
+            german = "Eingeschränkt: Für Reparaturbetriebe, Recyclingbetriebe und Behörden"
+            assert page.get_by_role("region", name=german).is_visible()
+            assert_no_horizontal_scroll(page)
+            keep_screenshot(page, "battery-phone-repairer-de.png")
         finally:
             context.close()

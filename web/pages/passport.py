@@ -27,7 +27,7 @@ from passport.models import Organisation, Passport
 from passport.passports import lookup
 from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, safe_url
-from web.pages import battery
+from web.pages import battery, battery_passport
 from web.pages.timeline import recalls, timeline
 
 
@@ -72,6 +72,8 @@ def _context(db: Session, passport: Passport, seen: reading.Reading) -> dict[str
         "recycled": percent(circularity.get("recycledContent")),
         "recyclable": percent(circularity.get("recyclableContent")),
         "readings": battery.readings(doc),
+        "battery_groups": battery_passport.groups(doc, seen.restrictions),
+        "restricted_mark": battery_passport.measurements_mark(),
         "lineage": battery.lineage(doc),
         "entries": timeline(rows),
         "recalls": recalls(rows),
