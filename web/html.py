@@ -8,7 +8,7 @@ Read-only pages and form pages both build on this module, and it builds on nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from babel import numbers
@@ -80,6 +80,15 @@ def long_date(day: date) -> str:
     # English dates read "3 May 2026": day first is clear on both sides of the Atlantic.
     pattern = "d MMMM y" if str(get_locale()) == "en" else "long"
     return format_date(day, format=pattern)
+
+
+def stated_day(text: Any) -> str | None:
+    """The day of an ISO 8601 date or date-time as data states it, as the pages write it;
+    None if it is not one."""
+    try:
+        return long_date(datetime.fromisoformat(str(text)).date())
+    except ValueError:
+        return None
 
 
 def kilograms(value: float) -> str:

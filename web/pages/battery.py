@@ -9,13 +9,12 @@ The measurements are restricted to persons with a legitimate interest
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from web.html import N_, Link, long_date, safe_url
+from web.html import N_, Link, safe_url, stated_day
 
 LABELS = {
     "batteryStatus": N_("Battery status"),
@@ -74,13 +73,6 @@ def _value(entry: dict[str, Any]) -> str | None:
     return f"{number} {unit}" if unit else number
 
 
-def _day(text: Any) -> str | None:
-    try:
-        return long_date(datetime.fromisoformat(str(text)).date())
-    except ValueError:
-        return None
-
-
 def readings(doc: dict[str, Any]) -> list[Reading]:
     """The credential's latest measurements as rows of the page, in the credential's order."""
     section = doc.get("latestMeasurements")
@@ -93,7 +85,9 @@ def readings(doc: dict[str, Any]) -> list[Reading]:
             continue
         by = entry.get("measuredBy")
         name_of = by.get("name") if isinstance(by, dict) else None
-        rows.append(Reading(_(LABELS[name]), value, _day(entry.get("measuredAt")), name_of or None))
+        rows.append(
+            Reading(_(LABELS[name]), value, stated_day(entry.get("measuredAt")), name_of or None)
+        )
     return rows
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask_babel import format_decimal, get_locale, ngettext
@@ -18,7 +17,7 @@ from flask_babel import gettext as _
 
 from passport.disclosure.redaction import Restriction
 from passport.disclosure.tiers import Tier
-from web.html import N_, Link, filled, long_date, safe_url
+from web.html import N_, Link, filled, safe_url, stated_day
 from web.pages.battery import STATUSES
 
 CATEGORIES = {
@@ -110,13 +109,6 @@ def _number(value: Any, unit: str | None = None) -> str | None:
     return f"{number} {unit}" if unit else number
 
 
-def _day(text: Any) -> str | None:
-    try:
-        return long_date(datetime.fromisoformat(str(text)).date())
-    except ValueError:
-        return None
-
-
 def _links(*pairs: tuple[Any, str]) -> tuple[Link, ...]:
     return tuple(Link(url, text) for value, text in pairs if (url := safe_url(value)))
 
@@ -141,7 +133,9 @@ def _general(battery: dict[str, Any]) -> list[Fact]:
         ),
         Fact(_("Manufacturer"), filled(maker.get("contactName")), (*g, "manufacturerInformation")),
         Fact(
-            _("Manufactured on"), _day(general.get("manufacturingDate")), (*g, "manufacturingDate")
+            _("Manufactured on"),
+            stated_day(general.get("manufacturingDate")),
+            (*g, "manufacturingDate"),
         ),
         Fact(_("Weight"), _number(general.get("batteryMass"), "kg"), (*g, "batteryMass")),
         Fact(
@@ -151,7 +145,7 @@ def _general(battery: dict[str, Any]) -> list[Fact]:
         ),
         Fact(
             _("Put into service on"),
-            _day(general.get("puttingIntoService")),
+            stated_day(general.get("puttingIntoService")),
             (*g, "puttingIntoService"),
         ),
     ]
