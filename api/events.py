@@ -12,6 +12,7 @@ from marshmallow import RAISE
 from api import deps
 from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
+from edge.reads import note_events_read
 from edge.request import session, settings
 from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
@@ -61,14 +62,14 @@ class PassportEvents(MethodView):
         """List a passport's events, oldest first, corrections included (measurements only
         for readers with a legitimate interest: send an API key)."""
         db = session()
-        base = settings().base_url
         passport = lookup.get_passport(db, passport_id)
-        tier = tier_of(db, deps.reader(), passport)
+        reader = deps.reader()
+        tier = tier_of(db, reader, passport)
         rows = history.list_events(db, passport)
-        if _wants_epcis(args.get("format")):
-            url = Routes(base).events(passport.public_id)
-            document = history.epcis_document(base, passport, rows, document_url=url)
-            return _private(json.dumps(epcis_view(document, tier)), "application/ld+json")
+        epcis = _wants_epcis(args.get("format"))
+        note_events_read(reader, passport, tier, rows, "api-epcis" if epcis else "api-events")
+        if epcis:
+            return _private(json.dumps(_epcis(passport, rows, tier)), "application/ld+json")
         return _private(json.dumps(_listing(passport, rows, tier)), "application/json")
 
     @blp.doc(
@@ -115,6 +116,13 @@ class EventReceipt(MethodView):
             raise NotFound(f"Event {seq} of passport {passport_id} is not in the log.")
         text = checkpoints.receipt(db, entry.index)
         return Response(text, content_type="text/plain; charset=utf-8")
+
+
+def _epcis(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:
+    """The EPCIS 2.0 document of a passport's events, as ``tier`` may see it."""
+    base = settings().base_url
+    url = Routes(base).events(passport.public_id)
+    return epcis_view(history.epcis_document(base, passport, rows, document_url=url), tier)
 
 
 def _listing(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:

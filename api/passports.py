@@ -11,6 +11,7 @@ from marshmallow import RAISE
 
 from api import deps, summaries
 from api.schemas import (
+    AccessLogArgsSchema,
     BatchResultSchema,
     PassportRefSchema,
     ReadArgsSchema,
@@ -260,23 +261,33 @@ class PassportVersions(MethodView):
 
 @blp.route("/<string:passport_id>/access-log")
 class PassportAccessLog(MethodView):
+    @blp.arguments(AccessLogArgsSchema, location="query", unknown=RAISE)
     @blp.doc(
         security=[{"bearer": []}],
         responses={
-            200: {"description": "Every read of the passport's restricted data, oldest first"},
+            200: {
+                "description": "Reads of the passport's restricted data, oldest first, a page "
+                "at a time; `next` (and a `Link: rel=next` header) is the next page's URL, or "
+                "null on the last page"
+            },
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "Neither the issuer nor an authority", **PROBLEM},
             404: {"description": "Unknown passport", **PROBLEM},
+            422: {"description": "`after` or `limit` out of range", **PROBLEM},
         },
     )
-    def get(self, passport_id: str) -> Response:
+    def get(self, args: dict[str, Any], passport_id: str) -> Response:
         """Who read the passport's restricted data (organisations, not people), when, with
-        which tier and which way out: for its issuer and authorities only."""
+        which tier and which way out: for its issuer and authorities only. Kept for
+        KREISLAUF_ACCESS_LOG_DAYS (default 1825) days."""
         db = session()
         passport = lookup.get_passport(db, passport_id)
-        rows = access_log.access_log(db, deps.caller(), passport)
-        body = {"passport": passport.uri, "reads": [access_log.as_dict(r) for r in rows]}
+        page = access_log.access_log(db, deps.caller(), passport, **args)
+        url = settings().base_url + request.path
+        body = summaries.access_log_page(passport, page, url, args["limit"])
         headers = {"Cache-Control": "private, no-store"}
+        if body["next"]:
+            headers["Link"] = f'<{body["next"]}>; rel="next"'
         return Response(json.dumps(body), mimetype="application/json", headers=headers)
 
 

@@ -96,6 +96,15 @@ class EventCreatedSchema(Schema):
     seq = fields.Integer(required=True, metadata={"description": "Position in the history"})
 
 
+class AccessLogArgsSchema(Schema):
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=2**53),
+        metadata={"description": "Cursor: the `after` of the previous page's `next` link"},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
 class EventsArgsSchema(Schema):
     format = fields.String(
         validate=validate.OneOf(["json", "epcis"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from passport.disclosure.access_log import Page, as_dict
 from passport.models import Passport, PassportVersion
 from passport.routes import Routes
 
@@ -39,3 +40,9 @@ def version_summary(routes: Routes, passport: Passport, row: PassportVersion) ->
 
 def _rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def access_log_page(passport: Passport, page: Page, url: str, limit: int) -> dict[str, Any]:
+    """One page of a passport's access log, with the URL of the next (``None``: the last)."""
+    following = None if page.after is None else f"{url}?after={page.after}&limit={limit}"
+    return {"passport": passport.uri, "reads": [as_dict(r) for r in page.reads], "next": following}

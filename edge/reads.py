@@ -7,17 +7,30 @@ from edge.request import registry
 from passport.credentials.reading import Reading
 from passport.db import begin_write
 from passport.disclosure.access_log import record_read
-from passport.models import Organisation, Passport
+from passport.disclosure.tiers import Tier
+from passport.disclosure.views import events_show_restricted
+from passport.models import Event, Organisation, Passport
 
 
 def note_read(reader: Organisation | None, passport: Passport, seen: Reading, way: str) -> None:
     """Record the read in the access log if ``reader`` was shown anything restricted."""
-    if reader is None or not any(seen.tier.sees(r.tier) for r in seen.restrictions):
-        return
+    if reader is not None and any(seen.tier.sees(r.tier) for r in seen.restrictions):
+        _record(reader, passport, seen.tier, way)
+
+
+def note_events_read(
+    reader: Organisation | None, passport: Passport, tier: Tier, rows: list[Event], way: str
+) -> None:
+    """Record the read of a passport's events if ``reader`` was shown their measurements."""
+    if reader is not None and events_show_restricted((e.details for e in rows), tier):
+        _record(reader, passport, tier, way)
+
+
+def _record(reader: Organisation, passport: Passport, tier: Tier, way: str) -> None:
     with registry().session_factory() as db:
         begin_write(db)
         organisation = db.get(Organisation, reader.pk)
         found = db.get(Passport, passport.pk)
         assert organisation is not None and found is not None
-        record_read(db, organisation, found, seen.tier, way)
+        record_read(db, organisation, found, tier, way)
         db.commit()

@@ -31,6 +31,11 @@ class Settings:
     # path to a PEM file. Unset, passport.signing.keys reads <data_dir>/keys/. Kept out of repr.
     log_key: str | None = field(default=None, repr=False)
     vc_key: str | None = field(default=None, repr=False)
+    # How long the access log keeps a read of restricted data (KREISLAUF_ACCESS_LOG_DAYS);
+    # `kreislauf prune-access-log` deletes older reads. Five years by default: long enough for
+    # an issuer or a market-surveillance authority to look back at a dispute, and no personal
+    # data is kept (organisations, never people).
+    access_log_days: int = 1825
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -47,5 +52,15 @@ class Settings:
             country=(env.get("KREISLAUF_COUNTRY") or "").upper(),
             log_key=env.get("KREISLAUF_LOG_KEY") or None,
             vc_key=env.get("KREISLAUF_VC_KEY") or None,
+            access_log_days=_days(env.get("KREISLAUF_ACCESS_LOG_DAYS")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
+
+
+def _days(text: str | None) -> int:
+    """A number of days from the environment (unset: the default)."""
+    if not text:
+        return Settings.access_log_days
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"KREISLAUF_ACCESS_LOG_DAYS must be a whole number of days, not {text!r}")
+    return int(text)

@@ -208,6 +208,9 @@ class Event(Base):
     # A part installed or removed, or the new passport a remanufacture created.
     related_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
     event_id: Mapped[str] = mapped_column(String(120))  # CBV 2.0 event hash
+    # Random salt of an event with (restricted) measurements: in its leaf digest and eventID,
+    # served only with the measurements (passport.ledger.log.event_content). None otherwise.
+    content_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     recorder: Mapped[Organisation] = relationship(lazy="joined")
     corrects: Mapped[Event | None] = relationship(remote_side="Event.pk", lazy="joined")
@@ -374,6 +377,6 @@ class AccessRead(Base):
     organisation_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"))
     tier: Mapped[str] = mapped_column(String(20))
     way: Mapped[str] = mapped_column(String(20))
-    read_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)  # pruning
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -232,10 +232,10 @@ def _seed_ebike(session: Session, settings: Settings, cafe: Any) -> tuple[Any, A
     akkuwerk, _ = organisations.create_organisation(
         session, "Akkuwerk Demo GmbH", "manufacturer", ["4061234"]
     )
-    # A second-life company puts the repurposed battery on the market: it issues its passport
-    # (only manufacturers issue) and records the repurposing on the original.
+    # A second-life company puts the repurposed battery on the market: as a remanufacturer it
+    # issues its passport and records the repurposing on the original (Art. 77(6)).
     zweitleben, _ = organisations.create_organisation(
-        session, "Zweitleben Speicher Demo GmbH", "manufacturer", ["4069876"]
+        session, "Zweitleben Speicher Demo GmbH", "remanufacturer", ["4069876"]
     )
     model = issuing.issue_passport(session, settings, akkuwerk, ebike_model())
     ebike = issuing.issue_passport(session, settings, akkuwerk, ebike_item())

@@ -4,9 +4,11 @@ authorities only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from passport.disclosure.tiers import Tier
@@ -18,6 +20,8 @@ WAYS = (
     "api-turtle",
     "api-vc-jwt",
     "api-vc-sd-jwt",
+    "api-events",
+    "api-epcis",
     "resolver",
     "resolver-vc-jwt",
     "resolver-vc-sd-jwt",
@@ -38,20 +42,49 @@ def record_read(
     )
 
 
+PAGE = 100  # reads per page, unless the reader asks for up to MAX_PAGE
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an access log, oldest first; ``after`` is the cursor of the next page
+    (``None``: this is the last)."""
+
+    reads: list[AccessRead]
+    after: int | None
+
+
 def access_log(
-    session: Session, reader: Organisation | None, passport: Passport
-) -> list[AccessRead]:
-    """The reads of ``passport``'s restricted data, oldest first: for its issuer and
-    authorities only."""
+    session: Session,
+    reader: Organisation | None,
+    passport: Passport,
+    *,
+    after: int = 0,
+    limit: int = PAGE,
+) -> Page:
+    """The reads of ``passport``'s restricted data after cursor ``after``, oldest first, at
+    most ``limit`` of them: for its issuer and authorities only."""
     if reader is None:
         raise NotAuthenticated("The access log needs an API key: 'Authorization: Bearer <key>'.")
     if reader.pk != passport.issuer_pk and reader.role != "authority":
         raise Forbidden("Only the passport's issuer and authorities may read its access log.")
-    return list(
+    rows = list(
         session.scalars(
-            select(AccessRead).where(AccessRead.passport_pk == passport.pk).order_by(AccessRead.pk)
+            select(AccessRead)
+            .where(AccessRead.passport_pk == passport.pk, AccessRead.pk > after)
+            .order_by(AccessRead.pk)
+            .limit(limit + 1)
         )
     )
+    more = len(rows) > limit
+    return Page(rows[:limit], rows[limit - 1].pk if more else None)
+
+
+def prune(session: Session, older_than: datetime) -> int:
+    """Delete the reads made before ``older_than`` (retention; the caller commits); how many."""
+    result = session.execute(delete(AccessRead).where(AccessRead.read_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def as_dict(row: AccessRead) -> dict[str, Any]:

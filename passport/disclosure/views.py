@@ -4,6 +4,7 @@ annotations applied, the marks themselves never shown."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from passport.disclosure.annotations import schema_restrictions
@@ -45,3 +46,11 @@ def epcis_view(document: dict[str, Any], tier: Tier) -> dict[str, Any]:
     """An EPCIS document of a passport's events without what ``tier`` may not see."""
     hidden = [r for r in EPCIS_RESTRICTIONS if not tier.sees(r.tier) and present(document, r.steps)]
     return redact(document, tier, hidden) if hidden else document
+
+
+def events_show_restricted(details: Iterable[dict[str, Any] | None], tier: Tier) -> bool:
+    """Whether events with these details show ``tier`` anything restricted (an access-log
+    read): measurements it may see."""
+    return any(
+        d and tier.sees(r.tier) and present(d, r.steps) for d in details for r in EVENT_RESTRICTIONS
+    )

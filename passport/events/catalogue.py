@@ -44,6 +44,9 @@ def _type(
     return EventType(name, biz_step, disposition, action, frozenset(roles), status_after)
 
 
+# Who services a product: repairs, maintains, replaces parts, measures.
+_SERVICE = ("repairer", "refurbisher", "remanufacturer")
+
 # The CBV mapping. Definitions quoted are from CBV 2.0 (Ontology/CBV.ttl).
 EVENT_TYPES: dict[str, EventType] = {
     t.name: t
@@ -63,29 +66,17 @@ EVENT_TYPES: dict[str, EventType] = {
         _type("sale", CBV + "BizStep-retail_selling", CBV + "Disp-retail_sold", (), "in_use"),
         # repairing: "a malfunctioning product is repaired ... without replacing it by a new
         # one". Disposition and status depend on the outcome: see disposition_for/status_for.
-        _type("repair", CBV + "BizStep-repairing", None, ("repairer", "refurbisher"), None),
+        _type("repair", CBV + "BizStep-repairing", None, _SERVICE, None),
         # CBV has no maintenance step; inspecting is about packaging and seals in transit.
-        _type("maintenance", OURS + "BizStep-maintaining", None, ("repairer", "refurbisher"), None),
+        _type("maintenance", OURS + "BizStep-maintaining", None, _SERVICE, None),
         # inspecting: "reviewing objects to address potential physical or documentation
         # defects" -- a battery's health checked and its condition measured
-        # (passport.events.sensors). Whoever may repair or recycle may measure; "manufacturer"
-        # stands for remanufacturers, who have no role of their own.
-        _type(
-            "inspection",
-            CBV + "BizStep-inspecting",
-            None,
-            ("manufacturer", "repairer", "refurbisher", "recycler"),
-            None,
-        ),
+        # (passport.events.sensors). Whoever may repair or recycle may measure: the roles with
+        # a legitimate interest (passport.disclosure.readers), not another manufacturer.
+        _type("inspection", CBV + "BizStep-inspecting", None, (*_SERVICE, "recycler"), None),
         # replacing: "an object is substituted or exchanged for another object" -- the part.
         # installing/removing would say the product itself goes into or out of a composite.
-        _type(
-            "part_replacement",
-            CBV + "BizStep-replacing",
-            None,
-            ("repairer", "refurbisher"),
-            None,
-        ),
+        _type("part_replacement", CBV + "BizStep-replacing", None, _SERVICE, None),
         # available: "returned to service or to the supply chain". The product is ready for
         # another life but not yet in anyone's use, hence "active" (not "in_use"); this also
         # lifts an end_of_life status when a collected product is refurbished.
@@ -114,7 +105,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "remanufacture",
             CBV + "BizStep-decommissioning",
             CBV + "Disp-inactive",
-            ("manufacturer",),
+            ("remanufacturer",),
             "end_of_life",
             action="DELETE",
         ),
@@ -126,7 +117,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "repurpose",
             CBV + "BizStep-decommissioning",
             CBV + "Disp-inactive",
-            ("manufacturer", "refurbisher", "recycler"),
+            ("remanufacturer", "refurbisher", "recycler"),
             "end_of_life",
             action="DELETE",
         ),
@@ -144,7 +135,13 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         # disassembling: "broken down into separate ... component parts". No CBV disposition
         # says "taken apart", so none is claimed.
-        _type("disassembly", CBV + "BizStep-disassembling", None, ("recycler",), "end_of_life"),
+        _type(
+            "disassembly",
+            CBV + "BizStep-disassembling",
+            None,
+            ("recycler", "remanufacturer"),
+            "end_of_life",
+        ),
         # No CBV recycling step. destroyed: "fully rendered non-usable" -- true of the product
         # once its materials are recovered; DELETE because no later event should name it.
         _type(

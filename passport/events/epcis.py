@@ -71,13 +71,15 @@ def epcis_event(
     recorded_at: datetime,
     corrects_event: Mapping[str, Any] | None = None,
     related: str | None = None,
+    salt: str | None = None,
 ) -> dict[str, Any]:
     """One event as an EPCIS 2.0 JSON-LD ObjectEvent (without @context: see epcis_document).
 
     ``epc`` is the passport's canonical URI (a GS1 Digital Link for GS1-identified products),
     ``recorder`` the recording organisation's URI or DID, never a person. ``related`` is the
     registry URI of the part's passport (part_replacement) or of the new product's passport
-    (remanufacture), when the registry holds it.
+    (remanufacture), when the registry holds it. ``salt`` is a measured event's
+    ``content_salt``, hashed with its measurements (``passport.events.sensors``).
 
     A correction returns a copy of ``corrects_event`` (the corrected event as this function
     built it) with the same eventID and an ``errorDeclaration`` (EPCIS 2.0, 7.4.1.3); the
@@ -116,7 +118,7 @@ def epcis_event(
     if rest:
         body["kreislauf:details"] = _namespaced(copy.deepcopy(rest))
     if details.get("measurements"):
-        body["sensorElementList"] = [sensor_element(details["measurements"])]
+        body["sensorElementList"] = [sensor_element(details["measurements"], salt)]
     if related is not None:
         body["kreislauf:relatedPassport"] = related
     identifier = event_id(body)

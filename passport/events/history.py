@@ -111,6 +111,7 @@ def record_event(
         session.scalar(select(func.max(Event.seq)).where(Event.passport_pk == passport.pk)) or 0
     ) + 1
     recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
+    salt = log.new_salt() if new.details.get("measurements") else None
     rendered = epcis.epcis_event(
         event_type=new.type,
         event_time=new.event_time,
@@ -121,6 +122,7 @@ def record_event(
         recorded_at=recorded_at,
         corrects_event=_epcis(base_url, passport, corrected) if corrected else None,
         related=related.uri if related else None,
+        salt=salt,
     )
     kind = EVENT_TYPES[new.type]
     event = Event(
@@ -137,6 +139,7 @@ def record_event(
         corrects=corrected,
         related_pk=related.pk if related else None,
         event_id=rendered["eventID"],
+        content_salt=salt,
     )
     session.add(event)
     session.flush()
@@ -194,6 +197,7 @@ def _epcis(base_url: str, passport: Passport, event: Event) -> dict[str, Any]:
         recorded_at=event.recorded_at,
         corrects_event=corrected,
         related=event.related.uri if event.related else None,
+        salt=event.content_salt,
     )
 
 

@@ -28,10 +28,12 @@ def may_record(event_type: str, role: str, *, is_issuer: bool) -> bool:
     """Whether an organisation of ``role`` may record this type of event on a product.
 
     The issuer may record anything on its own products. Others by role: repairers repair,
-    maintain and replace parts on any product; refurbishers also refurbish and resell;
-    recyclers collect, disassemble, recycle and destroy; authorities recall; another
-    manufacturer remanufactures. Anyone may file a correction here: the history layer accepts
-    it only from the organisation that recorded the corrected event.
+    maintain, replace parts and measure on any product; refurbishers also refurbish, resell
+    and repurpose; remanufacturers also disassemble, remanufacture and repurpose; recyclers
+    measure, repurpose, collect, disassemble, recycle and destroy; authorities recall. Another
+    manufacturer records nothing on a product it did not issue. Anyone may file a correction
+    here: the history layer accepts it only from the organisation that recorded the corrected
+    event.
     """
     kind = EVENT_TYPES.get(event_type)
     if role == REGISTRY_ROLE:

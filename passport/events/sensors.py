@@ -108,11 +108,14 @@ def normalised(measurements: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sensor_element(measurements: Mapping[str, Any]) -> dict[str, Any]:
+def sensor_element(measurements: Mapping[str, Any], salt: str | None = None) -> dict[str, Any]:
     """The measurements as one EPCIS 2.0 sensorElement, one sensorReport per attribute.
 
     Reports follow ``ATTRIBUTES``, not the stored order (PostgreSQL's JSONB sorts keys its own
-    way); the event hash sorts them anyway.
+    way); the event hash sorts them anyway. ``salt`` (the event's ``content_salt``) goes into
+    ``sensorMetadata`` as ``kreislauf:salt``: the eventID hashes it with the values, so a
+    reader who is not shown the measurements cannot find them by trying values against the
+    public eventID, and one who is shown them can still re-derive it.
     """
     reports: list[dict[str, Any]] = []
     for name, attribute in ATTRIBUTES.items():
@@ -128,4 +131,6 @@ def sensor_element(measurements: Mapping[str, Any]) -> dict[str, Any]:
             if unit is not None:
                 report["uom"] = UOM[unit]
         reports.append(report)
-    return {"sensorReport": reports}
+    element: dict[str, Any] = {} if salt is None else {"sensorMetadata": {"kreislauf:salt": salt}}
+    element["sensorReport"] = reports
+    return element

@@ -87,15 +87,23 @@ def committed(document: dict[str, Any], salt: str | None) -> dict[str, Any]:
 
 
 def new_salt() -> str:
-    """128 random bits for a new version's commitment (``PassportVersion.content_salt``)."""
+    """128 random bits for a new commitment (``PassportVersion.content_salt``, and
+    ``Event.content_salt`` of a measured event)."""
     return secrets.token_urlsafe(16)
 
 
 def event_content(
     event: Event, corrects_seq: int | None, related_uri: str | None
 ) -> dict[str, Any]:
-    """What an event's leaf digests: every stored field that says what happened."""
-    return {
+    """What an event's leaf digests: every stored field that says what happened.
+
+    An event carrying battery measurements (restricted, and guessable: a state of health is
+    one of a few thousand numbers) is digested with its random salt, as a version is; the
+    salt is served only with the measurements (EPCIS ``sensorMetadata``), so only a reader who
+    may see them can re-derive the digest. Other events, and events logged before salts
+    existed, commit their fields bare.
+    """
+    fields = {
         "seq": event.seq,
         "type": event.type,
         "eventID": event.event_id,
@@ -108,6 +116,8 @@ def event_content(
         "corrects": corrects_seq,
         "related": related_uri,
     }
+    salt = event.content_salt
+    return fields if salt is None else {"salt": salt, "event": fields}
 
 
 def leaf_bytes(

@@ -122,7 +122,9 @@ def issue_passports(
 ) -> list[Passport]:
     """Issue many passports, all or nothing; errors name the item's index in a batch."""
     base_url = settings.base_url
-    require_role(issuer, "manufacturer")
+    # A remanufacturer places what it remanufactured or repurposed on the market under its own
+    # name, with a new passport (Battery Regulation Art. 77(6)).
+    require_role(issuer, "manufacturer", "remanufacturer")
     prepared: list[Prepared] = []
     errors: list[FieldError] = []
     for i, subject in enumerate(subjects):

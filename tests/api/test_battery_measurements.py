@@ -3,11 +3,17 @@ credential (JSON-LD that expands in safe mode) and in EPCIS as a sensorElementLi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from passport import rdf
+from passport.events.epcis import epcis_event
+from passport.events.hashing import document_hashes
+from passport.ledger import log
+from passport.models import Event, LogEntry
 from tests.api.test_events import epcis_validator, history, issue, listed_uri, record
 from tests.api.test_json_ld import served_by
 from tests.conftest import BASE_URL
@@ -75,8 +81,6 @@ def test_a_repairer_records_measurements_and_the_credential_shows_the_latest(cli
 
 
 def test_measurements_read_as_an_epcis_sensor_element_list(client, maker, cafe):
-    from passport.events.hashing import document_hashes
-
     pid = issue(client, maker, serial="BAT-2")
     repair = {
         "type": "repair",
@@ -109,6 +113,50 @@ def test_measurements_read_as_an_epcis_sensor_element_list(client, maker, cafe):
     } in element["sensorReport"]
     assert "kreislauf:measurements" not in inspection["kreislauf:details"]
     assert repaired["sensorElementList"][0]["sensorReport"][0]["value"] == 88
+
+
+def test_a_measured_value_cannot_be_guessed_from_the_public_event_id_or_log(
+    client, maker, cafe, session
+):
+    """Trying every state of health against what the public sees finds nothing: the eventID
+    and the log leaf hash the values with a random salt, served only with the values."""
+    pid = issue(client, maker, serial="BAT-G")
+    repair = {
+        "type": "repair",
+        "eventTime": "2026-05-04T09:00:00+02:00",
+        "repair": {"outcome": "fixed", "measurements": {"stateOfHealth": 88}},
+    }
+    event_id = record(client, cafe, pid, repair).json["id"]
+    url = f"/api/v1/passports/{pid}/events?format=epcis"
+    [public] = client.get(url).json["epcisBody"]["eventList"]
+    assert "sensorElementList" not in public
+    document = client.get(url, headers=cafe.headers).json
+    [entitled] = document["epcisBody"]["eventList"]
+    salt = entitled["sensorElementList"][0]["sensorMetadata"]["kreislauf:salt"]
+    assert len(salt) >= 22 and salt not in json.dumps(client.get(url).json)  # 128 random bits
+    # With the salt, the entitled reader re-derives the eventID from what it was shown.
+    assert document_hashes(document) == [event_id]
+
+    event = session.scalars(select(Event)).one()
+    leaf = json.loads(
+        session.scalars(select(LogEntry.leaf).order_by(LogEntry.index.desc())).first()
+    )
+    assert event.content_salt == salt
+    assert leaf["content"]["sha256"] == log.content_sha256(log.event_content(event, None, None))
+    bare = log.event_content(event, None, None)["event"]
+    for guess in [x / 2 for x in range(201)]:  # 0, 0.5, ... 100: the value is not among them
+        details = {"outcome": "fixed", "measurements": {"stateOfHealth": guess}}
+        tried = epcis_event(
+            event_type="repair",
+            event_time=event.event_time,
+            offset=event.time_offset,
+            epc=public["epcList"][0],
+            details=details,
+            recorder=public["kreislauf:recordedBy"],
+            recorded_at=event.recorded_at,
+        )
+        assert tried["eventID"] != event_id
+        assert log.content_sha256({**bare, "details": details}) != leaf["content"]["sha256"]
 
 
 @pytest.mark.parametrize(

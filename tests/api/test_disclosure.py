@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, passport
 
 SECRET = "only-for-repairers-3c1"
@@ -173,6 +174,63 @@ def test_reads_of_restricted_data_are_logged_for_the_issuer_and_authorities_only
     reads = client.get(f"/api/v1/passports/{pid}/access-log", headers=maker.headers)
     assert reads.get_json()["reads"][-1]["way"] == "resolver"
     assert reads.get_json()["reads"][-1]["tier"] == "authority"
+
+
+def test_the_access_log_pages_and_forgets_reads_past_its_retention(
+    client, maker, make_org, session
+):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from passport.disclosure.access_log import prune
+    from passport.models import AccessRead
+
+    repairer = make_org("Repair Café", "repairer")
+    pid = issue(client, maker, restricted_body())
+    for _ in range(5):
+        read(client, pid, repairer.headers)
+    url = f"/api/v1/passports/{pid}/access-log"
+    first = client.get(f"{url}?limit=2", headers=maker.headers)
+    assert len(first.get_json()["reads"]) == 2
+    following = first.get_json()["next"]
+    assert first.headers["Link"] == f'<{following}>; rel="next"'
+    seen = 2
+    while following:
+        page = client.get(following.removeprefix(BASE_URL), headers=maker.headers).get_json()
+        seen += len(page["reads"])
+        following = page["next"]
+    assert seen == 5
+    assert client.get(url, headers=maker.headers).get_json()["next"] is None
+    for bad in ("limit=0", "limit=1001", "after=-1", "after=9223372036854775808", "page=2"):
+        answer = client.get(f"{url}?{bad}", headers=maker.headers)
+        assert answer.status_code == 422, bad
+
+    # Retention: reads older than the period are deleted, newer ones kept.
+    old = datetime.now(UTC) - timedelta(days=2000)
+    oldest = session.scalars(select(AccessRead.pk).order_by(AccessRead.pk)).first()
+    session.execute(update(AccessRead).where(AccessRead.pk == oldest).values(read_at=old))
+    assert prune(session, datetime.now(UTC) - timedelta(days=1825)) == 1
+    session.commit()
+    assert len(client.get(url, headers=maker.headers).get_json()["reads"]) == 4
+
+
+def test_reading_measurements_in_events_is_logged_and_reading_none_is_not(client, maker, make_org):
+    repairer = make_org("Repair Café", "repairer")
+    pid = issue(client, maker, passport("item", serial="777"))
+    url = f"/api/v1/passports/{pid}/events"
+    client.get(url, headers=repairer.headers)  # no measurements yet: nothing logged
+    inspection = {"type": "inspection", "eventTime": "2026-05-03T14:00:00+01:00"}
+    inspection["inspection"] = {"measurements": {"stateOfHealth": 91}}
+    assert client.post(url, json=inspection, headers=repairer.headers).status_code == 201
+    client.get(url)  # public: measurements withheld, nothing logged
+    client.get(url, headers=repairer.headers)
+    client.get(f"{url}?format=epcis", headers=repairer.headers)
+    reads = client.get(f"/api/v1/passports/{pid}/access-log", headers=maker.headers)
+    assert [(r["way"], r["tier"]) for r in reads.get_json()["reads"]] == [
+        ("api-events", "legitimate-interest"),
+        ("api-epcis", "legitimate-interest"),
+    ]
 
 
 def test_openapi_documents_marks_grants_optional_keys_and_the_access_log(client):

@@ -212,6 +212,19 @@ def test_every_command_starts_quickly():
 # --- what a new user trips over ------------------------------------------------------------
 
 
+def test_prune_access_log_keeps_the_retention_period(database_url, monkeypatch):
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", database_url)
+    monkeypatch.setenv("KREISLAUF_ACCESS_LOG_DAYS", "30")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["create-org", "X", "--role", "repairer"]).exit_code == 0
+    result = runner.invoke(cli, ["prune-access-log"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Deleted 0 read(s) made before ")
+    assert result.output.endswith("; kept 30 days.\n")
+    assert "kept 7 days" in runner.invoke(cli, ["prune-access-log", "--days", "7"]).output
+    assert runner.invoke(cli, ["prune-access-log", "--days", "0"]).exit_code == 2
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -219,6 +232,7 @@ def test_every_command_starts_quickly():
         ["labels", "p_1", "--out", "labels.pdf"],
         ["verify"],
         ["export-ords", "-"],
+        ["prune-access-log"],
     ],
     ids=lambda args: args[0],
 )

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from web.cli.access_log import prune_access_log
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
 from web.cli.organisations import create_org, create_user
@@ -40,6 +41,7 @@ for command in (
     verify_history_command,
     export_ords_command,
     labels_command,
+    prune_access_log,
 ):
     cli.add_command(command)
 

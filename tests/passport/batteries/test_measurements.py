@@ -242,7 +242,7 @@ def test_repurposing_links_both_ways_and_the_status_follows(session, maker, cafe
 @pytest.mark.parametrize(
     ("event_type", "role", "status"),
     [
-        ("remanufacture", "manufacturer", "Remanufactured"),
+        ("remanufacture", "remanufacturer", "Remanufactured"),
         ("collection", "recycler", "Waste"),
         ("recycling", "recycler", "Waste"),
     ],

@@ -259,6 +259,8 @@ HISTORY: list[tuple[str, dict[str, Any], str, str, str | None]] = [
     ),
     ("repurpose", {"description": "Home storage", "newPassport": NEW}, SHOP, "+01:00", NEW),
 ]
+# The content salts of the measured events (passport.events.sensors.sensor_element), by seq.
+SALTS = {16: "Wq3d0m6HfK2x1b8YpZrT5g", 17: "c7NvA1sLx9eQ4uJm2RkB0w"}
 # (sequence number of the corrected event, details of the correction)
 CORRECTIONS = [
     (3, {"corrects": 3, "reason": "incorrect_data", "explanation": "Wrong switch"}),
@@ -281,6 +283,7 @@ def served_document() -> dict[str, Any]:
                 recorder=recorder,
                 recorded_at=start + timedelta(days=seq, seconds=3),
                 related=related,
+                salt=SALTS.get(seq),
             )
         )
     for number, (corrected, details) in enumerate(CORRECTIONS, start=1):

@@ -32,7 +32,8 @@ def test_recycler_cannot_record_a_sale() -> None:
 
 
 def test_who_may_is_named() -> None:
-    with pytest.raises(Forbidden, match="only the product's issuer and repairers and refurbishers"):
+    named = "only the product's issuer and repairers, refurbishers and remanufacturers may"
+    with pytest.raises(Forbidden, match=named):
         allowed("repair", "recycler")
 
 
@@ -75,8 +76,20 @@ def test_roles() -> None:
         "destruction",
         "correction",
     }
+    assert may("remanufacturer") == {
+        "repair",
+        "maintenance",
+        "inspection",
+        "part_replacement",
+        "disassembly",
+        "remanufacture",
+        "repurpose",
+        "correction",
+    }
     assert may("authority") == {"recall", "correction"}
-    assert may("manufacturer") == {"inspection", "remanufacture", "repurpose", "correction"}
+    # Another manufacturer decommissions nothing it did not issue (it registers as a
+    # remanufacturer to remanufacture).
+    assert may("manufacturer") == {"correction"}
     assert not may_record("repair", "plumber", is_issuer=True)
     assert not may_record("teleportation", "manufacturer", is_issuer=True)
 

@@ -335,3 +335,24 @@ def test_changing_a_version_salt_is_found(session, maker, cafe):
     session.commit()
     problems = verify_log(session, BASE_URL).problems
     assert [(p.index, p.kind) for p in problems] == [(5, "dpp.version")]
+
+
+def test_a_measured_event_is_committed_salted_and_changing_its_salt_is_found(session, maker, cafe):
+    pid = _issue(session, maker)
+    org = authenticate(session, cafe.key)
+    measured = {"type": "inspection", "eventTime": "2026-05-03T14:00:00+01:00"}
+    measured["inspection"] = {"measurements": {"stateOfHealth": 91}}
+    plain = {"type": "repair", "eventTime": "2026-05-03T15:00:00+01:00"}
+    plain["repair"] = {"outcome": "fixed", "problem": "Lid"}
+    for body in (measured, plain):
+        history.record_event(session, settings_of(session), org, pid, body, now=NOW)
+    session.commit()
+    inspection, repair = session.scalars(select(Event).order_by(Event.seq))
+    assert inspection.content_salt is not None and repair.content_salt is None
+    assert set(log.event_content(inspection, None, None)) == {"salt", "event"}
+    assert "details" in log.event_content(repair, None, None)  # public: committed bare
+    assert verify_log(session, BASE_URL).ok
+    session.execute(update(Event).where(Event.pk == inspection.pk).values(content_salt="y" * 22))
+    session.commit()
+    problems = verify_log(session, BASE_URL).problems
+    assert [p.kind for p in problems] == ["dpp.event.inspection"]
