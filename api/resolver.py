@@ -199,9 +199,12 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         headers["Content-Location"] = passport.uri  # answered by a batch or model passport
 
     link_type = request.args.get("linkType")
-    if link_type in ("linkset", "all") or (link_type is None and _best() == LINKSET):
-        body = links.linkset(passport.uri if exact else f"{base}{link_path}", available)
-        return Response(json.dumps(body), mimetype=LINKSET, headers=headers)
+    untp = _untp_profile()
+    if link_type in ("linkset", "all") or (link_type is None and (untp or _best() == LINKSET)):
+        anchor = passport.uri if exact else f"{base}{link_path}"
+        body = links.linkset(anchor, available, untp=untp)
+        kind = f'{LINKSET}; profile="{links.UNTP_LINKSET_PROFILE}"' if untp else LINKSET
+        return Response(json.dumps(body), content_type=kind, headers=headers)
     if link_type:
         wanted = links.parse_link_type(link_type)
         chosen = next((k for k in available if k.rel == wanted), None)
@@ -255,6 +258,16 @@ def _redirect(target: str, headers: dict[str, str]) -> Response:
     response = redirect(target, code=307)
     response.headers.update(headers)
     return response
+
+
+def _untp_profile() -> bool:
+    """Whether the reader asked for UNTP IDR's linkset profile, with its ``accessRole``s:
+    ``Accept: application/linkset+json; profile="<UNTP_LINKSET_PROFILE>"`` (RFC 9264 §4.2)."""
+    for value, quality in request.accept_mimetypes:
+        kind, _, parameters = value.partition(";")
+        if quality and kind.strip() == LINKSET and links.UNTP_LINKSET_PROFILE in parameters:
+            return True
+    return False
 
 
 def _best() -> str:

@@ -92,6 +92,8 @@ _MEDIA_TYPES = {
 _HREFLANG = re.compile(r"[A-Za-z]{2}(-[A-Za-z]{2})?")
 _MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 # Servers commonly cap request/response header lines around 4-8 KB and some proxies lower;
+# UNTP 0.7.0 IDR's linkset schema ($id), named as the RFC 9264 ``profile`` of a linkset.
+UNTP_LINKSET_PROFILE = "https://untp.unece.org/schema/idr/linkset-schema"
 # 2000 characters leaves room for the other headers of a redirect.
 MAX_LINK_HEADER = 2000
 
@@ -105,7 +107,8 @@ class Link:
     title: str
     type: str | None = None
     hreflang: tuple[str, ...] = ()
-    # UNTP IDR: the roles that may follow a restricted link (empty: a public link).
+    # The roles that may follow a restricted link (empty: a public link). A linkset marks such
+    # a link GS1's ``"public": false``; UNTP IDR's profile also names the roles (``accessRole``).
     access_role: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -164,7 +167,7 @@ def _is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _link_object(link: Link) -> dict[str, Any]:
+def _link_object(link: Link, untp: bool = False) -> dict[str, Any]:
     if not _is_web_url(link.href):
         raise ValueError(f"link target {link.href!r} is not an http(s) URL")
     if not link.title.strip():
@@ -181,7 +184,9 @@ def _link_object(link: Link) -> dict[str, Any]:
             raise ValueError(f"hreflang {bad} is not a language tag the GS1 linkset allows")
         item["hreflang"] = list(link.hreflang)
     if link.access_role:
-        item["accessRole"] = list(link.access_role)
+        item["public"] = False
+        if untp:
+            item["accessRole"] = list(link.access_role)
     return item
 
 
@@ -194,7 +199,11 @@ def _default(links: Sequence[Link], default_rel: str) -> Link | None:
 
 
 def _context(
-    anchor: str, links: Sequence[Link], default_rel: str, item_description: str | None
+    anchor: str,
+    links: Sequence[Link],
+    default_rel: str,
+    item_description: str | None,
+    untp: bool = False,
 ) -> dict[str, Any]:
     if not _is_web_url(anchor):
         raise ValueError(f"linkset anchor {anchor!r} is not an http(s) URL")
@@ -204,10 +213,10 @@ def _context(
     for link in links:
         if link.rel in _RESERVED:
             raise ValueError(f"{link.rel} is set by the resolver, not given as a link")
-        context.setdefault(link_type_iri(link.rel), []).append(_link_object(link))
+        context.setdefault(link_type_iri(link.rel), []).append(_link_object(link, untp))
     default = _default(links, default_rel)
     if default is not None:
-        context[link_type_iri(DEFAULT_LINK)] = [_link_object(default)]
+        context[link_type_iri(DEFAULT_LINK)] = [_link_object(default, untp)]
     return context
 
 
@@ -218,8 +227,13 @@ def linkset(
     default_rel: str = "gs1:dpp",
     item_description: str | None = None,
     parents: Sequence[LinkContext] = (),
+    untp: bool = False,
 ) -> dict[str, Any]:
     """The RFC 9264 JSON linkset for ``anchor``, shaped like GS1's ``modelLinkset.json``.
+
+    It validates against GS1's linkset schema: a restricted link says ``"public": false``.
+    ``untp`` (UNTP IDR's linkset profile, ``UNTP_LINKSET_PROFILE``) adds the roles that may
+    follow it as ``accessRole``, which GS1's schema does not allow.
 
     One context object per identifier: first ``anchor`` itself, then ``parents`` (the batch
     and model above an item), because Conformance 1.2 wants ``linkType=all`` to include the
@@ -227,8 +241,10 @@ def linkset(
     ``gs1:defaultLink``: the first link of ``default_rel``, else its first link.
     """
     link_type_iri(default_rel)  # a typo here would silently fall back to the first link
-    contexts = [_context(anchor, links, default_rel, item_description)]
-    contexts += [_context(p.anchor, p.links, default_rel, p.item_description) for p in parents]
+    contexts = [_context(anchor, links, default_rel, item_description, untp)]
+    contexts += [
+        _context(p.anchor, p.links, default_rel, p.item_description, untp) for p in parents
+    ]
     return {"linkset": contexts}
 
 

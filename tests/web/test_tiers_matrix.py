@@ -190,25 +190,61 @@ def test_search_results_and_labels_never_carry_restricted_values(
     )
 
 
-def _linkset_roles(client: FlaskClient, headers: dict[str, str]) -> dict[str, list[str] | None]:
-    answer = client.get(f"/01/{GTIN}/21/12345?linkType=linkset", headers=headers)
-    roles: dict[str, list[str] | None] = {}
-    for context in answer.get_json()["linkset"]:
+UNTP_LINKSET = (
+    'application/linkset+json; profile="https://untp.unece.org/schema/idr/linkset-schema"'
+)
+
+
+def _linkset(client: FlaskClient, headers: dict[str, str], untp: bool = False) -> Any:
+    accept = {"Accept": UNTP_LINKSET} if untp else {}
+    query = "" if untp else "?linkType=linkset"
+    answer = client.get(f"/01/{GTIN}/21/12345{query}", headers={**headers, **accept})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == (UNTP_LINKSET if untp else "application/linkset+json")
+    return answer.get_json()
+
+
+def _targets(linkset: Any) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for context in linkset["linkset"]:
         for rel, targets in context.items():
             if rel != "anchor" and isinstance(targets, list):
-                roles.update({t["href"]: t.get("accessRole") for t in targets})
-    return roles
+                found.update({t["href"]: t for t in targets})
+    return found
+
+
+def _schema_errors(document: Any, schema_file: str) -> list[str]:
+    from jsonschema import Draft7Validator
+
+    from tests.helpers import FIXTURES
+
+    schema = json.loads((FIXTURES / "standards" / schema_file).read_text(encoding="utf-8"))
+    return [e.message for e in Draft7Validator(schema).iter_errors(document)]
+
+
+GS1_SCHEMA = "gs1-resolver/linkset-schema.json"
+UNTP_SCHEMA = "untp-0.7.0/LinksetSchema.json"
 
 
 def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
     client: FlaskClient, issued: str, reader_of: Any
 ) -> None:
+    """Every reader's linkset is GS1-conformant: a restricted link says ``"public": false``.
+    In UNTP IDR's linkset profile it also names the roles that may follow it (``accessRole``),
+    and validates against UNTP 0.7.0's linkset schema."""
     recycling, costing = "https://acme.example/k1/recy4e8b", "https://acme.example/costing55d1"
-    public = _linkset_roles(client, {})
+    public = _targets(_linkset(client, {}))
     assert recycling not in public and costing not in public
-    assert not any(public.values())  # a public linkset stays GS1-conformant: no accessRole
-    authority = _linkset_roles(client, reader_of("authority").headers)
-    assert authority[recycling] == [
+    assert not any("public" in t or "accessRole" in t for t in public.values())
+    readers = {who: reader_of(who).headers for who in READERS}
+    for who, headers in readers.items():
+        gs1, untp = _linkset(client, headers), _linkset(client, headers, untp=True)
+        assert _schema_errors(gs1, GS1_SCHEMA) == [], who
+        assert _schema_errors(untp, UNTP_SCHEMA) == [], who
+        assert not any("accessRole" in t for t in _targets(gs1).values())
+    authority = _targets(_linkset(client, readers["authority"], untp=True))
+    assert authority[recycling]["public"] is False
+    assert authority[recycling]["accessRole"] == [
         "repairer",
         "refurbisher",
         "remanufacturer",
@@ -217,8 +253,12 @@ def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
         "issuer",
     ]
     assert costing not in authority
-    issuer = _linkset_roles(client, reader_of("issuer").headers)
-    assert issuer[costing] == ["issuer"] and issuer[recycling] == authority[recycling]
+    issuer = _targets(_linkset(client, readers["issuer"], untp=True))
+    assert issuer[costing]["accessRole"] == ["issuer"]
+    assert issuer[recycling]["accessRole"] == authority[recycling]["accessRole"]
+    assert _targets(_linkset(client, readers["issuer"]))[costing]["public"] is False
+    # The UNTP extras are what GS1's schema refuses: the profile is not served by default.
+    assert _schema_errors(_linkset(client, readers["issuer"], untp=True), GS1_SCHEMA)
 
 
 def test_label_text_carries_only_the_public_identity(
