@@ -153,12 +153,12 @@ def ebike_battery(
                 "temperatureRangeIdleState": 45,
             },
             "batteryCondition": {
-                "energyThroughput": 4820,
+                "energyThroughput": 4.82,  # kWh (the official access list's unit)
                 "capacityThroughput": {"capacityThroughputValue": 134, "lastUpdate": stamp},
                 "numberOfFullCycles": {"numberOfFullCyclesValue": 10, "lastUpdate": stamp},
                 "stateOfCertifiedEnergy": {"stateOfCertifiedEnergyValue": 99, "lastUpdate": stamp},
                 "capacityFade": {"capacityFadeValue": 1, "lastUpdate": stamp},
-                "remainingEnergy": {"remainingEnergyalue": 477, "lastUpdate": stamp},
+                "remainingEnergy": {"remainingEnergyalue": 0.477, "lastUpdate": stamp},  # kWh
                 "remainingCapacity": {"remainingCapacityValue": 13.3, "lastUpdate": stamp},
                 "negativeEvents": [],
                 "temperatureInformation": {

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from passport.events.sensors import ATTRIBUTES, value_and_unit
 from passport.events.times import local_text
 from passport.models import Event, Organisation, Passport
-from passport.passports.versions import get_version
+from passport.passports.versions import is_battery
 
 # The battery status an event type implies (BatteryPass batteryStatus).
 IMPLIED_STATUS = {
@@ -69,13 +69,6 @@ def _standing(session: Session, passport: Passport) -> list[Event]:
     return sorted(standing, key=lambda e: (e.event_time, e.seq))
 
 
-def _has_battery(session: Session, passport: Passport) -> bool:
-    if "battery" in get_version(session, passport).document:
-        return True
-    model = passport.model
-    return model is not None and "battery" in get_version(session, model).document
-
-
 def _measurements(event: Event) -> dict[str, Any]:
     found = event.details.get("measurements")
     return found if isinstance(found, dict) else {}
@@ -87,7 +80,7 @@ def latest_measurements(session: Session, passport: Passport) -> dict[str, Measu
     latest: dict[str, Measured] = {}
     if not any(_measurements(e) or e.type in IMPLIED_STATUS for e in events):
         return latest  # nothing measured, nothing implied: no need to read the document
-    battery = any(_measurements(e) for e in events) or _has_battery(session, passport)
+    battery = any(_measurements(e) for e in events) or is_battery(session, passport)
     for event in events:
         found = dict(_measurements(event))
         implied = IMPLIED_STATUS.get(event.type) if battery else None

@@ -23,7 +23,7 @@ from passport.events.rules import check_allowed
 from passport.ledger import log, sequencer
 from passport.models import Event, Organisation, Passport, utcnow
 from passport.passports.lookup import get_passport
-from passport.passports.versions import get_version
+from passport.passports.versions import get_version, is_battery
 from passport.signing.registry import issuer_did
 
 
@@ -75,6 +75,7 @@ def record_event(
     # (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
     session.execute(select(Passport.pk).where(Passport.pk == passport.pk).with_for_update())
     new = parse_event(body, now=now)
+    _check_battery_health(session, passport, new)
     history = list_events(session, passport)
     check_allowed(
         new,
@@ -158,6 +159,23 @@ def record_event(
     passport.life_status = status.derive_status(_summary(history))
     session.flush()
     return event
+
+
+def _check_battery_health(session: Session, passport: Passport, new: NewEvent) -> None:
+    """A battery passport's state of health is a restricted measurement, never the public
+    ``batteryHealth`` a refurbisher or seller of other products may state."""
+    if "batteryHealth" in new.details and is_battery(session, passport):
+        raise InvalidDocument(
+            "The event has 1 problem",
+            [
+                FieldError(
+                    f"/{new.type}/batteryHealth",
+                    "a battery passport takes the state of health as "
+                    "'measurements.stateOfHealth', for persons with a legitimate interest "
+                    "(Battery Regulation Annex XIII), not as the public 'batteryHealth'",
+                )
+            ],
+        )
 
 
 def _summary(history: list[Event]) -> list[tuple[str, dict[str, Any], int | None]]:

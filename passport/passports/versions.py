@@ -38,6 +38,15 @@ def get_version(
     return row
 
 
+def is_battery(session: Session, passport: Passport) -> bool:
+    """Whether the passport, or the model passport it inherits from, carries a ``battery``
+    (a battery passport under the Battery Regulation)."""
+    if "battery" in get_version(session, passport).document:
+        return True
+    model = passport.model
+    return model is not None and "battery" in get_version(session, model).document
+
+
 def list_versions(session: Session, passport: Passport) -> list[PassportVersion]:
     """Every version of a passport, oldest first."""
     return list(

@@ -214,3 +214,48 @@ def test_openapi_describes_the_battery_as_a_component_of_its_own(client):
     assert list(validator.iter_errors(good)) == []
     bad = passport("model", serial=None, battery={"stateOfHealth": {}})
     assert [e.validator for e in validator.iter_errors(bad)] == ["additionalProperties"]
+
+
+def test_a_battery_s_health_is_a_restricted_measurement_never_a_public_battery_health(
+    client, maker, make_org
+):
+    """On a battery passport (its own ``battery`` or its model's) ``batteryHealth`` would
+    publish what Annex XIII restricts: it is refused, naming the measurement to use."""
+    shop = make_org("Second Life", "refurbisher")
+    model = passport("model", gtin_=EBIKE_GTIN, serial=None, battery=ebike_battery())
+    assert post(client, maker, model).status_code == 201
+    item = post(client, maker, passport("item", gtin_=EBIKE_GTIN, serial="EB-9"))
+    kettle = post(client, maker, passport("item", serial="K-9"))
+    for pid in (item.json["id"], kettle.json["id"]):
+        client.post(
+            f"/api/v1/passports/{pid}/events",
+            json={"type": "commissioning", "eventTime": "2026-02-01T10:00:00+01:00"},
+            headers=maker.headers,
+        )
+    refurbished = {"type": "refurbishment", "eventTime": "2026-05-03T14:00:00+01:00"}
+    refurbished["refurbishment"] = {"condition": "Refurbished", "batteryHealth": 87}
+    refused = client.post(
+        f"/api/v1/passports/{item.json['id']}/events", json=refurbished, headers=shop.headers
+    )
+    assert refused.status_code == 422
+    [error] = refused.json["errors"]
+    assert error["pointer"] == "/refurbishment/batteryHealth"
+    assert "'measurements.stateOfHealth'" in error["message"]
+    assert (
+        client.get(f"/api/v1/passports/{item.json['id']}/events").json["events"][-1]["type"]
+        == "commissioning"
+    )  # nothing written
+    # A kettle's (or a phone's) seller may still state it publicly.
+    kept = client.post(
+        f"/api/v1/passports/{kettle.json['id']}/events", json=refurbished, headers=shop.headers
+    )
+    assert kept.status_code == 201, kept.json
+    # On the battery, the same value goes in as a measurement, for legitimate interest only.
+    refurbished["refurbishment"] = {
+        "condition": "Refurbished",
+        "measurements": {"stateOfHealth": 87},
+    }
+    measured = client.post(
+        f"/api/v1/passports/{item.json['id']}/events", json=refurbished, headers=shop.headers
+    )
+    assert measured.status_code == 201, measured.json

@@ -1,9 +1,11 @@
-"""The battery on its passport page: the latest measurements and the passports it is linked to.
+"""The battery on its passport page: its condition (the latest measurements, else the values the
+passport states) and the passports it is linked to.
 
-Both come from the credential (``latestMeasurements``, ``repurposedFrom`` and the like), never
-from the database, so what the credential leaves out for a reader the page leaves out too.
-The measurements are restricted to persons with a legitimate interest
-(``passport.events.sensors.RESTRICTED``).
+All come from the credential (``latestMeasurements``, ``battery.performance.batteryCondition``,
+``repurposedFrom`` and the like), never from the database, so what the credential leaves out
+for a reader the page leaves out too. The measurements and the stated condition are restricted
+to persons with a legitimate interest (``passport.events.sensors.RESTRICTED``, the schema's
+annotations).
 """
 
 from __future__ import annotations
@@ -74,9 +76,17 @@ def _value(entry: dict[str, Any]) -> str | None:
 
 
 def readings(doc: dict[str, Any]) -> list[Reading]:
-    """The credential's latest measurements as rows of the page, in the credential's order."""
+    """The battery's condition as rows of the page, in the order of ``LABELS``: each
+    attribute's latest measurement (``latestMeasurements``), or else the value the
+    manufacturer stated in the passport (BatteryPass ``performance.batteryCondition``)."""
+    measured = _measured(doc)
+    stated = _stated(doc)
+    return [row for name in LABELS if (row := measured.get(name) or stated.get(name))]
+
+
+def _measured(doc: dict[str, Any]) -> dict[str, Reading]:
     section = doc.get("latestMeasurements")
-    rows = []
+    rows = {}
     for name, entry in (section if isinstance(section, dict) else {}).items():
         if name not in LABELS or not isinstance(entry, dict):
             continue
@@ -85,9 +95,63 @@ def readings(doc: dict[str, Any]) -> list[Reading]:
             continue
         by = entry.get("measuredBy")
         name_of = by.get("name") if isinstance(by, dict) else None
-        rows.append(
-            Reading(_(LABELS[name]), value, stated_day(entry.get("measuredAt")), name_of or None)
-        )
+        day = stated_day(entry.get("measuredAt"))
+        rows[name] = Reading(_(LABELS[name]), value, day, name_of or None)
+    return rows
+
+
+# attribute -> (its object in BatteryPass 1.2 batteryCondition, the value's key, the unit the
+# official access list gives it). "remainingEnergyalue" is spelt as BatteryPass 1.2 spells it.
+STATED = {
+    "stateOfCharge": ("stateOfCharge", "stateOfChargeValue", "%"),
+    "stateOfCertifiedEnergy": ("stateOfCertifiedEnergy", "stateOfCertifiedEnergyValue", "%"),
+    "capacityFade": ("capacityFade", "capacityFadeValue", "%"),
+    "remainingCapacity": ("remainingCapacity", "remainingCapacityValue", "Ah"),
+    "remainingEnergy": ("remainingEnergy", "remainingEnergyalue", "kWh"),
+    "remainingRoundTripEnergyEfficiency": (
+        "remainingRoundTripEnergyEfficiency",
+        "remainingRoundTripEnergyEfficiencyValue",
+        "%",
+    ),
+    "currentSelfDischargingRate": (
+        "currentSelfDischargingRate",
+        "currentSelfDischargingRateEntity",
+        "%/month",
+    ),
+    "numberOfFullCycles": ("numberOfFullCycles", "numberOfFullCyclesValue", None),
+    "energyThroughput": ("", "energyThroughput", "kWh"),  # a plain number, no date of its own
+    "capacityThroughput": ("capacityThroughput", "capacityThroughputValue", "Ah"),
+    "timeExtremeHighTemp": ("temperatureInformation", "timeExtremeHighTemp", "min"),
+    "timeExtremeLowTemp": ("temperatureInformation", "timeExtremeLowTemp", "min"),
+    "timeExtremeHighTempCharging": (
+        "temperatureInformation",
+        "timeExtremeHighTempCharging",
+        "min",
+    ),
+    "timeExtremeLowTempCharging": ("temperatureInformation", "timeExtremeLowTempCharging", "min"),
+}
+
+
+def _stated(doc: dict[str, Any]) -> dict[str, Reading]:
+    """The condition the passport states (what the reader's credential shows of it)."""
+    subject = doc.get("credentialSubject")
+    battery = subject.get("battery") if isinstance(subject, dict) else None
+    performance = battery.get("performance") if isinstance(battery, dict) else None
+    condition = performance.get("batteryCondition") if isinstance(performance, dict) else None
+    if not isinstance(condition, dict):
+        return {}
+    issuer = doc.get("issuer")
+    maker = issuer.get("name") if isinstance(issuer, dict) else None
+    by = _("stated by %(maker)s", maker=maker) if isinstance(maker, str) else None
+    rows = {}
+    for name, (holder, key, unit) in STATED.items():
+        entry = condition.get(holder) if holder else condition
+        if not isinstance(entry, dict):
+            continue
+        value = _value({"value": entry.get(key), "unit": unit})
+        if value is not None:
+            day = stated_day(entry.get("lastUpdate")) if holder else None
+            rows[name] = Reading(_(LABELS[name]), value, day, by)
     return rows
 
 

@@ -72,3 +72,28 @@ def test_a_repurposed_battery_links_both_ways_and_shows_its_status(
 def test_a_kettle_page_has_no_battery_section(client, session, maker):
     pid = issue(session, maker, serial="K-1")
     assert "Battery condition" not in page(client, pid)
+
+
+def test_the_condition_the_passport_states_shows_where_nothing_was_measured(
+    client, session, make_org, make_user
+):
+    """The e-bike battery's passport states its condition at issue (BatteryPass
+    ``batteryCondition``); a later measurement replaces a value, the rest stay as stated."""
+    from tests.conftest import settings_of
+    from web.demo import seed
+
+    seed(session, settings_of(session))
+    session.commit()
+    items = client.get("/api/v1/passports", query_string={"limit": 200}).json["items"]
+    [ebike] = [p["id"] for p in items if "/21/EB36-" in p["uri"] and "/01/0406123" in p["uri"]]
+    assert "stated by" not in html.unescape(page(client, ebike))  # restricted: not public
+    cafe = make_org("Repair Café Nord", "repairer")
+    sign_in(client, make_user(cafe))
+    english = html.unescape(page(client, ebike))
+    assert "State of health" in english  # measured at the repair
+    assert "State of charge" in english and "80 %" in english  # stated at issue
+    assert "0.48 kWh" in english and "4.82 kWh" in english and "134 Ah" in english
+    assert "10.5 Ah" in english and "13.3 Ah" not in english  # measured since: replaced
+    assert "stated by Akkuwerk Demo GmbH" in english
+    german = html.unescape(page(client, ebike, query_string={"lang": "de"}))
+    assert "laut Akkuwerk Demo GmbH" in german and "0,48 kWh" in german

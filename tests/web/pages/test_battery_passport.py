@@ -93,7 +93,8 @@ def test_the_issuer_sees_every_fact_marked_by_who_may_see_it(client, session, ma
     pid = issue_ebike(session, maker)
     sign_in(client, make_user(maker, "akku@acme.example"))
     body = page(client, pid)
-    legitimate, authority = restricted(body)
+    legitimate, authority, condition = restricted(body)
+    assert condition.startswith("Battery condition " + MARK)  # as the passport states it
     assert legitimate.startswith(MARK) and "Expected lifetime 6 years" in legitimate
     assert authority.startswith("For authorities") and "Results of the test reports" in authority
     assert "https://acme-akku.example/eb36/test-reports.pdf" in body
