@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
-    from api import contexts, events, grants, keys, log, passports, repairs, resolver
+    from api import contexts, events, grants, keys, limits, log, passports, repairs, resolver
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -118,6 +118,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(log.bp)  # the transparency log: C2SP formats, not JSON API operations
     app.register_blueprint(contexts.bp)  # JSON-LD documents, not JSON API operations
     errors.init_app(app)
+    limits.init_app(app, app.extensions["kreislauf"].settings)  # API writes per key
+    limits.document(api.spec)
 
     assets = str(swagger_ui_bundle.swagger_ui_path)
 

@@ -134,7 +134,7 @@ def _parameters(ids: dict[str, str]) -> dict[str, str]:
 
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/passports"): passport(serial="NEW1"),
-    ("POST", "/api/v1/passports/batch"): {"passports": [passport(serial="NEW2")]},
+    ("POST", "/api/v1/passports/batch"): [passport(serial="NEW2")],
     ("PUT", "/api/v1/passports/<string:passport_id>"): passport(serial="KEY1", name="Renamed"),
     ("POST", "/api/v1/passports/<string:passport_id>/events"): {
         "type": "repair",
