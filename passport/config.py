@@ -36,6 +36,14 @@ class Settings:
     # an issuer or a market-surveillance authority to look back at a dispute, and no personal
     # data is kept (organisations, never people).
     access_log_days: int = 1825
+    # API writes allowed per key (KREISLAUF_WRITE_RATE, in Flask-Limiter's notation: "600/minute",
+    # "100/second;5000/hour"); a batch of 10,000 passports is one write. Counted in memory per
+    # process, or in Redis when KREISLAUF_REDIS_URL is set (then all workers share the count;
+    # the URL may hold a password, so it is kept out of repr). The prefix separates several
+    # registries (or test runs) on one Redis.
+    write_rate: str = "600/minute"
+    redis_url: str | None = field(default=None, repr=False)
+    rate_limit_prefix: str = "kreislauf"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -53,6 +61,9 @@ class Settings:
             log_key=env.get("KREISLAUF_LOG_KEY") or None,
             vc_key=env.get("KREISLAUF_VC_KEY") or None,
             access_log_days=_days(env.get("KREISLAUF_ACCESS_LOG_DAYS")),
+            write_rate=env.get("KREISLAUF_WRITE_RATE") or Settings.write_rate,
+            redis_url=env.get("KREISLAUF_REDIS_URL") or None,
+            rate_limit_prefix=env.get("KREISLAUF_RATE_LIMIT_PREFIX") or Settings.rate_limit_prefix,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

@@ -1,15 +1,29 @@
-"""Organisations: registering one (manufacturer, repairer, ...) and issuing its API keys."""
+"""Organisations: registering one (manufacturer, repairer, ...) and the life of its API keys.
+
+An organisation may hold several API keys at once (so that it can rotate them: make a new one,
+move its machines over, revoke the old one). A key is shown once, when it is made; only its
+SHA-256 and its first 12 characters (the prefix, which names it in lists) are stored. A revoked
+key is kept, with the time it was revoked, and refused on every operation.
+
+Revoking through the API (the organisation acting on itself) may revoke any of its own keys,
+the one it is calling with included, but never its last active key: that would lock it out
+with no way back in but the operator. The operator's command line (``kreislauf keys revoke``)
+may revoke any key, the last one included (a leaked key must stop working at once); the
+operator then makes a new one with ``kreislauf keys create``.
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key
-from passport.errors import Conflict, FieldError, InvalidDocument
-from passport.models import ApiKey, Gs1Prefix, Organisation
+from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
+from passport.models import ApiKey, Gs1Prefix, Organisation, utcnow
 from passport.roles import ROLES
 
 
@@ -45,3 +59,65 @@ def issue_api_key(session: Session, org: Organisation) -> str:
     session.add(ApiKey(organisation=org, prefix=key[:KEY_PREFIX_LEN], key_hash=hash_key(key)))
     session.flush()
     return key
+
+
+def list_keys(session: Session, org: Organisation) -> list[ApiKey]:
+    """The organisation's keys, active and revoked, oldest first (prefixes, never secrets)."""
+    return list(
+        session.scalars(select(ApiKey).where(ApiKey.organisation_pk == org.pk).order_by(ApiKey.pk))
+    )
+
+
+def key_as_dict(key: ApiKey) -> dict[str, str | None]:
+    """What may be shown of a key: its prefix and dates, never its hash."""
+    return {
+        "prefix": key.prefix,
+        "created": key.created_at.isoformat(),
+        "revoked": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+def revoke_key(
+    session: Session,
+    prefix: str,
+    org: Organisation | None = None,
+    now: datetime | None = None,
+) -> ApiKey:
+    """Revoke the active key with this prefix: of ``org`` (the API), or of any organisation
+    (``org`` None: the operator's command line, which may also revoke a last key).
+
+    NotFound when no active key of the organisation has the prefix (another organisation's
+    key is not found either: the answer must not tell that it exists); Conflict when the
+    prefix is ambiguous or the organisation would be left without an active key.
+    """
+    query = select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+    if org is not None:
+        # Lock the organisation first, so that two requests revoking its last two keys at
+        # once cannot both count two active keys (SQLite's writers queue anyway).
+        session.execute(select(Organisation.pk).where(Organisation.pk == org.pk).with_for_update())
+        query = query.where(ApiKey.organisation_pk == org.pk)
+    rows = list(session.scalars(query))
+    if not rows:
+        raise NotFound(f"No active API key with prefix '{prefix}'.")
+    if len(rows) > 1:
+        raise Conflict(f"More than one active API key has prefix '{prefix}'.")
+    key = rows[0]
+    if org is not None and _active_keys(session, org) <= 1:
+        raise Conflict(
+            f"API key '{prefix}' is the organisation's last active key: create a new key "
+            "first, then revoke this one."
+        )
+    key.revoked_at = now or utcnow()
+    session.flush()
+    return key
+
+
+def _active_keys(session: Session, org: Organisation) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                ApiKey.organisation_pk == org.pk, ApiKey.revoked_at.is_(None)
+            )
+        )
+        or 0
+    )

@@ -3,13 +3,23 @@
 Counted in the database, not in memory, so that every worker of a registry sees the same
 counts and a restart forgets nothing.
 
-The policy: within any 15 minutes, 5 failures for one subject (a login name, or the item a
-transfer code is claimed for) or 20 from one client address lock that subject or address out
-until the oldest of those failures is 15 minutes old. While locked out nothing is checked at
-all (not even a right password), so guessing gains nothing; the answer says how many minutes
-to wait. The address limit is higher because a repair café's volunteers share one address.
-A successful attempt clears its subject's failures, never the address's: otherwise one valid
-account would let its owner keep guessing at others from the same address.
+The policy, within any 15 minutes (``LIMITS``), counted per kind of attempt:
+
+* sign-ins: 5 failures for one login from one address lock that login at that address; 20 for
+  one login from all addresses together lock it everywhere (guessing spread over many
+  addresses); 200 from one address, at any logins, lock that address. A repair café's
+  volunteers share one address (its router): one volunteer's typos, or someone guessing at one
+  login, lock only that login there, and a colleague with the right password still gets in.
+  Spraying guesses at many logins from one address is still stopped, at 200.
+* transfer-code claims: 5 failures for one item lock the item from anywhere (a code is 80
+  random bits: a guesser gets nothing, so the item is locked rather than the guesser); 20 from
+  one address lock that address's claims.
+
+A lock lasts until the oldest of the failures that make it is 15 minutes old. While locked
+out nothing is checked at all (not even a right password), so guessing gains nothing; the
+answer says how many minutes to wait. A successful attempt clears its subject's failures,
+never the address's others: otherwise one valid account would let its owner keep guessing at
+others from the same address.
 
 Only SHA-256 digests of the subject and address are stored, and rows are deleted once they
 are older than the window. (A digest of an IPv4 address can be reversed by trying them all:
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -29,8 +40,22 @@ from passport.errors import TooManyAttempts
 from passport.models import FailedAttempt
 
 WINDOW = timedelta(minutes=15)
-PER_SUBJECT = 5
-PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Failures within the window that lock: one subject at one address (None: not counted
+    apart), one subject from anywhere, one address at any subjects."""
+
+    subject_at_address: int | None
+    subject: int
+    address: int
+
+
+LIMITS = {
+    "sign_in": Limits(subject_at_address=5, subject=20, address=200),
+    "claim": Limits(subject_at_address=None, subject=5, address=20),
+}
 
 
 def _digest(kind: str, value: str) -> str:
@@ -42,13 +67,16 @@ def check(session: Session, kind: str, subject: str, address: str, now: datetime
     since = now - WINDOW
     # Forget what no longer counts: the table holds at most 15 minutes of failures.
     session.execute(delete(FailedAttempt).where(FailedAttempt.created_at < since))
-    for column, value, limit in (
-        (FailedAttempt.subject, _digest(kind, subject), PER_SUBJECT),
-        (FailedAttempt.address, _digest("address", address), PER_ADDRESS),
-    ):
+    limits = LIMITS[kind]
+    by_subject = FailedAttempt.subject == _digest(kind, subject)
+    by_address = FailedAttempt.address == _digest("address", address)
+    counted = [(by_subject, limits.subject), (by_address, limits.address)]
+    if limits.subject_at_address is not None:
+        counted.insert(0, (by_subject & by_address, limits.subject_at_address))
+    for where, limit in counted:
         count, oldest = session.execute(
             select(func.count(), func.min(FailedAttempt.created_at)).where(
-                FailedAttempt.kind == kind, column == value, FailedAttempt.created_at >= since
+                FailedAttempt.kind == kind, where, FailedAttempt.created_at >= since
             )
         ).one()
         if count >= limit and oldest is not None:

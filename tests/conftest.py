@@ -125,7 +125,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     ensure_keys(tmp_path)  # what `kreislauf init-db` does; the app never writes keys itself
-    return Settings(database_url=database_url, base_url=BASE_URL, data_dir=tmp_path, testing=True)
+    # Tests write fast with one key: the per-key write limit (api.limits) must not be what
+    # they meet (tests/api/test_rate_limits.py sets its own).
+    return Settings(
+        database_url=database_url,
+        base_url=BASE_URL,
+        data_dir=tmp_path,
+        testing=True,
+        write_rate="1000000/minute",
+    )
 
 
 @pytest.fixture

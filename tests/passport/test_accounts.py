@@ -30,6 +30,8 @@ PASSWORD = "correct horse battery"
 NOW = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
 ADDRESS = "192.0.2.1"
 
+SIGN_IN = throttle.LIMITS["sign_in"]
+
 
 def fake_hash(password: str) -> str:
     """Shaped like werkzeug's: a method, then a digest of a fixed length."""
@@ -172,18 +174,23 @@ def test_a_wrong_password_an_unknown_login_and_a_disabled_user_read_alike(
 
 def test_a_locked_login_is_not_even_checked(session: Session, repair_cafe: Organisation) -> None:
     _user(session, repair_cafe)
-    for _ in range(throttle.PER_SUBJECT):
+    # Locked at one address, and (failures spread over many addresses) from anywhere.
+    for _ in range(SIGN_IN.subject_at_address or 0):
         throttle.record_failure(session, "sign_in", "anna@cafe.example", ADDRESS, NOW)
     check = Checker()
     with pytest.raises(TooManyAttempts):
+        accounts.sign_in(session, "ANNA@cafe.example", PASSWORD, ADDRESS, check, NOW)
+    for n in range(SIGN_IN.subject - (SIGN_IN.subject_at_address or 0)):
+        throttle.record_failure(session, "sign_in", "anna@cafe.example", f"198.51.100.{n}", NOW)
+    with pytest.raises(TooManyAttempts):
         accounts.sign_in(session, "ANNA@cafe.example", PASSWORD, "203.0.113.9", check, NOW)
     assert check.asked == []
-    assert _failures(session) == throttle.PER_SUBJECT  # and the refusal is not another failure
+    assert _failures(session) == SIGN_IN.subject  # and the refusals are not more failures
 
 
 def test_success_forgets_the_logins_failures(session: Session, repair_cafe: Organisation) -> None:
     _user(session, repair_cafe)
-    for _ in range(throttle.PER_SUBJECT - 1):
+    for _ in range((SIGN_IN.subject_at_address or 0) - 1):
         with pytest.raises(NotAuthenticated):
             accounts.sign_in(session, "anna@cafe.example", "guess", ADDRESS, Checker(), NOW)
     with pytest.raises(NotAuthenticated):

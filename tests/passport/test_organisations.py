@@ -114,3 +114,34 @@ def test_more_keys_for_one_organisation_each_work(session: Session) -> None:
     assert len({first, second, third}) == 3
     assert {authenticate(session, k).pk for k in (first, second, third)} == {org.pk}
     assert _count(session, ApiKey) == 3
+
+
+def test_revoking_keys_by_prefix(session: Session) -> None:
+    from passport.errors import NotFound
+    from passport.organisations import revoke_key
+
+    acme, first = create_organisation(session, "Acme Kettles GmbH", "manufacturer")
+    rival, theirs = create_organisation(session, "Rival Kettles Ltd", "manufacturer")
+    second = issue_api_key(session, acme)
+    session.commit()
+    # The organisation: never another's key (not found), never its own last one.
+    with pytest.raises(NotFound, match="No active API key with prefix"):
+        revoke_key(session, theirs[:12], acme)
+    assert revoke_key(session, first[:12], acme).revoked_at is not None
+    with pytest.raises(Conflict, match="last active key"):
+        revoke_key(session, second[:12], acme)
+    with pytest.raises(NotFound):
+        revoke_key(session, first[:12], acme)  # revoked already
+    # The operator: any organisation's key, the last one too; an ambiguous prefix is refused.
+    session.scalars(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(second))
+    ).one().prefix = theirs[:12]
+    with pytest.raises(Conflict, match="More than one active API key"):
+        revoke_key(session, theirs[:12])
+    with pytest.raises(Conflict, match="last active key"):  # its own: no ambiguity there
+        revoke_key(session, theirs[:12], rival)
+    issue_api_key(session, rival)
+    assert revoke_key(session, theirs[:12], rival).organisation.pk == rival.pk
+    assert revoke_key(session, theirs[:12]).organisation.pk == acme.pk  # now the one left
+    assert len([k for k in session.scalars(select(ApiKey)) if k.revoked_at is None]) == 1
+    session.commit()

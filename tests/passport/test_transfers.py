@@ -551,7 +551,7 @@ def test_guessing_locks_the_item_even_for_the_right_code_and_from_anywhere(sessi
     item = _issue(session, acme)
     code = transfers.create_code(session, item, acme)
     session.commit()
-    for n in range(throttle.PER_SUBJECT):
+    for n in range(throttle.LIMITS["claim"].subject):
         with pytest.raises(CodeRefused):
             _claim(session, item, f"WRONG-{n}", at=NOW + timedelta(minutes=n))
     session.commit()
@@ -577,12 +577,12 @@ def test_guessing_locks_the_item_even_for_the_right_code_and_from_anywhere(sessi
 
 def test_one_address_guessing_at_many_items_is_locked_out(session, acme) -> None:
     # Spread over items so that no item reaches its own limit.
-    spread = throttle.PER_ADDRESS // (throttle.PER_SUBJECT - 1)
+    spread = throttle.LIMITS["claim"].address // (throttle.LIMITS["claim"].subject - 1)
     items = [_issue(session, acme, serial=f"S{n}") for n in range(spread)]
     target = _issue(session, acme, serial="TARGET")
     code = transfers.create_code(session, target, acme)
     session.commit()
-    for n in range(throttle.PER_ADDRESS):
+    for n in range(throttle.LIMITS["claim"].address):
         with pytest.raises(CodeRefused):
             _claim(session, items[n % spread], WRONG, at=NOW + timedelta(seconds=n))
     session.commit()

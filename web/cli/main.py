@@ -13,6 +13,7 @@ import sys
 import click
 
 from web.cli.access_log import prune_access_log
+from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
 from web.cli.organisations import create_org, create_user
@@ -32,6 +33,7 @@ for command in (
     init_db,
     create_org,
     create_user,
+    keys_group,
     run,
     demo,
     import_ords_command,

@@ -162,7 +162,7 @@ def test_a_new_code_replaces_the_old_one(app, shop_client, session, maker):
 def test_guessing_codes_is_rate_limited(app, shop_client, session, maker):
     pid = issue(session, maker)
     code = create_code(shop_client, pid)
-    for n in range(throttle.PER_SUBJECT):
+    for n in range(throttle.LIMITS["claim"].subject):
         assert claim(app, pid, f"AAAA-AAAA-AAAA-AAA{n}").status_code == 400
     locked = claim(app, pid, code)
     assert locked.status_code == 429 and "Try again in 15 minutes" in locked.text
@@ -187,7 +187,7 @@ def test_the_lock_lifts_and_the_right_code_then_works(session, maker, shop):
             now=at,
         )
 
-    for n in range(throttle.PER_SUBJECT):
+    for n in range(throttle.LIMITS["claim"].subject):
         with pytest.raises(CodeRefused):
             attempt(f"WRONG{n}", t0)
     with pytest.raises(TooManyAttempts):
