@@ -101,3 +101,10 @@ IDEMPOTENCY_KEY = {
     "for it); the same key with another body is a 422; a repeat still waiting after 60 s is a "
     "409 (retry later). Keys belong to the organisation and are kept.",
 }
+REPLAYED = {
+    "Idempotency-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same Idempotency-Key (nothing was written this time)",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}

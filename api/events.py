@@ -93,7 +93,12 @@ class PassportEvents(MethodView):
             },
         },
     )
-    @blp.response(201, EventCreatedSchema, description="Recorded; Location points at it")
+    @blp.response(
+        201,
+        EventCreatedSchema,
+        description="Recorded; Location points at it",
+        headers={"Location": {"schema": {"type": "string"}}} | deps.REPLAYED,
+    )
     def post(self, passport_id: str) -> Response:
         """Record an event (or a correction of one) in a passport's history."""
         db = session()

@@ -114,7 +114,7 @@ class PassportBatch(MethodView):
         security=[{"bearer": []}],
         parameters=[deps.IDEMPOTENCY_KEY],
     )
-    @blp.response(201, BatchResultSchema)
+    @blp.response(201, BatchResultSchema, headers=deps.REPLAYED)
     def post(self) -> Response:
         """Issue up to 10,000 passports in one request, all or nothing."""
         db = session()
