@@ -169,18 +169,24 @@ def test_eight_writers_on_four_workers_store_each_key_once_without_gaps(
 ):
     """Eight writers, each on its own connection, append events to the same two passports on
     four workers; writers w and w+4 send the same requests under the same keys at the same
-    time, and each writer repeats each request at once (a retry). Then four writers send one
-    batch under one key at once."""
+    time, and each writer repeats each request at once (a retry). Half way, writers 0 to 3
+    each send the same batch under one key."""
     server = Server(database_url, settings.data_dir, workers=4).start()
     try:
         pids = [issue(server, maker, "K1"), issue(server, maker, "K2")]
         per_writer = 10
         barrier = threading.Barrier(8)
+        same_batch = batch("B", 20)
+        batches: list[Reply] = []
 
         def writer(w: int) -> list[tuple[str, Reply]]:
             conn, replies = server.connect(), []
             barrier.wait(timeout=30)
             for i in range(per_writer):
+                if w < 4 and i == per_writer // 2:
+                    headers = maker.headers | {"Idempotency-Key": "batch-1"}
+                    url = f"{PASSPORTS}/batch"
+                    batches.append(request(conn, "POST", url, same_batch, headers))
                 key = f"w{w % 4}-{i}"
                 url = f"{PASSPORTS}/{pids[i % 2]}/events"
                 for _ in range(2):
@@ -191,14 +197,6 @@ def test_eight_writers_on_four_workers_store_each_key_once_without_gaps(
 
         with ThreadPoolExecutor(8) as pool:
             replies = [r for rs in pool.map(writer, range(8)) for r in rs]
-        same_batch = batch("B", 20)
-
-        def send_batch(_: int) -> Reply:
-            headers = maker.headers | {"Idempotency-Key": "batch-1"}
-            return request(server.connect(), "POST", f"{PASSPORTS}/batch", same_batch, headers)
-
-        with ThreadPoolExecutor(4) as pool:
-            batches = list(pool.map(send_batch, range(4)))
     finally:
         server.stop()
 
