@@ -134,28 +134,3 @@ def _bound_lock_wait(session: Session, timeout: str) -> str:
     previous = session.scalar(text("SELECT current_setting('lock_timeout')"))
     session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
     return str(previous)
-
-
-def find_idempotent(
-    session: Session, org: Organisation, key: str, fingerprint: str
-) -> IdempotencyRecord | None:
-    """The stored answer for a repeated Idempotency-Key, or None the first time."""
-    record = session.get(IdempotencyRecord, (org.pk, key))
-    return None if record is None else _same_request(record, key, fingerprint)
-
-
-def remember_idempotent(
-    session: Session, org: Organisation, key: str, fingerprint: str, status: int, response: Any
-) -> None:
-    """Store the answer to a first request with this Idempotency-Key, for its repeats."""
-    session.add(
-        IdempotencyRecord(
-            organisation_pk=org.pk,
-            key=key,
-            request_hash=fingerprint,
-            status_code=status,
-            response=response,
-            created_at=utcnow(),
-        )
-    )
-    session.flush()
