@@ -32,6 +32,8 @@ from passport.models import IdempotencyRecord, Organisation, utcnow
 
 # How long a repeated request waits for the first one with its key before a 409.
 WAIT_SECONDS = 60.0
+# PostgreSQL's SQLSTATE when lock_timeout ends a wait: the first request is still at work.
+LOCK_NOT_AVAILABLE = "55P03"
 # The status of a claim whose answer is not written yet; never visible outside its transaction.
 CLAIMED = 0
 
@@ -104,7 +106,9 @@ def claim(
         ).first()
         if postgres:
             _bound_lock_wait(session, previous)
-    except OperationalError as exc:  # lock_timeout: the first request is still at work
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
         raise IdempotencyKeyBusy(
             f"A request with Idempotency-Key '{key}' is still being answered; "
             "retry later to get its answer."
