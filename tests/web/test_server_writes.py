@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from passport.ledger import log, merkle
@@ -266,7 +266,9 @@ def test_a_crash_loses_no_acknowledged_write_and_leaves_no_half_batch(
             assert writers[0].is_alive() and time.monotonic() < deadline, acked
             time.sleep(0.01)
         writers[1].start()
-        time.sleep(max(0.2, took / 2))  # half way through the second batch
+        inserting = _inserting_passports(session, deadline=time.monotonic() + 3 * took + 10)
+        if inserting is None:  # SQLite: no view of other transactions; half way, by the clock
+            time.sleep(max(0.2, took / 2))
         server.kill()
         for t in writers:
             t.join(timeout=30)
@@ -281,6 +283,8 @@ def test_a_crash_loses_no_acknowledged_write_and_leaves_no_half_batch(
         events = dict(session.execute(select(Event.event_id, Event.seq)).all())
         for _key, (_, body, _) in acked:
             assert events[body["id"]] == body["seq"]
+        if inserting:  # PostgreSQL: the batch had written rows, uncommitted, when it died
+            assert not batch_reply and "B" not in serials
         print(
             f"crash: batch B {'acknowledged' if batch_reply else 'in flight'}, "
             f"{serials.get('B', 0)} of it stored; {len(acked)} events acknowledged, "
@@ -317,3 +321,19 @@ def _serials(session: Session) -> dict[str, int]:
     for uri in session.scalars(select(Passport.uri)):
         counts[uri.rsplit("/", 1)[1].split("-")[0]] += 1
     return dict(counts)
+
+
+def _inserting_passports(session: Session, deadline: float) -> bool | None:
+    """On PostgreSQL, wait until a transaction is inserting passports (True); None elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND state <> 'idle' AND query ILIKE 'INSERT INTO passports %'"
+    )
+    while not session.scalar(query):
+        session.rollback()
+        assert time.monotonic() < deadline, "the batch never started inserting"
+        time.sleep(0.005)
+    session.rollback()
+    return True
