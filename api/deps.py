@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import Response, request
+from flask import json as flask_json
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from edge.request import session
+from passport import idempotency
 from passport.access import authenticate
 from passport.credentials.reading import Reading
-from passport.errors import NotAuthenticated
+from passport.errors import FieldError, InvalidDocument, NotAuthenticated
 from passport.models import Organisation
 
 
@@ -60,3 +63,48 @@ def json_body() -> Any:
         raise BadRequest(
             f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
         ) from exc
+
+
+def answer_once(org: Organisation, body: Any, write: Callable[[], idempotency.Answer]) -> Response:
+    """Run a write and commit it, once per Idempotency-Key: a request that repeats the key and
+    the body (and path) of an earlier one gets that request's stored answer (status, body,
+    Location) with ``Idempotency-Replayed: true``, and nothing is written again."""
+    db = session()
+    fingerprint = idempotency.request_fingerprint(body, request.path)
+    answer = idempotency.once(db, org, idempotency_key(), fingerprint, write)
+    db.commit()
+    headers = {"Location": answer.location} if answer.location else {}
+    if answer.replayed:
+        headers["Idempotency-Replayed"] = "true"
+    body_text = flask_json.dumps(answer.body)
+    return Response(body_text, answer.status, headers, mimetype="application/json")
+
+
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header, if any (at most 200 characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key and len(key) > 200:
+        raise InvalidDocument(
+            "Idempotency-Key is too long.",
+            [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
+        )
+    return key or None
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "Repeat a request safely: the same key, path and body get the first "
+    "answer again (status, body, Location, and `Idempotency-Replayed: true`) and nothing is "
+    "written twice, also when the repeats arrive while the first is still at work (they wait "
+    "for it); the same key with another body is a 422; a repeat still waiting after 60 s is a "
+    "409 (retry later). Keys belong to the organisation and are kept.",
+}
+REPLAYED = {
+    "Idempotency-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same Idempotency-Key (nothing was written this time)",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}

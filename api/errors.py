@@ -20,6 +20,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.InvalidIdentifier: (422, "invalid-identifier"),
     errors.InvalidRequest: (400, "bad-request"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
+    errors.IdempotencyKeyBusy: (409, "idempotency-key-in-use"),
     errors.NotAuthenticated: (401, "not-authenticated"),
     errors.Forbidden: (403, "forbidden"),
     errors.NoSuchLink: (404, "no-such-link"),

@@ -14,6 +14,7 @@ from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
 from edge.reads import note_events_read
 from edge.request import session, settings
+from passport import idempotency
 from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.disclosure.views import epcis_view
@@ -75,23 +76,41 @@ class PassportEvents(MethodView):
     @blp.doc(
         requestBody=EVENT_BODY,
         security=[{"bearer": []}],
+        parameters=[deps.IDEMPOTENCY_KEY],
         responses={
             400: {"description": "Malformed JSON", **PROBLEM},
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "This role may not record this event type", **PROBLEM},
-            409: {"description": "The product's life has ended; only corrections", **PROBLEM},
-            422: {"description": "Invalid event, each problem with a JSON pointer", **PROBLEM},
+            409: {
+                "description": "The product's life has ended (only corrections), or a request "
+                "with this Idempotency-Key is still being answered",
+                **PROBLEM,
+            },
+            422: {
+                "description": "Invalid event, each problem with a JSON pointer; or an "
+                "Idempotency-Key used before with another body",
+                **PROBLEM,
+            },
         },
     )
-    @blp.response(201, EventCreatedSchema)
-    def post(self, passport_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    @blp.response(
+        201,
+        EventCreatedSchema,
+        description="Recorded; Location points at it",
+        headers={"Location": {"schema": {"type": "string"}}} | deps.REPLAYED,
+    )
+    def post(self, passport_id: str) -> Response:
         """Record an event (or a correction of one) in a passport's history."""
         db = session()
         org = deps.caller()
-        event = history.record_event(db, settings(), org, passport_id, deps.json_body())
-        db.commit()
-        location = url_for("events.PassportEvents", passport_id=passport_id) + f"#{event.seq}"
-        return {"id": event.event_id, "seq": event.seq}, 201, {"Location": location}
+        body = deps.json_body()
+
+        def write() -> idempotency.Answer:
+            event = history.record_event(db, settings(), org, passport_id, body)
+            location = url_for("events.PassportEvents", passport_id=passport_id)
+            return idempotency.Answer(201, _created(event), f"{location}#{event.seq}")
+
+        return deps.answer_once(org, body, write)
 
 
 @blp.route("/<string:passport_id>/events/<int:seq>/receipt")
@@ -116,6 +135,10 @@ class EventReceipt(MethodView):
             raise NotFound(f"Event {seq} of passport {passport_id} is not in the log.")
         text = checkpoints.receipt(db, entry.index)
         return Response(text, content_type="text/plain; charset=utf-8")
+
+
+def _created(event: Event) -> dict[str, Any]:
+    return {"id": event.event_id, "seq": event.seq}
 
 
 def _epcis(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from passport.credentials import reading, signed
 from passport.disclosure import access_log
 from passport.disclosure.readers import tier_of
 from passport.errors import FieldError, InvalidDocument
-from passport.models import IdempotencyRecord, Passport
+from passport.models import Passport
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
 
@@ -61,7 +61,11 @@ WRITE_ERRORS = {
     400: {"description": "Malformed JSON", **PROBLEM},
     401: {"description": "No or unknown API key", **PROBLEM},
     403: {"description": "Not allowed for this organisation", **PROBLEM},
-    409: {"description": "The identifier already has a passport", **PROBLEM},
+    409: {
+        "description": "The identifier already has a passport, or a request with this "
+        "Idempotency-Key is still being answered",
+        **PROBLEM,
+    },
     413: {"description": "Body too large", **PROBLEM},
     422: {"description": "Schema or identifier violations, each with a JSON pointer", **PROBLEM},
 }
@@ -108,33 +112,21 @@ class PassportBatch(MethodView):
         requestBody=BATCH_BODY,
         responses=WRITE_ERRORS,
         security=[{"bearer": []}],
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "schema": {"type": "string", "maxLength": 200},
-                "description": "Repeat a request safely: the same key and body replay the "
-                "first answer; the same key with another body is a 422.",
-            }
-        ],
+        parameters=[deps.IDEMPOTENCY_KEY],
     )
-    @blp.response(201, BatchResultSchema)
-    def post(self) -> Any:
+    @blp.response(201, BatchResultSchema, headers=deps.REPLAYED)
+    def post(self) -> Response:
         """Issue up to 10,000 passports in one request, all or nothing."""
         db = session()
         org = deps.caller()
         body = _batch(deps.json_body(), settings().max_batch)
-        key = _idempotency_key()
-        fingerprint = idempotency.request_fingerprint(body) if key else ""
-        done = idempotency.find_idempotent(db, org, key, fingerprint) if key else None
-        if done is not None:
-            return _replay(done)
-        passports = issuing.issue_passports(db, settings(), org, body)
-        result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
-        if key:
-            idempotency.remember_idempotent(db, org, key, fingerprint, 201, result)
-        db.commit()
-        return result
+
+        def write() -> idempotency.Answer:
+            passports = issuing.issue_passports(db, settings(), org, body)
+            result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
+            return idempotency.Answer(201, result)
+
+        return deps.answer_once(org, body, write)
 
 
 def _batch(body: Any, limit: int) -> list[Any]:
@@ -149,27 +141,6 @@ def _batch(body: Any, limit: int) -> list[Any]:
             [FieldError("", f"must have 1 to {limit} items")],
         )
     return body
-
-
-def _idempotency_key() -> str | None:
-    """The request's Idempotency-Key header, if any (at most 200 characters)."""
-    key = request.headers.get("Idempotency-Key")
-    if key and len(key) > 200:
-        raise InvalidDocument(
-            "Idempotency-Key is too long.",
-            [FieldError("/headers/Idempotency-Key", "at most 200 characters")],
-        )
-    return key or None
-
-
-def _replay(done: IdempotencyRecord) -> Response:
-    """The stored answer to a repeated request, marked as replayed."""
-    return Response(
-        json.dumps(done.response),
-        status=done.status_code,
-        mimetype="application/json",
-        headers={"Idempotency-Replayed": "true"},
-    )
 
 
 @blp.route("/<string:passport_id>")

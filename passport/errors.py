@@ -101,6 +101,12 @@ class IdempotencyKeyReused(KreislaufError):
     title = "Idempotency key reused"
 
 
+class IdempotencyKeyBusy(KreislaufError):
+    """The first request with this Idempotency-Key is still being answered after the wait."""
+
+    title = "Idempotency key in use"
+
+
 class TooManyAttempts(KreislaufError):
     """Too many failed sign-ins or transfer-code claims lately; ``retry_after`` is in seconds."""
 

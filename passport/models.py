@@ -168,7 +168,8 @@ class PassportVersion(Base):
 
 
 class IdempotencyRecord(Base):
-    """The stored answer to a batch request, replayed when the same key comes again."""
+    """The stored answer to a write request (a batch, an event), replayed when the same key
+    comes again: its status, body and Location (None when the answer had none)."""
 
     __tablename__ = "idempotency_keys"
 
@@ -178,6 +179,7 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[Any] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    location: Mapped[str | None] = mapped_column(String(2000), nullable=True)
 
 
 class Event(Base):
