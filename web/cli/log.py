@@ -20,12 +20,16 @@ __all__ = ["verify_command", "verify_history_command", "witness_add", "witness_c
 
 @click.command("verify")
 def verify_command() -> None:
-    """Audit the transparency log against the stored passports and events; exit 1 on a problem."""
-    from passport.ledger.verify import verify_log
+    """Audit the log (leaves, nodes, head, every checkpoint and its signature) and every served
+    fact against it (passport status, versions, life status, identifiers, organisations' seals,
+    API keys' owners); list each problem with its entry or row and exit 1 if there is one."""
+    from passport.audit import verify_registry
 
     settings = Settings.from_env()
     with command_session(settings, write=False) as session:
-        report = verify_log(session, settings.base_url)
+        report = verify_registry(session, settings)
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     if not report.ok:
