@@ -32,8 +32,9 @@ _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, Inval
 
 def check_passports(session: Session, report: Report, base_url: str) -> None:
     ctx = report.data
-    models = {p.gtin: p.pk for p in ctx.passports if p.granularity == "model"}
-    batches = {(p.gtin, p.lot): p.pk for p in ctx.passports if p.granularity == "lot"}
+    # The parents issuing links (passport.passports.issuing._parents), whichever came first.
+    models = {p.gtin: p.pk for p in ctx.passports if p.granularity == "model" and p.cpv is None}
+    batches = {(p.gtin, p.lot): p.pk for p in ctx.passports if p.granularity == "batch"}
     for p in ctx.passports:
         versions: list[PassportVersion] = ctx.versions.get(p.pk, [])
         if not versions:
