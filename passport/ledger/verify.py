@@ -40,8 +40,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"log index {self.index}" if self.index is not None else "not in the log"
-        return f"{where} ({self.kind}, {self.subject}): {self.message}"
+        if self.index is not None:
+            return f"log index {self.index} ({self.kind}, {self.subject}): {self.message}"
+        return f"{self.kind} {self.subject}: {self.message}"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, LargeBinary, String, Text, select, update
+from sqlalchemy import Boolean, Column, LargeBinary, String, Text, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -287,10 +287,73 @@ def test_every_served_column_change_is_found(registry: Registry) -> None:
                     missed.append(name)
     engine.dispose()
     total = len(found) + len(exempt) + len(missed) + len(refused)
-    print(
-        f"\ncolumns {total}: detected {len(found)}, exempt {len(exempt)}, refused by the database {len(refused)}: {refused}"
-    )
+    print(f"\ncolumns {total}: detected {len(found)}, exempt {len(exempt)}, ", end="")
+    print(f"refused by the database {len(refused)}: {refused}")
     assert missed == [], missed
     assert set(EXEMPT) <= {
         f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns
     }
+
+
+# Malformed stored data: (SQL, what the problem must name). Values of the wrong type only
+# SQLite can hold (PostgreSQL refuses them), so those run on SQLite alone.
+MALFORMED = [
+    ('UPDATE log_entries SET leaf = :bad WHERE "index" = 1', "log index 1"),
+    ("UPDATE passport_versions SET document = '[1, 2]' WHERE pk = 2", "log index"),
+    ("UPDATE log_checkpoints SET note = 'not a note' WHERE size = 4", "size 4"),
+    ("UPDATE organisations SET seal = '!!' WHERE pk = 1", "not base64"),
+    ("UPDATE events SET details = 'null' WHERE pk = 1", "dpp.event.repair"),
+]
+SQLITE_ONLY = [
+    ("UPDATE passport_versions SET document = 'not json' WHERE pk = 1", "pk 1"),
+    ("UPDATE events SET recorded_at = 'yesterday' WHERE pk = 2", "events"),
+    ("UPDATE log_head SET size = 'big'", "log.head"),
+]
+
+
+def test_malformed_data_is_named_never_raised(registry: Registry) -> None:
+    engine = make_engine(registry.url)
+    cases = MALFORMED + (SQLITE_ONLY if registry.url.startswith("sqlite") else [])
+    with engine.connect() as conn:
+        for sql, named in cases:
+            if "document = '" in sql and not registry.url.startswith("sqlite"):
+                sql = sql.replace("document = '[1, 2]'", "document = '[1, 2]'::jsonb")
+            if "details = 'null'" in sql and not registry.url.startswith("sqlite"):
+                sql = sql.replace("'null'", "'null'::jsonb")
+            outer = conn.begin()
+            try:
+                conn.execute(text(sql), {"bad": b"\x00\xff"} if ":bad" in sql else {})
+                with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+                    problems = [str(p) for p in verify_registry(s, registry.settings).problems]
+            finally:
+                outer.rollback()
+            assert any(named in p for p in problems), (sql, problems)
+    engine.dispose()
+
+
+def test_the_command_lists_a_withdrawn_passport_served_as_active_and_a_renamed_maker(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from web.cli.main import cli
+
+    _build(settings)
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KREISLAUF_BASE_URL", BASE_URL)
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
+    good = CliRunner().invoke(cli, ["verify"])
+    assert good.exit_code == 0 and "Note" not in good.output, good.output
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE passports SET status = 'active' WHERE status = 'withdrawn'"))
+        conn.execute(
+            text("UPDATE organisations SET name = 'Evil Corp' WHERE role = 'manufacturer'")
+        )
+        conn.execute(text("UPDATE log_checkpoints SET note = replace(note, '—', '-')"))
+    engine.dispose()
+    bad = CliRunner().invoke(cli, ["verify"])
+    assert bad.exit_code == 1 and not isinstance(bad.exception, KeyError), bad.output
+    assert "status is 'active', but its log says 'withdrawn'" in bad.output
+    assert "does not match its seal" in bad.output
+    assert "checkpoint signature does not verify" in bad.output
