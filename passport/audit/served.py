@@ -11,7 +11,7 @@ what it is derived from again here. Organisations and API keys carry a seal
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -107,7 +107,7 @@ def _expected(
     return expected
 
 
-def check_seals(session: Session, report: Report, public_key: Ed25519PublicKey) -> None:
+def check_seals(session: Session, report: Report, public_keys: Sequence[Ed25519PublicKey]) -> None:
     """Every organisation that acted in the log, and every other sealed one, matches its seal;
     every key of a sealed organisation matches its own."""
     ctx = report.data
@@ -122,7 +122,7 @@ def check_seals(session: Session, report: Report, public_key: Ed25519PublicKey) 
             continue
         try:
             problem = seals.check(
-                public_key, seals.organisation_facts(org, prefixes[org.pk]), org.seal
+                public_keys, seals.organisation_facts(org, prefixes[org.pk]), org.seal
             )
         except _MALFORMED as exc:
             problem = f"is malformed: {type(exc).__name__}"
@@ -136,7 +136,7 @@ def check_seals(session: Session, report: Report, public_key: Ed25519PublicKey) 
         if key.seal is None and owner.seal is None:
             continue
         try:
-            problem = seals.check(public_key, seals.key_facts(key, owner.public_id), key.seal)
+            problem = seals.check(public_keys, seals.key_facts(key, owner.public_id), key.seal)
         except _MALFORMED as exc:
             problem = f"is malformed: {type(exc).__name__}"
         if problem:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -63,18 +63,25 @@ def sign(private_key: Ed25519PrivateKey, facts: dict[str, Any]) -> str:
     return base64.b64encode(private_key.sign(DOMAIN + canonical_json(facts))).decode("ascii")
 
 
-def check(public_key: Ed25519PublicKey, facts: dict[str, Any], seal: str | None) -> str | None:
-    """None if ``seal`` is the log key's signature over ``facts``; else what is wrong."""
+def check(
+    public_keys: Sequence[Ed25519PublicKey], facts: dict[str, Any], seal: str | None
+) -> str | None:
+    """None if ``seal`` is a signature over ``facts`` by one of the log keys (the current one
+    and any retired ones); else what is wrong."""
     if seal is None:
         return "has no seal"
     try:
         signature = base64.b64decode(seal, validate=True)
-        public_key.verify(signature, DOMAIN + canonical_json(facts))
     except (binascii.Error, ValueError, TypeError):
         return "has a seal that is not base64"
-    except InvalidSignature:
-        return "does not match its seal (changed since the registry sealed it)"
-    return None
+    message = DOMAIN + canonical_json(facts)
+    for public_key in public_keys:
+        try:
+            public_key.verify(signature, message)
+        except InvalidSignature:
+            continue
+        return None
+    return "does not match its seal (changed since the registry sealed it)"
 
 
 def public_id_of(actor_did: str) -> str:

@@ -39,7 +39,7 @@ from passport.models import (
 )
 from passport.organisations import create_organisation
 from passport.passports import community, issuing, versions
-from passport.signing.keys import ensure_keys
+from passport.signing.keys import ensure_keys, key_path
 from repairs.models import RepairRecord
 from tests.conftest import BASE_URL, empty_postgres
 from tests.helpers import passport
@@ -344,6 +344,13 @@ def test_the_command_lists_a_withdrawn_passport_served_as_active_and_a_renamed_m
     monkeypatch.setenv("KREISLAUF_DATA_DIR", str(settings.data_dir))
     good = CliRunner().invoke(cli, ["verify"])
     assert good.exit_code == 0 and "Note" not in good.output, good.output
+    # After a rotation of the log key, what the old key signed verifies with its public half.
+    old = settings.data_dir / "old-log.pem"
+    key_path(settings.data_dir, "log").rename(old)
+    ensure_keys(settings.data_dir)
+    assert CliRunner().invoke(cli, ["verify"]).exit_code == 1
+    good = CliRunner().invoke(cli, ["verify", "--retired-log-key", str(old)])
+    assert good.exit_code == 0, good.output
     engine = make_engine(settings.database_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE passports SET status = 'active' WHERE status = 'withdrawn'"))
@@ -352,7 +359,7 @@ def test_the_command_lists_a_withdrawn_passport_served_as_active_and_a_renamed_m
         )
         conn.execute(text("UPDATE log_checkpoints SET note = replace(note, '—', '-')"))
     engine.dispose()
-    bad = CliRunner().invoke(cli, ["verify"])
+    bad = CliRunner().invoke(cli, ["verify", "--retired-log-key", str(old)])
     assert bad.exit_code == 1 and not isinstance(bad.exception, KeyError), bad.output
     assert "status is 'active', but its log says 'withdrawn'" in bad.output
     assert "does not match its seal" in bad.output
