@@ -55,14 +55,19 @@ def create_organisation(
     return org, key
 
 
-def issue_api_key(session: Session, org: Organisation) -> str:
-    """A new API key for the organisation; only its hash is stored, so it is shown once."""
+def issue_api_key(session: Session, org: Organisation, settings: Settings | None = None) -> str:
+    """A new API key for the organisation; only its hash is stored, so it is shown once.
+
+    Pass ``settings`` to seal it at once (:func:`seal_api_key`); ``kreislauf verify`` reports
+    an unsealed key of a sealed organisation until the organisation next writes to the log."""
     key = new_api_key()
     row = ApiKey(
         organisation=org, prefix=key[:KEY_PREFIX_LEN], key_hash=hash_key(key), created_at=utcnow()
     )
     session.add(row)
     session.flush()
+    if settings is not None:
+        seal_api_key(session, settings, row)
     return key
 
 

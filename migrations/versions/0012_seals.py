@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     # Existing rows stay NULL: the sequencer seals an organisation (and its keys) the next time
-    # it acts in the log; `kreislauf seal` seals all of them at once.
+    # it acts in the log, and `kreislauf init-db` / `run` seal all of them at startup.
     op.add_column("organisations", sa.Column("seal", sa.Text(), nullable=True))
     op.add_column("api_keys", sa.Column("seal", sa.Text(), nullable=True))
 

@@ -10,13 +10,25 @@ is rolled back afterwards (verify reads through a savepoint), and verify must re
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, LargeBinary, String, Text, select, text, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    make_url,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -24,7 +36,7 @@ from sqlalchemy.orm import Session
 from passport.access import authenticate
 from passport.audit import verify_registry
 from passport.config import Settings
-from passport.db import make_engine, make_session_factory
+from passport.db import make_engine, make_session_factory, upgrade_database
 from passport.disclosure import grants
 from passport.events import history
 from passport.models import (
@@ -41,7 +53,7 @@ from passport.organisations import create_organisation
 from passport.passports import community, issuing, versions
 from passport.signing.keys import ensure_keys, key_path
 from repairs.models import RepairRecord
-from tests.conftest import BASE_URL, empty_postgres
+from tests.conftest import BASE_URL, POSTGRES_URL
 from tests.helpers import passport
 
 NOW = datetime(2026, 5, 3, 13, 30, tzinfo=UTC)
@@ -198,18 +210,30 @@ def _operational_rows(org: int, passport_pk: int) -> list[Any]:
 def registry(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Registry]:
+    """The registry, built once per database. On PostgreSQL in a database of its own: the
+    shared test database is emptied before every other test that may run in between."""
     tmp = tmp_path_factory.mktemp("tamper")
     if request.param == "sqlite":
         path = tmp / "k.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
+        url, drop = f"sqlite:///{path}", None
     else:
-        url = request.getfixturevalue("postgres_database")
-        empty_postgres(url)
+        request.getfixturevalue("postgres_database")  # skips or fails as the suite does
+        name = f"kreislauf_tamper_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        upgrade_database(url)
+        drop = name
     ensure_keys(tmp)
     settings = Settings(database_url=url, base_url=BASE_URL, data_dir=tmp, testing=True)
     _build(settings)
     yield Registry(url, settings)
+    if drop is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _changed(column: Column[Any], value: Any) -> list[Any]:
