@@ -4,7 +4,8 @@ One small registry per database (passports at every level, a new version, a with
 community passport, a repair, a measured battery inspection, a correction, a grant), built once;
 then each column of each table is changed in one row, one at a time, inside a transaction that
 is rolled back afterwards (verify reads through a savepoint), and verify must report a problem
-— unless the column is listed in ``EXEMPT`` with the reason it alters no served document.
+— unless the column is listed in ``EXEMPT`` with the reason it alters no served document, or
+in ``NOT_COVERED``, the known gaps (a change there is served, and verify does not see it).
 """
 
 from __future__ import annotations
@@ -99,17 +100,21 @@ EXEMPT = {
     ),
     "api_keys.pk": "surrogate key, never served",
     "api_keys.revoked_at": "revocation is refused access, not a served fact (not sealed)",
-    "api_keys.seal": "a key of an organisation that has not acted is not sealed (see seals)",
     "log_checkpoints.created_at": "when the registry signed; the signed note is what is served",
-    "passports.public_id": "opaque API handle; documents name the passport by its URI",
     "passport_versions.pk": "surrogate key, never served",
     "events.pk": "surrogate key; events are served by passport and seq",
     "organisations.pk": "surrogate key; organisations are served by public id",
-    # not covered yet: a grant changes who may read restricted data, not what a document says
+}
+
+# table.column -> a change that does alter what is served, which verify does not see yet (a
+# known gap, reported as such): nothing in the log or a seal commits to it
+NOT_COVERED = {
+    "passports.public_id": "the API handle in a credential's id and version links; random, in "
+    "no leaf (a seal per passport would cost a signature per issued passport)",
     **dict.fromkeys(
         [f"grants.{c}" for c in ("pk", "public_id", "issuer_pk", "grantee_pk", "passport_pk")]
         + ["grants.created_at"],
-        "access policy (who may read restricted values); not committed yet",
+        "who may read restricted values (a grantee is served more); grants are not sealed yet",
     ),
 }
 
@@ -303,7 +308,7 @@ def test_every_served_column_change_is_found(registry: Registry) -> None:
                         problems = verify_registry(s, registry.settings).problems
                 finally:
                     outer.rollback()
-                if name in EXEMPT:
+                if name in EXEMPT or name in NOT_COVERED:
                     exempt.append(name)
                 elif problems:
                     found.append(name)
@@ -311,10 +316,12 @@ def test_every_served_column_change_is_found(registry: Registry) -> None:
                     missed.append(name)
     engine.dispose()
     total = len(found) + len(exempt) + len(missed) + len(refused)
-    print(f"\ncolumns {total}: detected {len(found)}, exempt {len(exempt)}, ", end="")
+    print(
+        f"\ncolumns {total}: detected {len(found)}, exempt or not covered {len(exempt)}, ", end=""
+    )
     print(f"refused by the database {len(refused)}: {refused}")
     assert missed == [], missed
-    assert set(EXEMPT) <= {
+    assert set(EXEMPT) | set(NOT_COVERED) <= {
         f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns
     }
 
