@@ -73,16 +73,20 @@ def issue_api_key(session: Session, org: Organisation, settings: Settings | None
 
 def seal_organisation(session: Session, settings: Settings, org: Organisation) -> None:
     """Seal (sign with the log key) the organisation and its unsealed keys; see
-    :mod:`passport.ledger.seals`. Call after registering one or changing its name or role
-    (clear ``org.seal`` first) and after creating a key for it: ``kreislauf verify`` reports an
-    unsealed key of a sealed organisation."""
-    from passport.ledger import seals
+    :mod:`passport.ledger.seals`. Call after registering one (done by
+    :func:`create_organisation` when given settings); an organisation already sealed is left
+    as it is."""
+    from passport.ledger import log, seals
     from passport.signing.keys import load_key
 
-    seals.seal_actors(session, load_key(settings, "log").private_key, [org.public_id])
+    private_key = load_key(settings, "log").private_key
+    seals.seal_actors(session, private_key, [org.public_id], log.head(session)[0])
 
 
 def seal_api_key(session: Session, settings: Settings, key: ApiKey) -> None:
     """The hook for whoever creates API keys: seal the new key (its hash and owner)."""
+    from passport.ledger import seals
+    from passport.signing.keys import load_key
+
     session.flush()
-    seal_organisation(session, settings, key.organisation)
+    seals.seal_key(session, load_key(settings, "log").private_key, key)

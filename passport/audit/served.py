@@ -157,8 +157,7 @@ def check_seals(session: Session, report: Report, public_keys: Sequence[Ed25519P
     """Every organisation that acted in the log, and every other sealed one, matches its seal;
     every key of a sealed organisation matches its own."""
     ctx = report.data
-    acted = {v.author_pk for vs in ctx.versions.values() for v in vs}
-    acted |= {e.recorder_pk for es in ctx.events.values() for e in es}
+    acted: dict[int, int] = ctx.first_act
     prefixes: dict[int, list[str]] = defaultdict(list)
     for prefix in rows(session, report, Gs1Prefix, Gs1Prefix.prefix):
         prefixes[prefix.organisation_pk].append(prefix.prefix)
@@ -167,9 +166,8 @@ def check_seals(session: Session, report: Report, public_keys: Sequence[Ed25519P
         if org.seal is None and org.pk not in acted:
             continue
         try:
-            problem = seals.check(
-                public_keys, seals.organisation_facts(org, prefixes[org.pk]), org.seal
-            )
+            facts = seals.organisation_facts(org, prefixes[org.pk])
+            problem = seals.check(public_keys, facts, org.seal, acted.get(org.pk))
         except _MALFORMED as exc:
             problem = f"is malformed: {type(exc).__name__}"
         if problem:

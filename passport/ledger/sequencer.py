@@ -66,6 +66,7 @@ def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> 
         session,
         checkpoints.signer(settings).private_key,
         [seals.public_id_of(i.actor_did) for i in items],
+        entries[0].index,  # sealed before its first entry: verify checks that
     )
     return entries
 

@@ -94,6 +94,8 @@ class _Context:
         self.used_versions: dict[int, int] = defaultdict(int)
         self.used_events: dict[int, int] = defaultdict(int)
         self.last: dict[str, tuple[int, int, bytes]] = {}
+        # organisation pk -> the log index of its first entry (its seal must be older)
+        self.first_act: dict[int, int] = {}
 
 
 def rows(session: Session, report: Report, model: Any, order: Any) -> list[Any]:
@@ -215,6 +217,7 @@ def _check_entry(
         kind = log.version_kind(version.version, version.status)
         content = log.version_content(version)
         actor, time = ctx.orgs[version.author_pk], version.created_at
+    ctx.first_act.setdefault(actor.pk, entry.index)
     if kind != entry.kind:
         report.add(*where, f"stored data says kind {kind}")
     expected = log.leaf_bytes(

@@ -45,6 +45,7 @@ from passport.models import (
     Base,
     FailedAttempt,
     IdempotencyRecord,
+    Passport,
     TransferCode,
     User,
     UtcDateTime,
@@ -125,7 +126,8 @@ class Registry:
     settings: Settings
 
 
-def _build(settings: Settings) -> None:
+def _build(settings: Settings) -> str:
+    """Build the registry; return the repair café's API key."""
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as s:
         maker, maker_key = create_organisation(
@@ -179,6 +181,7 @@ def _build(settings: Settings) -> None:
         s.add_all(_operational_rows(cafe.pk, issued[0].pk))
         s.commit()
     engine.dispose()
+    return cafe_key
 
 
 def _operational_rows(org: int, passport_pk: int) -> list[Any]:
@@ -332,7 +335,7 @@ MALFORMED = [
     ('UPDATE log_entries SET leaf = :bad WHERE "index" = 1', "log index 1"),
     ("UPDATE passport_versions SET document = '[1, 2]' WHERE pk = 2", "log index"),
     ("UPDATE log_checkpoints SET note = 'not a note' WHERE size = 4", "size 4"),
-    ("UPDATE organisations SET seal = '!!' WHERE pk = 1", "not base64"),
+    ("UPDATE organisations SET seal = '!!' WHERE pk = 1", "malformed seal"),
     ("UPDATE events SET details = 'null' WHERE pk = 1", "dpp.event.repair"),
 ]
 SQLITE_ONLY = [
@@ -395,3 +398,23 @@ def test_the_command_lists_a_withdrawn_passport_served_as_active_and_a_renamed_m
     assert "status is 'active', but its log says 'withdrawn'" in bad.output
     assert "does not match its seal" in bad.output
     assert "checkpoint signature does not verify" in bad.output
+
+
+def test_a_seal_dropped_and_remade_after_a_rename_is_found(settings: Settings) -> None:
+    """NULL the café's seal, rename it, let it act again (the sequencer seals what is unsealed):
+    the new seal is younger than the café's first entry, which verify reports."""
+    cafe_key = _build(settings)
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE organisations SET seal = NULL, name = 'Evil Corp' WHERE role = 'repairer'")
+        )
+    with make_session_factory(engine)() as s:
+        item = s.scalars(select(Passport).where(Passport.serial == "S1")).one()
+        body = {"type": "repair", "eventTime": "2026-03-04T10:00:00+01:00"}
+        body["repair"] = {"outcome": "fixed", "problem": "Lid"}
+        history.record_event(s, settings, authenticate(s, cafe_key), item.public_id, body, now=NOW)
+        s.commit()
+        problems = [str(p) for p in verify_registry(s, settings).problems]
+    engine.dispose()
+    assert len(problems) == 1 and "the seal was made again" in problems[0], problems
