@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import deps
-from edge.request import session
+from edge.request import session, settings
 from passport import organisations
 from passport.access import KEY_PREFIX_LEN
 from passport.routes import API
@@ -87,7 +87,7 @@ class Keys(MethodView):
     def post(self) -> Response:
         """Make a new API key for the calling organisation (to rotate keys)."""
         db = session()
-        key = organisations.issue_api_key(db, deps.caller())
+        key = organisations.issue_api_key(db, deps.caller(), settings())
         db.commit()
         return _json({"api_key": key, "prefix": key[:KEY_PREFIX_LEN]}, 201)
 

@@ -64,6 +64,9 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The log key's signature over its name, role, prefixes (passport.ledger.seals); None
+    # until it first acts in the log.
+    seal: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # Loaded only when issuing checks them: every read of a passport loads its issuer.
     gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(
@@ -96,6 +99,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The log key's signature over the key's hash and owner (passport.ledger.seals).
+    seal: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

@@ -64,7 +64,7 @@ RULES: dict[str, set[str]] = {
     "passport.access": MODELS,
     "passport.throttle": MODELS,
     "passport.idempotency": MODELS,
-    "passport.organisations": MODELS | {"passport.access"},
+    "passport.organisations": MODELS | {"passport.access", "passport.ledger", "passport.signing"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
     # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
@@ -102,6 +102,15 @@ RULES: dict[str, set[str]] = {
         "passport.signing",
     },
     "passport.transfers": MODELS | {"passport.events", "passport.passports", "passport.throttle"},
+    # kreislauf verify: the log (passport.ledger) and every served fact derived from it
+    "passport.audit": MODELS
+    | {
+        "passport.disclosure",
+        "passport.events",
+        "passport.gs1",
+        "passport.ledger",
+        "passport.passports",
+    },
     # --- above the domain ------------------------------------------------------------------
     "repairs": {"passport", "schemas"},
     # What both HTTP edges share (the request's session and settings); it knows no route.

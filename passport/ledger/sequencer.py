@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
-from passport.ledger import checkpoints, log, merkle
+from passport.ledger import checkpoints, log, merkle, seals
 from passport.models import LogEntry, LogHead, LogNode
 
 
@@ -61,6 +61,13 @@ def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> 
         return []
     entries, head = _sequence(session, log.origin(settings.base_url), items)
     checkpoints.seal(session, settings, head=head)
+    # The acting organisations' names, roles and keys, which no leaf digests (seals module).
+    seals.seal_actors(
+        session,
+        checkpoints.signer(settings).private_key,
+        [seals.public_id_of(i.actor_did) for i in items],
+        entries[0].index,  # sealed before its first entry: verify checks that
+    )
     return entries
 
 

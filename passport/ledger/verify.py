@@ -12,15 +12,17 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from passport.ledger import audit_checkpoints as checkpoints
 from passport.ledger import log, merkle
-from passport.ledger.note import NoteError, Verifier, verify_note
+from passport.ledger.note import Verifier
 from passport.models import (
     Event,
-    LogCheckpoint,
     LogEntry,
     LogNode,
     Organisation,
@@ -38,8 +40,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"log index {self.index}" if self.index is not None else "not in the log"
-        return f"{where} ({self.kind}, {self.subject}): {self.message}"
+        if self.index is not None:
+            return f"log index {self.index} ({self.kind}, {self.subject}): {self.message}"
+        return f"{self.kind} {self.subject}: {self.message}"
 
 
 @dataclass
@@ -47,6 +50,11 @@ class Report:
     size: int = 0
     root: bytes = merkle.EMPTY_ROOT
     problems: list[Problem] = field(default_factory=list)
+    # What the entries were checked against (passports, versions, events, organisations), for
+    # the checks of served facts that build on the log's (passport.audit).
+    data: Any = None
+    # What could not be checked (no log key: signatures and seals), said but not a failure.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,97 +74,164 @@ def _differences(stored: bytes, expected: bytes) -> str:
     return "leaf differs from the stored data in " + ", ".join(what.get(f, f) for f in fields)
 
 
-def verify_log(session: Session, base_url: str, verifiers: Iterable[Verifier] = ()) -> Report:
-    """Check the whole log; ``verifiers`` (the log's public key) also check the checkpoint."""
-    report = Report()
-    origin = log.origin(base_url)
-    orgs = {o.pk: o for o in session.scalars(select(Organisation))}
-    uris = {pk: uri for pk, uri in session.execute(select(Passport.pk, Passport.uri))}
-    by_uri = {uri: pk for pk, uri in uris.items()}
-    versions: dict[int, list[PassportVersion]] = defaultdict(list)
-    for v in session.scalars(select(PassportVersion).order_by(PassportVersion.version)):
-        versions[v.passport_pk].append(v)
-    events: dict[int, list[Event]] = defaultdict(list)
-    for e in session.scalars(select(Event).order_by(Event.seq)):
-        events[e.passport_pk].append(e)
-    used_versions: dict[int, int] = defaultdict(int)
-    used_events: dict[int, int] = defaultdict(int)
-    last: dict[str, tuple[int, int, bytes]] = {}
+class _Context:
+    """What the entries are checked against, loaded once."""
 
+    def __init__(self, session: Session, report: Report, base_url: str) -> None:
+        self.base_url = base_url
+        self.origin = log.origin(base_url)
+        self.orgs = {o.pk: o for o in rows(session, report, Organisation, Organisation.pk)}
+        self.passports: list[Passport] = rows(session, report, Passport, Passport.pk)
+        passports = self.passports
+        self.uris = {p.pk: p.uri for p in passports}
+        self.by_uri = {p.uri: p.pk for p in passports}
+        self.versions: dict[int, list[PassportVersion]] = defaultdict(list)
+        for v in rows(session, report, PassportVersion, PassportVersion.version):
+            self.versions[v.passport_pk].append(v)
+        self.events: dict[int, list[Event]] = defaultdict(list)
+        for e in rows(session, report, Event, Event.seq):
+            self.events[e.passport_pk].append(e)
+        self.used_versions: dict[int, int] = defaultdict(int)
+        self.used_events: dict[int, int] = defaultdict(int)
+        self.last: dict[str, tuple[int, int, bytes]] = {}
+        # organisation pk -> the log index of its first entry (its seal must be older)
+        self.first_act: dict[int, int] = {}
+
+
+def rows(session: Session, report: Report, model: Any, order: Any) -> list[Any]:
+    """Every row of ``model``; a row that cannot be read (a document that is not JSON, a
+    value of the wrong type) is reported by its primary key and left out, never raised."""
+    try:
+        return list(session.scalars(select(model).order_by(order)))
+    except (StatementError, ValueError, TypeError, KeyError) as exc:
+        first = exc
+    session.rollback()
+    table = model.__table__
+    key = next(iter(table.primary_key.columns))
+    found = []
+    for pk in session.scalars(select(key).order_by(key)):
+        try:
+            found.append(session.get(model, pk))
+        except (StatementError, ValueError, TypeError, KeyError) as exc:
+            session.rollback()
+            report.add(None, table.name, f"{key.name} {pk}", f"cannot be read: {_short(exc)}")
+    if not found and not report.problems:
+        report.add(None, table.name, "", f"cannot be read: {_short(first)}")
+    return sorted(found, key=lambda r: getattr(r, order.key))
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+
+
+def verify_log(session: Session, base_url: str, verifiers: Iterable[Verifier] = ()) -> Report:
+    """Check the whole log; ``verifiers`` (the log's public key) also check every checkpoint's
+    signature. Malformed stored data is a problem naming its entry or row, never an exception."""
+    report = Report()
+    ctx = _Context(session, report, base_url)
     hashes: list[bytes] = []
-    for entry in session.scalars(select(LogEntry).order_by(LogEntry.index)):
+    for entry in rows(session, report, LogEntry, LogEntry.index):
         where = (entry.index, entry.kind, entry.subject)
         if entry.index != len(hashes):
             report.add(*where, f"index is out of sequence: expected {len(hashes)}")
-        leaf = bytes(entry.leaf)
+        leaf = entry.leaf if isinstance(entry.leaf, bytes) else b""
         h = merkle.leaf_hash(leaf)
-        if bytes(entry.leaf_hash) != h:
-            report.add(*where, "stored leaf hash is not the hash of the stored leaf")
         hashes.append(h)
-        prev = last.get(entry.subject)
-        seq = 0 if prev is None else prev[0] + 1
-        last[entry.subject] = (seq, entry.index, h)
-        if entry.subject_seq != seq:
-            report.add(*where, f"subject sequence is {entry.subject_seq}, expected {seq}")
-        pk = by_uri.get(entry.subject)
-        if pk is None:
-            report.add(*where, "no passport has this subject URI")
-            continue
-        if entry.kind.startswith("dpp.event."):
-            n = used_events[pk]
-            used_events[pk] += 1
-            if n >= len(events[pk]):
-                report.add(*where, "the passport has no stored event for this entry")
-                continue
-            event = events[pk][n]
-            kind = f"dpp.event.{event.type}"
-            content = log.event_content(
-                event,
-                event.corrects.seq if event.corrects else None,
-                event.related.uri if event.related else None,
-            )
-            actor, time = orgs[event.recorder_pk], event.recorded_at
-        else:
-            n = used_versions[pk]
-            used_versions[pk] += 1
-            if n >= len(versions[pk]):
-                report.add(*where, "the passport has no stored version for this entry")
-                continue
-            version = versions[pk][n]
-            kind = log.version_kind(version.version, version.status)
-            content = log.version_content(version)
-            actor, time = orgs[version.author_pk], version.created_at
-        if kind != entry.kind:
-            report.add(*where, f"stored data says kind {kind}")
-        expected = log.leaf_bytes(
-            origin,
-            kind=kind,
-            subject=entry.subject,
-            seq=seq,
-            prev=None if prev is None else (prev[1], prev[2]),
-            time=time,
-            actor=issuer_did(base_url, actor),
-            content_digest=log.content_sha256(content),
-        )
-        if expected != leaf:
-            report.add(*where, _differences(leaf, expected))
+        try:
+            _check_entry(ctx, report, entry, where, leaf, h)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            report.add(*where, f"stored data is malformed: {_short(exc)}")
 
-    for pk, rows in versions.items():
-        for v in rows[used_versions[pk] :]:
-            kind = log.version_kind(v.version, v.status)
-            report.add(None, kind, uris[pk], f"version {v.version} has no log entry")
-    for pk, logged in events.items():
-        for e in logged[used_events[pk] :]:
-            report.add(None, f"dpp.event.{e.type}", uris[pk], f"event {e.seq} has no log entry")
+    for pk, versions in ctx.versions.items():
+        uri = ctx.uris.get(pk, f"passport pk {pk}")
+        numbers = [v.version for v in versions]
+        if numbers != list(range(1, len(numbers) + 1)):
+            report.add(None, "dpp.version", uri, f"version numbers are {numbers}, not 1, 2, …")
+        for v in versions[ctx.used_versions[pk] :]:
+            report.add(None, "dpp.version", uri, f"version {v.version} has no log entry")
+    for pk, logged in ctx.events.items():
+        for e in logged[ctx.used_events[pk] :]:
+            uri = ctx.uris.get(pk, f"passport pk {pk}")
+            report.add(None, f"dpp.event.{e.type}", uri, f"event {e.seq} has no log entry")
+    for pk, uri in ctx.uris.items():
+        if not ctx.versions.get(pk):
+            report.add(None, "dpp.issued", uri, "the passport has no stored version")
 
     report.size = len(hashes)
     report.root = merkle.root(hashes)
-    _check_nodes(session, report, hashes)
-    size, root = log.head(session)
-    if (size, root) != (report.size, report.root):
-        report.add(None, "log.head", origin, f"head says size {size} with another root")
-    _check_checkpoint(session, report, hashes, origin, list(verifiers))
+    nodes = _all_nodes(hashes)
+    _check_nodes(session, report, nodes)
+    try:
+        size, root = log.head(session)
+    except (StatementError, ValueError, TypeError) as exc:
+        session.rollback()
+        report.add(None, "log.head", ctx.origin, f"cannot be read: {_short(exc)}")
+    else:
+        if (size, root) != (report.size, report.root):
+            report.add(None, "log.head", ctx.origin, f"head says size {size} with another root")
+    report.data = ctx
+    checkpoints.check_all(session, report.add, nodes, len(hashes), ctx.origin, list(verifiers))
     return report
+
+
+def _check_entry(
+    ctx: _Context,
+    report: Report,
+    entry: LogEntry,
+    where: tuple[int, str, str],
+    leaf: bytes,
+    h: bytes,
+) -> None:
+    if bytes(entry.leaf_hash) != h:
+        report.add(*where, "stored leaf hash is not the hash of the stored leaf")
+    prev = ctx.last.get(entry.subject)
+    seq = 0 if prev is None else prev[0] + 1
+    ctx.last[entry.subject] = (seq, entry.index, h)
+    if entry.subject_seq != seq:
+        report.add(*where, f"subject sequence is {entry.subject_seq}, expected {seq}")
+    pk = ctx.by_uri.get(entry.subject)
+    if pk is None:
+        report.add(*where, "no passport has this subject URI")
+        return
+    if entry.kind.startswith("dpp.event."):
+        n = ctx.used_events[pk]
+        ctx.used_events[pk] += 1
+        if n >= len(ctx.events[pk]):
+            report.add(*where, "the passport has no stored event for this entry")
+            return
+        event = ctx.events[pk][n]
+        kind = f"dpp.event.{event.type}"
+        content = log.event_content(
+            event,
+            event.corrects.seq if event.corrects else None,
+            event.related.uri if event.related else None,
+        )
+        actor, time = ctx.orgs[event.recorder_pk], event.recorded_at
+    else:
+        n = ctx.used_versions[pk]
+        ctx.used_versions[pk] += 1
+        if n >= len(ctx.versions[pk]):
+            report.add(*where, "the passport has no stored version for this entry")
+            return
+        version = ctx.versions[pk][n]
+        kind = log.version_kind(version.version, version.status)
+        content = log.version_content(version)
+        actor, time = ctx.orgs[version.author_pk], version.created_at
+    ctx.first_act.setdefault(actor.pk, entry.index)
+    if kind != entry.kind:
+        report.add(*where, f"stored data says kind {kind}")
+    expected = log.leaf_bytes(
+        ctx.origin,
+        kind=kind,
+        subject=entry.subject,
+        seq=seq,
+        prev=None if prev is None else (prev[1], prev[2]),
+        time=time,
+        actor=issuer_did(ctx.base_url, actor),
+        content_digest=log.content_sha256(content),
+    )
+    if expected != leaf:
+        report.add(*where, _differences(leaf, expected))
 
 
 def _all_nodes(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
@@ -174,41 +249,19 @@ def _all_nodes(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
     return nodes
 
 
-def _check_nodes(session: Session, report: Report, hashes: list[bytes]) -> None:
-    expected = _all_nodes(hashes)
-    stored = {
-        (level, index): bytes(h)
-        for level, index, h in session.execute(select(LogNode.level, LogNode.index, LogNode.hash))
-    }
+def _check_nodes(session: Session, report: Report, expected: dict[tuple[int, int], bytes]) -> None:
+    try:
+        stored = {
+            (level, index): bytes(h)
+            for level, index, h in session.execute(
+                select(LogNode.level, LogNode.index, LogNode.hash)
+            )
+        }
+    except (StatementError, ValueError, TypeError) as exc:
+        session.rollback()
+        report.add(None, "log.node", "", f"cannot be read: {_short(exc)}")
+        return
     for key in sorted(set(expected) | set(stored)):
         if expected.get(key) != stored.get(key):
             state = "missing" if key not in stored else "wrong" if key in expected else "extra"
             report.add(None, "log.node", f"level {key[0]} index {key[1]}", f"stored node {state}")
-
-
-def _check_checkpoint(
-    session: Session,
-    report: Report,
-    hashes: list[bytes],
-    origin: str,
-    verifiers: list[Verifier],
-) -> None:
-    latest = session.scalars(
-        select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
-    ).first()
-    if latest is None:
-        return
-    where = (None, "log.checkpoint", f"size {latest.size}")
-    if latest.size > len(hashes) or merkle.root(hashes[: latest.size]) != bytes(latest.root):
-        report.add(*where, "checkpoint root does not match the leaves")
-    if verifiers:
-        from passport.ledger.note import Checkpoint
-
-        try:
-            text, _ = verify_note(latest.note, verifiers)
-            body = Checkpoint.parse(text)
-        except NoteError as exc:
-            report.add(*where, f"checkpoint signature does not verify: {exc}")
-            return
-        if (body.origin, body.size, body.root_hash) != (origin, latest.size, bytes(latest.root)):
-            report.add(*where, "signed checkpoint text does not match the stored one")

@@ -124,8 +124,10 @@ def safe_url(url: str) -> str:
 def seal_log(settings: Settings) -> None:
     """Sign the log's head if no checkpoint covers it yet: every write signs one, but a
     database written by an older version may hold entries beyond its newest checkpoint."""
-    from passport.ledger import checkpoints
+    from passport.ledger import checkpoints, seals
 
     with command_session(settings) as session:
         checkpoints.seal(session, settings)
+        # Organisations and keys made before seals existed (migration 0012), or never sealed.
+        seals.seal_all(session, checkpoints.signer(settings).private_key)
         session.commit()

@@ -40,9 +40,10 @@ def create_key(org_id: str) -> None:
     """Make a new API key for the organisation and print it (shown only once)."""
     from passport import accounts, organisations
 
-    with command_session(Settings.from_env()) as session:
+    settings = Settings.from_env()
+    with command_session(settings) as session:
         org = accounts.get_organisation(session, org_id)
-        key = organisations.issue_api_key(session, org)
+        key = organisations.issue_api_key(session, org, settings)
         session.commit()
     click.echo(json.dumps({"api_key": key}))
 

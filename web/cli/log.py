@@ -8,6 +8,7 @@ checks a passport's events against its registry's signed log, over HTTP.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -19,13 +20,26 @@ __all__ = ["verify_command", "verify_history_command", "witness_add", "witness_c
 
 
 @click.command("verify")
-def verify_command() -> None:
-    """Audit the transparency log against the stored passports and events; exit 1 on a problem."""
-    from passport.ledger.verify import verify_log
+@click.option(
+    "--retired-log-key",
+    "retired",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A former log key (PEM, public or private): checkpoints and seals signed before a "
+    "rotation verify with it. Repeatable.",
+)
+def verify_command(retired: tuple[str, ...]) -> None:
+    """Audit the log (leaves, nodes, head, every checkpoint and its signature) and every served
+    fact against it (passport status, versions, life status, identifiers, organisations' seals,
+    API keys' owners); list each problem with its entry or row and exit 1 if there is one."""
+    from passport.audit import verify_registry
 
     settings = Settings.from_env()
+    keys = [_public_key(path) for path in retired]
     with command_session(settings, write=False) as session:
-        report = verify_log(session, settings.base_url)
+        report = verify_registry(session, settings, keys)
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     if not report.ok:
@@ -33,6 +47,33 @@ def verify_command() -> None:
             f"The log of {report.size} entries has {len(report.problems)} problem(s)."
         )
     click.echo(f"Log verified: {report.size} entries, root {report.root.hex()}.")
+
+
+def _public_key(path: str) -> Any:
+    """The Ed25519 public key in a PEM file (a public key, or a private one's public half)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.serialization import (
+        load_pem_private_key,
+        load_pem_public_key,
+    )
+
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        key: Any = load_pem_public_key(data)
+    except ValueError:
+        try:
+            key = load_pem_private_key(data, password=None)
+        except (ValueError, TypeError) as exc:
+            raise click.BadParameter(f"{path} holds no PEM key: {exc}") from None
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        raise click.BadParameter(f"{path} is not an Ed25519 key")
+    return key
 
 
 @click.command("witness-add")

@@ -28,7 +28,9 @@ def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
 
     settings = Settings.from_env()
     with command_session(settings, migrate=True) as session:
-        org, key = organisations.create_organisation(session, name, role, prefixes)
+        org, key = organisations.create_organisation(
+            session, name, role, prefixes, settings=settings
+        )
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 

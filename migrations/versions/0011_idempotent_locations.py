@@ -1,7 +1,7 @@
 """idempotency_keys: the Location of the stored answer, so that a repeated event append
 replays it with its status and body
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None

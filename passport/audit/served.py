@@ -1,0 +1,190 @@
+"""Served facts that are not in a leaf, checked against what is (``kreislauf verify``).
+
+A passport row caches what its versions and events say: ``status`` and ``current_version``
+(its newest version), ``life_status`` (derived from its events, corrections included),
+identifiers, name and search text (from its newest document), issuer and times (from its
+first and newest versions), model and batch (the passports of its GTIN and lot). Each must equal
+what it is derived from again here. Organisations and API keys carry a seal
+(:mod:`passport.ledger.seals`) that must verify with the log key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from passport.disclosure.annotations import schema_restrictions
+from passport.disclosure.marking import stored_marks
+from passport.errors import KreislaufError
+from passport.events.status import derive_status
+from passport.gs1.digital_link import DigitalLink
+from passport.gs1.identity import community_key, identify, identity_key
+from passport.ledger import seals
+from passport.ledger.verify import Report, rows
+from passport.models import ApiKey, Event, Gs1Prefix, Organisation, Passport, PassportVersion
+from passport.passports.issuing import search_text
+from passport.routes import Routes
+
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, KreislaufError)
+
+
+def check_passports(session: Session, report: Report, base_url: str) -> None:
+    ctx = report.data
+    # The parents issuing links (passport.passports.issuing._parents), whichever came first.
+    models = {p.gtin: p.pk for p in ctx.passports if p.granularity == "model" and p.cpv is None}
+    batches = {(p.gtin, p.lot): p.pk for p in ctx.passports if p.granularity == "batch"}
+    for p in ctx.passports:
+        versions: list[PassportVersion] = ctx.versions.get(p.pk, [])
+        if not versions:
+            continue  # reported by verify_log
+        add = _adder(report, p)
+        try:
+            expected = _expected(base_url, p, versions, ctx.events.get(p.pk, []))
+            expected["model_pk"] = (
+                models.get(expected["gtin"]) if p.granularity != "model" else None
+            )
+            expected["batch_pk"] = (
+                batches.get((expected["gtin"], expected["lot"]))
+                if p.granularity == "item"
+                else None
+            )
+        except _MALFORMED as exc:
+            add(f"its newest document or events are malformed: {type(exc).__name__}: {exc}")
+            continue
+        for column, value in expected.items():
+            if getattr(p, column) != value:
+                add(f"{column} is {getattr(p, column)!r}, but its log says {value!r}")
+
+
+def _adder(report: Report, p: Passport) -> Callable[[str], None]:
+    subject = str(p.uri)
+    return lambda message: report.add(None, "passport", subject, message)
+
+
+def _expected(
+    base_url: str, p: Passport, versions: list[PassportVersion], events: list[Event]
+) -> dict[str, Any]:
+    first, last = versions[0], versions[-1]
+    history = [(e.type, e.details, e.corrects.seq if e.corrects else None) for e in events]
+    expected: dict[str, Any] = {
+        "status": last.status,
+        "current_version": last.version,
+        "life_status": derive_status(history),
+        "issuer_pk": first.author_pk,
+        "created_at": first.created_at,
+        "updated_at": last.created_at,
+    }
+    subject, _ = stored_marks(last.document)
+    product = subject["product"]
+    expected["name"] = product["name"]
+    if p.community:
+        key = str(p.uri).rsplit("/", 1)[-1]
+        expected |= {
+            "uri": Routes(base_url).community(key),
+            "identity_key": community_key(key),
+            "granularity": "item",
+            "search_text": " ".join(
+                (product["name"], product["productCategory"][0]["name"], key)
+            ).lower(),
+            **dict.fromkeys(("gtin", "cpv", "lot", "serial", "gmn"), None),
+        }
+        return expected
+    expected |= _identity(base_url, p, subject)
+    expected["search_text"] = _search_text(last.document, subject, expected)
+    return expected
+
+
+def _identity(base_url: str, p: Passport, subject: dict[str, Any]) -> dict[str, Any]:
+    """The identifiers the committed document gives. Fast path: the row's identifiers rebuild
+    the committed URI (the leaves' subject) at the document's level; else the document is
+    parsed again (GS1 parsing is most of verify's time at 10,000 passports)."""
+    row = {c: getattr(p, c) for c in ("gtin", "cpv", "lot", "serial", "gmn")}
+    granularity = subject["granularityLevel"]
+    try:
+        link = DigitalLink(**row)
+        fast = {"uri": link.uri(base_url), "identity_key": identity_key(link, granularity)}
+    except (ValueError, KreislaufError):
+        fast = {}
+    if fast == {"uri": p.uri, "identity_key": p.identity_key}:
+        return fast | row | {"granularity": granularity}
+    identity = identify(subject)
+    link = identity.link
+    return {
+        "uri": link.uri(base_url),
+        "identity_key": identity.key,
+        "granularity": identity.granularity,
+        "gtin": link.gtin,
+        "cpv": link.cpv,
+        "lot": link.lot,
+        "serial": link.serial,
+        "gmn": link.gmn,
+    }
+
+
+_SEARCHED = (["product", "name"], ["product", "description"])
+
+
+@cache
+def _schema_hides_search_text() -> bool:
+    return any(_touches(r.steps) for r in schema_restrictions())
+
+
+def _touches(steps: list[str]) -> bool:
+    return any(
+        all(a == b or "*" in (a, b) for a, b in zip(steps, field, strict=False))
+        for field in _SEARCHED
+    )
+
+
+def _search_text(document: dict[str, Any], subject: dict[str, Any], ids: dict[str, Any]) -> str:
+    """``issuing.search_text``, without redacting when no restriction touches what it reads."""
+    _, marks = stored_marks(document)
+    if _schema_hides_search_text() or any(_touches(m.steps) for m in marks):
+        link = DigitalLink(**{c: ids[c] for c in ("gtin", "cpv", "lot", "serial", "gmn")})
+        return search_text(document, link)
+    product = subject["product"]
+    parts = [product.get("name", ""), product.get("description", "")]
+    parts += [v for v in (ids["gtin"], ids["gmn"], ids["lot"], ids["serial"]) if v]
+    return " ".join(parts).lower()
+
+
+def check_seals(session: Session, report: Report, public_keys: Sequence[Ed25519PublicKey]) -> None:
+    """Every organisation that acted in the log, and every other sealed one, matches its seal;
+    every key of a sealed organisation matches its own."""
+    ctx = report.data
+    acted: dict[int, int] = ctx.first_act
+    prefixes: dict[int, list[str]] = defaultdict(list)
+    for prefix in rows(session, report, Gs1Prefix, Gs1Prefix.prefix):
+        prefixes[prefix.organisation_pk].append(prefix.prefix)
+    orgs: dict[int, Organisation] = ctx.orgs
+    for org in orgs.values():
+        if org.seal is None and org.pk not in acted:
+            continue
+        try:
+            facts = seals.organisation_facts(org, prefixes[org.pk])
+            problem = seals.check(public_keys, facts, org.seal, acted.get(org.pk))
+        except _MALFORMED as exc:
+            problem = f"is malformed: {type(exc).__name__}"
+        if problem:
+            report.add(None, "organisation", str(org.public_id), problem)
+    for key in rows(session, report, ApiKey, ApiKey.pk):
+        owner = orgs.get(key.organisation_pk)
+        if owner is None:
+            report.add(None, "api_key", str(key.prefix), "belongs to no organisation")
+            continue
+        if key.seal is None and owner.seal is None:
+            continue
+        try:
+            problem = seals.check(public_keys, seals.key_facts(key, owner.public_id), key.seal)
+        except _MALFORMED as exc:
+            problem = f"is malformed: {type(exc).__name__}"
+        if problem:
+            report.add(None, "api_key", str(key.prefix), problem)
+
+
+__all__ = ["check_passports", "check_seals"]
