@@ -81,7 +81,10 @@ def issue_api_key(session: Session, org: Organisation, settings: Settings | None
     session.add(row)
     session.flush()
     if settings is not None:
-        seal_api_key(session, settings, row)
+        try:
+            seal_api_key(session, settings, row)
+        except KeyMissing:
+            pass  # no log key yet (before init-db): sealed when the organisation next acts
     return key
 
 

@@ -71,7 +71,14 @@ EXEMPT = {
     **dict.fromkeys(
         [
             f"idempotency_keys.{c}"
-            for c in ("organisation_pk", "key", "request_hash", "status_code", "response")
+            for c in (
+                "organisation_pk",
+                "key",
+                "request_hash",
+                "status_code",
+                "response",
+                "location",
+            )
         ]
         + ["idempotency_keys.created_at"],
         "stored answer to a retried request: replay cache, not a served document",
