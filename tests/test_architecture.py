@@ -64,6 +64,8 @@ RULES: dict[str, set[str]] = {
     "passport.access": MODELS,
     "passport.throttle": MODELS,
     "passport.idempotency": MODELS,
+    # backups: every table of Base.metadata as JSON lines, and back (web.cli.backup)
+    "passport.backup": MODELS,
     "passport.organisations": MODELS | {"passport.access"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},

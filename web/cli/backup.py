@@ -1,0 +1,101 @@
+"""Backups from the command line: ``backup FILE`` and ``restore FILE`` (passport.backup).
+
+``backup`` reads the whole registry in one read transaction while it keeps serving;
+``restore`` loads a backup into an empty database (created and migrated if need be) in one
+transaction: a refused file loads nothing. Signing keys are not in the file: they are backed
+up as files (docs/OPERATIONS.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from passport.config import Settings
+from web.cli.database import safe_url, upgrade_schema
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+__all__ = ["backup_command", "restore_command"]
+
+
+def _metadata() -> MetaData:
+    import repairs.models  # noqa: F401 - registers repair_records, as migrations/env.py does
+    from passport.models import Base
+
+    return Base.metadata
+
+
+def _progress(length: int, label: str) -> Any:
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write the whole registry to FILE as JSON lines, consistently, while it keeps serving.
+
+    Left out: people's accounts, API-key and transfer-code hashes, the sign-in throttle
+    (docs/OPERATIONS.md says why). The signing keys are backed up separately.
+    """
+    from passport import backup
+    from passport.models import utcnow
+    from web.cli.database import command_session
+
+    settings = Settings.from_env()
+    metadata = _metadata()
+    partial = file.with_name(file.name + ".partial")
+    with command_session(settings, write=False) as session:
+        dialect = session.get_bind().dialect.name
+        conn = session.connection(execution_options=backup.snapshot_options(dialect))
+        total = sum(backup.count_rows(conn, metadata).values())
+        try:
+            with partial.open("w", encoding="utf-8") as out, _progress(total, "Backing up") as bar:
+                summary = backup.write_backup(conn, metadata, out, utcnow(), bar.update)
+        except backup.BackupError as exc:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(str(exc)) from None
+    partial.replace(file)  # a backup is there whole or not at all
+    click.echo(f"Backed up {summary.total} rows of {len(summary.rows)} tables to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Load a backup FILE into an empty database (SQLite or PostgreSQL), in one transaction.
+
+    Refuses a changed or cut-off file, naming its line, and a database that holds data. Run
+    `kreislauf verify` afterwards; then issue new API keys and accounts (docs/OPERATIONS.md).
+    """
+    from passport import backup
+    from passport.ledger import log
+    from web.cli.database import command_session
+
+    settings = Settings.from_env()
+    upgrade_schema(settings)  # an empty database gets the schema the backup needs
+    metadata = _metadata()
+    with command_session(settings) as session:
+        conn = session.connection()
+        try:
+            with (
+                file.open(encoding="utf-8", newline="\n") as lines,
+                _progress(file.stat().st_size, "Restoring") as bar,
+            ):
+                summary = backup.read_backup(conn, metadata, lines, bar.update)
+        except backup.BackupError as exc:
+            session.rollback()
+            raise click.ClickException(f"{file}: {exc}; nothing was restored") from None
+        except UnicodeDecodeError as exc:
+            session.rollback()
+            raise click.ClickException(f"{file}: not UTF-8 ({exc}); nothing restored") from None
+        session.commit()
+        size, root = log.head(session)
+    click.echo(
+        f"Restored {summary.total} rows into {safe_url(settings.database_url)}: "
+        f"log size {size}, root {root.hex()}."
+    )
+    click.echo("Next: `kreislauf verify`, then new API keys and accounts (docs/OPERATIONS.md).")
