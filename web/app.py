@@ -43,7 +43,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web import i18n
     from web.pages import routes
 
+    _operations(app)
     api.init_app(app)
     i18n.init_app(app)
     routes.init_app(app)
     return app
+
+
+def _operations(app: Flask) -> None:
+    """What operators need: a request id and one JSON log line per request (edge.logs);
+    /healthz and /readyz are API operations (api.health)."""
+    from edge import logs
+
+    logs.init_app(app)

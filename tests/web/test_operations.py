@@ -1,0 +1,141 @@
+"""Operations: /healthz and /readyz, JSON logs with a request id and no secrets in them, and
+the container files (built and run only where Docker is)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge import logs
+from passport.access import hash_key
+from passport.config import Settings
+from passport.signing.keys import key_path
+from tests.helpers import passport
+from tests.web.conftest import PASSWORD, sign_in
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    """Everything logged, as the registry logs it when served (edge.logs.LOG_CONFIG)."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("sqlalchemy").level
+    logs.configure()
+    out = io.StringIO()
+    for handler in root.handlers:
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(out)
+    yield out
+    root.handlers[:], root.level = saved[0], saved[1]
+    logging.getLogger("sqlalchemy").setLevel(saved[2])
+
+
+def test_logs_are_json_lines_with_a_request_id_and_no_secret(
+    client: Any, maker: Any, cafe: Any, make_user: Any, captured: io.StringIO
+) -> None:
+    login = make_user(cafe)
+    assert sign_in(client, login).status_code == 303
+    cookie = client.get_cookie("kreislauf_session").value
+    created = client.post(
+        "/api/v1/passports",
+        json=passport(serial="LOG-1"),
+        headers={**maker.headers, "X-Request-ID": "client-chosen-0001"},
+    )
+    assert created.status_code == 201, created.json
+    assert created.headers["X-Request-ID"] == "client-chosen-0001"
+    odd = client.get("/healthz", headers={"X-Request-ID": "no spaces <allowed>"})
+    assert odd.headers["X-Request-ID"] != "no spaces <allowed>"
+    assert len(odd.headers["X-Request-ID"]) == 32
+    client.post("/signin", data={"login": login, "password": PASSWORD + "x"})  # no CSRF: 400
+
+    text = captured.getvalue()
+    lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
+    write = next(e for e in lines if e.get("request_id") == "client-chosen-0001")
+    assert write["method"] == "POST" and write["path"] == "/api/v1/passports"
+    assert write["status"] == 201 and write["duration_ms"] >= 0 and write["level"] == "INFO"
+    assert write["time"].endswith("+00:00")
+    assert any(e.get("path") == "/signin" and e.get("status") == 303 for e in lines)
+    for secret in (PASSWORD, maker.key, hash_key(maker.key), login, cookie, "Bearer"):
+        assert secret not in text, secret
+    assert "INSERT" not in text and "Authorization" not in text and "Cookie" not in text
+
+
+def test_healthz_and_readyz(client: Any, settings: Settings) -> None:
+    healthy = client.get("/healthz")
+    assert healthy.status_code == 200 and healthy.json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.json
+    assert ready.json == {
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok", "keys": "ok"},
+    }
+    key = key_path(settings.data_dir, "vc")
+    key.rename(key.with_suffix(".away"))
+    missing = client.get("/readyz")
+    assert missing.status_code == 503 and missing.json["status"] == "not ready"
+    assert missing.json["checks"]["keys"] != "ok" and str(settings.data_dir) not in missing.text
+    key.with_suffix(".away").rename(key)
+    spec = client.get("/api/openapi.json").json
+    for path in ("/healthz", "/readyz"):
+        assert spec["paths"][path]["get"]["security"] == [{}]
+    assert set(spec["paths"]["/readyz"]["get"]["responses"]) >= {"200", "503"}
+
+
+def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
+    from web.app import create_app
+
+    app = create_app(
+        Settings("postgresql+psycopg://postgres@127.0.0.1:1/none", data_dir=tmp_path, testing=True)
+    )
+    answer = app.test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["database"] == "unreachable"
+    assert app.test_client().get("/healthz").status_code == 200  # liveness asks no database
+
+
+def test_the_container_files_build_and_serve() -> None:
+    """`docker compose up` starts PostgreSQL, the registry (gunicorn, several workers) and
+    Caddy (TLS); /readyz answers through the proxy. Docker is the one thing the suite may skip
+    for: CI machines without it say so here."""
+    for name in ("Dockerfile", "compose.yaml", "deploy/Caddyfile", ".dockerignore"):
+        assert (REPO / name).is_file(), name
+    compose = (REPO / "compose.yaml").read_text()
+    assert "--workers" in compose and "tls internal" in (REPO / "deploy/Caddyfile").read_text()
+    assert "USER " in (REPO / "Dockerfile").read_text()
+    docker = shutil.which("docker")
+    if docker is None or subprocess.run([docker, "info"], capture_output=True).returncode:
+        pytest.skip("Docker is not available here: the container smoke test did not run")
+    project = ["docker", "compose", "-p", "kreislauf-smoke", "-f", str(REPO / "compose.yaml")]
+    subprocess.run([*project, "up", "--build", "-d", "--wait"], check=True, timeout=900)
+    try:
+        _wait_ready("https://localhost:8443/readyz")
+    finally:
+        subprocess.run([*project, "down", "-v"], check=False, timeout=300)
+
+
+def _wait_ready(url: str, timeout: float = 120) -> None:
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # Caddy's own CA
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, context=context, timeout=5) as answer:
+                assert json.load(answer)["status"] == "ready"
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
