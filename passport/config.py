@@ -36,6 +36,11 @@ class Settings:
     # an issuer or a market-surveillance authority to look back at a dispute, and no personal
     # data is kept (organisations, never people).
     access_log_days: int = 1825
+    # How many reverse proxies stand in front of the registry (KREISLAUF_PROXIES, default 0):
+    # with 1 (compose.yaml's Caddy) the client's address is the one that proxy puts in
+    # X-Forwarded-For, so sign-in throttling and rate limits count clients, not the proxy.
+    # Never more than really stand there: a client can write X-Forwarded-For itself.
+    proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -53,6 +58,7 @@ class Settings:
             log_key=env.get("KREISLAUF_LOG_KEY") or None,
             vc_key=env.get("KREISLAUF_VC_KEY") or None,
             access_log_days=_days(env.get("KREISLAUF_ACCESS_LOG_DAYS")),
+            proxies=_count("KREISLAUF_PROXIES", env.get("KREISLAUF_PROXIES")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 
@@ -63,4 +69,13 @@ def _days(text: str | None) -> int:
         return Settings.access_log_days
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"KREISLAUF_ACCESS_LOG_DAYS must be a whole number of days, not {text!r}")
+    return int(text)
+
+
+def _count(name: str, text: str | None) -> int:
+    """A whole number from the environment (unset: 0)."""
+    if not text:
+        return 0
+    if not text.strip().isdigit():
+        raise ValueError(f"{name} must be a whole number, not {text!r}")
     return int(text)

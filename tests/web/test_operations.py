@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -116,12 +118,20 @@ def test_the_container_files_build_and_serve() -> None:
     docker = shutil.which("docker")
     if docker is None or subprocess.run([docker, "info"], capture_output=True).returncode:
         pytest.skip("Docker is not available here: the container smoke test did not run")
-    project = ["docker", "compose", "-p", "kreislauf-smoke", "-f", str(REPO / "compose.yaml")]
-    subprocess.run([*project, "up", "--build", "-d", "--wait"], check=True, timeout=900)
+    project = [docker, "compose", "-p", "kreislauf-smoke", "-f", str(REPO / "compose.yaml")]
+    env = {
+        **os.environ,
+        "KREISLAUF_SECRET_KEY": secrets.token_hex(32),
+        "POSTGRES_PASSWORD": secrets.token_hex(16),
+        "KREISLAUF_HTTPS_PORT": "18443",
+        "KREISLAUF_HTTP_PORT": "18080",
+    }
     try:
-        _wait_ready("https://localhost:8443/readyz")
+        up = [*project, "up", "--build", "-d", "--wait"]
+        subprocess.run(up, check=True, env=env, timeout=900)
+        _wait_ready("https://localhost:18443/readyz")
     finally:
-        subprocess.run([*project, "down", "-v"], check=False, timeout=300)
+        subprocess.run([*project, "down", "-v"], check=False, env=env, timeout=300)
 
 
 def _wait_ready(url: str, timeout: float = 120) -> None:
@@ -139,3 +149,20 @@ def _wait_ready(url: str, timeout: float = 120) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(2)
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path: Path) -> None:
+    from flask import request
+
+    from web.app import create_app
+
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        app = create_app(Settings("sqlite://", data_dir=tmp_path, testing=True, proxies=proxies))
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr or "")
+        seen = app.test_client().get(
+            "/whoami", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={}
+        )
+        assert seen.text == expected
+    assert Settings.from_env({"KREISLAUF_PROXIES": "1"}).proxies == 1
+    with pytest.raises(ValueError, match="KREISLAUF_PROXIES"):
+        Settings.from_env({"KREISLAUF_PROXIES": "one"})
