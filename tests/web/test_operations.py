@@ -166,3 +166,14 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path: Path) 
     assert Settings.from_env({"KREISLAUF_PROXIES": "1"}).proxies == 1
     with pytest.raises(ValueError, match="KREISLAUF_PROXIES"):
         Settings.from_env({"KREISLAUF_PROXIES": "one"})
+
+
+def test_the_operations_guide_names_every_setting_and_command() -> None:
+    import re
+
+    guide = (REPO / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    config = (REPO / "passport" / "config.py").read_text(encoding="utf-8")
+    variables = set(re.findall(r'env\.get\("(KREISLAUF_[A-Z_]+)"', config))
+    assert variables and {v for v in variables if f"`{v}`" not in guide} == set()
+    for command in ("backup", "restore", "verify", "init-db", "run", "create-user"):
+        assert f"kreislauf {command}" in guide, command

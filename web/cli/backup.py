@@ -34,6 +34,26 @@ def _progress(length: int, label: str) -> Any:
     return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
 
 
+def _has_schema(settings: Settings) -> bool:
+    """Whether the database exists and holds a registry's schema (of whatever revision)."""
+    from sqlalchemy import inspect, make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from passport.db import make_engine
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return False
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("alembic_version")
+    except SQLAlchemyError:
+        return False  # upgrade_schema names the database that is out of reach
+    finally:
+        engine.dispose()
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
@@ -76,7 +96,8 @@ def restore_command(file: Path) -> None:
     from web.cli.database import command_session
 
     settings = Settings.from_env()
-    upgrade_schema(settings)  # an empty database gets the schema the backup needs
+    if not _has_schema(settings):
+        upgrade_schema(settings)  # an empty database gets the schema (a registry's is kept)
     metadata = _metadata()
     with command_session(settings) as session:
         conn = session.connection()
