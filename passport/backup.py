@@ -115,36 +115,59 @@ def _encode(table: Table, row: Any) -> dict[str, Any]:
     return out
 
 
-def _decode(table: Table, values: dict[str, Any], line: int) -> dict[str, Any]:
-    names = {c.name for c in table.columns}
-    if set(values) != names:
-        raise BackupError(f"the columns of {table.name} do not match this registry's", line)
-    out: dict[str, Any] = {}
+def _dead_secret(_value: None) -> str:
+    """A fresh value no secret's hex digest can equal: the secret column of a restored row."""
+    return "restored-" + secrets.token_hex(27)
+
+
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("a datetime without a zone")
+    return moment
+
+
+def _b64(value: str) -> bytes:
+    return base64.b64decode(value, validate=True)
+
+
+def _decoders(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """How each column's value is read back from its JSON form (None: as it is)."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = []
     for column in table.columns:
-        value = values[column.name]
         kind = column.type
-        try:
-            if (table.name, column.name) in SECRET_COLUMNS:
-                # a fresh value no secret's hex digest can equal (or none if none is needed)
-                value = None if column.nullable else "restored-" + secrets.token_hex(27)
-            elif value is None or isinstance(kind, JSON):
-                pass
-            elif isinstance(kind, DateTime) or _impl_is(kind, DateTime):
-                value = datetime.fromisoformat(value)
-                if value.tzinfo is None:
-                    raise ValueError("a datetime without a zone")
-            elif isinstance(kind, Date):
-                value = date.fromisoformat(value)
-            elif isinstance(kind, LargeBinary):
-                value = base64.b64decode(value, validate=True)
-        except (TypeError, ValueError) as exc:
-            raise BackupError(f"{table.name}.{column.name}: {exc}", line) from None
-        out[column.name] = value
+        fn: Callable[[Any], Any] | None = None
+        if (table.name, column.name) in SECRET_COLUMNS:
+            fn = None if column.nullable else _dead_secret
+        elif isinstance(kind, JSON):
+            pass  # the JSON value as stored
+        elif isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+            fn = _aware
+        elif isinstance(kind, Date):
+            fn = date.fromisoformat
+        elif isinstance(kind, LargeBinary):
+            fn = _b64
+        out.append((column.name, fn))
     return out
 
 
-def _impl_is(kind: Any, base: type) -> bool:
-    return isinstance(getattr(kind, "impl", None), base)
+def _decode(
+    table: Table,
+    decoders: list[tuple[str, Callable[[Any], Any] | None]],
+    values: dict[str, Any],
+    line: int,
+) -> dict[str, Any]:
+    if len(values) != len(decoders) or any(name not in values for name, _ in decoders):
+        raise BackupError(f"the columns of {table.name} do not match this registry's", line)
+    out = dict(values)
+    for name, fn in decoders:
+        value = values[name]
+        if fn is not None and (value is not None or fn is _dead_secret):
+            try:
+                out[name] = fn(value)
+            except (TypeError, ValueError) as exc:
+                raise BackupError(f"{table.name}.{name}: {exc}", line) from None
+    return out
 
 
 # --- lines ----------------------------------------------------------------------------------
@@ -287,6 +310,7 @@ def read_backup(
             f"the database is not empty ({', '.join(busy)} hold rows); restore into a new database"
         )
     tables = {t.name: t for t in backed_up(metadata)}
+    decoders = {name: _decoders(t) for name, t in tables.items()}
     chain = _Chain()
     numbered = enumerate(lines, start=1)
     summary = _check_header(conn, tables, chain, numbered, progress)
@@ -306,7 +330,7 @@ def read_backup(
         if name not in tables or not isinstance(values, dict):
             raise BackupError(f"a row of an unknown table {name!r}", number)
         _flush_others(conn, tables, pending, name)
-        pending.setdefault(name, []).append(_decode(tables[name], values, number))
+        pending.setdefault(name, []).append(_decode(tables[name], decoders[name], values, number))
         summary.rows[name] = summary.rows.get(name, 0) + 1
         if len(pending[name]) >= CHUNK:
             conn.execute(tables[name].insert(), pending.pop(name))

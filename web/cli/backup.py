@@ -31,7 +31,9 @@ def _metadata() -> MetaData:
 
 
 def _progress(length: int, label: str) -> Any:
-    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+    # Drawn at most ~200 times: redrawing at every row would cost more than the row.
+    step = max(1, length // 200)
+    return click.progressbar(length=length, label=label, file=sys.stderr, update_min_steps=step)
 
 
 def _has_schema(settings: Settings) -> bool:
