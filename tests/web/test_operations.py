@@ -71,6 +71,8 @@ def test_logs_are_json_lines_with_a_request_id_and_no_secret(
     for secret in (PASSWORD, maker.key, hash_key(maker.key), login, cookie, "Bearer"):
         assert secret not in text, secret
     assert "INSERT" not in text and "Authorization" not in text and "Cookie" not in text
+    # a database error's message (logged with a 500's traceback) carries no values either
+    assert client.application.extensions["kreislauf"].engine.hide_parameters
 
 
 def test_healthz_and_readyz(client: Any, settings: Settings) -> None:
