@@ -179,3 +179,88 @@ def test_the_operations_guide_names_every_setting_and_command() -> None:
     assert variables and {v for v in variables if f"`{v}`" not in guide} == set()
     for command in ("backup", "restore", "verify", "init-db", "run", "create-user"):
         assert f"kreislauf {command}" in guide, command
+
+
+def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Path) -> None:
+    """`kreislauf run` under SIGTERM: a batch being issued when the signal comes is answered
+    and stored whole, the server exits cleanly, and every line it wrote is a JSON object."""
+    import signal
+    import socket
+    import sys
+    import threading
+
+    from passport import organisations
+    from passport.db import make_engine, make_session_factory, upgrade_database
+    from passport.signing.keys import ensure_keys
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    upgrade_database(url)
+    ensure_keys(tmp_path)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        _, key = organisations.create_organisation(s, "Acme", "manufacturer", ["9520123"])
+        s.commit()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "KREISLAUF_DATABASE_URL": url,
+        "KREISLAUF_DATA_DIR": str(tmp_path),
+        "KREISLAUF_BASE_URL": f"http://127.0.0.1:{port}",
+        "PATH": "/usr/bin:/bin",
+    }
+    command = [sys.executable, "-m", "web.cli.main", "run", "--port", str(port), "--workers", "1"]
+    proc = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE)
+    answers: list[Any] = []
+    answered: list[float] = []
+    try:
+        _wait_up(proc, f"http://127.0.0.1:{port}/healthz")
+        body = json.dumps([passport(serial=f"G{n}") for n in range(1000)]).encode()
+        post = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/passports/batch",
+            data=body,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+
+        def send() -> None:
+            with urllib.request.urlopen(post, timeout=120) as answer:
+                answers.append((answer.status, json.load(answer)["count"]))
+            answered.append(time.monotonic())
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(0.5)  # the request is being worked on (1,000 passports take over a second)
+        proc.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        sender.join(timeout=120)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        assert proc.stderr is not None
+        output = proc.stderr.read().decode()
+        proc.stderr.close()
+    assert answers == [(201, 1000)], output
+    assert answered[0] > signalled  # it was in flight when the signal came
+    with make_session_factory(engine)() as s:
+        from sqlalchemy import func, select
+
+        from passport.models import Passport
+
+        assert s.scalar(select(func.count()).select_from(Passport)) == 1000
+    engine.dispose()
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert any(e.get("path") == "/api/v1/passports/batch" and e["status"] == 201 for e in lines)
+    assert key not in output
+
+
+def _wait_up(proc: subprocess.Popen[bytes], url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url):
+                return
+        except OSError:
+            assert proc.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, f"{url} did not come up"
+            time.sleep(0.2)
