@@ -133,6 +133,8 @@ def test_a_backup_restores_on_the_other_backend_byte_for_byte(
     file = tmp_path / "registry.jsonl"
     done = runner.invoke(cli, ["backup", str(file)], env=_env(source, tmp_path))
     assert done.exit_code == 0, done.output
+    assert file.stat().st_mode & 0o777 == 0o600  # owner-only: restricted data is in it
+    assert not file.with_name(file.name + ".partial").exists()
     lines = file.read_text(encoding="utf-8").split("\n")[:-1]  # not at U+2028
     header, trailer = json.loads(lines[0]), json.loads(lines[-1])
     assert header["format"] == backup.FORMAT and "users" in header["excluded_tables"]

@@ -8,6 +8,7 @@ up as files (docs/OPERATIONS.md).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,11 +77,16 @@ def backup_command(file: Path) -> None:
         conn = session.connection(execution_options=backup.snapshot_options(dialect))
         total = sum(backup.count_rows(conn, metadata).values())
         try:
-            with partial.open("w", encoding="utf-8") as out, _progress(total, "Backing up") as bar:
+            # Owner-only: the file holds restricted passport data, as the database does.
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out, _progress(total, "Backing up") as bar:
                 summary = backup.write_backup(conn, metadata, out, utcnow(), bar.update)
         except backup.BackupError as exc:
             partial.unlink(missing_ok=True)
             raise click.ClickException(str(exc)) from None
+        except BaseException:  # Ctrl-C, a lost connection: no half file is left behind
+            partial.unlink(missing_ok=True)
+            raise
     partial.replace(file)  # a backup is there whole or not at all
     click.echo(f"Backed up {summary.total} rows of {len(summary.rows)} tables to {file}.")
 
