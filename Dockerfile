@@ -18,7 +18,7 @@ COPY migrations migrations
 RUN python -m venv /opt/kreislauf \
  && /opt/kreislauf/bin/pip install --no-compile . \
  && find /opt/kreislauf -name '__pycache__' -prune -exec rm -rf {} + \
- && rm -rf /opt/kreislauf/lib/python3.12/site-packages/pip
+ && rm -rf /opt/kreislauf/lib/python3.12/site-packages/pip /opt/kreislauf/lib/python3.12/site-packages/pip-*.dist-info /opt/kreislauf/bin/pip*
 
 # --- run: the environment only, no compiler, no source tree -----------------------------
 FROM python:3.12-slim
