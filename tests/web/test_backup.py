@@ -10,6 +10,7 @@ changed line is refused with its number, and so is a database that holds data.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,12 +131,13 @@ def test_a_backup_restores_on_the_other_backend_byte_for_byte(
     else:
         target = f"sqlite:///{tmp_path / 'restored' / 'kreislauf.db'}"  # not even created yet
     runner = CliRunner()
-    file = tmp_path / "registry.jsonl"
+    file = tmp_path / "registry.jsonl.gz"  # compressed because of its name
     done = runner.invoke(cli, ["backup", str(file)], env=_env(source, tmp_path))
     assert done.exit_code == 0, done.output
     assert file.stat().st_mode & 0o777 == 0o600  # owner-only: restricted data is in it
     assert not file.with_name(file.name + ".partial").exists()
-    lines = file.read_text(encoding="utf-8").split("\n")[:-1]  # not at U+2028
+    text = gzip.decompress(file.read_bytes()).decode("utf-8")
+    lines = text.split("\n")[:-1]  # split at "\n" only, not at U+2028
     header, trailer = json.loads(lines[0]), json.loads(lines[-1])
     assert header["format"] == backup.FORMAT and "users" in header["excluded_tables"]
     counts = trailer["end"]["rows"]
@@ -143,7 +145,6 @@ def test_a_backup_restores_on_the_other_backend_byte_for_byte(
     for table in ("grants", "witnessed_logs", "repair_records", "access_reads", "transfer_codes"):
         assert counts[table] >= 1, table
     assert "users" not in counts and "failed_attempts" not in counts
-    text = file.read_text(encoding="utf-8")
     assert "scrypt" not in text and "volunteer" not in text  # no password hash, no login
 
     # A changed line is refused with its number, and nothing is restored.
@@ -158,6 +159,11 @@ def test_a_backup_restores_on_the_other_backend_byte_for_byte(
     cut.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     refused = runner.invoke(cli, ["restore", str(cut)], env=_env(target, tmp_path))
     assert refused.exit_code == 1 and "without its trailer" in refused.output, refused.output
+
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(file.read_bytes()[:-40])  # a compressed file cut off
+    refused = runner.invoke(cli, ["restore", str(broken)], env=_env(target, tmp_path))
+    assert refused.exit_code == 1 and "nothing" in refused.output, refused.output
 
     # A database init-db made (its empty log signed at size 0) counts as empty.
     assert runner.invoke(cli, ["init-db"], env=_env(target, tmp_path)).exit_code == 0

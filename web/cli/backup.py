@@ -8,10 +8,14 @@ up as files (docs/OPERATIONS.md).
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -57,10 +61,53 @@ def _has_schema(settings: Settings) -> bool:
         engine.dispose()
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[IO[str]]:
+    """The backup file, owner-only (it holds restricted passport data, as the database does);
+    gzip-compressed when its name ends in .gz."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as raw:
+        if path.name.removesuffix(".partial").endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed:
+                with io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as out:
+                    yield out
+        else:
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as out:
+                yield out
+
+
+@contextmanager
+def _reading(raw: IO[bytes], path: Path) -> Iterator[IO[str]]:
+    """The lines of a backup file (gzip-compressed when its name ends in .gz): split at "\n"
+    only, as written (a U+2028 inside a JSON string is not a line break)."""
+    source: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else raw
+    text = io.TextIOWrapper(source, encoding="utf-8", newline="\n")
+    try:
+        yield text
+    finally:
+        text.detach()  # the caller closes the file itself
+        if source is not raw:
+            source.close()
+
+
+def _follow(raw: IO[bytes], bar: Any) -> Any:
+    """A progress callback that moves the bar by the bytes read from the file so far,
+    compressed or not."""
+    done = [0]
+
+    def update(_n: int) -> None:
+        position = raw.tell()
+        bar.update(position - done[0])
+        done[0] = position
+
+    return update
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
-    """Write the whole registry to FILE as JSON lines, consistently, while it keeps serving.
+    """Write the whole registry to FILE as JSON lines, consistently, while it keeps serving
+    (gzip-compressed if FILE ends in .gz).
 
     Left out: people's accounts, API-key and transfer-code hashes, the sign-in throttle
     (docs/OPERATIONS.md says why). The signing keys are backed up separately.
@@ -77,9 +124,7 @@ def backup_command(file: Path) -> None:
         conn = session.connection(execution_options=backup.snapshot_options(dialect))
         total = sum(backup.count_rows(conn, metadata).values())
         try:
-            # Owner-only: the file holds restricted passport data, as the database does.
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out, _progress(total, "Backing up") as bar:
+            with _writing(partial) as out, _progress(total, "Backing up") as bar:
                 summary = backup.write_backup(conn, metadata, out, utcnow(), bar.update)
         except backup.BackupError as exc:
             partial.unlink(missing_ok=True)
@@ -111,16 +156,17 @@ def restore_command(file: Path) -> None:
         conn = session.connection()
         try:
             with (
-                file.open(encoding="utf-8", newline="\n") as lines,
+                file.open("rb") as raw,
+                _reading(raw, file) as lines,
                 _progress(file.stat().st_size, "Restoring") as bar,
             ):
-                summary = backup.read_backup(conn, metadata, lines, bar.update)
+                summary = backup.read_backup(conn, metadata, lines, _follow(raw, bar))
         except backup.BackupError as exc:
             session.rollback()
             raise click.ClickException(f"{file}: {exc}; nothing was restored") from None
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, OSError, EOFError) as exc:  # gzip's errors are OSErrors
             session.rollback()
-            raise click.ClickException(f"{file}: not UTF-8 ({exc}); nothing restored") from None
+            raise click.ClickException(f"{file}: unreadable ({exc}); nothing restored") from None
         session.commit()
         size, root = log.head(session)
     click.echo(
