@@ -70,14 +70,16 @@ def _served(settings: Settings) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     with make_session_factory(app.extensions["kreislauf"].engine)() as s:
         ids = list(s.scalars(select(Passport.public_id).order_by(Passport.pk)))
-    for pid in ids:
-        for url, accept in (
+    for n, pid in enumerate(ids):
+        ways = [
             (f"/api/v1/passports/{pid}", "application/ld+json"),
-            (f"/api/v1/passports/{pid}", "text/turtle"),
             (f"/api/v1/passports/{pid}", "application/vc+jwt"),
             (f"/api/v1/passports/{pid}/versions", "application/json"),
             (f"/api/v1/passports/{pid}/events", "application/json"),
-        ):
+        ]
+        if n < 3:  # Turtle is made from the JSON-LD (and slow): a model, a batch, an item
+            ways.append((f"/api/v1/passports/{pid}", "text/turtle"))
+        for url, accept in ways:
             response = client.get(url, headers={"Accept": accept})
             assert response.status_code == 200, (url, accept, response.data[:300])
             out[f"{url} {accept}"] = response.data
