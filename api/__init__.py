@@ -82,7 +82,18 @@ def init_app(app: Flask) -> None:
     """Register the API blueprints, the OpenAPI document and the local Swagger UI."""
     import swagger_ui_bundle
 
-    from api import contexts, events, grants, keys, limits, log, passports, repairs, resolver
+    from api import (
+        contexts,
+        events,
+        grants,
+        health,
+        keys,
+        limits,
+        log,
+        passports,
+        repairs,
+        resolver,
+    )
 
     app.config.update(
         API_TITLE="Kreislauf registry API",
@@ -114,6 +125,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(repairs.blp)
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)
+    api.register_blueprint(health.blp)  # /healthz and /readyz, for operators
     app.register_blueprint(resolver.bp)  # GS1 paths are not part of the JSON API description
     app.register_blueprint(log.bp)  # the transparency log: C2SP formats, not JSON API operations
     app.register_blueprint(contexts.bp)  # JSON-LD documents, not JSON API operations

@@ -44,6 +44,11 @@ class Settings:
     write_rate: str = "600/minute"
     redis_url: str | None = field(default=None, repr=False)
     rate_limit_prefix: str = "kreislauf"
+    # How many reverse proxies stand in front of the registry (KREISLAUF_PROXIES, default 0):
+    # with 1 (compose.yaml's Caddy) the client's address is the one that proxy puts in
+    # X-Forwarded-For, so sign-in throttling and rate limits count clients, not the proxy.
+    # Never more than really stand there: a client can write X-Forwarded-For itself.
+    proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -64,6 +69,7 @@ class Settings:
             write_rate=env.get("KREISLAUF_WRITE_RATE") or Settings.write_rate,
             redis_url=env.get("KREISLAUF_REDIS_URL") or None,
             rate_limit_prefix=env.get("KREISLAUF_RATE_LIMIT_PREFIX") or Settings.rate_limit_prefix,
+            proxies=_count("KREISLAUF_PROXIES", env.get("KREISLAUF_PROXIES")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 
@@ -74,4 +80,13 @@ def _days(text: str | None) -> int:
         return Settings.access_log_days
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"KREISLAUF_ACCESS_LOG_DAYS must be a whole number of days, not {text!r}")
+    return int(text)
+
+
+def _count(name: str, text: str | None) -> int:
+    """A whole number from the environment (unset: 0)."""
+    if not text:
+        return 0
+    if not text.strip().isdigit():
+        raise ValueError(f"{name} must be a whole number, not {text!r}")
     return int(text)

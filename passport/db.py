@@ -13,7 +13,12 @@ class Base(DeclarativeBase):
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite, turn on foreign keys, WAL and transactional DDL."""
+    """Create an engine; on SQLite, turn on foreign keys, WAL and transactional DDL.
+
+    Statement parameters stay out of SQLAlchemy's error messages and logs (a failed insert's
+    message would otherwise carry its values, key hashes and names among them, into a log).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

@@ -64,6 +64,10 @@ RULES: dict[str, set[str]] = {
     "passport.access": MODELS,
     "passport.throttle": MODELS,
     "passport.idempotency": MODELS,
+    # backups: every table of Base.metadata as JSON lines, and back (web.cli.backup)
+    "passport.backup": MODELS,
+    # may this process take traffic: database, migrations, keys (/readyz)
+    "passport.readiness": MODELS | {"passport.signing"},
     "passport.organisations": MODELS | {"passport.access", "passport.ledger", "passport.signing"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
@@ -137,7 +141,8 @@ RULES: dict[str, set[str]] = {
     "web.demo_battery": set(),  # BatteryPass data of a demo battery: plain data
     "web.demo": {"web.demo_battery", "passport", "repairs", "schemas"},
     # The command line is an entry point like the WSGI server: it may build the app.
-    "web.cli": {"web.app", "web.demo", "passport", "repairs", "schemas"},
+    # (and gives gunicorn the app's JSON log configuration, edge.logs)
+    "web.cli": {"web.app", "web.demo", "edge.logs", "passport", "repairs", "schemas"},
     # The composition root: create_app is the one place that wires everything together.
     "web.app": OURS,
     "web": set(),  # web.i18n

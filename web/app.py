@@ -43,7 +43,24 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web import i18n
     from web.pages import routes
 
+    _operations(app)
     api.init_app(app)
     i18n.init_app(app)
     routes.init_app(app)
     return app
+
+
+def _operations(app: Flask) -> None:
+    """What operators need: the client's address behind a reverse proxy, a request id and one
+    JSON log line per request (edge.logs); /healthz and /readyz are API operations (api.health)."""
+    from edge import logs
+
+    settings: Settings = app.extensions["kreislauf"].settings
+    if settings.proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address and scheme as the proxies in front tell them (KREISLAUF_PROXIES).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
+        )
+    logs.init_app(app)

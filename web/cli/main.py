@@ -13,6 +13,7 @@ import sys
 import click
 
 from web.cli.access_log import prune_access_log
+from web.cli.backup import backup_command, restore_command
 from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
@@ -44,6 +45,8 @@ for command in (
     export_ords_command,
     labels_command,
     prune_access_log,
+    backup_command,
+    restore_command,
 ):
     cli.add_command(command)
 

@@ -137,15 +137,20 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the app for ``settings`` with gunicorn until it is stopped."""
     from gunicorn.app.base import BaseApplication
 
+    from edge.logs import LOG_CONFIG
     from web.app import create_app
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # Access logs name paths, never bodies or keys: no personal data in logs.
-            self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
+            # JSON lines on standard error; the app logs each request itself, with its id and
+            # never a header, body, query or client address (edge.logs): no secrets, no
+            # personal data. gunicorn's access log (client address, query) stays off.
+            self.cfg.set("logconfig_dict", LOG_CONFIG)
+            self.cfg.set("accesslog", None)
+            # SIGTERM: stop accepting, let requests in flight finish for up to 30 s.
+            self.cfg.set("graceful_timeout", 30)
 
         def load(self) -> Any:
             return create_app(settings)

@@ -1,0 +1,124 @@
+"""Structured logs: one JSON object per line, and a request id on every request.
+
+Each request gets an id (a sane incoming ``X-Request-ID`` is kept, anything else is replaced
+by a new one), echoed in the response's ``X-Request-ID`` and written with every line logged
+while it runs. One line per request says how it went: time, level, request id, method, path
+(never the query string), status and duration. Nothing else of the request is logged: no
+header (so no API key, cookie or ``Authorization``), no body (so no password), no client
+address, no query (search terms may be personal). SQLAlchemy is held at WARNING, since at INFO
+it would log statements with their parameters.
+
+``LOG_CONFIG`` is a ``logging.config.dictConfig`` document; ``kreislauf run`` gives it to
+gunicorn so its own lines are JSON too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+__all__ = ["LOG_CONFIG", "JsonFormatter", "configure", "init_app", "request_id"]
+
+HEADER = "X-Request-ID"
+_SANE = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+_FIELDS = ("method", "path", "status", "duration_ms")
+
+logger = logging.getLogger("kreislauf.requests")
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object: time (UTC, ISO 8601), level, logger, message, the
+    request id when there is a request, and the request fields given as ``extra``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or request_id()
+        if rid:
+            entry["request_id"] = rid
+        for name in _FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        # gunicorn's own loggers hand their lines to the root's JSON handler
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        # at INFO SQLAlchemy would log every statement with its parameters
+        "sqlalchemy": {"level": "WARNING"},
+    },
+}
+
+
+def configure() -> None:
+    """Log JSON lines to standard error (what ``kreislauf run`` does, through gunicorn)."""
+    import logging.config
+
+    logging.config.dictConfig(LOG_CONFIG)
+
+
+def request_id() -> str | None:
+    """The id of the request being served (None outside a request)."""
+    if not has_request_context():
+        return None
+    return g.get("request_id")  # type: ignore[no-any-return]
+
+
+def init_app(app: Flask) -> None:
+    """Give every request an id, echo it, and log one line per request."""
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def _start() -> None:
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    rid = g.get("request_id") or uuid.uuid4().hex
+    response.headers[HEADER] = rid
+    started = g.get("request_started")
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    logger.info(
+        "%s %s %s",
+        request.method,
+        request.path[:300],
+        response.status_code,
+        extra={
+            "request_id": rid,
+            "method": request.method,
+            "path": request.path[:300],
+            "status": response.status_code,
+            "duration_ms": duration,
+        },
+    )
+    return response
