@@ -56,10 +56,16 @@ EXCLUDED_TABLES: dict[str, str] = {
 # Secret columns: written as null. On restore each row gets a fresh value no secret can match,
 # so the row (who held a key, when it was made or revoked) stays but the old secret is dead.
 SECRET_COLUMNS: dict[tuple[str, str], str] = {
-    ("api_keys", "key_hash"): "a copy restored for a drill must not accept the live API keys; "
-    "issue new keys after a restore",
     ("transfer_codes", "code_hash"): "transfer codes are short secrets held by the item's "
     "holder (their hash can be guessed); a holder asks for a new code",
+}
+
+# Columns named like a secret that are backed up, and why.
+KEPT_DIGESTS: dict[tuple[str, str], str] = {
+    ("api_keys", "key_hash"): "the SHA-256 of a random 256-bit key: no key can be recovered "
+    "from it. Kept so that organisations' machines keep working after a disaster restore and "
+    "`kreislauf verify` can check each key's seal (a key's owner is sealed with its hash). "
+    "Restore a drill copy where the live keys cannot reach it, or revoke its keys",
 }
 
 # Tables Alembic and the database keep for themselves, not registry data.
