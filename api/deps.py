@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import UnsupportedMediaType
 
+from edge.body import parse_json
 from edge.request import session
 from passport.access import authenticate
 from passport.credentials.reading import Reading
@@ -45,18 +45,11 @@ def view_headers(seen: Reading) -> dict[str, str]:
 
 
 def json_body() -> Any:
-    """Parse the body as JSON: 415 for another media type, 400 with the position if malformed."""
+    """Parse the body as JSON: 415 for another media type, 400 if malformed, too deep or with a
+    number out of bounds (edge.body), 413 past the operation's size limit."""
     mimetype = request.mimetype or ""
     if not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise UnsupportedMediaType(
             f"Send the body as application/json (got '{mimetype or 'no Content-Type'}')."
         )
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise BadRequest("The body is not UTF-8 encoded JSON.") from exc
-    except json.JSONDecodeError as exc:
-        raise BadRequest(
-            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
-        ) from exc
+    return parse_json(request.get_data(cache=True))  # raises 413 past max_content_length
