@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from edge.body import parse_json
+from edge.body import parse_json, read_body
 from edge.request import session
 from passport.access import authenticate
 from passport.credentials.reading import Reading
@@ -52,4 +52,4 @@ def json_body() -> Any:
         raise UnsupportedMediaType(
             f"Send the body as application/json (got '{mimetype or 'no Content-Type'}')."
         )
-    return parse_json(request.get_data(cache=True))  # raises 413 past max_content_length
+    return parse_json(read_body())
