@@ -76,10 +76,11 @@ class PassportEvents(MethodView):
         requestBody=EVENT_BODY,
         security=[{"bearer": []}],
         responses={
-            400: {"description": "Malformed JSON", **PROBLEM},
+            400: {"description": "Malformed, too deep or out-of-bounds JSON", **PROBLEM},
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "This role may not record this event type", **PROBLEM},
             409: {"description": "The product's life has ended; only corrections", **PROBLEM},
+            413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
             422: {"description": "Invalid event, each problem with a JSON pointer", **PROBLEM},
         },
     )
