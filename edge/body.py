@@ -37,6 +37,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # A JSON string: quotes around anything but a quote or a backslash, or an escape (unrolled, so
 # the regular expression runs in linear time on a string of any length).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# \u0000 and \ud800-\udfff escapes: the only ways JSON text makes a string no database stores.
+_ESCAPED_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPEN_CLOSE = bytes.maketrans(b"{}", b"[]")  # for counting depth, an object is an array
 
@@ -103,7 +106,10 @@ def parse_json(raw: bytes) -> Any:
             f"The JSON body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep."
         )
     try:
-        return json.loads(raw, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+        value = json.loads(raw, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+        if _ESCAPED_UNSTORABLE.search(raw):
+            _check_characters(value)
+        return value
     except _OutOfBounds as exc:
         raise InvalidRequest(str(exc)) from None
     except UnicodeDecodeError as exc:
@@ -114,6 +120,23 @@ def parse_json(raw: bytes) -> Any:
         ) from exc
     except RecursionError:  # deeper than the interpreter allows, though the count said not
         raise InvalidRequest("The JSON body nests too deep.") from None
+
+
+def _check_characters(value: Any) -> None:
+    """Refuse U+0000 and lone surrogates (only escapes make them): no database stores them."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and _UNSTORABLE.search(node):
+            raise _OutOfBounds(
+                "The JSON body holds U+0000 or a lone surrogate (an unpaired \\ud800-\\udfff "
+                "escape): neither is a character the registry can store."
+            )
 
 
 class _OutOfBounds(ValueError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
@@ -127,7 +128,16 @@ def shape_errors(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[Fiel
             errors.append(FieldError(json_pointer(path), f"must be within ±{MAX_SAFE_INTEGER}"))
         elif isinstance(node, float) and not math.isfinite(node):
             errors.append(FieldError(json_pointer(path), "must be a finite number"))
+        elif isinstance(node, str) and _UNSTORABLE.search(node):
+            errors.append(FieldError(json_pointer(path), _UNSTORABLE_RULE))
+        if isinstance(node, dict) and any(_UNSTORABLE.search(str(key)) for key in node):
+            errors.append(FieldError(json_pointer(path), "property names " + _UNSTORABLE_RULE))
     return sorted(errors, key=lambda e: e.pointer)[:20]
+
+
+# U+0000 and lone surrogates: strings no database stores (PostgreSQL refuses both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_RULE = "must not contain U+0000 or a lone surrogate"
 
 
 def validate_subject(subject: object) -> None:

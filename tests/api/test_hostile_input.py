@@ -77,6 +77,11 @@ def test_hostile_bodies_paths_and_queries_are_4xx(client: Any, maker: Any) -> No
         body = json.dumps(passport()).replace('"item"', number, 1)
         assert problem(client.post(post, data=body, **send), 400)["status"] == 400
 
+    # strings no database stores: U+0000 and lone surrogates (escaped; a pair is an emoji)
+    for name, status in (("a\x00b", 400), ("a\ud800b", 400), ("\udfff", 400), ("😀", 201)):
+        body = json.dumps(passport(serial=f"S{ord(name[-1])}", name=name))  # ASCII, escaped
+        assert client.post(post, data=body, **send).status_code == status, name
+
     # a document deep enough to break a way out is refused at issuance, naming the field
     body = passport(product={"characteristics": {"a": nested(40)}})
     body["product"].update(passport()["product"])
