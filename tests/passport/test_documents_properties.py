@@ -20,6 +20,7 @@ from passport.errors import InvalidDocument, KreislaufError
 from passport.models import Organisation
 from passport.passports.issuing import prepare
 from tests.helpers import CIRCULARITY, passport
+from tests.strategies import characteristics, text
 
 FAST = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -63,10 +64,13 @@ def deep(depth: int, leaf: Any) -> Any:
 
 @st.composite
 def documents(draw: st.DrawFn) -> Any:
-    kind = draw(st.sampled_from(["arbitrary", "one-change", "deep"]))
+    kind = draw(st.sampled_from(["arbitrary", "one-change", "deep", "valid"]))
     if kind == "arbitrary":
         return draw(json_value)
     body = passport(circularityScorecard=copy.deepcopy(CIRCULARITY))
+    if kind == "valid":  # within the rules: prepared, whatever its text and characteristics
+        body["product"] |= {"description": draw(text), "characteristics": draw(characteristics)}
+        return body
     path = draw(st.sampled_from(PATHS))
     where = body
     for key in path[:-1]:
