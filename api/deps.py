@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 from flask import json as flask_json
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import UnsupportedMediaType
 
+from edge.body import parse_json, read_body
 from edge.request import session
 from passport import idempotency
 from passport.access import authenticate
@@ -48,21 +48,14 @@ def view_headers(seen: Reading) -> dict[str, str]:
 
 
 def json_body() -> Any:
-    """Parse the body as JSON: 415 for another media type, 400 with the position if malformed."""
+    """Parse the body as JSON: 415 for another media type, 400 if malformed, too deep or with a
+    number out of bounds (edge.body), 413 past the operation's size limit."""
     mimetype = request.mimetype or ""
     if not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise UnsupportedMediaType(
             f"Send the body as application/json (got '{mimetype or 'no Content-Type'}')."
         )
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise BadRequest("The body is not UTF-8 encoded JSON.") from exc
-    except json.JSONDecodeError as exc:
-        raise BadRequest(
-            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
-        ) from exc
+    return parse_json(read_body())
 
 
 def answer_once(org: Organisation, body: Any, write: Callable[[], idempotency.Answer]) -> Response:

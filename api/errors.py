@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from passport import errors
 
@@ -95,7 +95,7 @@ def http_problem(error: HTTPException) -> Response:
                 field_errors.append({"pointer": f"/{field}", "message": f"{field}: {message}"})
     if field_errors:
         detail = "; ".join(f["message"] for f in field_errors)
-    if status == 413:
+    if status == 413 and detail == RequestEntityTooLarge.description:  # werkzeug's own words
         detail = "The request body is larger than this registry accepts."
     slug = error.name.lower().replace(" ", "-")
     return problem(status, error.name, detail, slug, field_errors)

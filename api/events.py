@@ -78,7 +78,7 @@ class PassportEvents(MethodView):
         security=[{"bearer": []}],
         parameters=[deps.IDEMPOTENCY_KEY],
         responses={
-            400: {"description": "Malformed JSON", **PROBLEM},
+            400: {"description": "Malformed, too deep or out-of-bounds JSON", **PROBLEM},
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "This role may not record this event type", **PROBLEM},
             409: {
@@ -86,6 +86,7 @@ class PassportEvents(MethodView):
                 "with this Idempotency-Key is still being answered",
                 **PROBLEM,
             },
+            413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
             422: {
                 "description": "Invalid event, each problem with a JSON pointer; or an "
                 "Idempotency-Key used before with another body",

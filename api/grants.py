@@ -57,7 +57,9 @@ class Grants(MethodView):
         responses={
             201: {"description": "The grant"},
             **AUTH,
+            400: {"description": "Malformed, too deep or out-of-bounds JSON", **PROBLEM},
             409: {"description": "The organisation already holds this grant", **PROBLEM},
+            413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
             422: {"description": "Unknown organisation or passport not the caller's", **PROBLEM},
         },
     )

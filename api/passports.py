@@ -58,7 +58,10 @@ PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 }
 WRITE_ERRORS = {
-    400: {"description": "Malformed JSON", **PROBLEM},
+    400: {
+        "description": "Malformed JSON, nested over 64 levels, or a number out of bounds",
+        **PROBLEM,
+    },
     401: {"description": "No or unknown API key", **PROBLEM},
     403: {"description": "Not allowed for this organisation", **PROBLEM},
     409: {
@@ -66,8 +69,11 @@ WRITE_ERRORS = {
         "Idempotency-Key is still being answered",
         **PROBLEM,
     },
-    413: {"description": "Body too large", **PROBLEM},
+    413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
     422: {"description": "Schema or identifier violations, each with a JSON pointer", **PROBLEM},
+}
+BATCH_ERRORS = WRITE_ERRORS | {
+    413: {"description": "Body over 64 MiB, refused before it is read", **PROBLEM},
 }
 
 
@@ -110,7 +116,7 @@ class Passports(MethodView):
 class PassportBatch(MethodView):
     @blp.doc(
         requestBody=BATCH_BODY,
-        responses=WRITE_ERRORS,
+        responses=BATCH_ERRORS,
         security=[{"bearer": []}],
         parameters=[deps.IDEMPOTENCY_KEY],
     )

@@ -52,7 +52,7 @@ class SearchArgsSchema(Schema):
 
 
 class ReadArgsSchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     format = fields.String(
         validate=validate.OneOf(["jsonld", "json", "ttl", "jwt", "sd-jwt"]),
         metadata={

@@ -19,6 +19,8 @@ class Settings:
     secret_key: str | None = None
     # A batch of 10,000 passports at a few KB each fits well inside 64 MiB.
     max_body_bytes: int = 64 * 1024 * 1024
+    # Every other request (one passport, one event, a grant, a form): 1 MiB (edge.body).
+    max_write_bytes: int = 1024 * 1024
     max_batch: int = 10_000
     testing: bool = False
     # The IANA time zone the web forms work in (KREISLAUF_TIME_ZONE): they fill in today's

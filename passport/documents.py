@@ -13,6 +13,8 @@ and each of its BatteryPass categories is checked against the official schema
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
@@ -94,6 +96,52 @@ def _validator() -> Draft202012Validator:
     return schema_validator(SUBJECT_SCHEMA)
 
 
+# What every stored document keeps to, so that every way out (JSON-LD, Turtle, the JWTs, the
+# page, the resolver) can serve it for ever: at most 32 levels of arrays and objects (the passport
+# itself is level 1), strings every database stores, and numbers JSON readers agree on (I-JSON,
+# RFC 7493: finite, and within 2^53 - 1 either side of 0, floats included, since jsonb turns an
+# integral float back into an integer that canonical JSON then refuses).
+MAX_DOCUMENT_DEPTH = 32
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def shape_errors(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[FieldError]:
+    """Where ``document`` nests deeper than ``limit`` or holds a number out of bounds (the
+    first place too deep on each branch), found without recursion."""
+    errors: list[FieldError] = []
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict | list):
+            if len(path) >= limit:
+                errors.append(
+                    FieldError(
+                        json_pointer(path),
+                        f"nests too deep: at most {limit} levels of arrays and objects",
+                    )
+                )
+                continue
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((value, (*path, key)) for key, value in items)
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, float) and not math.isfinite(node):
+            errors.append(FieldError(json_pointer(path), "must be a finite number"))
+        elif isinstance(node, int | float) and abs(node) > MAX_SAFE_INTEGER:
+            # floats too: PostgreSQL's jsonb gives 3e16 back as the integer 30000000000000000
+            errors.append(FieldError(json_pointer(path), f"must be within ±{MAX_SAFE_INTEGER}"))
+        elif isinstance(node, str) and _UNSTORABLE.search(node):
+            errors.append(FieldError(json_pointer(path), _UNSTORABLE_RULE))
+        if isinstance(node, dict) and any(_UNSTORABLE.search(str(key)) for key in node):
+            errors.append(FieldError(json_pointer(path), "property names " + _UNSTORABLE_RULE))
+    return sorted(errors, key=lambda e: e.pointer)[:20]
+
+
+# U+0000 and lone surrogates: strings no database stores (PostgreSQL refuses both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_RULE = "must not contain U+0000 or a lone surrogate"
+
+
 def validate_subject(subject: object) -> None:
     """Raise ``InvalidDocument`` listing every way ``subject`` breaks the passport schema."""
     if not isinstance(subject, dict):
@@ -101,6 +149,10 @@ def validate_subject(subject: object) -> None:
             "The passport document has 1 problem",
             errors=[FieldError("", "the passport must be a JSON object")],
         )
+    shape = shape_errors(subject)
+    if shape:
+        noun = "problem" if len(shape) == 1 else "problems"
+        raise InvalidDocument(f"The passport document has {len(shape)} {noun}", errors=shape)
     found: dict[tuple[str, str], FieldError] = {}
     for error in _validator().iter_errors(subject):
         for field_error in _field_errors(error):

@@ -28,6 +28,10 @@ from sqlalchemy.types import TypeDecorator
 
 from passport.db import Base
 
+# The largest value of an Integer column on every database (PostgreSQL's integer is 32 bits): a
+# version or event number past it is one no row has, asked for before the database sees it.
+MAX_ROW_NUMBER = 2**31 - 1
+
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from edge.request import Registry, close_session
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
+from passport.models import MAX_ROW_NUMBER
+
+
+class RowNumber(IntegerConverter):
+    """``<int:…>`` in a URL: a number past any row's (2^31 - 1) matches no route (404), so it
+    never reaches the database, where it would overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_NUMBER)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = RowNumber  # before any rule is added
     engine = make_engine(settings.database_url)
     app.extensions["kreislauf"] = Registry(settings, engine, make_session_factory(engine))
 
@@ -39,14 +52,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     def _close_session(_exc: BaseException | None) -> None:
         close_session()  # rolls back anything not committed: a failed request writes nothing
 
+    from edge import body
+
+    app.before_request(body.limit_body)  # 413 before a byte past the operation's limit is read
+
     import api
-    from web import i18n
+    from web import html, i18n
     from web.pages import routes
 
     _operations(app)
     api.init_app(app)
     i18n.init_app(app)
     routes.init_app(app)
+    app.after_request(html.harden)  # CSP, nosniff and no framing on every HTML answer
     return app
 
 

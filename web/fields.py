@@ -89,7 +89,7 @@ class Form:
             if f.kind == "password":
                 f.value = data.get(f.name, "")
                 continue
-            raw = data.get(f.name, "")
+            raw = data.get(f.name, "").replace("\x00", "")  # U+0000: no database stores it
             # Line breaks stay in a text area; elsewhere whitespace is folded.
             f.value = raw.strip() if f.kind == "textarea" else " ".join(raw.split())
             if f.required and not f.value:

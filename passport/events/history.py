@@ -21,7 +21,7 @@ from passport.events.catalogue import EVENT_TYPES, disposition_for
 from passport.events.parsing import NewEvent, parse_event
 from passport.events.rules import check_allowed
 from passport.ledger import log, sequencer
-from passport.models import Event, Organisation, Passport, utcnow
+from passport.models import MAX_ROW_NUMBER, Event, Organisation, Passport, utcnow
 from passport.passports.lookup import get_passport
 from passport.passports.versions import get_version, is_battery
 from passport.signing.registry import issuer_did
@@ -232,9 +232,13 @@ def epcis_document(
 
 def get_event(session: Session, passport: Passport, seq: int) -> Event:
     """Event ``seq`` of a passport's history; NotFound when it has none of that number."""
-    event = session.scalars(
-        select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
-    ).first()
+    event = (
+        None
+        if not 0 < seq <= MAX_ROW_NUMBER
+        else session.scalars(
+            select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
+        ).first()
+    )
     if event is None:
         raise NotFound(f"Passport {passport.public_id} has no event {seq}.")
     return event

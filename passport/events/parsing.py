@@ -29,6 +29,7 @@ from passport.documents import (
     json_pointer,
     load_schema,
     schema_validator,
+    shape_errors,
 )
 from passport.errors import FieldError, InvalidDocument
 from passport.events.bare_words import bare_word_matches
@@ -162,6 +163,9 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
         raise InvalidDocument(
             "The event has 1 problem", [FieldError("", "the event must be a JSON object")]
         )
+    shape = shape_errors(body)  # too deep or a number out of bounds: nothing else is looked at
+    if shape:
+        raise InvalidDocument(f"The event has {len(shape)} problem(s)", shape)
     found: dict[tuple[str, str], FieldError] = {}
     for error in _validator().iter_errors(body):
         # eventTime's format is checked below, with messages that say what is wrong with it.

@@ -14,7 +14,7 @@ from passport.access import require_issuer
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
 from passport.ledger import log, sequencer
-from passport.models import Organisation, Passport, PassportVersion, utcnow
+from passport.models import MAX_ROW_NUMBER, Organisation, Passport, PassportVersion, utcnow
 from passport.passports.issuing import prepare, search_text
 from passport.passports.lookup import get_passport
 from passport.signing.registry import issuer_did
@@ -25,11 +25,15 @@ def get_version(
 ) -> PassportVersion:
     """One version of a passport (its current one by default); NotFound if it has none such."""
     number = passport.current_version if version is None else version
-    row = session.scalars(
-        select(PassportVersion).where(
-            PassportVersion.passport_pk == passport.pk, PassportVersion.version == number
-        )
-    ).first()
+    row = (
+        None
+        if not 0 < number <= MAX_ROW_NUMBER
+        else session.scalars(
+            select(PassportVersion).where(
+                PassportVersion.passport_pk == passport.pk, PassportVersion.version == number
+            )
+        ).first()
+    )
     if row is None:
         raise NotFound(
             f"Passport {passport.public_id} has no version {number}; "

@@ -1,7 +1,9 @@
 """Writing ORDS v0.3: CSV as the published files are written, and ORDS JSON.
 
 Writing emits exactly the 14 columns and quotes a field only when it has to; an Unknown
-status is written as ``Unknown``, as the published files do.
+status is written as ``Unknown``, as the published files do. No cell can run as a formula in a
+spreadsheet: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+is written with a single quote in front (OWASP, "CSV Injection"); plain numbers stay as they are.
 """
 
 from __future__ import annotations
@@ -19,13 +21,26 @@ __all__ = ["to_json", "write_ords"]
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
 
+# What a spreadsheet may take for the start of a formula, and a number that is only a number.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def inert(value: str) -> str:
+    """``value`` as a cell no spreadsheet runs: a leading quote before a formula's first sign."""
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _csv_line(values: Iterable[str]) -> str:
     # Hand-rolled rather than csv.writer: with "\n" line ends Python 3.11's writer leaves a
     # lone "\r" unquoted, which readers then take for a line break.
+    cells = (inert(value) for value in values)
     return (
         ",".join(
-            '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES.search(value) else value
-            for value in values
+            '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.search(cell) else cell
+            for cell in cells
         )
         + "\n"
     )

@@ -180,7 +180,7 @@ def test_too_large_a_body_is_a_413(settings, maker):
 
     from web.app import create_app
 
-    small = create_app(replace(settings, max_body_bytes=2000))
+    small = create_app(replace(settings, max_write_bytes=2000))
     body = passport("item", name="x" * 900)
     body["product"]["description"] = "y" * 2000
     response = small.test_client().post("/api/v1/passports", json=body, headers=maker.headers)

@@ -13,7 +13,7 @@ import pytest
 
 from repairs.ords.reader import read_ords
 from repairs.ords.records import COLUMNS, OrdsRow, RowError, categories
-from repairs.ords.writer import to_json, write_ords
+from repairs.ords.writer import inert, to_json, write_ords
 from tests.helpers import FIXTURES
 
 ORDS_DIR = FIXTURES / "ords"
@@ -364,7 +364,8 @@ def test_writing_the_sample_back_gives_the_same_values() -> None:
     out = io.StringIO()
     assert write_ords(found, out) == 20_000
     with SAMPLE.open(encoding="utf-8", newline="") as f:
-        original = list(csv.reader(f))
+        # the same values, but no cell may start a spreadsheet formula (9 cells such as "-")
+        original = [[inert(cell) for cell in line] for line in csv.reader(f)]
     assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == original
 
 
