@@ -31,7 +31,9 @@ from passport.errors import InvalidRequest
 # Settings.max_write_bytes.
 BULK_ENDPOINTS = frozenset({"passports.PassportBatch"})
 MAX_JSON_DEPTH = 64
-MAX_NUMBER_CHARS = 100
+# A double written out in full takes up to 310 characters (-1.7976931348623157e308 as an
+# integer literal, as BatteryPass's samples write it); far longer numbers only cost time.
+MAX_NUMBER_CHARS = 400
 MAX_SAFE_INTEGER = 2**53 - 1
 
 # A JSON string: quotes around anything but a quote or a backslash, or an escape (unrolled, so
@@ -151,14 +153,18 @@ def _long(text: str) -> None:
         )
 
 
-def _integer(text: str) -> int:
+def _integer(text: str) -> int | float:
+    """An integer; one beyond ±(2^53 - 1) is read as the nearest 64-bit float, as JavaScript
+    and any I-JSON reader (RFC 7493 2.2) read it, so every way out serves the same number."""
     _long(text)
     value = int(text)
     if abs(value) > MAX_SAFE_INTEGER:
-        raise _OutOfBounds(
-            f"The integer {text} in the JSON body is out of range: integers lie within "
-            f"±{MAX_SAFE_INTEGER} (2^53 - 1, I-JSON, RFC 7493)."
-        )
+        try:
+            return float(value)
+        except OverflowError:
+            raise _OutOfBounds(
+                f"The number {text[:40]}… in the JSON body overflows a 64-bit float."
+            ) from None
     return value
 
 

@@ -221,10 +221,12 @@ BATTERYPASS_SAMPLES = {
 
 def batterypass_sample(category: str) -> dict[str, Any]:
     """The official BatteryPass 1.2 sample payload of a category (UTF-16 with BOM, or UTF-8)."""
+    from edge.body import parse_json
+
     data = (BATTERYPASS / BATTERYPASS_SAMPLES[category]).read_bytes()
-    sample: dict[str, Any] = json.loads(
-        data.decode("utf-16" if data[:2] == b"\xff\xfe" else "utf-8")
-    )
+    text = data.decode("utf-16" if data[:2] == b"\xff\xfe" else "utf-8")
+    # read as the registry reads a request (its 310-digit integers as the floats they are)
+    sample: dict[str, Any] = parse_json(text.encode("utf-8"))
     return sample
 
 
