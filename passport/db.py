@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -25,7 +26,26 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
+    kwargs.setdefault("json_deserializer", _json_loads)
     return create_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _number(text: str) -> int | float:
+    """A JSON integer from PostgreSQL. jsonb keeps numbers as ``numeric`` and writes an
+    integral float as an integer (``-1.7976931348623157e+308``, which BatteryPass's samples
+    use, comes back with 309 digits). The registry refuses integers beyond 2**53 on the way in
+    (passport.documents), so such an integer was a float: it is read as that float (the
+    nearest double to its digits is the float that was sent)."""
+    value = int(text)
+    return float(value) if abs(value) > _MAX_SAFE_INTEGER else value
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """How PostgreSQL's json and jsonb values are read (see :func:`_number`)."""
+    return json.loads(text, parse_int=_number)
 
 
 def _configure_sqlite(engine: Engine) -> None:

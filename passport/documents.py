@@ -101,7 +101,7 @@ def _validator() -> Draft202012Validator:
 # itself is level 1), strings every database stores, and numbers JSON readers agree on (I-JSON,
 # RFC 7493): finite, and integers within 2^53 - 1 either side of 0. Floats may be as large as a
 # double goes (BatteryPass's own samples send -1.7976931348623157e+308); PostgreSQL's jsonb
-# gives an integral one back as an integer, which passport.models.JsonType turns back into it.
+# gives an integral one back as an integer, which passport.db.make_engine reads as the float.
 MAX_DOCUMENT_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1
 

@@ -32,39 +32,9 @@ from passport.db import Base
 # version or event number past it is one no row has, asked for before the database sees it.
 MAX_ROW_NUMBER = 2**31 - 1
 
-# Integers beyond this never enter a stored document (passport.documents.shape_errors).
-_MAX_SAFE_INTEGER = 2**53 - 1
-
-
-def _as_sent(value: Any) -> Any:
-    """``value`` with every integer beyond 2**53 turned back into the float it was sent as."""
-    if isinstance(value, dict):
-        return {key: _as_sent(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_as_sent(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_SAFE_INTEGER:
-        return float(value)
-    return value
-
-
-class JsonType(TypeDecorator[Any]):
-    """JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
-
-    jsonb keeps a number as ``numeric`` and gives an integral float back as an integer
-    (``-1.7976931348623157e+308``, a value BatteryPass's samples use, comes back with 309
-    digits), which canonical JSON and JavaScript readers cannot take. The registry refuses
-    integers beyond 2**53 on the way in, so such an integer was a float: it is turned back
-    into the float it was (the nearest double to its digits, which is the float sent).
-    """
-
-    impl = JSON
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return _as_sent(value) if dialect.name == "postgresql" else value
+# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite. PostgreSQL's jsonb gives an
+# integral float beyond 2**53 back as an integer: passport.db.make_engine reads it as the float.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
