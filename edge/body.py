@@ -25,6 +25,7 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from edge.request import settings
+from passport.documents import MAX_SAFE_INTEGER, UNSTORABLE
 from passport.errors import InvalidRequest
 
 # Endpoints whose body may be as large as Settings.max_body_bytes; all others get
@@ -34,14 +35,12 @@ MAX_JSON_DEPTH = 64
 # A double written out in full takes up to 310 characters (-1.7976931348623157e308 as an
 # integer literal, as BatteryPass's samples write it); far longer numbers only cost time.
 MAX_NUMBER_CHARS = 400
-MAX_SAFE_INTEGER = 2**53 - 1
 
 # A JSON string: quotes around anything but a quote or a backslash, or an escape (unrolled, so
 # the regular expression runs in linear time on a string of any length).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # \u0000 and \ud800-\udfff escapes: the only ways JSON text makes a string no database stores.
 _ESCAPED_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPEN_CLOSE = bytes.maketrans(b"{}", b"[]")  # for counting depth, an object is an array
 
@@ -134,7 +133,7 @@ def _check_characters(value: Any) -> None:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, str) and _UNSTORABLE.search(node):
+        elif isinstance(node, str) and UNSTORABLE.search(node):
             raise _OutOfBounds(
                 "The JSON body holds U+0000 or a lone surrogate (an unpaired \\ud800-\\udfff "
                 "escape): neither is a character the registry can store."

@@ -130,15 +130,15 @@ def shape_errors(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[Fiel
             errors.append(FieldError(json_pointer(path), "must be a finite number"))
         elif isinstance(node, int) and abs(node) > MAX_SAFE_INTEGER:
             errors.append(FieldError(json_pointer(path), f"must be within ±{MAX_SAFE_INTEGER}"))
-        elif isinstance(node, str) and _UNSTORABLE.search(node):
+        elif isinstance(node, str) and UNSTORABLE.search(node):
             errors.append(FieldError(json_pointer(path), _UNSTORABLE_RULE))
-        if isinstance(node, dict) and any(_UNSTORABLE.search(str(key)) for key in node):
+        if isinstance(node, dict) and any(UNSTORABLE.search(str(key)) for key in node):
             errors.append(FieldError(json_pointer(path), "property names " + _UNSTORABLE_RULE))
     return sorted(errors, key=lambda e: e.pointer)[:20]
 
 
 # U+0000 and lone surrogates: strings no database stores (PostgreSQL refuses both).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _UNSTORABLE_RULE = "must not contain U+0000 or a lone surrogate"
 
 
