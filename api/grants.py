@@ -10,7 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import deps
-from edge.request import session
+from edge.request import session, settings
+from passport import organisations
 from passport.disclosure import grants
 from passport.routes import API
 
@@ -66,7 +67,9 @@ class Grants(MethodView):
     def post(self) -> tuple[dict[str, Any], int]:
         """Grant an organisation legitimate interest in the caller's passports (or one)."""
         db = session()
-        row = grants.grant_request(db, deps.caller(), deps.json_body())
+        issuer = deps.caller()
+        row = grants.grant_request(db, issuer, deps.json_body())
+        organisations.seal_grants(db, settings(), issuer)
         body = grants.as_dict(row)
         db.commit()
         return body, 201
@@ -85,6 +88,8 @@ class GrantById(MethodView):
     def delete(self, grant_id: str) -> Response:
         """Revoke one of the caller's grants."""
         db = session()
-        grants.revoke(db, deps.caller(), grant_id)
+        issuer = deps.caller()
+        grants.revoke(db, issuer, grant_id)
+        organisations.seal_grants(db, settings(), issuer)
         db.commit()
         return Response(status=204)

@@ -106,6 +106,6 @@ class KeyByPrefix(MethodView):
     def delete(self, prefix: str) -> Response:
         """Revoke one of the calling organisation's keys (the one it calls with included)."""
         db = session()
-        organisations.revoke_key(db, prefix, deps.caller())
+        organisations.revoke_key(db, prefix, deps.caller(), settings=settings())
         db.commit()
         return Response(status=204)

@@ -373,9 +373,23 @@ class Grant(Base):
     grantee_pk: Mapped[int] = mapped_column(ForeignKey("organisations.pk"), index=True)
     passport_pk: Mapped[int | None] = mapped_column(ForeignKey("passports.pk"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The log key's signature over who granted what to whom (passport.ledger.seals); the
+    # issuer's set of grants is sealed as a whole in registry_seals ("grants/<issuer id>").
+    seal: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     grantee: Mapped[Organisation] = relationship(foreign_keys=[grantee_pk], lazy="joined")
     passport: Mapped[Passport | None] = relationship(lazy="joined")
+
+
+class RegistrySeal(Base):
+    """A seal over a set of rows rather than one (passport.ledger.seals): an issuer's grants
+    (``grants/<issuer public id>``), the public ids of passports logged before their first
+    leaf committed them (``passport-ids``)."""
+
+    __tablename__ = "registry_seals"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seal: Mapped[str] = mapped_column(Text)
 
 
 class AccessRead(Base):

@@ -109,9 +109,13 @@ def revoke_key(
     prefix: str,
     org: Organisation | None = None,
     now: datetime | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> ApiKey:
     """Revoke the active key with this prefix: of ``org`` (the API), or of any organisation
-    (``org`` None: the operator's command line, which may also revoke a last key).
+    (``org`` None: the operator's command line, which may also revoke a last key). With
+    ``settings`` the key's seal is made again over its revocation (``kreislauf verify`` then
+    finds a key un-revoked in the database); every way in passes them.
 
     NotFound when no active key of the organisation has the prefix (another organisation's
     key is not found either: the answer must not tell that it exists); Conflict when the
@@ -136,6 +140,11 @@ def revoke_key(
         )
     key.revoked_at = now or utcnow()
     session.flush()
+    if settings is not None:
+        from passport.ledger import seals
+        from passport.signing.keys import load_key
+
+        seals.reseal_key(session, load_key(settings, "log").private_key, key)
     return key
 
 
@@ -169,3 +178,12 @@ def seal_api_key(session: Session, settings: Settings, key: ApiKey) -> None:
 
     session.flush()
     seals.seal_key(session, load_key(settings, "log").private_key, key)
+
+
+def seal_grants(session: Session, settings: Settings, issuer: Organisation) -> None:
+    """The hook for whoever grants or revokes (``passport.disclosure.grants``): seal the
+    issuer's new grants and its set of grants as it now stands, before the commit."""
+    from passport.ledger import seals
+    from passport.signing.keys import load_key
+
+    seals.seal_grants(session, load_key(settings, "log").private_key, issuer.pk)

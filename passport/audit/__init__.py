@@ -4,8 +4,10 @@
 events and checks every node, the head and every checkpoint (with the log key's signature).
 This room adds what is served but lives outside the leaves: a passport row's status, current
 version, life status, identifiers, name and parents must follow from its committed versions and
-events (:mod:`passport.audit.served`); organisations' names, roles and prefixes and API keys'
-owners must match the log key's seals (:mod:`passport.ledger.seals`).
+events (:mod:`passport.audit.served`); organisations' names, roles and prefixes, API keys'
+owners and revocations, grants and each issuer's set of them, and the public ids of passports
+logged before their first leaf committed them must match the log key's seals
+(:mod:`passport.ledger.seals`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from passport.audit.served import check_passports, check_seals
+from passport.audit.served import check_grants, check_passport_ids, check_passports, check_seals
 from passport.config import Settings
 from passport.errors import KeyMissing
 from passport.ledger import checkpoints, log
@@ -46,4 +48,6 @@ def verify_registry(
     report = verify_log(session, settings.base_url, [Verifier(origin, k) for k in keys])
     check_passports(session, report, settings.base_url)
     check_seals(session, report, keys)
+    check_grants(session, report, keys)
+    check_passport_ids(session, report, keys)
     return report

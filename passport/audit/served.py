@@ -4,8 +4,10 @@ A passport row caches what its versions and events say: ``status`` and ``current
 (its newest version), ``life_status`` (derived from its events, corrections included),
 identifiers, name and search text (from its newest document), issuer and times (from its
 first and newest versions), model and batch (the passports of its GTIN and lot). Each must equal
-what it is derived from again here. Organisations and API keys carry a seal
-(:mod:`passport.ledger.seals`) that must verify with the log key.
+what it is derived from again here. Organisations, API keys (their revocation included) and
+grants carry a seal (:mod:`passport.ledger.seals`) that must verify with the log key, and so do
+each issuer's set of grants and the public ids of passports logged before their first leaf
+committed them (migration 0013).
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import community_key, identify, identity_key
 from passport.ledger import seals
 from passport.ledger.verify import Report, rows
-from passport.models import ApiKey, Event, Gs1Prefix, Organisation, Passport, PassportVersion
+from passport.models import (
+    ApiKey,
+    Event,
+    Grant,
+    Gs1Prefix,
+    Organisation,
+    Passport,
+    PassportVersion,
+    RegistrySeal,
+)
 from passport.passports.issuing import search_text
 from passport.routes import Routes
 
@@ -181,10 +192,69 @@ def check_seals(session: Session, report: Report, public_keys: Sequence[Ed25519P
             continue
         try:
             problem = seals.check(public_keys, seals.key_facts(key, owner.public_id), key.seal)
+            legacy = seals.legacy_key_facts(key, owner.public_id)
+            if problem and seals.check(public_keys, legacy, key.seal) is None:
+                problem = None  # sealed before 0013, which said nothing about revocation
         except _MALFORMED as exc:
             problem = f"is malformed: {type(exc).__name__}"
         if problem:
             report.add(None, "api_key", str(key.prefix), problem)
 
 
-__all__ = ["check_passports", "check_seals"]
+def check_grants(session: Session, report: Report, public_keys: Sequence[Ed25519PublicKey]) -> None:
+    """Every grant matches its seal, and every issuer's set of grants the seal of that set
+    (``grants/<issuer id>`` in registry_seals): a grant changed, added or removed is found."""
+    orgs: dict[int, Organisation] = report.data.orgs
+    ids = dict(report.data.public_ids)
+    heads = {
+        r.name.removeprefix(seals.GRANTS): r.seal
+        for r in rows(session, report, RegistrySeal, RegistrySeal.name)
+        if r.name.startswith(seals.GRANTS)
+    }
+    held: dict[str, list[str]] = {issuer: [] for issuer in heads}
+    for grant in rows(session, report, Grant, Grant.pk):
+        try:
+            issuer = orgs[grant.issuer_pk].public_id
+            passport = None if grant.passport_pk is None else ids[grant.passport_pk]
+            facts = seals.grant_facts(grant, issuer, orgs[grant.grantee_pk].public_id, passport)
+            held.setdefault(issuer, []).append(grant.public_id)
+            problem = seals.check(public_keys, facts, grant.seal)
+        except _MALFORMED as exc:
+            problem = f"is malformed or names no organisation or passport: {type(exc).__name__}"
+        if problem:
+            report.add(None, "grant", str(grant.public_id), problem)
+    for issuer, grant_ids in held.items():
+        problem = seals.check(public_keys, seals.grants_facts(issuer, grant_ids), heads.get(issuer))
+        if problem:
+            what = "the set of grants (one was added, removed or renamed)"
+            report.add(None, "grants", issuer, f"{what} {problem}")
+
+
+def check_passport_ids(
+    session: Session, report: Report, public_keys: Sequence[Ed25519PublicKey]
+) -> None:
+    """A passport's public id is committed by its first leaf (since 0013), or, for passports
+    logged before, by the ``passport-ids`` seal over every passport logged before it was made."""
+    ctx = report.data
+    issued: dict[int, tuple[int, bool]] = ctx.issued
+    unbound = [pk for pk, (_, bound) in issued.items() if not bound]
+    if not unbound:
+        return
+    row = session.get(RegistrySeal, seals.PASSPORT_IDS)
+    try:
+        size = seals.Seal.parse(row.seal).sealed_at if row is not None else 0
+    except _MALFORMED:
+        size = 0
+    for pk in unbound:
+        if issued[pk][0] >= size:
+            message = "its public id is committed by neither its first leaf nor a seal"
+            report.add(None, "passport", str(ctx.uris[pk]), message)
+    if row is not None:
+        pairs = [(ctx.uris[pk], ctx.public_ids[pk]) for pk, (i, _) in issued.items() if i < size]
+        problem = seals.check(public_keys, seals.ids_facts(pairs), row.seal)
+        if problem:
+            what = "the public ids of the passports logged before migration 0013"
+            report.add(None, "passports", seals.PASSPORT_IDS, f"{what} {problem}")
+
+
+__all__ = ["check_grants", "check_passport_ids", "check_passports", "check_seals"]

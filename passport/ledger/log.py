@@ -70,20 +70,33 @@ def version_kind(version: int, status: str) -> str:
     return "dpp.withdrawn" if status == "withdrawn" else "dpp.version"
 
 
-def version_content(row: PassportVersion) -> dict[str, Any]:
-    """What a version's leaf digests: the stored document with the version's random salt.
+def version_content(row: PassportVersion, passport_id: str | None = None) -> dict[str, Any]:
+    """What a version's leaf digests: the stored document with the version's random salt (and,
+    for a first version, the passport's public id: pass ``passport_id``).
 
     The document holds restricted values (a measured state of health, an issuer-marked
     recipe) a guesser could otherwise try against the public digest; the salt is stored with
     the version and never served, so only the registry (and ``kreislauf verify``) re-derives
     it. Versions logged before the salt existed committed the bare document.
     """
-    return committed(row.document, row.content_salt)
+    first = passport_id if row.version == 1 else None
+    return committed(row.document, row.content_salt, first)
 
 
-def committed(document: dict[str, Any], salt: str | None) -> dict[str, Any]:
-    """A version's document as its leaf digests it, salted (``None``: before salts existed)."""
-    return document if salt is None else {"salt": salt, "document": document}
+def committed(
+    document: dict[str, Any], salt: str | None, passport_id: str | None = None
+) -> dict[str, Any]:
+    """A version's document as its leaf digests it, salted (``None``: before salts existed).
+
+    A passport's first version also commits its public id (the API handle in a credential's
+    id and links, which no other leaf holds), since migration 0013; first versions logged
+    before did not (their ids are sealed as a set: ``passport.ledger.seals``)."""
+    if salt is None:
+        return document
+    content: dict[str, Any] = {"salt": salt, "document": document}
+    if passport_id is not None:
+        content["passport"] = passport_id
+    return content
 
 
 def new_salt() -> str:

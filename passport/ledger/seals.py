@@ -21,15 +21,36 @@ its role or prefixes, or hand a key to another organisation without ``kreislauf 
 noticing. The sequencer seals every organisation that acts in the log for the first time (and
 its keys) in the appending transaction; a key made later is sealed by
 :func:`passport.organisations.seal_api_key`, and ``kreislauf verify`` reports an unsealed key of
-a sealed organisation. Revocation is not sealed (a revoked key is refused whatever its seal
-says). Known limits: the backfill at the first startup after migration 0012 seals whatever the
-rows say then; an organisation that has never acted can be changed until it is sealed.
+a sealed organisation. Since migration 0013 a key's seal also
+covers its revocation (``kreislauf.api-key/v2``, ``revokedAt``): revoking re-seals the key
+(:func:`reseal_key`), so a key un-revoked in the database no longer matches its seal (a v1 seal,
+made before 0013, still verifies: it says nothing about revocation).
+
+Grants (who may read an issuer's restricted values) are sealed twice: each row
+(``{"kind": "kreislauf.grant/v1", "id", "issuer", "grantee", "passport", "createdAt"}``, in
+``grants.seal``) and each issuer's set of grant ids (``kreislauf.grants/v1``, in
+``registry_seals`` as ``grants/<issuer id>``), re-sealed by every grant and revocation
+(:func:`seal_grants`): a row changed, added or removed in the database no longer matches.
+
+A passport's public id (its API handle) is committed by its first leaf since 0013 (see
+:func:`passport.ledger.log.committed`); the ids of passports logged before are sealed as one set
+(``kreislauf.passport-ids/v1``, ``registry_seals`` row ``passport-ids``) at the first startup
+after the migration: one signature, whatever the number of passports.
+
+Known limits: the backfill at the first startup after migration 0012 (0013) seals whatever the
+rows say then; an organisation that has never acted can be changed until it is sealed. A seal
+proves what the registry signed, not that it is the newest thing it signed: putting back a
+row's older value *together with its older seal* (a key's seal from before its revocation, an
+issuer's grants seal from before a revocation) is a rollback no seal can show. The registry
+re-seals an issuer's set of grants as it finds it at the issuer's next grant or revocation, so
+a grant deleted in the database is found until then.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +61,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.ledger import log
-from passport.models import ApiKey, Gs1Prefix, Organisation
+from passport.models import ApiKey, Grant, Gs1Prefix, Organisation, Passport, RegistrySeal
 from passport.signing.jose import canonical_json
 
 DOMAIN = b"kreislauf-seal/v1\n"
+GRANTS = "grants/"  # + the issuer's public id: registry_seals row of its set of grants
+PASSPORT_IDS = "passport-ids"  # registry_seals row of the ids logged before leaves had them
 
 
 def organisation_facts(org: Organisation, prefixes: Iterable[str]) -> dict[str, Any]:
@@ -58,12 +81,55 @@ def organisation_facts(org: Organisation, prefixes: Iterable[str]) -> dict[str, 
 
 
 def key_facts(key: ApiKey, owner_public_id: str) -> dict[str, Any]:
+    """What a key's seal signs since migration 0013: its revocation included."""
+    facts = legacy_key_facts(key, owner_public_id)
+    facts["kind"] = "kreislauf.api-key/v2"
+    facts["revokedAt"] = None if key.revoked_at is None else log.format_time(key.revoked_at)
+    return facts
+
+
+def legacy_key_facts(key: ApiKey, owner_public_id: str) -> dict[str, Any]:
+    """What a key's seal signed before migration 0013 (not its revocation)."""
     return {
         "kind": "kreislauf.api-key/v1",
         "prefix": key.prefix,
         "keyHash": key.key_hash,
         "organisation": owner_public_id,
         "createdAt": log.format_time(key.created_at),
+    }
+
+
+def grant_facts(
+    grant: Grant, issuer_id: str, grantee_id: str, passport_id: str | None
+) -> dict[str, Any]:
+    return {
+        "kind": "kreislauf.grant/v1",
+        "id": grant.public_id,
+        "issuer": issuer_id,
+        "grantee": grantee_id,
+        "passport": passport_id,
+        "createdAt": log.format_time(grant.created_at),
+    }
+
+
+def grants_facts(issuer_id: str, grant_ids: Iterable[str]) -> dict[str, Any]:
+    """An issuer's set of grants: the SHA-256 of its sorted grant ids."""
+    ids = sorted(grant_ids)
+    return {
+        "kind": "kreislauf.grants/v1",
+        "issuer": issuer_id,
+        "count": len(ids),
+        "sha256": hashlib.sha256(canonical_json(ids)).hexdigest(),
+    }
+
+
+def ids_facts(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Passports' (URI, public id) pairs as one set: their count and SHA-256."""
+    rows = sorted([uri, public_id] for uri, public_id in pairs)
+    return {
+        "kind": "kreislauf.passport-ids/v1",
+        "count": len(rows),
+        "sha256": hashlib.sha256(canonical_json(rows)).hexdigest(),
     }
 
 
@@ -177,10 +243,63 @@ def seal_key(session: Session, private_key: Ed25519PrivateKey, key: ApiKey) -> N
 
 
 def seal_all(session: Session, private_key: Ed25519PrivateKey) -> None:
-    """At startup: if nothing is sealed yet (a database from before migration 0012), seal every
+    """At startup: the backfill of migration 0013 (:func:`_backfill_0013`); and if no
+    organisation is sealed yet (a database from before migration 0012), seal every
     organisation and key as a backfill. Once anything is sealed this does nothing, so NULLing a
     seal and restarting does not get a changed row sealed again."""
+    _backfill_0013(session, private_key)
     if session.scalar(select(Organisation.pk).where(Organisation.seal.is_not(None)).limit(1)):
         return
     ids = list(session.scalars(select(Organisation.public_id)))
     seal_actors(session, private_key, ids, log.head(session)[0], backfill=True)
+
+
+def reseal_key(session: Session, private_key: Ed25519PrivateKey, key: ApiKey) -> None:
+    """Seal a sealed key again after it changed (its revocation), at the log's current size.
+    An unsealed key is left to whoever seals its organisation (with its revocation then)."""
+    if key.seal is not None:
+        owner = key.organisation.public_id
+        key.seal = sign(private_key, key_facts(key, owner), log.head(session)[0])
+
+
+def seal_grants(
+    session: Session, private_key: Ed25519PrivateKey, issuer_pk: int, *, backfill: bool = False
+) -> None:
+    """Seal the issuer's unsealed grants and its set of grants as it now stands; call after
+    every grant and revocation. The issuer's row is locked first, so two of its grants made at
+    once cannot each seal a set without the other (SQLite's writers queue anyway)."""
+    issuer_id = session.scalars(
+        select(Organisation.public_id).where(Organisation.pk == issuer_pk).with_for_update()
+    ).one()
+    size = log.head(session)[0]
+    session.flush()
+    ids = []
+    for grant in session.scalars(select(Grant).where(Grant.issuer_pk == issuer_pk)):
+        ids.append(grant.public_id)
+        if grant.seal is None:
+            passport = grant.passport.public_id if grant.passport is not None else None
+            facts = grant_facts(grant, issuer_id, grant.grantee.public_id, passport)
+            grant.seal = sign(private_key, facts, size, backfill)
+    name = GRANTS + issuer_id
+    value = sign(private_key, grants_facts(issuer_id, ids), size, backfill)
+    row = session.get(RegistrySeal, name)
+    if row is None:
+        session.add(RegistrySeal(name=name, seal=value))
+    else:
+        row.seal = value
+    session.flush()
+
+
+def _backfill_0013(session: Session, private_key: Ed25519PrivateKey) -> None:
+    """At the first startup after migration 0013 (no ``passport-ids`` seal yet): seal the
+    public ids of every passport logged so far (their first leaves do not commit them), and
+    every grant and issuer's set of grants. Never again: the row stays."""
+    if session.get(RegistrySeal, PASSPORT_IDS) is not None:
+        return
+    size = log.head(session)[0]
+    pairs = session.execute(select(Passport.uri, Passport.public_id)).tuples()
+    value = sign(private_key, ids_facts(pairs), size, backfill=True)
+    session.add(RegistrySeal(name=PASSPORT_IDS, seal=value))
+    for issuer_pk in sorted(set(session.scalars(select(Grant.issuer_pk)))):
+        seal_grants(session, private_key, issuer_pk, backfill=True)
+    session.flush()

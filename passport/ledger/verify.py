@@ -84,6 +84,7 @@ class _Context:
         self.passports: list[Passport] = rows(session, report, Passport, Passport.pk)
         passports = self.passports
         self.uris = {p.pk: p.uri for p in passports}
+        self.public_ids = {p.pk: p.public_id for p in passports}
         self.by_uri = {p.uri: p.pk for p in passports}
         self.versions: dict[int, list[PassportVersion]] = defaultdict(list)
         for v in rows(session, report, PassportVersion, PassportVersion.version):
@@ -96,6 +97,9 @@ class _Context:
         self.last: dict[str, tuple[int, int, bytes]] = {}
         # organisation pk -> the log index of its first entry (its seal must be older)
         self.first_act: dict[int, int] = {}
+        # passport pk -> (index of its dpp.issued entry, whether that leaf commits its public
+        # id: not for passports logged before migration 0013, whose ids are sealed instead)
+        self.issued: dict[int, tuple[int, bool]] = {}
 
 
 def rows(session: Session, report: Report, model: Any, order: Any) -> list[Any]:
@@ -207,6 +211,7 @@ def _check_entry(
             event.related.uri if event.related else None,
         )
         actor, time = ctx.orgs[event.recorder_pk], event.recorded_at
+        first = None
     else:
         n = ctx.used_versions[pk]
         ctx.used_versions[pk] += 1
@@ -215,23 +220,35 @@ def _check_entry(
             return
         version = ctx.versions[pk][n]
         kind = log.version_kind(version.version, version.status)
-        content = log.version_content(version)
+        content = log.version_content(version, ctx.public_ids[pk])
         actor, time = ctx.orgs[version.author_pk], version.created_at
+        first = version if version.version == 1 else None
     ctx.first_act.setdefault(actor.pk, entry.index)
     if kind != entry.kind:
         report.add(*where, f"stored data says kind {kind}")
-    expected = log.leaf_bytes(
-        ctx.origin,
-        kind=kind,
-        subject=entry.subject,
-        seq=seq,
-        prev=None if prev is None else (prev[1], prev[2]),
-        time=time,
-        actor=issuer_did(ctx.base_url, actor),
-        content_digest=log.content_sha256(content),
-    )
-    if expected != leaf:
-        report.add(*where, _differences(leaf, expected))
+
+    def expected(content: dict[str, Any]) -> bytes:
+        return log.leaf_bytes(
+            ctx.origin,
+            kind=kind,
+            subject=entry.subject,
+            seq=seq,
+            prev=None if prev is None else (prev[1], prev[2]),
+            time=time,
+            actor=issuer_did(ctx.base_url, actor),
+            content_digest=log.content_sha256(content),
+        )
+
+    derived = expected(content)
+    if first is not None:
+        bound = first.content_salt is not None  # unsalted first versions (before 0009): never
+        if bound and derived != leaf:
+            bare = expected(log.version_content(first))
+            if bare == leaf:  # logged before first leaves committed the public id (0013)
+                derived, bound = bare, False
+        ctx.issued[pk] = (entry.index, bound)
+    if derived != leaf:
+        report.add(*where, _differences(leaf, derived))
 
 
 def _all_nodes(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:

@@ -135,7 +135,7 @@ def issue_community_passport(
         kind="dpp.issued",
         subject=uri,
         actor_did=issuer_did(base_url, org),
-        content=log.version_content(version),
+        content=log.version_content(version, passport.public_id),
         time=now,
     )
     return passport

@@ -222,8 +222,14 @@ def issue_passports(
         session,
         settings,
         [
-            sequencer.Item("dpp.issued", passport.uri, actor, log.committed(p.document, salt), now)
-            for passport, p, salt in zip(passports, prepared, salts, strict=True)
+            sequencer.Item(
+                "dpp.issued",
+                passport.uri,
+                actor,
+                log.committed(p.document, s, passport.public_id),
+                now,
+            )
+            for passport, p, s in zip(passports, prepared, salts, strict=True)
         ],
     )
     return passports

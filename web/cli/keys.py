@@ -54,8 +54,9 @@ def revoke_key(key_prefix: str) -> None:
     """Revoke the active key with this prefix; it is refused from now on."""
     from passport import organisations
 
-    with command_session(Settings.from_env()) as session:
-        key = organisations.revoke_key(session, key_prefix)
+    settings = Settings.from_env()
+    with command_session(settings) as session:
+        key = organisations.revoke_key(session, key_prefix, settings=settings)
         result = {"org_id": key.organisation.public_id, **organisations.key_as_dict(key)}
         session.commit()
     click.echo(json.dumps(result))
