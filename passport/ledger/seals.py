@@ -291,15 +291,16 @@ def seal_grants(
 
 
 def _backfill_0013(session: Session, private_key: Ed25519PrivateKey) -> None:
-    """At the first startup after migration 0013 (no ``passport-ids`` seal yet): seal the
-    public ids of every passport logged so far (their first leaves do not commit them), and
-    every grant and issuer's set of grants. Never again: the row stays."""
-    if session.get(RegistrySeal, PASSPORT_IDS) is not None:
-        return
-    size = log.head(session)[0]
-    pairs = session.execute(select(Passport.uri, Passport.public_id)).tuples()
-    value = sign(private_key, ids_facts(pairs), size, backfill=True)
-    session.add(RegistrySeal(name=PASSPORT_IDS, seal=value))
-    for issuer_pk in sorted(set(session.scalars(select(Grant.issuer_pk)))):
-        seal_grants(session, private_key, issuer_pk, backfill=True)
+    """At the first startup after migration 0013: seal the public ids of every passport logged
+    so far (their first leaves do not commit them) unless a ``passport-ids`` seal exists, and
+    every grant and issuer's set of grants unless a grant is sealed already. An empty registry
+    gets no row (a restore's target stays empty): whatever it logs later commits its ids."""
+    if session.get(RegistrySeal, PASSPORT_IDS) is None:
+        pairs = [(u, i) for u, i in session.execute(select(Passport.uri, Passport.public_id))]
+        if pairs:
+            value = sign(private_key, ids_facts(pairs), log.head(session)[0], backfill=True)
+            session.add(RegistrySeal(name=PASSPORT_IDS, seal=value))
+    if session.scalar(select(Grant.pk).where(Grant.seal.is_not(None)).limit(1)) is None:
+        for issuer_pk in sorted(set(session.scalars(select(Grant.issuer_pk)))):
+            seal_grants(session, private_key, issuer_pk, backfill=True)
     session.flush()

@@ -24,7 +24,7 @@ from rdflib.compare import isomorphic
 from sqlalchemy import ForeignKey, select
 
 import repairs.models  # noqa: F401 - registers repair_records
-from passport import backup, transfers
+from passport import backup, organisations, transfers
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
 from passport.disclosure import grants
@@ -44,6 +44,7 @@ def _seed(settings: Settings) -> None:
         orgs = {o.name: o for o in s.scalars(select(Organisation))}
         maker, cafe = orgs["Kesselwerk Demo GmbH"], orgs["Repair Café Kreuzberg"]
         grants.grant(s, maker, cafe.public_id)
+        organisations.seal_grants(s, settings, maker)  # what api/grants.py does
         item = s.scalars(select(Passport).where(Passport.serial == "K1-000103")).one()
         transfers.create_code(s, item, maker)
         other = note.Signer("other.example/log", Ed25519PrivateKey.generate())
@@ -144,7 +145,8 @@ def test_a_backup_restores_on_the_other_backend_byte_for_byte(
     assert header["format"] == backup.FORMAT and "users" in header["excluded_tables"]
     counts = trailer["end"]["rows"]
     assert counts["passport_versions"] > counts["passports"] >= 10
-    for table in ("grants", "witnessed_logs", "repair_records", "access_reads", "transfer_codes"):
+    tables = ("grants", "registry_seals", "witnessed_logs", "repair_records", "access_reads")
+    for table in (*tables, "transfer_codes"):
         assert counts[table] >= 1, table
     assert "users" not in counts and "failed_attempts" not in counts
     assert "scrypt" not in text and "volunteer" not in text  # no password hash, no login

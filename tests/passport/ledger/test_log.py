@@ -315,7 +315,8 @@ def test_a_version_is_committed_salted_so_a_restricted_value_cannot_be_guessed(s
 
     # Guessing the restricted value and hashing the document finds nothing in the log.
     assert leaf["content"]["sha256"] != log.content_sha256(row.document)
-    salted = {"salt": row.content_salt, "document": row.document}
+    # A first version also commits the passport's public id (its API handle), since 0013.
+    salted = {"salt": row.content_salt, "document": row.document, "passport": issued.public_id}
     assert leaf["content"]["sha256"] == log.content_sha256(salted)
     assert row.content_salt is not None and len(row.content_salt) >= 22  # 128 random bits
     assert verify_log(session, BASE_URL).ok
