@@ -58,6 +58,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from passport.ledger import log
@@ -299,7 +301,11 @@ def _backfill_0013(session: Session, private_key: Ed25519PrivateKey) -> None:
         pairs = [(u, i) for u, i in session.execute(select(Passport.uri, Passport.public_id))]
         if pairs:
             value = sign(private_key, ids_facts(pairs), log.head(session)[0], backfill=True)
-            session.add(RegistrySeal(name=PASSPORT_IDS, seal=value))
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            # Workers starting at once sign the same message (Ed25519 is deterministic).
+            row = {"name": PASSPORT_IDS, "seal": value}
+            session.execute(insert(RegistrySeal).values(**row).on_conflict_do_nothing())
     if session.scalar(select(Grant.pk).where(Grant.seal.is_not(None)).limit(1)) is None:
         for issuer_pk in sorted(set(session.scalars(select(Grant.issuer_pk)))):
             seal_grants(session, private_key, issuer_pk, backfill=True)
