@@ -245,10 +245,15 @@ def check_passport_ids(
         size = seals.Seal.parse(row.seal).sealed_at if row is not None else 0
     except _MALFORMED:
         size = 0
-    for pk in unbound:
-        if issued[pk][0] >= size:
-            message = "its public id is committed by neither its first leaf nor a seal"
-            report.add(None, "passport", str(ctx.uris[pk]), message)
+    missing = [pk for pk in unbound if issued[pk][0] >= size]
+    for pk in missing:
+        message = "its public id is committed by neither its first leaf nor a seal"
+        report.add(None, "passport", str(ctx.uris[pk]), message)
+    if missing and row is None:
+        report.notes.append(
+            "the public ids (and grants) of a registry from before migration 0013 are sealed "
+            "at its first `kreislauf init-db` or `run` after the upgrade"
+        )
     if row is not None:
         pairs = [(ctx.uris[pk], ctx.public_ids[pk]) for pk, (i, _) in issued.items() if i < size]
         problem = seals.check(public_keys, seals.ids_facts(pairs), row.seal)
