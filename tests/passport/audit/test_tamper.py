@@ -115,7 +115,9 @@ EXEMPT = {
 }
 
 # table.column -> a change that does alter what is served, which verify does not see yet (a
-# known gap, reported as such): nothing in the log or a seal commits to it
+# known gap, reported as such): nothing in the log or a seal commits to it. Empty since
+# migration 0013 sealed grants and key revocations and first leaves commit the public id
+# (tests/passport/audit/test_sealed_gaps.py tries each of those more closely).
 NOT_COVERED: dict[str, str] = {}
 
 
