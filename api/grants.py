@@ -69,7 +69,7 @@ class Grants(MethodView):
         db = session()
         issuer = deps.caller()
         row = grants.grant_request(db, issuer, deps.json_body())
-        organisations.seal_grants(db, settings(), issuer)
+        organisations.seal_grants(db, settings(), issuer, row)
         body = grants.as_dict(row)
         db.commit()
         return body, 201

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, KeyMissing, NotFound
-from passport.models import ApiKey, Gs1Prefix, Organisation, utcnow
+from passport.models import ApiKey, Grant, Gs1Prefix, Organisation, utcnow
 from passport.roles import ROLES
 
 
@@ -183,10 +183,12 @@ def seal_api_key(session: Session, settings: Settings, key: ApiKey) -> None:
     seals.seal_key(session, load_key(settings, "log").private_key, key)
 
 
-def seal_grants(session: Session, settings: Settings, issuer: Organisation) -> None:
+def seal_grants(
+    session: Session, settings: Settings, issuer: Organisation, new: Grant | None = None
+) -> None:
     """The hook for whoever grants or revokes (``passport.disclosure.grants``): seal the
-    issuer's new grants and its set of grants as it now stands, before the commit."""
+    ``new`` grant and the issuer's set of grants as it now stands, before the commit."""
     from passport.ledger import seals
     from passport.signing.keys import load_key
 
-    seals.seal_grants(session, load_key(settings, "log").private_key, issuer.pk)
+    seals.seal_grants(session, load_key(settings, "log").private_key, issuer.pk, new)

@@ -43,7 +43,8 @@ proves what the registry signed, not that it is the newest thing it signed: putt
 row's older value *together with its older seal* (a key's seal from before its revocation, an
 issuer's grants seal from before a revocation) is a rollback no seal can show. The registry
 re-seals an issuer's set of grants as it finds it at the issuer's next grant or revocation, so
-a grant deleted in the database is found until then.
+a grant deleted in the database is found until then (a grant added there stays unsealed: only
+the grant just made is sealed).
 """
 
 from __future__ import annotations
@@ -265,11 +266,18 @@ def reseal_key(session: Session, private_key: Ed25519PrivateKey, key: ApiKey) ->
 
 
 def seal_grants(
-    session: Session, private_key: Ed25519PrivateKey, issuer_pk: int, *, backfill: bool = False
+    session: Session,
+    private_key: Ed25519PrivateKey,
+    issuer_pk: int,
+    new: Grant | None = None,
+    *,
+    backfill: bool = False,
 ) -> None:
-    """Seal the issuer's unsealed grants and its set of grants as it now stands; call after
-    every grant and revocation. The issuer's row is locked first, so two of its grants made at
-    once cannot each seal a set without the other (SQLite's writers queue anyway)."""
+    """Seal the ``new`` grant (or, as a backfill, every unsealed one of the issuer) and the
+    issuer's set of grants as it now stands; call after every grant and revocation. A grant
+    someone else left unsealed stays so (verify reports it). The issuer's row is locked first,
+    so two of its grants made at once cannot each seal a set without the other (the lock is
+    taken after the insert, and each statement then reads what committed before it)."""
     issuer_id = session.scalars(
         select(Organisation.public_id).where(Organisation.pk == issuer_pk).with_for_update()
     ).one()
@@ -278,7 +286,7 @@ def seal_grants(
     ids = []
     for grant in session.scalars(select(Grant).where(Grant.issuer_pk == issuer_pk)):
         ids.append(grant.public_id)
-        if grant.seal is None:
+        if grant.seal is None and (backfill or grant is new):
             passport = grant.passport.public_id if grant.passport is not None else None
             facts = grant_facts(grant, issuer_id, grant.grantee.public_id, passport)
             grant.seal = sign(private_key, facts, size, backfill)

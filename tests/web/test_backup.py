@@ -43,8 +43,8 @@ def _seed(settings: Settings) -> None:
         seed(s, settings)
         orgs = {o.name: o for o in s.scalars(select(Organisation))}
         maker, cafe = orgs["Kesselwerk Demo GmbH"], orgs["Repair Café Kreuzberg"]
-        grants.grant(s, maker, cafe.public_id)
-        organisations.seal_grants(s, settings, maker)  # what api/grants.py does
+        made = grants.grant(s, maker, cafe.public_id)
+        organisations.seal_grants(s, settings, maker, made)  # what api/grants.py does
         item = s.scalars(select(Passport).where(Passport.serial == "K1-000103")).one()
         transfers.create_code(s, item, maker)
         other = note.Signer("other.example/log", Ed25519PrivateKey.generate())

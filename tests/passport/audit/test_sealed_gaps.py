@@ -7,6 +7,7 @@ must name what changed; the registry's own writes (and the backfill at startup) 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ def test_a_key_sealed_before_0013_still_verifies_revoked_or_not(session, setting
 def _grant(session: Session, settings: Settings, acme: Any, one: bool = True) -> Grant:
     org, cafe, issued = acme
     row = grants.grant(session, org, cafe.public_id, issued[0].public_id if one else None)
-    seal_grants(session, settings, org)
+    seal_grants(session, settings, org, row)
     session.commit()
     return row
 
@@ -111,6 +112,25 @@ def test_a_grant_changed_added_or_removed_in_the_database_is_found(session, sett
 
 
 _CHANGED = "(changed since the registry sealed it)"
+_NOW = datetime(2026, 5, 3, 13, 30, tzinfo=UTC)
+
+
+def test_a_forged_grant_stays_unsealed_when_the_issuer_next_grants(session, settings, acme):
+    """The issuer's next grant seals its set of grants, the forged one's id included, but
+    never the forged row itself."""
+    org, cafe, _ = acme
+    session.execute(
+        insert(Grant).values(
+            public_id="grant_forged", issuer_pk=org.pk, grantee_pk=cafe.pk, created_at=_NOW
+        )
+    )
+    session.commit()
+    row = _grant(session, settings, acme)
+    assert _problems(session, settings) == ["grant grant_forged: has no seal"]
+    grants.revoke(session, org, row.public_id)
+    seal_grants(session, settings, org)
+    session.commit()
+    assert _problems(session, settings) == ["grant grant_forged: has no seal"]
 
 
 def test_a_revoked_grant_put_back_with_its_own_seal_is_found(session, settings, acme):

@@ -178,9 +178,8 @@ def _build(settings: Settings) -> str:
             {"corrects": wrong.seq, "reason": "incorrect_data"},
             "2026-03-03T10:00:00+01:00",
         )
-        grants.grant(s, acme, cafe.public_id, battery)
-        grants.grant(s, acme, cafe.public_id)
-        seal_grants(s, settings, acme)
+        for one in (battery, None):  # as api/grants.py does
+            seal_grants(s, settings, acme, grants.grant(s, acme, cafe.public_id, one))
         spare = issue_api_key(s, cafe, settings)
         revoke_key(s, spare[:12], settings=settings)  # so that un-revoking it is tried
         s.add_all(_operational_rows(cafe.pk, issued[0].pk))
