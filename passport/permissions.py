@@ -91,11 +91,13 @@ EVENT_RECORDERS: dict[str, tuple[str, ...]] = {
 }
 
 _EVENTS = "POST /api/v1/passports/<passport_id>/events"
-_WEB_RECORD = "POST /passports/<passport_id>/record/<kind>"
+_RECORD = "/passports/<passport_id>/record/<kind>"
+_REPAIR = "/passports/<passport_id>/repairs/new"
+# The pages' forms: their GET shows the form only to whom may send it.
 _EVENT_WAYS: dict[str, tuple[str, ...]] = {
-    "repair": (_EVENTS, "POST /passports/<passport_id>/repairs/new"),
-    "refurbishment": (_EVENTS, _WEB_RECORD),
-    "resale": (_EVENTS, _WEB_RECORD),
+    "repair": (_EVENTS, f"GET {_REPAIR}", f"POST {_REPAIR}"),
+    "refurbishment": (_EVENTS, f"GET {_RECORD}", f"POST {_RECORD}"),
+    "resale": (_EVENTS, f"GET {_RECORD}", f"POST {_RECORD}"),
 }
 
 RULES: tuple[Rule, ...] = (
@@ -121,12 +123,12 @@ RULES: tuple[Rule, ...] = (
         "passport.community",
         "Register an item without a passport (a community passport)",
         ("repairer", "refurbisher"),
-        ways=("POST /passports/new/community",),
+        ways=("GET /passports/new/community", "POST /passports/new/community"),
     ),
     *(
         _rule(
             f"event.{name}",
-            f"Record a '{name}' event on a product",
+            f"Record {'an' if name[0] in 'aeiou' else 'a'} '{name}' event on a product",
             roles,
             issuer=True,
             ways=_EVENT_WAYS.get(name, (_EVENTS,)),
@@ -196,9 +198,9 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "web.staff",
-        "Use the staff pages: start a repair, print labels, sign out",
+        "Use the staff pages: start a repair from a scanned code, print labels",
         ROLES,
-        ways=("GET /repairs/start", "GET /labels", "POST /signout"),
+        ways=("GET /repairs/start", "GET /labels"),
         note="a signed-in user of an organisation",
     ),
 )
@@ -210,7 +212,6 @@ BY_ACTION: dict[str, Rule] = {r.action: r for r in RULES}
 # tests like the rest: a new route must land here or in a rule's ``ways``.
 OPEN = (
     "GET /",
-    "GET /_reflect",
     "GET /.well-known/did.json",
     "GET /.well-known/gs1resolver",
     "GET /01/<_rest>",
@@ -232,13 +233,21 @@ OPEN = (
     "GET /impact",
     "GET /impact/groups/<group>",
     "GET /impact/method",
+    "GET /log/v1/checkpoint",
+    "GET /log/v1/entries/<index>",
+    "GET /log/v1/proof/consistency",
+    "GET /log/v1/proof/inclusion",
+    "GET /log/v1/receipt/<index>",
+    "GET /log/v1/tile/<level>/<rest>",
+    # C2SP tlog-witness: the checkpoint's signatures are the permission, not a role
+    "POST /log/v1/witness/add-checkpoint",
+    "GET /orgs/<org_id>/did.json",
     "GET /passports/<passport_id>",
     "GET /passports/<passport_id>/claim",
-    "GET /passports/<passport_id>/record/<kind>",
-    "GET /passports/<passport_id>/repairs/new",
-    "GET /passports/new/community",
     "GET /signin",
     "POST /signin",
+    "POST /signout",
+    "GET /static/<filename>",
 )
 
 
@@ -272,3 +281,62 @@ def needs(action: str) -> str:
     if not rule.issuer:
         return listed or "nobody"
     return "the product's issuer" + (f" and {listed}" if plural else "")
+
+
+def issuers() -> frozenset[str]:
+    """The roles that can issue a passport at all, so be a product's issuer."""
+    return BY_ACTION["passport.issue"].anyone | BY_ACTION["passport.community"].anyone
+
+
+def _cell(rule: Rule, principal: str) -> str:
+    if principal in rule.anyone:
+        return "yes"
+    if rule.issuer and principal in issuers():
+        return "own"
+    return "—"
+
+
+def markdown() -> str:
+    """docs/PERMISSIONS.md: the table as people read it (``kreislauf permissions --markdown``)."""
+    head = ["action", *PRINCIPALS, "routes"]
+    lines = [
+        "# Who may do what",
+        "",
+        "<!-- Generated from passport/permissions.py by `kreislauf permissions --markdown "
+        "> docs/PERMISSIONS.md`; edit the table there, not this file. -->",
+        "",
+        "One table decides every permission of the registry: `passport/permissions.py`. "
+        "Issuing, versions, community passports, lifecycle events, transfer codes, keys, "
+        "grants, the access log and the access tiers all read it, and "
+        "`tests/api/test_permission_matrix.py` and `tests/web/test_permission_matrix.py` call "
+        "every route of the app as every role below and check the answer and the database "
+        "against it.",
+        "",
+        "**yes**: any organisation of this role, on any product. **own**: only on a product "
+        "the organisation issued (the product's issuer, whatever its role; another "
+        "manufacturer is refused; only roles that issue passports can be an issuer). "
+        "**—**: never. **none** is a caller without an API key or a signed-in user. "
+        "**registry** is the registry's own organisation: it has no API keys "
+        "and no users, so nothing acts in its name except a holder claiming an item with a "
+        "transfer code, which records the resale as the registry.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for rule in RULES:
+        ways = "<br>".join(f"`{w}`" for w in rule.ways) or "(every way out of a passport)"
+        text = rule.text + (f" ({rule.note})" if rule.note else "")
+        cells = [f"**{rule.action}**: {text}", *(_cell(rule, p) for p in PRINCIPALS), ways]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Open to everyone",
+        "",
+        "These routes read public data or are how one signs in; they need no permission (a "
+        "passport's restricted properties show only to the tiers above, "
+        "`tests/web/test_tiers_matrix.py`):",
+        "",
+        *(f"- `{way}`" for way in OPEN),
+        "",
+    ]
+    return "\n".join(lines)
