@@ -93,7 +93,6 @@ def issue_api_key(session: Session, org: Organisation, settings: Settings | None
 
 def list_keys(session: Session, org: Organisation) -> list[ApiKey]:
     """The organisation's keys, active and revoked, oldest first (prefixes, never secrets)."""
-    require(org, "key.manage")
     return list(
         session.scalars(select(ApiKey).where(ApiKey.organisation_pk == org.pk).order_by(ApiKey.pk))
     )

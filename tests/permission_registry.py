@@ -195,8 +195,9 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def build(database_url: str, tmp_path: Path) -> Iterator[Registry]:
-    """The registry of a test module (see the module's docstring)."""
+def build(database_url: str, tmp_path: Path, fresh: int) -> Iterator[Registry]:
+    """The registry of a test module (see the module's docstring), with ``fresh`` passports
+    ready for the allowed writes (more are issued when they run out)."""
     ensure_keys(tmp_path)
     settings = Settings(
         database_url=database_url,
@@ -260,7 +261,7 @@ def build(database_url: str, tmp_path: Path) -> Iterator[Registry]:
     registry.engine = engine
     if engine.dialect.name == "postgresql":  # one round trip a count
         registry.counter = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    registry.pool = registry.issue(60)
+    registry.pool = registry.issue(fresh + 1)
     registry.shared, registry.shared_serial = registry.pool.pop()
     registry.record(MAKER, registry.shared, "maintenance")  # event 1, with a receipt
     yield registry

@@ -45,7 +45,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="module")
 def registry(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    yield from build(database_url, tmp_path_factory.mktemp("keys"))
+    yield from build(database_url, tmp_path_factory.mktemp("keys"), fresh=24)
 
 
 @pytest.fixture(scope="module")
