@@ -1,4 +1,5 @@
-"""Who may do what: organisations, roles and API keys."""
+"""Who is calling and whether it may: API keys, and the checks that read the one table of
+``passport.permissions``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import ApiKey, Organisation, Passport
+from passport.permissions import may, roles_for
 
 KEY_PREFIX_LEN = 12
 
@@ -35,20 +37,25 @@ def authenticate(session: Session, key: str | None) -> Organisation:
     ).first()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise NotAuthenticated("The API key is unknown or revoked.")
+    if not may("key.manage", row.organisation.role):
+        # The registry's own organisation never acts through a key (passport.permissions).
+        raise NotAuthenticated("The API key is unknown or revoked.")
     return row.organisation
 
 
-def require_role(org: Organisation, *roles: str) -> None:
-    if org.role not in roles:
-        raise Forbidden(
-            f"Organisation role '{org.role}' may not do this; it needs one of: {', '.join(roles)}."
-        )
-
-
-def require_issuer(org: Organisation, passport: Passport) -> None:
-    """Only the issuing organisation changes its passports."""
-    if passport.issuer_pk != org.pk:
+def require(org: Organisation, action: str, passport: Passport | None = None) -> None:
+    """Raise Forbidden unless ``org`` may take ``action`` (on ``passport``, when the action is
+    on a product) by the table of ``passport.permissions``."""
+    is_issuer = passport is not None and passport.issuer_pk == org.pk
+    if may(action, org.role, is_issuer=is_issuer):
+        return
+    if passport is not None and not roles_for(action):
+        # Only the issuing organisation changes its passports.
         raise Forbidden(
             f"Passport {passport.public_id} was issued by another organisation; "
             "only its issuer may change it."
         )
+    raise Forbidden(
+        f"Organisation role '{org.role}' may not do this; it needs one of: "
+        f"{', '.join(roles_for(action)) or 'none'}."
+    )

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key
+from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key, require
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, KeyMissing, NotFound
 from passport.models import ApiKey, Grant, Gs1Prefix, Organisation, utcnow
@@ -73,7 +73,10 @@ def issue_api_key(session: Session, org: Organisation, settings: Settings | None
     """A new API key for the organisation; only its hash is stored, so it is shown once.
 
     Pass ``settings`` to seal it at once (:func:`seal_api_key`); ``kreislauf verify`` reports
-    an unsealed key of a sealed organisation until the organisation next writes to the log."""
+    an unsealed key of a sealed organisation until the organisation next writes to the log.
+    The registry's own organisation gets none: nothing acts in its name (passport.permissions).
+    """
+    require(org, "key.manage")
     key = new_api_key()
     row = ApiKey(
         organisation=org, prefix=key[:KEY_PREFIX_LEN], key_hash=hash_key(key), created_at=utcnow()
@@ -123,6 +126,7 @@ def revoke_key(
     """
     query = select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
     if org is not None:
+        require(org, "key.manage")
         # Lock the organisation first, so that two requests revoking its last two keys at
         # once cannot both count two active keys (SQLite's writers queue anyway).
         session.execute(select(Organisation.pk).where(Organisation.pk == org.pk).with_for_update())

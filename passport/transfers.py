@@ -40,10 +40,10 @@ from passport import throttle
 from passport.config import Settings
 from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
 from passport.events import history
-from passport.events.rules import REGISTRY_ROLE, may_record
 from passport.events.status import TERMINAL
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
 from passport.passports.lookup import get_passport
+from passport.permissions import REGISTRY_ROLE, may
 
 # Crockford's base 32: no I, L, O or U, so nothing reads as another character.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,7 +75,7 @@ def may_hand_over(org: Organisation, passport: Passport) -> bool:
     return (
         passport.granularity == "item"
         and passport.life_status not in TERMINAL
-        and may_record("resale", org.role, is_issuer=passport.issuer_pk == org.pk)
+        and may("transfer.create-code", org.role, is_issuer=passport.issuer_pk == org.pk)
     )
 
 

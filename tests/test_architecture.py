@@ -61,7 +61,9 @@ RULES: dict[str, set[str]] = {
     "passport.carriers": {"passport.models"},
     "passport.signing": MODELS,
     "passport.ledger": MODELS | {"passport.signing", "passport.links"},
-    "passport.access": MODELS,
+    # who may do what: the one table every check reads (docs/PERMISSIONS.md is made from it)
+    "passport.permissions": set(),
+    "passport.access": MODELS | {"passport.permissions"},
     "passport.throttle": MODELS,
     "passport.idempotency": MODELS,
     # backups: every table of Base.metadata as JSON lines, and back (web.cli.backup)
@@ -72,7 +74,7 @@ RULES: dict[str, set[str]] = {
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
     # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
-    "passport.disclosure": MODELS | {"passport.documents", "schemas"},
+    "passport.disclosure": MODELS | {"passport.documents", "passport.permissions", "schemas"},
     # the use cases of passports: issuing, versions, community passports, lookup
     "passport.passports": MODELS
     | {
@@ -103,9 +105,11 @@ RULES: dict[str, set[str]] = {
         "passport.gs1",
         "passport.ledger",
         "passport.passports",
+        "passport.permissions",
         "passport.signing",
     },
-    "passport.transfers": MODELS | {"passport.events", "passport.passports", "passport.throttle"},
+    "passport.transfers": MODELS
+    | {"passport.events", "passport.passports", "passport.permissions", "passport.throttle"},
     # kreislauf verify: the log (passport.ledger) and every served fact derived from it
     "passport.audit": MODELS
     | {

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from passport.disclosure.tiers import Tier
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import AccessRead, Organisation, Passport
+from passport.permissions import may
 
 WAYS = (
     "api-jsonld",
@@ -67,7 +68,7 @@ def access_log(
     most ``limit`` of them: for its issuer and authorities only."""
     if reader is None:
         raise NotAuthenticated("The access log needs an API key: 'Authorization: Bearer <key>'.")
-    if reader.pk != passport.issuer_pk and reader.role != "authority":
+    if not may("access-log.read", reader.role, is_issuer=reader.pk == passport.issuer_pk):
         raise Forbidden("Only the passport's issuer and authorities may read its access log.")
     rows = list(
         session.scalars(

@@ -12,16 +12,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
+from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
 from passport.models import Grant, Organisation, Passport
+from passport.permissions import may
 
 BODY = ("organisation", "passport")
+
+
+def _may_grant(issuer: Organisation) -> None:
+    """Only organisations grant access to their passports (the rule ``grant.manage``)."""
+    if not may("grant.manage", issuer.role):
+        raise Forbidden(f"Organisation role '{issuer.role}' gives no grants.")
 
 
 def grant(
     session: Session, issuer: Organisation, organisation_id: str, passport_id: str | None = None
 ) -> Grant:
     """Grant ``organisation_id`` legitimate interest in the issuer's passports (or one)."""
+    _may_grant(issuer)
     grantee = session.scalars(
         select(Organisation).where(Organisation.public_id == organisation_id)
     ).first()
@@ -90,6 +98,7 @@ def as_dict(row: Grant) -> dict[str, Any]:
 
 def list_grants(session: Session, issuer: Organisation) -> list[Grant]:
     """The issuer's grants, oldest first."""
+    _may_grant(issuer)
     return list(
         session.scalars(select(Grant).where(Grant.issuer_pk == issuer.pk).order_by(Grant.pk))
     )
@@ -97,6 +106,7 @@ def list_grants(session: Session, issuer: Organisation) -> list[Grant]:
 
 def revoke(session: Session, issuer: Organisation, grant_id: str) -> None:
     """Revoke one of the issuer's grants (another issuer's grant is not found)."""
+    _may_grant(issuer)
     row = session.scalars(
         select(Grant).where(Grant.public_id == grant_id, Grant.issuer_pk == issuer.pk)
     ).first()

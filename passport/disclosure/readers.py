@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from passport.disclosure.tiers import Tier
 from passport.models import Grant, Organisation, Passport
+from passport.permissions import roles_for
 
-AUTHORITY_ROLES = frozenset({"authority"})
-LEGITIMATE_INTEREST_ROLES = frozenset({"repairer", "refurbisher", "remanufacturer", "recycler"})
+# The roles of each tier, from the one table (passport.permissions).
+AUTHORITY_ROLES = frozenset(roles_for("read.authority"))
+LEGITIMATE_INTEREST_ROLES = frozenset(roles_for("read.legitimate-interest")) - AUTHORITY_ROLES
 
 
 def tier_of(session: Session, reader: Organisation | None, passport: Passport) -> Tier:

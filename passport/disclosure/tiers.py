@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from passport.permissions import roles_for as _holders
+
 
 class Tier(StrEnum):
     """Who a reader is to a passport; a later tier sees everything an earlier one sees."""
@@ -29,10 +31,14 @@ ACCESS_KEYWORD = "x-kreislauf-access"
 """The schema annotation that restricts a property: ``"x-kreislauf-access": "<tier>"``."""
 
 # UNTP IDR's accessRole for a link a tier may follow (the roles who hold that tier).
+# From the one table (passport.permissions): the roles of a tier are those that may read it
+# and not the next one.
 ACCESS_ROLES: dict[Tier, tuple[str, ...]] = {
     Tier.PUBLIC: (),
-    Tier.LEGITIMATE_INTEREST: ("repairer", "refurbisher", "remanufacturer", "recycler"),
-    Tier.AUTHORITY: ("authority",),
+    Tier.LEGITIMATE_INTEREST: tuple(
+        r for r in _holders("read.legitimate-interest") if r not in _holders("read.authority")
+    ),
+    Tier.AUTHORITY: _holders("read.authority"),
     Tier.ISSUER: ("issuer",),
 }
 

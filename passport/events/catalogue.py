@@ -2,18 +2,19 @@
 
 Each type maps to a CBV 2.0 business step and disposition (our own documented URIs under
 ``OURS`` where CBV has none), to the EPCIS action, to the roles that may record it besides the
-product's issuer, and to the product's life status afterwards (``passport.events.status``).
+product's issuer (from the one table of ``passport.permissions``), and to the product's life
+status afterwards (``passport.events.status``).
 A repair's disposition depends on its outcome, a correction's error reason on its details.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from passport.roles import ROLES
+from passport.permissions import EVENT_RECORDERS
 
 CBV = "https://ref.gs1.org/cbv/"
 # Our own terms where CBV 2.0 has none (refurbishing, recycling, ...). CBV allows user
@@ -37,15 +38,12 @@ def _type(
     name: str,
     biz_step: str,
     disposition: str | None,
-    roles: Iterable[str],
     status_after: str | None,
     action: str = "OBSERVE",
 ) -> EventType:
-    return EventType(name, biz_step, disposition, action, frozenset(roles), status_after)
+    roles = frozenset(EVENT_RECORDERS[name])
+    return EventType(name, biz_step, disposition, action, roles, status_after)
 
-
-# Who services a product: repairs, maintains, replaces parts, measures.
-_SERVICE = ("repairer", "refurbisher", "remanufacturer")
 
 # The CBV mapping. Definitions quoted are from CBV 2.0 (Ontology/CBV.ttl).
 EVENT_TYPES: dict[str, EventType] = {
@@ -57,26 +55,25 @@ EVENT_TYPES: dict[str, EventType] = {
             "commissioning",
             CBV + "BizStep-commissioning",
             CBV + "Disp-active",
-            (),
             "in_use",
             action="ADD",
         ),
         # retail_selling: "transferring ownership to a customer"; retail_sold: "purchased by a
         # customer". Only the issuer records the first sale: there is no retailer role.
-        _type("sale", CBV + "BizStep-retail_selling", CBV + "Disp-retail_sold", (), "in_use"),
+        _type("sale", CBV + "BizStep-retail_selling", CBV + "Disp-retail_sold", "in_use"),
         # repairing: "a malfunctioning product is repaired ... without replacing it by a new
         # one". Disposition and status depend on the outcome: see disposition_for/status_for.
-        _type("repair", CBV + "BizStep-repairing", None, _SERVICE, None),
+        _type("repair", CBV + "BizStep-repairing", None, None),
         # CBV has no maintenance step; inspecting is about packaging and seals in transit.
-        _type("maintenance", OURS + "BizStep-maintaining", None, _SERVICE, None),
+        _type("maintenance", OURS + "BizStep-maintaining", None, None),
         # inspecting: "reviewing objects to address potential physical or documentation
         # defects" -- a battery's health checked and its condition measured
         # (passport.events.sensors). Whoever may repair or recycle may measure: the roles with
         # a legitimate interest (passport.disclosure.readers), not another manufacturer.
-        _type("inspection", CBV + "BizStep-inspecting", None, (*_SERVICE, "recycler"), None),
+        _type("inspection", CBV + "BizStep-inspecting", None, None),
         # replacing: "an object is substituted or exchanged for another object" -- the part.
         # installing/removing would say the product itself goes into or out of a composite.
-        _type("part_replacement", CBV + "BizStep-replacing", None, _SERVICE, None),
+        _type("part_replacement", CBV + "BizStep-replacing", None, None),
         # available: "returned to service or to the supply chain". The product is ready for
         # another life but not yet in anyone's use, hence "active" (not "in_use"); this also
         # lifts an end_of_life status when a collected product is refurbished.
@@ -84,7 +81,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "refurbishment",
             OURS + "BizStep-refurbishing",
             CBV + "Disp-available",
-            ("refurbisher",),
             "active",
         ),
         # A later sale is the same business step as the first; our eventType extension and the
@@ -93,7 +89,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "resale",
             CBV + "BizStep-retail_selling",
             CBV + "Disp-retail_sold",
-            ("refurbisher",),
             "in_use",
         ),
         # decommissioning: "disassociating an instance-level identifier with an object ... may be
@@ -105,7 +100,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "remanufacture",
             CBV + "BizStep-decommissioning",
             CBV + "Disp-inactive",
-            ("remanufacturer",),
             "end_of_life",
             action="DELETE",
         ),
@@ -117,20 +111,18 @@ EVENT_TYPES: dict[str, EventType] = {
             "repurpose",
             CBV + "BizStep-decommissioning",
             CBV + "Disp-inactive",
-            ("remanufacturer", "refurbisher", "recycler"),
             "end_of_life",
             action="DELETE",
         ),
         # CBV has a recalled disposition ("non-sellable because of public safety reasons") but
         # no recalling step. A recall warns; it does not change where the product is in life.
-        _type("recall", OURS + "BizStep-recalling", CBV + "Disp-recalled", ("authority",), None),
+        _type("recall", OURS + "BizStep-recalling", CBV + "Disp-recalled", None),
         # collecting: "picked up and collected for future disposal, recycling or re-use";
         # disposed: "returned for disposal". A refurbishment can still revive it.
         _type(
             "collection",
             CBV + "BizStep-collecting",
             CBV + "Disp-disposed",
-            ("recycler",),
             "end_of_life",
         ),
         # disassembling: "broken down into separate ... component parts". No CBV disposition
@@ -139,7 +131,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "disassembly",
             CBV + "BizStep-disassembling",
             None,
-            ("recycler", "remanufacturer"),
             "end_of_life",
         ),
         # No CBV recycling step. destroyed: "fully rendered non-usable" -- true of the product
@@ -148,7 +139,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "recycling",
             OURS + "BizStep-recycling",
             CBV + "Disp-destroyed",
-            ("recycler",),
             "recycled",
             action="DELETE",
         ),
@@ -157,14 +147,13 @@ EVENT_TYPES: dict[str, EventType] = {
             "destruction",
             CBV + "BizStep-destroying",
             CBV + "Disp-destroyed",
-            ("recycler",),
             "destroyed",
             action="DELETE",
         ),
         # Never emitted as its own EPCIS event (it becomes an error declaration); the step is
         # what the database stores. Anyone may file one; the history layer accepts it only from
         # the organisation that recorded the corrected event.
-        _type("correction", OURS + "BizStep-correcting", None, ROLES, None),
+        _type("correction", OURS + "BizStep-correcting", None, None),
     )
 }
 

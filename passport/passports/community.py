@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport import documents
-from passport.access import require_role
+from passport.access import require
 from passport.config import Settings
 from passport.errors import FieldError, InvalidDocument, InvalidIdentifier, NotFound
 from passport.gs1.identity import community_key
@@ -56,7 +56,7 @@ def issue_community_passport(
     says everywhere that it was registered by a repairer, not issued by the manufacturer.
     ``category`` is an ORDS product category (``category_id`` its number, when known).
     """
-    require_role(org, "repairer", "refurbisher")
+    require(org, "passport.community")
     now = now or utcnow()
     category, brand, model = category.strip(), (brand or "").strip(), (model or "").strip()
     errors = []

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import documents
-from passport.access import require_role
+from passport.access import require
 from passport.config import Settings
 from passport.disclosure import marking
 from passport.disclosure.tiers import Tier
@@ -124,7 +124,7 @@ def issue_passports(
     base_url = settings.base_url
     # A remanufacturer places what it remanufactured or repurposed on the market under its own
     # name, with a new passport (Battery Regulation Art. 77(6)).
-    require_role(issuer, "manufacturer", "remanufacturer")
+    require(issuer, "passport.issue")
     prepared: list[Prepared] = []
     errors: list[FieldError] = []
     for i, subject in enumerate(subjects):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.access import require_issuer
+from passport.access import require
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
 from passport.ledger import log, sequencer
@@ -101,7 +101,7 @@ def update_passport(
 ) -> PassportVersion:
     """Write version n+1 of a passport; the identifiers cannot change."""
     passport = get_passport(session, public_id)
-    require_issuer(org, passport)
+    require(org, "passport.revise", passport)
     if passport.status == "withdrawn":
         raise Conflict(
             f"Passport {public_id} is withdrawn; a withdrawn passport gets no new versions."
@@ -129,7 +129,7 @@ def withdraw_passport(
 ) -> PassportVersion:
     """Mark a passport withdrawn with a new version; every earlier version stays readable."""
     passport = get_passport(session, public_id)
-    require_issuer(org, passport)
+    require(org, "passport.withdraw", passport)
     if passport.status == "withdrawn":
         raise Conflict(f"Passport {public_id} is already withdrawn.")
     current = get_version(session, passport)

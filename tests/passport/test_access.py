@@ -17,8 +17,7 @@ from passport.access import (
     authenticate,
     hash_key,
     new_api_key,
-    require_issuer,
-    require_role,
+    require,
 )
 from passport.errors import Forbidden, NotAuthenticated
 from passport.models import ApiKey, Organisation, Passport, utcnow
@@ -68,13 +67,16 @@ def test_a_revoked_key_stops_working_and_the_others_do_not(session: Session) -> 
     assert authenticate(session, second).pk == org.pk
 
 
-def test_require_role(session: Session, acme: Organisation, repair_cafe: Organisation) -> None:
-    require_role(acme, "manufacturer")
-    require_role(repair_cafe, "manufacturer", "repairer")
+def test_require_reads_the_table(
+    session: Session, acme: Organisation, repair_cafe: Organisation
+) -> None:
+    require(acme, "passport.issue")
+    require(repair_cafe, "passport.community")
     with pytest.raises(Forbidden) as caught:
-        require_role(repair_cafe, "manufacturer", "authority")
+        require(repair_cafe, "passport.issue")
     assert caught.value.detail == (
-        "Organisation role 'repairer' may not do this; it needs one of: manufacturer, authority."
+        "Organisation role 'repairer' may not do this; it needs one of: manufacturer, "
+        "remanufacturer."
     )
 
 
@@ -83,11 +85,11 @@ def test_only_the_issuer_changes_its_passports(
 ) -> None:
     issued: Passport = issuing.issue_passport(session, settings_of(session), acme, passport())
     session.commit()
-    require_issuer(acme, issued)
+    require(acme, "passport.revise", issued)
     with pytest.raises(Forbidden, match=f"Passport {issued.public_id} was issued by another"):
-        require_issuer(rival, issued)
+        require(rival, "passport.revise", issued)
     # Not even an organisation of the same name and role: the issuer is one organisation.
     twin: Organisation
     twin, _ = create_organisation(session, acme.name, acme.role)
     with pytest.raises(Forbidden):
-        require_issuer(twin, issued)
+        require(twin, "passport.withdraw", issued)

@@ -18,6 +18,7 @@ from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
 from web.cli.organisations import create_org, create_user
+from web.cli.permissions import permissions_command
 from web.cli.repair_data import export_ords_command, import_ords_command
 from web.cli.serving import demo, init_db, run
 
@@ -47,6 +48,7 @@ for command in (
     prune_access_log,
     backup_command,
     restore_command,
+    permissions_command,
 ):
     cli.add_command(command)
 

@@ -20,6 +20,7 @@ from passport.credentials import reading
 from passport.errors import InvalidDocument, NotFound
 from passport.models import Organisation, Passport
 from passport.passports import community, lookup
+from passport.permissions import may
 from web.auth import not_for_you, reader_tier, required_user, signed_in
 from web.fields import Field, Form, local_now, parse_number
 from web.html import render_private
@@ -78,7 +79,7 @@ def _start_from(passport_id: str | None) -> dict[str, Any]:
 def register_community() -> ResponseReturnValue:
     """Register an item without a passport, so that its repair can be logged."""
     org = required_user().organisation
-    if org.role not in ("repairer", "refurbisher"):
+    if not may("passport.community", org.role):
         return _not_a_repairer()
     now = local_now()
     form = _form(now, _start_from(request.args.get("from")))

@@ -25,6 +25,7 @@ from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Organisation, Passport
 from passport.passports import lookup
+from passport.permissions import may
 from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, safe_url
 from web.pages import battery, battery_passport
@@ -211,7 +212,7 @@ def _record_actions(passport: Passport, org: Organisation) -> list[Action]:
     """What the organisation can record on a passport whose life has not ended."""
     pid = passport.public_id
     if passport.granularity != "item":
-        if org.role not in ("repairer", "refurbisher"):
+        if not may("passport.community", org.role):
             return []
         url = url_for("forms.register_community", **{"from": pid})
         return [Action(url, _("Register this one item to log its repair"))]
