@@ -23,17 +23,20 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 VECTORS = FIXTURES / "tlog-vectors"
 
 
-def _append(session: Any, n: int) -> None:
-    for i in range(n):
-        sequencer.append(
-            session,
-            settings_of(session),
+def _append(session: Any, n: int, *, at_once: bool = False) -> None:
+    """Append ``n`` test leaves, each with its own checkpoint, or ``at_once`` under one."""
+    items = [
+        sequencer.Item(
             kind="dpp.event.test",
             subject=f"https://id.example/{i % 5}",
             actor_did="did:web:registry.example.org:orgs:x",
             content={"i": i},
             time=T,
         )
+        for i in range(n)
+    ]
+    for chunk in [items] if at_once else [[item] for item in items]:
+        sequencer.append_many(session, settings_of(session), chunk)
     session.commit()
 
 
@@ -188,7 +191,7 @@ def test_entries_are_the_exact_leaf_bytes(client, session):
 
 
 def test_tiles_hold_the_stored_nodes_and_leaves(client, session):
-    _append(session, 300)
+    _append(session, 300, at_once=True)
     nodes = dict(
         ((level, index), h)
         for level, index, h in session.execute(select(LogNode.level, LogNode.index, LogNode.hash))

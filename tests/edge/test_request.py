@@ -10,6 +10,7 @@ from sqlalchemy import select
 from edge.request import UNSAFE_METHODS, session
 from passport import organisations
 from passport.models import Organisation
+from web.app import create_app
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 
@@ -57,8 +58,9 @@ def test_even_an_empty_commit_of_a_safe_request_is_refused(app):
         session().commit()
 
 
-def test_a_handler_that_commits_on_get_fails_instead_of_writing(app, settings):
+def test_a_handler_that_commits_on_get_fails_instead_of_writing(settings):
     """The guard seen from outside: the request fails, and nothing is stored."""
+    app = create_app(settings)  # its own: it adds a route, and the shared app has served
 
     @app.get("/test-only/commits-on-get")
     def commits_on_get() -> str:
@@ -68,7 +70,10 @@ def test_a_handler_that_commits_on_get_fails_instead_of_writing(app, settings):
         return "written"
 
     app.testing = False  # answer as in production (a 500) instead of raising into the test
-    response = app.test_client().get("/test-only/commits-on-get")
-    assert response.status_code == 500
-    with app.test_request_context("/", method="GET"):
-        assert session().scalars(select(Organisation.name)).all() == []
+    try:
+        response = app.test_client().get("/test-only/commits-on-get")
+        assert response.status_code == 500
+        with app.test_request_context("/", method="GET"):
+            assert session().scalars(select(Organisation.name)).all() == []
+    finally:
+        app.extensions["kreislauf"].engine.dispose()

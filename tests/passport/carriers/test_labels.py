@@ -65,8 +65,9 @@ def _run(name: str, package: str, *args: str | Path) -> str:
 def rasterise(pdf: bytes, tmp_path: Path) -> list[Path]:
     path = tmp_path / "labels.pdf"
     path.write_bytes(pdf)
-    _run("pdftoppm", "poppler-utils", "-r", DPI, "-png", path, tmp_path / "page")
-    return sorted(tmp_path.glob("page-*.png"))
+    # Grey, uncompressed (PGM): ten times faster than PNG at 300 dpi, and what zbar reads.
+    _run("pdftoppm", "poppler-utils", "-r", DPI, "-gray", path, tmp_path / "page")
+    return sorted(tmp_path.glob("page-*.pgm"))
 
 
 def load(path: Path) -> Image.Image:
@@ -186,8 +187,8 @@ def test_every_code_on_a_two_page_sheet_decodes_in_its_own_cell(tmp_path):
         assert abs(image.width - px(210)) <= 1 and abs(image.height - px(297)) <= 1
     for i, label in enumerate(labels):
         crop = images[i // 21].crop(cell_box(layout, i))
-        crop.save(tmp_path / f"cell-{i}.png")
-        assert zbarimg(tmp_path / f"cell-{i}.png") == label.uri, f"label {i} ({label.uri})"
+        crop.save(tmp_path / f"cell-{i}.pgm")
+        assert zbarimg(tmp_path / f"cell-{i}.pgm") == label.uri, f"label {i} ({label.uri})"
         ink = dark(crop)
         symbol = find_symbol(ink, qr.encode(label.uri).size, qr_on_top=False)
         assert_quiet_zone(ink, symbol)
@@ -360,8 +361,8 @@ def test_a_long_name_with_umlauts_stays_inside_its_cell(name, tmp_path):
     page = load(pages[0])
     for i, label in enumerate(labels):
         crop = page.crop(cell_box(layout, i))
-        crop.save(tmp_path / f"cell-{i}.png")
-        assert zbarimg(tmp_path / f"cell-{i}.png") == label.uri
+        crop.save(tmp_path / f"cell-{i}.pgm")
+        assert zbarimg(tmp_path / f"cell-{i}.pgm") == label.uri
         ink = dark(crop)
         symbol = find_symbol(ink, qr.encode(label.uri).size, qr_on_top=False)
         assert_quiet_zone(ink, symbol)
@@ -379,23 +380,23 @@ def test_a_long_name_with_umlauts_stays_inside_its_cell(name, tmp_path):
     assert ink.getbbox() is None, "ink outside the labels"
 
 
-def test_a_thousand_labels_render_quickly_into_a_valid_pdf(tmp_path):
+def test_ten_sheets_of_labels_render_quickly_into_a_valid_pdf(tmp_path):
     labels = [
         Label(f"{BASE}/01/{GTIN}/21/T-{i:06d}", f"Acme K1 kettle {i}", f"Serial T-{i:06d}", HOST)
-        for i in range(1000)
+        for i in range(200)
     ]
     # CPU time, not wall time: a busy CI machine must not fail this. It guards against a
-    # pathological slowdown only; bench/labels.py measures the real figure.
+    # pathological slowdown only (about 0.5 s here); bench/labels.py measures 1,000 labels.
     started = time.process_time()
     pdf = label_sheet_pdf(labels)
     elapsed = time.process_time() - started
-    assert elapsed < 10, f"1,000 labels took {elapsed:.1f} s of CPU"
+    assert elapsed < 4, f"200 labels took {elapsed:.1f} s of CPU"
     info = pdfinfo(pdf, tmp_path)
-    assert info["Pages"] == str(math.ceil(1000 / 21))
+    assert info["Pages"] == str(math.ceil(200 / 21))
     assert info["Page size"].startswith("595.276 x 841.89 pts (A4)")
-    # the last page holds the last label, in its 13th cell
+    # the last page holds the last label, in its 11th cell
     text = " ".join(text_of(pdf, tmp_path).split())
-    assert "Acme K1 kettle 999" in text and "Serial T-000999" in text
+    assert "Acme K1 kettle 199" in text and "Serial T-000199" in text
 
 
 def test_output_is_deterministic_and_repeated_uris_are_fine():
@@ -411,8 +412,8 @@ def test_a_layout_object_can_be_passed_directly(tmp_path):
     assert pdfinfo(pdf, tmp_path)["Pages"] == "2"
     pages = rasterise(pdf, tmp_path)
     first = load(pages[0]).crop(cell_box(letter, 0))
-    first.save(tmp_path / "first.png")
-    assert zbarimg(tmp_path / "first.png") == BATCH
+    first.save(tmp_path / "first.pgm")
+    assert zbarimg(tmp_path / "first.pgm") == BATCH
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def decoded(pdf: bytes, layout: str, tmp_path: Any) -> list[str]:
     for page_number, path in enumerate(rasterise(pdf, tmp_path)):
         image = load(path)
         for cell in range(grid.per_page):
-            crop = tmp_path / f"p{page_number}-c{cell}.png"
+            crop = tmp_path / f"p{page_number}-c{cell}.pgm"
             image.crop(cell_box(grid, cell)).save(crop)
             uri = zbarimg(crop)
             if uri:
