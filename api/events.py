@@ -81,6 +81,7 @@ class PassportEvents(MethodView):
             400: {"description": "Malformed, too deep or out-of-bounds JSON", **PROBLEM},
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "This role may not record this event type", **PROBLEM},
+            404: {"description": "Unknown passport, or the event a correction names", **PROBLEM},
             409: {
                 "description": "The product's life has ended (only corrections), or a request "
                 "with this Idempotency-Key is still being answered",
