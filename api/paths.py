@@ -255,7 +255,7 @@ def _log_get(summary: str, responses: dict[str, Any], *parameters: Any) -> dict[
             "tags": ["log"],
             "summary": summary,
             "parameters": list(parameters),
-            **{"responses": responses},
+            "responses": responses,
         }
     }
 
