@@ -112,10 +112,13 @@ OWN_BODIES = {  # operations whose bodies this module makes
 class Registry:
     """The app, its organisations (one of each role) and what exists in it."""
 
-    def __init__(self, app: Flask, keys: dict[str, str], ids: dict[str, list[Any]]) -> None:
+    def __init__(
+        self, app: Flask, keys: dict[str, str], ids: dict[str, list[Any]], made: list[Any]
+    ) -> None:
         self.app = app
         self.keys = keys
         self.ids = ids
+        self.made = made  # (passport id, granularity, lot or serial) of the passports issued
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +146,14 @@ def registry(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     client = app.test_client()
     maker = {"Authorization": f"Bearer {keys['manufacturer']}"}
     made = [
-        client.post("/api/v1/passports", json=_passport(GTIN, g, s), headers=maker).json
+        (
+            client.post("/api/v1/passports", json=_passport(GTIN, g, s), headers=maker).json["id"],
+            g,
+            s,
+        )
         for g, s in (("model", ""), ("batch", "L1"), ("item", "12345"))
     ]
-    pids = [m["id"] for m in made]
+    pids = [pid for pid, _, _ in made]
     cafe = {"Authorization": f"Bearer {keys['repairer']}"}
     assert (
         client.post(f"/api/v1/passports/{pids[2]}/events", json=REPAIR, headers=cafe).status_code
@@ -170,8 +177,10 @@ def registry(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "first": [1, 2],
         "second": [2, 5],
         "index": ["0", "1", "3"],
+        "level": ["0", "entries"],
+        "tile": ["000.p/1", "000.p/4"],
     }
-    yield Registry(app, keys, ids)
+    yield Registry(app, keys, ids, made)
     app.extensions["kreislauf"].engine.dispose()
     if len(SENT) == len(_operations()):  # every operation ran in this process (no xdist split)
         total = sum(map(len, SENT.values()))
@@ -205,7 +214,13 @@ def _steered(operation: Any, registry: Registry) -> Any:
         return operation.as_strategy(path_parameters=fixed or None, query=args or None, **extra)
 
     given = st.tuples(st.fixed_dictionaries(known), st.fixed_dictionaries(query), bodies)
-    return given.flatmap(lambda values: case(*values))
+    cases = given.flatmap(lambda values: case(*values))
+    if label == "PUT /api/v1/passports/{passport_id}":  # a new version: the same identifiers
+        same = st.tuples(st.sampled_from(registry.made), strategies.text).map(
+            lambda m: ({"passport_id": m[0][0]}, {}, _passport(GTIN, m[0][1], m[0][2], m[1]))
+        )
+        cases |= same.flatmap(lambda values: case(*values))
+    return cases
 
 
 def _operations() -> list[str]:
