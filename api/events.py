@@ -34,7 +34,20 @@ blp = Blueprint(
 
 EVENT_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/Event"},
+            "examples": {
+                "repair": {
+                    "value": {
+                        "type": "repair",
+                        "eventTime": "2026-05-03T14:00:00+01:00",
+                        "repair": {"outcome": "fixed", "problem": "Switch broken"},
+                    }
+                }
+            },
+        }
+    },
 }
 PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -38,9 +38,24 @@ blp = Blueprint(
     description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
 )
 
+# A generator cannot guess a GTIN's check digit: real examples (GS1's example GTIN, company
+# prefix 9520123) let a client or a fuzzer issue a passport from the description alone.
+EXAMPLE_ITEM = {
+    "granularityLevel": "item",
+    "product": {"id": "https://id.gs1.org/01/09520123456788/21/12345", "name": "Acme K1 kettle"},
+}
+EXAMPLE_MODEL = {
+    "granularityLevel": "model",
+    "product": {"registeredId": "09520123456788", "name": "Acme K1 kettle"},
+}
 PASSPORT_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPassport"}}},
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ProductPassport"},
+            "examples": {"item": {"value": EXAMPLE_ITEM}, "model": {"value": EXAMPLE_MODEL}},
+        }
+    },
 }
 BATCH_BODY = {
     "required": True,
@@ -50,7 +65,8 @@ BATCH_BODY = {
                 "type": "array",
                 "maxItems": 10000,
                 "items": {"$ref": "#/components/schemas/ProductPassport"},
-            }
+            },
+            "examples": {"two": {"value": [EXAMPLE_MODEL, EXAMPLE_ITEM]}},
         }
     },
 }

@@ -164,3 +164,13 @@ def test_operations_on_one_passport_document_its_404(client):
         ("/api/v1/passports/{passport_id}/events", "post"),
     ]:
         assert "404" in paths[path][method]["responses"], (method, path)
+
+
+def test_the_request_examples_issue_passports(client, maker):
+    """A fuzzer never guessed a GTIN with a valid check digit, so it issued no passport: the
+    description's examples are real requests that issue passports (with the GS1 prefix)."""
+    paths = client.get("/api/openapi.json").json["paths"]
+    body = paths["/api/v1/passports"]["post"]["requestBody"]["content"]["application/json"]
+    for example in body["examples"].values():
+        response = client.post("/api/v1/passports", json=example["value"], headers=maker.headers)
+        assert response.status_code == 201, response.json
