@@ -18,10 +18,24 @@ class RegistryApi(Api):
     """flask-smorest's Api with RFC 9457 problem documents for HTTP errors."""
 
     ERROR_SCHEMA = ProblemSchema  # documents the default error response as what we send
+    # No catch-all "default" response: each operation lists the statuses it answers with, so
+    # that a client (and tests/api/test_schemathesis.py) can tell an undocumented one.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
         return errors.http_problem(error)
 
+    def _register_responses(self) -> None:
+        """flask-smorest's error responses (the 422 of bad query arguments, the default
+        response) as what they are sent as: application/problem+json, not application/json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_JSON
+        try:
+            super()._register_responses()  # type: ignore[misc]
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # back to the class's application/json
+
+
+PROBLEM_JSON = "application/problem+json"
 
 # Schema files our schemas reference by name -> the component each becomes.
 OTHER_COMPONENTS = {"battery.schema.json": "Battery"}
@@ -91,6 +105,7 @@ def init_app(app: Flask) -> None:
         limits,
         log,
         passports,
+        paths,
         repairs,
         resolver,
     )
@@ -126,12 +141,13 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)
     api.register_blueprint(health.blp)  # /healthz and /readyz, for operators
-    app.register_blueprint(resolver.bp)  # GS1 paths are not part of the JSON API description
-    app.register_blueprint(log.bp)  # the transparency log: C2SP formats, not JSON API operations
-    app.register_blueprint(contexts.bp)  # JSON-LD documents, not JSON API operations
+    app.register_blueprint(resolver.bp)  # plain Flask blueprints, described in api.paths
+    app.register_blueprint(log.bp)
+    app.register_blueprint(contexts.bp)
     errors.init_app(app)
     limits.init_app(app, app.extensions["kreislauf"].settings)  # API writes per key
     limits.document(api.spec)
+    paths.document(api.spec)  # the resolver, DID documents, the log, contexts: by hand
 
     assets = str(swagger_ui_bundle.swagger_ui_path)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from api import deps
 from passport import contexts
 from passport.errors import NotFound
 from passport.routes import CONTEXTS
@@ -38,7 +39,7 @@ def context(name: str) -> Response:
         known = ", ".join(sorted(contexts.OWN))
         raise NotFound(f"No context {path}; this registry serves {known}.")
     if request.method == "OPTIONS":
-        return Response(status=204)
+        return deps.preflight()
     response = Response(contexts.read(file), mimetype=JSONLD)
     response.set_etag(contexts.etag(file))
     response.cache_control.public = True

@@ -39,6 +39,13 @@ def reader() -> Organisation | None:
     return caller()
 
 
+def preflight() -> Response:
+    """The answer to OPTIONS on a route that answers it itself (for CORS): 204, and ``Allow``
+    naming exactly the matched route's methods."""
+    methods = sorted(request.url_rule.methods) if request.url_rule else []
+    return Response(status=204, headers={"Allow": ", ".join(methods)})
+
+
 def view_headers(seen: Reading) -> dict[str, str]:
     """Caching headers for a passport view: private and varying by key when another reader
     could see another view; nothing extra when the passport has nothing restricted."""

@@ -34,7 +34,20 @@ blp = Blueprint(
 
 EVENT_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/Event"},
+            "examples": {
+                "repair": {
+                    "value": {
+                        "type": "repair",
+                        "eventTime": "2026-05-03T14:00:00+01:00",
+                        "repair": {"outcome": "fixed", "problem": "Switch broken"},
+                    }
+                }
+            },
+        }
+    },
 }
 PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -81,6 +94,7 @@ class PassportEvents(MethodView):
             400: {"description": "Malformed, too deep or out-of-bounds JSON", **PROBLEM},
             401: {"description": "No or unknown API key", **PROBLEM},
             403: {"description": "This role may not record this event type", **PROBLEM},
+            404: {"description": "Unknown passport, or the event a correction names", **PROBLEM},
             409: {
                 "description": "The product's life has ended (only corrections), or a request "
                 "with this Idempotency-Key is still being answered",

@@ -38,9 +38,24 @@ blp = Blueprint(
     description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
 )
 
+# A generator cannot guess a GTIN's check digit: real examples (GS1's example GTIN, company
+# prefix 9520123) let a client or a fuzzer issue a passport from the description alone.
+EXAMPLE_ITEM = {
+    "granularityLevel": "item",
+    "product": {"id": "https://id.gs1.org/01/09520123456788/21/12345", "name": "Acme K1 kettle"},
+}
+EXAMPLE_MODEL = {
+    "granularityLevel": "model",
+    "product": {"registeredId": "09520123456788", "name": "Acme K1 kettle"},
+}
 PASSPORT_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPassport"}}},
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ProductPassport"},
+            "examples": {"item": {"value": EXAMPLE_ITEM}, "model": {"value": EXAMPLE_MODEL}},
+        }
+    },
 }
 BATCH_BODY = {
     "required": True,
@@ -50,7 +65,8 @@ BATCH_BODY = {
                 "type": "array",
                 "maxItems": 10000,
                 "items": {"$ref": "#/components/schemas/ProductPassport"},
-            }
+            },
+            "examples": {"two": {"value": [EXAMPLE_MODEL, EXAMPLE_ITEM]}},
         }
     },
 }
@@ -72,6 +88,7 @@ WRITE_ERRORS = {
     413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
     422: {"description": "Schema or identifier violations, each with a JSON pointer", **PROBLEM},
 }
+UNKNOWN = {404: {"description": "Unknown passport", **PROBLEM}}
 BATCH_ERRORS = WRITE_ERRORS | {
     413: {"description": "Body over 64 MiB, refused before it is read", **PROBLEM},
 }
@@ -155,9 +172,11 @@ class PassportById(MethodView):
     @blp.doc(
         responses={
             200: {
-                "description": "The passport as a W3C VC 2.0 DigitalProductPassport",
+                "description": "The passport as a W3C VC 2.0 DigitalProductPassport (as plain "
+                "application/json with ?format=json)",
                 "content": {
                     "application/ld+json": {"schema": {"type": "object"}},
+                    "application/json": {"schema": {"type": "object"}},
                     "text/turtle": {"schema": {"type": "string"}},
                     signed.VC_JWT: {
                         "schema": {
@@ -196,7 +215,7 @@ class PassportById(MethodView):
         note_read(reader, passport, seen, WAYS.get(response.mimetype, "api-jsonld"))
         return response
 
-    @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS, security=[{"bearer": []}])
+    @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS | UNKNOWN, security=[{"bearer": []}])
     @blp.response(200, PassportRefSchema)
     def put(self, passport_id: str) -> dict[str, Any]:
         """Write a new version of a passport (issuer only); older versions stay readable."""
@@ -209,7 +228,7 @@ class PassportById(MethodView):
 
 @blp.route("/<string:passport_id>/withdraw")
 class PassportWithdrawal(MethodView):
-    @blp.doc(responses=WRITE_ERRORS, security=[{"bearer": []}])
+    @blp.doc(responses=WRITE_ERRORS | UNKNOWN, security=[{"bearer": []}])
     @blp.response(200, PassportRefSchema)
     def post(self, passport_id: str) -> dict[str, Any]:
         """Withdraw a passport: a new version with status 'withdrawn'; nothing is deleted."""
@@ -222,6 +241,7 @@ class PassportWithdrawal(MethodView):
 
 @blp.route("/<string:passport_id>/versions")
 class PassportVersions(MethodView):
+    @blp.doc(responses=UNKNOWN)
     @blp.response(200, VersionListSchema)
     def get(self, passport_id: str) -> dict[str, Any]:
         """List every version of a passport, oldest first."""

@@ -60,6 +60,12 @@ CORS = {
 }
 
 
+@bp.before_request
+def _preflight() -> Response | None:
+    """OPTIONS on any resolver route: 204 with the route's methods, and the CORS headers."""
+    return deps.preflight() if request.method == "OPTIONS" else None
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
     response.headers.update(CORS)
@@ -78,8 +84,6 @@ def description() -> Response:
 def registry_did() -> Response:
     """Show the registry's did:web document: its passport key (vc) as the one assertion method,
     and its checkpoint key (log), published in no verification relationship."""
-    if request.method == "OPTIONS":
-        return Response(status=204)
     body = registry.registry_did_document(settings())
     return Response(json.dumps(body), mimetype=DID_JSON)
 
@@ -87,8 +91,6 @@ def registry_did() -> Response:
 @bp.route(f"{ORGANISATIONS}/<org_id>/{DID_DOCUMENT}", methods=["GET", "HEAD", "OPTIONS"])
 def organisation_did(org_id: str) -> Response:
     """An organisation's did:web document (the registry's VC key signs on its behalf)."""
-    if request.method == "OPTIONS":
-        return Response(status=204)
     body = registry.organisation_did_document(session(), settings(), org_id)
     return Response(json.dumps(body), mimetype=DID_JSON)
 
@@ -111,8 +113,6 @@ _RESOLVER_ROUTE = {"methods": ["GET", "HEAD", "OPTIONS"], "merge_slashes": False
 @bp.route("/8013/<dlpath:_rest>", **_RESOLVER_ROUTE)
 def resolve(_rest: str) -> Response:
     """Resolve a GS1 Digital Link to the passport, its page, a linkset or one link."""
-    if request.method == "OPTIONS":
-        return Response(status=204)
     path, query = _requested_link()
     try:
         # GS1 syntax, path and query, with one exception: the GS1-Conformant Resolver standard
@@ -139,8 +139,6 @@ def _requested_link() -> tuple[str, str]:
 @bp.route(f"{COMMUNITY}<key>", methods=["GET", "HEAD", "OPTIONS"])
 def resolve_community(key: str) -> Response:
     """Resolve a community passport's URI (minted by this registry) as a GS1 path resolves."""
-    if request.method == "OPTIONS":
-        return Response(status=204)
     try:
         passport = community.resolve_community(session(), key)
     except InvalidIdentifier as exc:

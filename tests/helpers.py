@@ -257,3 +257,28 @@ def ebike_passport(granularity: str = "item", *, serial: str = "EB-000123") -> d
         battery=ebike_battery(serial=serial),
     )
     return body
+
+
+def _example(parameter: dict[str, Any]) -> str:
+    schema = parameter["schema"]
+    if schema.get("type") == "integer":
+        return "1"
+    return str((schema.get("examples") or schema.get("enum") or ["x"])[0])
+
+
+def described_rules(app: Any, spec: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(METHOD, described path) -> the URL rule that answers it, found by calling the path with
+    its parameters' examples; werkzeug raises NotFound or MethodNotAllowed for a described
+    operation that no route answers."""
+    adapter = app.url_map.bind("registry.example.org")
+    found = {}
+    for path, item in spec["paths"].items():
+        shared = item.get("parameters", [])
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            params = {p["name"]: p for p in shared + operation.get("parameters", [])}
+            url = re.sub(r"\{(\w+)\}", lambda m, p=params: _example(p[m.group(1)]), path)
+            rule, _ = adapter.match(url, method.upper(), return_rule=True)
+            found[(method.upper(), path)] = rule.rule
+    return found

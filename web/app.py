@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.routing import IntegerConverter
 
 from edge.request import Registry, close_session
@@ -24,10 +24,22 @@ class RowNumber(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class RegistryApp(Flask):
+    """Flask, with OPTIONS answers that name the methods of the one route that matched."""
+
+    def make_default_options_response(self) -> Response:
+        """``Allow`` lists the matched route's methods. Werkzeug's default lists those of every
+        route the path matches, so /api/v1/passports/batch (POST only) also offered the GET and
+        PUT of /api/v1/passports/<passport_id>."""
+        response = self.response_class()
+        response.allow.update(request.url_rule.methods if request.url_rule else ())
+        return response
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the registry's WSGI application from settings (the environment by default)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app = RegistryApp(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
         # The key signs the session cookie of people who sign in (web.auth). Without
         # KREISLAUF_SECRET_KEY a random per-process key is used: fine for the demo and tests,

