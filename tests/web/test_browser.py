@@ -109,6 +109,14 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module's tests (each opens its own context, so nothing carries
+    over: cookies, storage and cache belong to the context)."""
+    with chromium() as launched:
+        yield launched
+
+
 def assert_no_horizontal_scroll(page: Any) -> None:
     # A mobile browser widens its layout viewport to fit content that overflows, so
     # innerWidth must also still be the phone's width, not just at least scrollWidth.
@@ -119,7 +127,7 @@ def assert_no_horizontal_scroll(page: Any) -> None:
     assert widths["scroll"] <= widths["inner"] == phone, f"horizontal scroll: {widths}"
 
 
-def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, make_org):
+def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, make_org, browser):
     cafe = make_org("Repair Café Cardiff", "repairer")
     issuer = authenticate(session, maker.key)
     body = passport("item", circularityScorecard=CIRCULARITY)
@@ -164,12 +172,11 @@ def test_a_phone_opens_the_passport_from_its_qr_code(server, session, maker, mak
         history.record_event(session, settings_of(session), org, pid, event, now=NOW)
         session.commit()
 
-    with chromium() as browser:
-        context = browser.new_context(**PHONE, locale="en-GB")
-        try:
-            visit(server, context.new_page(), pid)
-        finally:
-            context.close()
+    context = browser.new_context(**PHONE, locale="en-GB")
+    try:
+        visit(server, context.new_page(), pid)
+    finally:
+        context.close()
 
 
 def visit(server: str, page: Any, pid: str) -> None:
@@ -215,7 +222,7 @@ def visit(server: str, page: Any, pid: str) -> None:
 
 
 def test_a_volunteer_signs_in_scans_and_logs_a_repair(
-    http_server, session, maker, make_org, make_user, tmp_path
+    http_server, session, maker, make_org, make_user, tmp_path, browser
 ):
     """The whole flow on a phone: sign in, scan, log a repair in two inputs, see it, print
     the item's label; then the impact page."""
@@ -233,80 +240,79 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
     import_ords(session, io.BytesIO(first), skip_invalid=False)
     session.commit()
 
-    with chromium() as browser:
-        context = browser.new_context(**PHONE, locale="en-GB")
-        try:
-            page = context.new_page()
-            page.goto(f"{http_server}/signin")
-            page.get_by_label("Login name").fill(login)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            assert page.url == f"{http_server}/repairs/start"
-            assert_no_horizontal_scroll(page)
+    context = browser.new_context(**PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(f"{http_server}/signin")
+        page.get_by_label("Login name").fill(login)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        assert page.url == f"{http_server}/repairs/start"
+        assert_no_horizontal_scroll(page)
 
-            # What the QR code holds: the resolver sends the phone to the item's page.
-            page.goto(f"{http_server}/01/{GTIN}/21/12345")
-            assert page.url == f"{http_server}/passports/{pid}"
-            page.get_by_role("link", name="Log a repair").click()
-            page.wait_for_load_state()
-            assert page.url == f"{http_server}/passports/{pid}/repairs/new"
-            assert page.get_by_label("Product category").input_value() == "Kettle"
-            assert page.get_by_label("Fixed", exact=True).is_checked()
+        # What the QR code holds: the resolver sends the phone to the item's page.
+        page.goto(f"{http_server}/01/{GTIN}/21/12345")
+        assert page.url == f"{http_server}/passports/{pid}"
+        page.get_by_role("link", name="Log a repair").click()
+        page.wait_for_load_state()
+        assert page.url == f"{http_server}/passports/{pid}/repairs/new"
+        assert page.get_by_label("Product category").input_value() == "Kettle"
+        assert page.get_by_label("Fixed", exact=True).is_checked()
 
-            actions = 0
-            page.get_by_label("Problem and what was done").fill("Lid spring broken, replaced")
-            actions += 1
-            assert_no_horizontal_scroll(page)
-            keep_screenshot(page, "repair-flow-phone.png")
-            page.get_by_role("button", name="Save").click()
-            actions += 1
-            assert actions <= 4
-            page.wait_for_load_state()
+        actions = 0
+        page.get_by_label("Problem and what was done").fill("Lid spring broken, replaced")
+        actions += 1
+        assert_no_horizontal_scroll(page)
+        keep_screenshot(page, "repair-flow-phone.png")
+        page.get_by_role("button", name="Save").click()
+        actions += 1
+        assert actions <= 4
+        page.wait_for_load_state()
 
-            assert page.url.startswith(f"{http_server}/passports/{pid}#event-1")
-            entries = page.locator("ol.timeline > li").all_inner_texts()
-            assert len(entries) == 1
-            entry = " ".join(entries[0].split())
-            assert entry.startswith("Repaired at Repair Café Cardiff, ")
-            assert "Lid spring broken, replaced, fixed" in entry
-            assert "Avoided ≈ 22 kg CO₂e and 1.2 kg of waste" in entry  # a kettle
-            assert login not in page.content()
-            assert_no_horizontal_scroll(page)
+        assert page.url.startswith(f"{http_server}/passports/{pid}#event-1")
+        entries = page.locator("ol.timeline > li").all_inner_texts()
+        assert len(entries) == 1
+        entry = " ".join(entries[0].split())
+        assert entry.startswith("Repaired at Repair Café Cardiff, ")
+        assert "Lid spring broken, replaced, fixed" in entry
+        assert "Avoided ≈ 22 kg CO₂e and 1.2 kg of waste" in entry  # a kettle
+        assert login not in page.content()
+        assert_no_horizontal_scroll(page)
 
-            # Print a label: the link downloads a PDF whose code scans to this passport.
-            link = page.get_by_role("link", name="Print a label")
-            with page.expect_download() as download_info:
-                link.click()
-            download = download_info.value
-            assert download.suggested_filename == "labels.pdf"
-            pdf_path = tmp_path / "label.pdf"
-            download.save_as(pdf_path)
-            response = context.request.get(http_server + link.get_attribute("href"))
-            assert response.status == 200
-            assert response.headers["content-type"] == "application/pdf"
-            assert response.body() == pdf_path.read_bytes()
-            pages = rasterise(pdf_path.read_bytes(), tmp_path)
-            assert len(pages) == 1
-            # zbar finds the code anywhere on the page: one code, this passport's URI.
-            assert zbarimg(pages[0]) == uri
+        # Print a label: the link downloads a PDF whose code scans to this passport.
+        link = page.get_by_role("link", name="Print a label")
+        with page.expect_download() as download_info:
+            link.click()
+        download = download_info.value
+        assert download.suggested_filename == "labels.pdf"
+        pdf_path = tmp_path / "label.pdf"
+        download.save_as(pdf_path)
+        response = context.request.get(http_server + link.get_attribute("href"))
+        assert response.status == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.body() == pdf_path.read_bytes()
+        pages = rasterise(pdf_path.read_bytes(), tmp_path)
+        assert len(pages) == 1
+        # zbar finds the code anywhere on the page: one code, this passport's URI.
+        assert zbarimg(pages[0]) == uri
 
-            # The impact page on a phone: figures, the chart, the same numbers as a table.
-            page.goto(f"{http_server}/impact")
-            assert page.get_by_role("heading", level=1).inner_text() == "Impact of repairs"
-            chart = page.get_by_role("img", name="Repairs and fix rate by year")
-            assert chart.is_visible()
-            box = chart.bounding_box()
-            assert box is not None and box["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
-            assert page.get_by_role("link", name="Repair Café Cardiff").is_visible()
-            assert_no_horizontal_scroll(page)
-            keep_screenshot(page, "impact-phone.png")
-        finally:
-            context.close()
+        # The impact page on a phone: figures, the chart, the same numbers as a table.
+        page.goto(f"{http_server}/impact")
+        assert page.get_by_role("heading", level=1).inner_text() == "Impact of repairs"
+        chart = page.get_by_role("img", name="Repairs and fix rate by year")
+        assert chart.is_visible()
+        box = chart.bounding_box()
+        assert box is not None and box["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
+        assert page.get_by_role("link", name="Repair Café Cardiff").is_visible()
+        assert_no_horizontal_scroll(page)
+        keep_screenshot(page, "impact-phone.png")
+    finally:
+        context.close()
 
 
 def test_a_repairer_reads_a_battery_passport_on_a_phone(
-    http_server, session, maker, make_org, make_user
+    http_server, session, maker, make_org, make_user, browser
 ):
     """The e-bike battery's passport: the public facts for anyone; signed in, a repairer sees
     the restricted facts in a region marked as such; no horizontal scroll, no JavaScript."""
@@ -316,30 +322,29 @@ def test_a_repairer_reads_a_battery_passport_on_a_phone(
     session.commit()
     mark = "Restricted: For repairers, recyclers and authorities"
 
-    with chromium() as browser:
-        context = browser.new_context(**PHONE, locale="en-GB", java_script_enabled=False)
-        try:
-            page = context.new_page()
-            page.goto(f"{http_server}/passports/{pid}")
-            assert page.get_by_role("heading", name="Battery passport").is_visible()
-            assert page.get_by_role("region", name=mark).count() == 0
-            assert_no_horizontal_scroll(page)
-            keep_screenshot(page, "battery-phone-public.png")
+    context = browser.new_context(**PHONE, locale="en-GB", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{http_server}/passports/{pid}")
+        assert page.get_by_role("heading", name="Battery passport").is_visible()
+        assert page.get_by_role("region", name=mark).count() == 0
+        assert_no_horizontal_scroll(page)
+        keep_screenshot(page, "battery-phone-public.png")
 
-            page.goto(f"{http_server}/signin")
-            page.get_by_label("Login name").fill(login)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            page.goto(f"{http_server}/passports/{pid}")
-            region = page.get_by_role("region", name=mark)
-            assert region.is_visible() and "Expected lifetime" in region.inner_text()
-            assert_no_horizontal_scroll(page)
-            keep_screenshot(page, "battery-phone-repairer.png")
-            page.goto(f"{http_server}/passports/{pid}?lang=de")
-            german = "Eingeschränkt: Für Reparaturbetriebe, Recyclingbetriebe und Behörden"
-            assert page.get_by_role("region", name=german).is_visible()
-            assert_no_horizontal_scroll(page)
-            keep_screenshot(page, "battery-phone-repairer-de.png")
-        finally:
-            context.close()
+        page.goto(f"{http_server}/signin")
+        page.get_by_label("Login name").fill(login)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        page.goto(f"{http_server}/passports/{pid}")
+        region = page.get_by_role("region", name=mark)
+        assert region.is_visible() and "Expected lifetime" in region.inner_text()
+        assert_no_horizontal_scroll(page)
+        keep_screenshot(page, "battery-phone-repairer.png")
+        page.goto(f"{http_server}/passports/{pid}?lang=de")
+        german = "Eingeschränkt: Für Reparaturbetriebe, Recyclingbetriebe und Behörden"
+        assert page.get_by_role("region", name=german).is_visible()
+        assert_no_horizontal_scroll(page)
+        keep_screenshot(page, "battery-phone-repairer-de.png")
+    finally:
+        context.close()
