@@ -37,6 +37,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.WitnessProofRefused: (422, "witness"),
     errors.KeyMissing: (503, "signing-key-missing"),
     errors.SigningUnavailable: (503, "signing-unavailable"),
+    errors.EuRegistryError: (502, "eu-registry"),
 }
 
 

@@ -51,6 +51,18 @@ class Settings:
     # X-Forwarded-For, so sign-in throttling and rate limits count clients, not the proxy.
     # Never more than really stand there: a client can write X-Forwarded-For itself.
     proxies: int = 0
+    # The EU DPP registry (ESPR Art. 13; passport.euregistry, docs/EU_REGISTRY.md): the URL
+    # batches of registrations are POSTed to (KREISLAUF_EU_REGISTRY_URL), the bearer token
+    # (KREISLAUF_EU_REGISTRY_TOKEN, kept out of repr), the economic operator's and the backup
+    # operator's unique identifiers (KREISLAUF_EU_OPERATOR_ID, KREISLAUF_EU_BACKUP_OPERATOR_ID)
+    # and whether issuing queues each new passport's registration in its own transaction
+    # (KREISLAUF_EU_REGISTRY_AUTO=1; off by default). Issuing never waits for the network:
+    # `kreislauf register-eu` sends what is queued.
+    eu_registry_url: str | None = None
+    eu_registry_token: str | None = field(default=None, repr=False)
+    eu_operator_id: str = ""
+    eu_backup_operator_id: str = ""
+    eu_registry_auto: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -72,6 +84,13 @@ class Settings:
             redis_url=env.get("KREISLAUF_REDIS_URL") or None,
             rate_limit_prefix=env.get("KREISLAUF_RATE_LIMIT_PREFIX") or Settings.rate_limit_prefix,
             proxies=_count("KREISLAUF_PROXIES", env.get("KREISLAUF_PROXIES")),
+            eu_registry_url=env.get("KREISLAUF_EU_REGISTRY_URL") or None,
+            eu_registry_token=env.get("KREISLAUF_EU_REGISTRY_TOKEN") or None,
+            eu_operator_id=(env.get("KREISLAUF_EU_OPERATOR_ID") or "").strip(),
+            eu_backup_operator_id=(env.get("KREISLAUF_EU_BACKUP_OPERATOR_ID") or "").strip(),
+            eu_registry_auto=_flag(
+                "KREISLAUF_EU_REGISTRY_AUTO", env.get("KREISLAUF_EU_REGISTRY_AUTO")
+            ),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 
@@ -92,3 +111,13 @@ def _count(name: str, text: str | None) -> int:
     if not text.strip().isdigit():
         raise ValueError(f"{name} must be a whole number, not {text!r}")
     return int(text)
+
+
+def _flag(name: str, text: str | None) -> bool:
+    """A yes/no switch from the environment (unset or empty: no)."""
+    value = (text or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be 1 or 0, not {text!r}")

@@ -185,3 +185,11 @@ class WitnessProofRefused(WitnessError):
 
     title = "Unprocessable"
     kind = "bad proof"
+
+
+class EuRegistryError(KreislaufError):
+    """The EU DPP registry cannot take registrations now: it is not configured here, it refused
+    the token or a whole batch, or it stayed unreachable after every retry (only
+    ``kreislauf register-eu`` meets this; what was not registered stays queued)."""
+
+    title = "EU registry unavailable"

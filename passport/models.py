@@ -392,6 +392,27 @@ class RegistrySeal(Base):
     seal: Mapped[str] = mapped_column(Text)
 
 
+class EuRegistration(Base):
+    """A passport's registration in the EU DPP registry (passport.euregistry): ``queued`` until
+    the registry answers, then ``registered`` with the registry's id, or ``rejected`` with the
+    reason. One per passport and per product identifier: a registration is never queued twice."""
+
+    __tablename__ = "eu_registrations"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    passport_pk: Mapped[int] = mapped_column(ForeignKey("passports.pk"), unique=True)
+    # The unique product identifier sent (the passport's URI), unique here as in the registry.
+    product_identifier: Mapped[str] = mapped_column(String(600), unique=True)
+    granularity: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    registration_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class AccessRead(Base):
     """One read of restricted passport data: which organisation read it, when, with which
     tier and which way out. Organisations, never people. Append-only."""

@@ -75,12 +75,15 @@ RULES: dict[str, set[str]] = {
     "passport.search": MODELS | {"passport.gs1"},
     # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
     "passport.disclosure": MODELS | {"passport.documents", "passport.permissions", "schemas"},
+    # the EU DPP registry (ESPR Art. 13): what is sent, the queue, the run, the HTTP transport
+    "passport.euregistry": MODELS,
     # the use cases of passports: issuing, versions, community passports, lookup
     "passport.passports": MODELS
     | {
         "passport.access",
         "passport.disclosure",
         "passport.documents",
+        "passport.euregistry.queue",  # issuing queues the registration (opt-in)
         "passport.gs1",
         "passport.ledger",
         "passport.signing",

@@ -22,6 +22,7 @@ from passport.disclosure import marking
 from passport.disclosure.tiers import Tier
 from passport.disclosure.views import stored_view
 from passport.errors import Conflict, FieldError, InvalidDocument
+from passport.euregistry import queue as euregistry_queue
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
 from passport.ledger import log, sequencer
@@ -217,6 +218,8 @@ def issue_passports(
         ],
     )
     _adopt_children(session, passports)
+    if settings.eu_registry_auto:  # queued in this transaction; `kreislauf register-eu` sends
+        euregistry_queue.enqueue(session, passports)
     actor = issuer_did(base_url, issuer)
     sequencer.append_many(
         session,

@@ -14,6 +14,7 @@ import click
 
 from web.cli.access_log import prune_access_log
 from web.cli.backup import backup_command, restore_command
+from web.cli.eu_registry import register_eu_command
 from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
@@ -49,6 +50,7 @@ for command in (
     backup_command,
     restore_command,
     permissions_command,
+    register_eu_command,
 ):
     cli.add_command(command)
 

@@ -43,6 +43,7 @@ from passport.events import history
 from passport.models import (
     AccessRead,
     Base,
+    EuRegistration,
     FailedAttempt,
     IdempotencyRecord,
     Passport,
@@ -105,6 +106,11 @@ EXEMPT = {
     **dict.fromkeys(
         [f"repair_records.{c.name}" for c in RepairRecord.__table__.columns],
         "imported ORDS open data, served as its source published it; not a registry fact",
+    ),
+    **dict.fromkeys(
+        [f"eu_registrations.{c.name}" for c in EuRegistration.__table__.columns],
+        "the EU registry's queue and the ids it gave (passport.euregistry): an operational "
+        "record of what was sent to another registry, never part of a served passport",
     ),
     "api_keys.pk": "surrogate key, never served",
     "log_checkpoints.created_at": "when the registry signed; the signed note is what is served",
