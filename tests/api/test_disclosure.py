@@ -130,6 +130,9 @@ def test_bad_grants_are_refused_naming_the_field(client, maker, make_org):
         assert pointer in [e["pointer"] for e in answer.get_json()["errors"]], body
     assert client.post("/api/v1/grants", json={"organisation": maker.id}).status_code == 401
     assert client.get("/api/v1/grants").status_code == 401
+    # None of the refused grants was stored.
+    for org in (maker, other):
+        assert client.get("/api/v1/grants", headers=org.headers).get_json()["grants"] == []
 
 
 def test_the_page_says_more_is_available_when_something_was_withheld(client, maker):

@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 
 from passport import rdf
 from tests.conftest import BASE_URL
-from tests.helpers import CIRCULARITY, GTIN, gtin, passport, untp_errors
+from tests.helpers import CIRCULARITY, GTIN, count_passports, gtin, passport, untp_errors
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
 
@@ -148,6 +148,7 @@ def test_identifiers_given_twice_must_agree(client, maker):
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.json["errors"]}
     assert pointers == {"/product/registeredId", "/product/serialNumber"}
+    assert count_passports(client) == 0  # a refused write stores nothing
 
 
 def test_granularity_must_fit_the_identifiers(client, maker):
@@ -156,6 +157,7 @@ def test_granularity_must_fit_the_identifiers(client, maker):
     assert response.json["errors"][0]["pointer"] == "/granularityLevel"
     response = post(client, maker, passport("item", serial=None))
     assert response.status_code == 422
+    assert count_passports(client) == 0
 
 
 def test_the_gtin_must_belong_to_the_issuers_prefix(client, maker, make_org):
@@ -163,9 +165,11 @@ def test_the_gtin_must_belong_to_the_issuers_prefix(client, maker, make_org):
     response = post(client, maker, passport("item", gtin_=foreign))
     assert response.status_code == 422
     assert "9520123" in response.json["errors"][0]["message"]
+    assert count_passports(client) == 0
     # An organisation without registered prefixes is not checked.
     free = make_org("Free Maker", "manufacturer")
     assert post(client, free, passport("item", gtin_=foreign)).status_code == 201
+    assert count_passports(client) == 1
 
 
 def test_an_identifier_that_already_has_a_passport_is_a_409(client, maker):
@@ -173,6 +177,7 @@ def test_an_identifier_that_already_has_a_passport_is_a_409(client, maker):
     again = post(client, maker, passport("item", via_uri=False))
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
+    assert count_passports(client) == 1
 
 
 def test_too_large_a_body_is_a_413(settings, maker):
@@ -186,6 +191,7 @@ def test_too_large_a_body_is_a_413(settings, maker):
     response = small.test_client().post("/api/v1/passports", json=body, headers=maker.headers)
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+    assert count_passports(small.test_client()) == 0
     small.extensions["kreislauf"].engine.dispose()
 
 
@@ -199,6 +205,7 @@ def test_writes_need_a_known_key_and_the_right_role(client, maker, make_org):
     assert unknown.status_code == 401
     repairer = make_org("Repair Café Cardiff", "repairer")
     assert post(client, repairer, body).status_code == 403
+    assert count_passports(client) == 0  # none of the refused writes stored anything
 
 
 def test_a_key_without_the_bearer_scheme_is_told_what_is_missing(client, maker):
@@ -214,6 +221,7 @@ def test_a_key_without_the_bearer_scheme_is_told_what_is_missing(client, maker):
     for header in ("Bearer", "Bearer   "):  # the scheme without a key
         response = client.post("/api/v1/passports", json=body, headers={"Authorization": header})
         assert response.status_code == 401 and "API key is required" in response.json["detail"]
+    assert count_passports(client) == 0
     lower = {"Authorization": f"bearer {maker.key}"}  # RFC 9110: schemes are case-insensitive
     assert client.post("/api/v1/passports", json=body, headers=lower).status_code == 201
 
@@ -227,9 +235,14 @@ def test_only_the_issuer_changes_its_passports(client, maker, make_org):
     )
     withdraw = client.post(f"/api/v1/passports/{pid}/withdraw", headers=other.headers)
     assert withdraw.status_code == 403
-    assert client.get(f"/api/v1/passports/{pid}").json["credentialSubject"]["product"]["name"] == (
-        "Acme K1 kettle"
-    )
+    current = client.get(f"/api/v1/passports/{pid}").json
+    assert current["credentialSubject"]["product"]["name"] == "Acme K1 kettle"
+    # The refused withdrawal leaves the passport active, at its first version.
+    assert current["passportStatus"] == "active"
+    assert client.get(f"/api/v1/passports/{pid}/versions").json["current"] == 1
+    anonymous = client.post(f"/api/v1/passports/{pid}/withdraw")
+    assert anonymous.status_code == 401
+    assert client.get(f"/api/v1/passports/{pid}").json["passportStatus"] == "active"
 
 
 def test_unknown_passport_and_version_are_404(client, maker):

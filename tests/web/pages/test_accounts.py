@@ -212,6 +212,7 @@ def test_a_token_from_another_session_is_refused(app, client, session, shop, mak
     stolen = token(other.get("/signin").text)
     response = client.post("/signout", data={"csrf_token": stolen})
     assert response.status_code == 400
+    assert client.get("/repairs/start").status_code == 200  # the refusal kept the session
 
 
 def test_create_user_reads_the_password_from_stdin_and_stores_a_scrypt_hash(

@@ -181,6 +181,7 @@ def test_a_repair_before_the_product_existed_is_refused(volunteer, session, make
     response = volunteer.post(url, data=sent | {"problem": "x", "date": "2025-12-24"})
     assert response.status_code == 400
     assert "its life began on 1 January 2026" in field_error(response.text, "date")
+    assert [e.type for e in events_of(session, pid)] == ["commissioning"]  # no repair stored
 
 
 def test_what_people_type_is_shown_as_text(volunteer, session, maker):
@@ -192,6 +193,7 @@ def test_what_people_type_is_shown_as_text(volunteer, session, maker):
     assert bad.status_code == 400
     assert "<script>alert(1)" not in bad.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in bad.text
+    assert events_of(session, pid) == []  # the refused form stored nothing
     assert volunteer.post(url, data=sent | {"problem": evil}).status_code == 303
     assert events_of(session, pid)[0].details["problem"] == evil  # stored as typed
     body = volunteer.get(f"/passports/{pid}").text

@@ -204,6 +204,8 @@ def test_who_may_create_codes(client, session, maker, cafe, make_user):
     assert "transfer-code" not in page  # a repair café does not hand items over
     response = client.post(f"/passports/{pid}/transfer-code", data={"csrf_token": token(page)})
     assert response.status_code == 403
+    session.rollback()
+    assert session.scalars(select(TransferCode)).all() == []  # the refusal stored no code
     client.post("/signout", data={"csrf_token": token(page)})
     # the issuer does, at the first sale
     sign_in(client, make_user(maker, login="sales@acme.example"))
