@@ -416,7 +416,31 @@ def test_plus_is_literal_in_the_path_and_encoded_plus_is_literal_in_the_query() 
     [
         ("https://a.example/01/09520123456788/10/50%OFF", "malformed percent-escape"),
         ("https://a.example/01/09520123456788/10/A%20B", "' ' at position 2 is not allowed"),
-        ("https://a.example/01/09520123456788/10/Ä", "not allowed in a URI"),
+        ("https://a.example/01/09520123456788/10/Ä", "'Ä' at position 40, which is not allowed"),
+        # %FF is not UTF-8: it decodes to U+FFFD, which GS1 character set 82 refuses.
+        ("https://a.example/01/09520123456788/10/%FF", "'\ufffd' at position 1 is not allowed"),
+        ("https://a.example/01/09520123456788?=1", "has a value but no name"),
+        ("https://a.example/01/09520123456788?4444=1", "unknown AI 4444 in the query string"),
+        # A space from %20 is refused as a space; only a "+" gets the hint about "+".
+        ("https://a.example/01/09520123456788?99=A%20B", "' ' at position 2 is not allowed"),
+        # The key path ends at the first segment from the right that is not an AI (2 to 4
+        # digits): "abc" and "12345" are custom path, so there is no key path after them.
+        ("https://a.example/01/09520123456788/abc/1", "no GS1 Digital Link primary key"),
+        ("https://a.example/01/09520123456788/12345/1", "no GS1 Digital Link primary key"),
+        # Alphabetic AI names are looked for where an AI would stand, not in a value's place.
+        ("https://a.example/x/y/gtin", "no GS1 Digital Link primary key"),
+        ("https://a.example/x/gtin/y", "use the numeric AI /01/"),
+        # Compressed links: one base64url segment of 10 or more characters, mixed case.
+        ("https://a.example/AbCdEfGhIj", "compressed GS1 Digital Link URIs are not supported"),
+        ("https://a.example/AbCdEfGhI", "no GS1 Digital Link primary key"),
+        (
+            "https://a.example/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+            "compressed GS1 Digital Link URIs are not supported",
+        ),
+        # Hosts: no userinfo, no characters a host name cannot have.
+        ("https://a.example@evil.example/01/09520123456788", "contains '@'"),
+        ("https://a_b.example/01/09520123456788", "contains '_'"),
+        ("https:///01/09520123456788", "has no host"),
         ("https://a.example/01/09520123456788?21=1", "must be in the path"),
         ("https://a.example/01/09520123456788?3103=000189&3102=000189", "cannot be combined"),
         ("https://a.example/01/09520123456788?17=", "empty value"),
@@ -432,6 +456,23 @@ def test_malformed_links_are_rejected_with_a_reason(uri: str, message: str) -> N
         parse_digital_link(uri)
 
 
+def test_a_path_as_a_resolver_sees_it_starts_with_a_slash_and_drops_the_fragment() -> None:
+    with pytest.raises(InvalidIdentifier, match="path starts with '/'"):
+        parse_digital_link_path("01/09520123456788")
+    # A fragment never carries GS1 data, in the path or after the query.
+    assert parse_digital_link_path("/01/09520123456788/10/A#/21/1").serial is None
+    link = parse_digital_link("https://a.example/01/09520123456788?17=261231#&3103=000189")
+    assert link.attributes == (("17", "261231"),)
+
+
+def test_any_host_name_is_read_up_to_the_path() -> None:
+    # Any letters and digits make a host (the registry takes Digital Links of any brand's
+    # domain); the host ends at the first "/", "?" or "#", never at a letter.
+    for host in ("EXAMPLE.COM", "xn--bcher-kva.example", "10.0.0.1:8080", "[::1]"):
+        link = parse_digital_link(f"https://{host}/01/09520123456788")
+        assert link.gtin == "09520123456788", host
+
+
 @pytest.mark.parametrize(
     ("uri", "expected"),
     [
@@ -443,7 +484,29 @@ def test_malformed_links_are_rejected_with_a_reason(uri: str, message: str) -> N
         ("https://registry.example/gtin/09520123456788", False),
         ("https://registry.example/", False),
         ("", False),
+        # A key without a value is not a Digital Link, with or without the host.
+        ("/01/", False),
+        ("https://registry.example/01/", False),
+        # The host is not a path segment, even when it is spelt like an AI...
+        ("https://01/09520123456788", False),
+        # ...and only the first "://" ends the scheme: a later one is part of the path.
+        ("https://brand.example/a://b/01/09520123456788", True),
     ],
 )
 def test_looks_like_digital_link(uri: str, expected: bool) -> None:
     assert looks_like_digital_link(uri) is expected
+
+
+def test_attributes_given_as_a_list_are_kept_as_a_tuple() -> None:
+    link = DigitalLink(gtin="09520123456788", attributes=[("3103", "000189")])  # type: ignore[arg-type]
+    assert link.attributes == (("3103", "000189"),)
+    assert hash(link) == hash(DigitalLink(gtin="09520123456788", attributes=(("3103", "000189"),)))
+
+
+def test_a_gtin_among_the_attributes_must_be_14_digits_too() -> None:
+    # "?01=" is padded nowhere: a GTIN-13 in the query string is refused, as in the path.
+    gmn = "1987654Ad4X4bL5ttr2310c2K"
+    with pytest.raises(InvalidIdentifier, match=re.escape(GTIN_IN_URI_RULE)):
+        DigitalLink(gmn=gmn, attributes=(("01", "9520123456788"),))
+    with pytest.raises(InvalidIdentifier, match=re.escape(GTIN_IN_URI_RULE)):
+        parse_digital_link(f"https://id.example/8013/{gmn}?01=9520123456788")

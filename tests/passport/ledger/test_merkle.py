@@ -166,7 +166,7 @@ def test_generation_refuses_impossible_arguments() -> None:
         merkle.inclusion_proof(8, LEAF_HASHES)
     with pytest.raises(ValueError):
         merkle.inclusion_proof(0, [])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need 0 < size1"):
         merkle.consistency_proof(0, 3, LEAF_HASHES)
     with pytest.raises(ValueError):
         merkle.consistency_proof(4, 3, LEAF_HASHES)
@@ -196,6 +196,36 @@ def test_verifiers_reject_bad_shapes() -> None:
         merkle.verify_consistency(3, 2, [], ROOTS[3], ROOTS[2])
     with pytest.raises(ProofError, match="more than 63"):
         merkle.verify_consistency(1, 2, [h] * 64, ROOTS[1], ROOTS[2])
+
+
+def test_each_argument_is_checked_and_named() -> None:
+    # Every check names its argument, so none of them can hide behind a later, vaguer failure.
+    h, short = LEAF_HASHES[0], LEAF_HASHES[0][:31]
+    proof = merkle.inclusion_proof(0, LEAF_HASHES[:2])
+    cases = [
+        (lambda: merkle.verify_inclusion(0, 1 << 64, h, [], ROOTS[1]), "tree size must be"),
+        (lambda: merkle.verify_inclusion(0, True, h, [], ROOTS[1]), "tree size must be"),
+        (lambda: merkle.verify_inclusion(0, 2, h, proof, short), "root hash must be 32"),
+        (lambda: merkle.verify_inclusion(0, 2, h, [short], ROOTS[2]), "proof hash 0 must be 32"),
+        (lambda: merkle.verify_consistency(-1, 2, [h], ROOTS[1], ROOTS[2]), "size1 must be"),
+        (lambda: merkle.verify_consistency(1, 1 << 64, [h], ROOTS[1], ROOTS[2]), "size2 must be"),
+        (lambda: merkle.verify_consistency(1, 2, [h], short, ROOTS[2]), "root1 must be 32"),
+        (lambda: merkle.verify_consistency(1, 2, [h], ROOTS[1], short), "root2 must be 32"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ProofError, match=message):
+            call()
+    with pytest.raises(ValueError, match="negative"):
+        merkle.complete_subtrees(-1)
+
+
+def test_the_proof_size_bound_is_63_hashes_exactly() -> None:
+    # 63 hashes pass the bound (and fail as too long for a 2-leaf tree); 64 do not.
+    h = LEAF_HASHES[0]
+    with pytest.raises(ProofError, match="too long"):
+        merkle.verify_inclusion(0, 2, h, [h] * 63, ROOTS[2])
+    with pytest.raises(ProofError, match="too long"):
+        merkle.verify_consistency(1, 2, [h] * 63, ROOTS[1], ROOTS[2])
 
 
 @pytest.mark.parametrize("size", range(1, 65))
