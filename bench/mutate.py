@@ -341,10 +341,12 @@ class _Loop:
 def _record(
     results: list[dict[str, Any]], number: int, description: str, outcome: str, seconds: float
 ) -> None:
-    # "error": the mutated module does not even run (it would fail on import).
-    killed = outcome in {"failed", "timeout", "error"}
+    # "error": the mutant could not be patched in (its module fails to run, or re-running it
+    # has side effects such as adding routes to a registered blueprint). Neither killed nor
+    # survived: run those without --fork, where a module that fails to import fails its tests.
+    killed = outcome in {"failed", "timeout"}
     results.append({"number": number, "mutant": description, "outcome": outcome, "killed": killed})
-    mark = "killed" if killed else "SURVIVED"
+    mark = "killed" if killed else "ERROR" if outcome == "error" else "SURVIVED"
     print(f"{number:4d} {mark:8s} {description} ({outcome}, {seconds:.1f} s)", flush=True)
 
 
@@ -427,9 +429,10 @@ def main() -> int:
             module.write_bytes(original)
             _drop_bytecode(module)
     killed_count = sum(1 for r in results if r["killed"])
+    errors = sum(1 for r in results if r["outcome"] == "error")
     print(
         f"{args.module}: {len(results)} mutants, {killed_count} killed, "
-        f"{len(results) - killed_count} survived"
+        f"{len(results) - killed_count - errors} survived, {errors} not patched in"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")

@@ -54,6 +54,10 @@ def test_a_trailing_slash_on_the_base_url_is_dropped(base: str) -> None:
     assert Routes(base).passport(P) == AT.passport(P)
 
 
+def test_only_slashes_are_dropped_from_the_base_url() -> None:
+    assert Routes("https://registry.example/DPP-X/").base_url == "https://registry.example/DPP-X"
+
+
 def test_a_base_url_with_a_path_and_port_keeps_them() -> None:
     at = Routes("http://127.0.0.1:5000/registry")
     assert at.passport(P) == f"http://127.0.0.1:5000/registry/api/v1/passports/{P}"

@@ -420,7 +420,8 @@ def test_plus_is_literal_in_the_path_and_encoded_plus_is_literal_in_the_query() 
         # %FF is not UTF-8: it decodes to U+FFFD, which GS1 character set 82 refuses.
         ("https://a.example/01/09520123456788/10/%FF", "'\ufffd' at position 1 is not allowed"),
         ("https://a.example/01/09520123456788?=1", "has a value but no name"),
-        ("https://a.example/01/09520123456788?4444=1", "unknown AI 4444 in the query string"),
+        # ...and says why a numeric parameter is taken for an AI at all.
+        ("https://a.example/01/09520123456788?4444=1", "unknown AI 4444 in the query string: num"),
         # A space from %20 is refused as a space; only a "+" gets the hint about "+".
         ("https://a.example/01/09520123456788?99=A%20B", "' ' at position 2 is not allowed"),
         # The key path ends at the first segment from the right that is not an AI (2 to 4
@@ -430,6 +431,7 @@ def test_plus_is_literal_in_the_path_and_encoded_plus_is_literal_in_the_query() 
         # Alphabetic AI names are looked for where an AI would stand, not in a value's place.
         ("https://a.example/x/y/gtin", "no GS1 Digital Link primary key"),
         ("https://a.example/x/gtin/y", "use the numeric AI /01/"),
+        ("https://a.example/gtin/1/x/y/z/w", "use the numeric AI /01/"),
         # Compressed links: one base64url segment of 10 or more characters, mixed case.
         ("https://a.example/AbCdEfGhIj", "compressed GS1 Digital Link URIs are not supported"),
         ("https://a.example/AbCdEfGhI", "no GS1 Digital Link primary key"),
@@ -510,3 +512,11 @@ def test_a_gtin_among_the_attributes_must_be_14_digits_too() -> None:
         DigitalLink(gmn=gmn, attributes=(("01", "9520123456788"),))
     with pytest.raises(InvalidIdentifier, match=re.escape(GTIN_IN_URI_RULE)):
         parse_digital_link(f"https://id.example/8013/{gmn}?01=9520123456788")
+
+
+def test_an_attribute_may_rely_on_a_qualifier_in_the_path() -> None:
+    # AI 250 (secondary serial) needs 01 with 21: the serial in the path counts.
+    link = parse_digital_link("https://a.example/01/09520123456788/21/1?250=A")
+    assert (link.serial, link.attributes) == ("1", (("250", "A"),))
+    with pytest.raises(InvalidIdentifier, match=r"requires AI 01 with 21"):
+        parse_digital_link("https://a.example/01/09520123456788?250=A")
