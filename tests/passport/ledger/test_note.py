@@ -6,10 +6,13 @@ published notes byte for byte; the bad-note cases are mutations of those good no
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from passport.ledger import merkle
 from passport.ledger.note import (
@@ -80,37 +83,93 @@ def other_key(name: str) -> Verifier:
     return Signer.from_seed(name, b"\x07" * 32).verifier
 
 
-def bad_notes() -> list[tuple[str, str]]:
+# Each bad note with the reason it must be refused for: a check that was skipped would let
+# the note fail later for another reason, and a test that only saw "NoteError" would not notice.
+NOT_VERIFIED = "signature by PeterNeumann does not verify"
+NO_BLANK_LINE = "note has no blank line before its signatures"
+NO_SIGNATURE_LINES = "note has no signature lines, or they do not end with a newline"
+NO_EM_DASH = "signature line does not start with an em dash and a space"
+NO_KNOWN_SIGNER = "note has no valid signature from a known key"
+
+
+def bad_notes() -> list[tuple[str, str, str]]:
     note: str = PETER["note"]
     text, sigs = note.split("\n\n", 1)[0] + "\n", note.split("\n\n", 1)[1]
     sig_line = sigs.rstrip("\n")
     first, second = text.split("\n")[:2]
+    five_bytes = base64.b64encode(bytes.fromhex("c74f20a3") + b"\x00").decode()
     return [
-        ("no blank line", text + sigs),
-        ("no final newline", note[:-1]),
-        ("text changed", note.replace("cryptography", "Cryptography", 1)),
-        ("text lines reordered", f"{second}\n{first}\n\n{sigs}"),
-        ("text truncated", f"{first}\n\n{sigs}"),
-        ("extra blank line in the text", text + "\n\n" + sigs),
-        ("signature truncated", note.replace("=\n", "\n")),
-        ("signature bits changed", note.replace("x08go", "x08gp")),
-        ("malformed base64", note.replace("x08go/", "x08go*")),
-        ("too short signature", f"{text}\n\u2014 PeterNeumann x08gow==\n"),
-        ("hyphen instead of em dash", note.replace("\u2014", "-")),
-        ("no space after the dash", note.replace("\u2014 ", "\u2014")),
-        ("carriage return", note.replace("\n", "\r\n", 1)),
-        ("nothing after the blank line", text + "\n"),
-        ("empty signature line", text + "\n" + sigs + "\n"),
-        ("101 signatures", text + "\n" + (sig_line + "\n") * 101),
-        ("unknown signer only", note.replace("PeterNeumann", "PeterNeumann2")),
+        ("no blank line", text + sigs, NO_BLANK_LINE),
+        ("no final newline", note[:-1], NO_SIGNATURE_LINES),
+        ("text changed", note.replace("cryptography", "Cryptography", 1), NOT_VERIFIED),
+        ("text lines reordered", f"{second}\n{first}\n\n{sigs}", NOT_VERIFIED),
+        ("text truncated", f"{first}\n\n{sigs}", NOT_VERIFIED),
+        ("extra blank line in the text", text + "\n\n" + sigs, NOT_VERIFIED),
+        ("empty text", "\n\n" + sigs, NOT_VERIFIED),
+        ("signature truncated", note.replace("=\n", "\n"), "signature is not valid base64"),
+        ("signature bits changed", note.replace("x08go", "x08gp"), NO_KNOWN_SIGNER),
+        ("malformed base64", note.replace("x08go/", "x08go*"), "signature is not standard base64"),
+        ("non-zero padding bits", note.replace("AM=\n", "AN=\n"), "not canonical base64"),
+        ("too short signature", f"{text}\n\u2014 PeterNeumann x08gow==\n", "shorter than a key"),
+        ("one signature byte", f"{text}\n\u2014 PeterNeumann {five_bytes}\n", NOT_VERIFIED),
+        ("hyphen instead of em dash", note.replace("\u2014", "-"), NO_EM_DASH),
+        ("no space after the dash", note.replace("\u2014 ", "\u2014"), NO_EM_DASH),
+        ("plus in the key name", note.replace("PeterNeumann", "Peter+Neumann"), "invalid key name"),
+        ("carriage return", note.replace("\n", "\r\n", 1), "note contains the control character"),
+        ("lone surrogate", "\ud800" + note, "note is not well-formed UTF-8"),
+        ("nothing after the blank line", text + "\n", NO_SIGNATURE_LINES),
+        ("empty signature line", text + "\n" + sigs + "\n", NO_SIGNATURE_LINES),
+        ("101 signatures", text + "\n" + (sig_line + "\n") * 101, "more than 100 signatures"),
+        ("unknown signer only", note.replace("PeterNeumann", "PeterNeumann2"), NO_KNOWN_SIGNER),
     ]
 
 
-@pytest.mark.parametrize(("why", "note"), bad_notes(), ids=[w for w, _ in bad_notes()])
-def test_bad_notes_are_rejected(why: str, note: str) -> None:
+@pytest.mark.parametrize(("why", "note", "reason"), bad_notes(), ids=[w for w, *_ in bad_notes()])
+def test_bad_notes_are_rejected(why: str, note: str, reason: str) -> None:
     verifiers = [Verifier.from_vkey(PETER["vkey"]), other_key("PeterNeumann2")]
-    with pytest.raises(NoteError):
+    with pytest.raises(NoteError, match=re.escape(reason)):
         verify_note(note, verifiers)
+
+
+def test_two_different_verifiers_may_not_share_a_name_and_key_id() -> None:
+    peter = Verifier.from_vkey(PETER["vkey"])
+    assert verify_note(PETER["note"], [peter, peter])[1] == ["PeterNeumann"]  # the same twice
+    impostor = other_key("PeterNeumann")
+    object.__setattr__(impostor, "key_id", peter.key_id)
+    with pytest.raises(NoteError, match="two different verifiers share name and key ID"):
+        verify_note(PETER["note"], [peter, impostor])
+
+
+def test_keys_are_checked_when_they_are_made() -> None:
+    public = other_key("x").public_key
+    private = Ed25519PrivateKey.from_private_bytes(b"\x07" * 32)
+    skey: str = PETER["skey"]
+    cases: list[tuple[Any, str]] = [
+        (lambda: Verifier("a b", public), "invalid key name 'a b'"),
+        (lambda: Verifier("a\x7fb", public), "key name contains the control character"),
+        (lambda: Verifier("a", public, 2), "unsupported signature type 0x02"),
+        (lambda: Verifier.from_vkey("a+" + "A" * 44), "three '+'-separated fields"),
+        (lambda: Verifier.from_vkey(PETER["vkey"].upper()), "8 lowercase hex digits"),
+        (lambda: Signer("a+b", private), "invalid key name 'a+b'"),
+        (lambda: Signer("a", private, ALG_COSIGNATURE_V1), "needs a uint64 timestamp"),
+        (lambda: Signer("a", private, ALG_COSIGNATURE_V1, 1 << 64), "needs a uint64 timestamp"),
+        (lambda: Signer("a", private, 2), "unsupported signature type 0x02"),
+        (lambda: Signer.from_skey("PRIVATE+KEY+a"), "an skey is PRIVATE+KEY+name+keyid+key"),
+        (lambda: Signer.from_skey("PUBLIC" + skey[7:]), "an skey is PRIVATE+KEY+name+keyid+key"),
+        (lambda: Signer.from_skey(skey.replace("+AY", "+BA")), "0x01 followed by a 32-byte"),
+        (lambda: Signer.from_skey(skey.replace("c74f20a3", "c74f20a4")), "skey key ID does not"),
+        (lambda: sign_note("text\n"), "a note needs at least one signer"),
+    ]
+    for make, reason in cases:
+        with pytest.raises(NoteError, match=re.escape(reason)):
+            make()
+    # A wrong signature, or one of the wrong length, is False: never an exception or None.
+    peter = Verifier.from_vkey(PETER["vkey"])
+    assert peter.verify(b"text\n", b"\x00" * 63) is False
+    assert peter.verify(b"text\n", b"\x00" * 64) is False
+    cosigner = Signer.from_seed("w", b"\x07" * 32, ALG_COSIGNATURE_V1, timestamp=1).verifier
+    assert cosigner.verify(b"text\n", b"\x00" * 71) is False
+    assert cosigner.verify(b"text\n", b"\x00" * 72) is False
 
 
 def test_unknown_keys_are_ignored_but_needed_one_must_verify() -> None:
@@ -170,20 +229,31 @@ def test_checkpoint_round_trip_and_strictness() -> None:
     assert Checkpoint.parse(text) == checkpoint
     with_ext = Checkpoint("example.com/log", 0, ROOT, ("ext one", "ext two"))
     assert Checkpoint.parse(with_ext.format()) == with_ext
-    for bad in (
-        text.replace("\n42\n", "\n042\n"),  # leading zero
-        text.replace("\n42\n", "\n+42\n"),
-        text.replace("\n42\n", "\n18446744073709551616\n"),  # 2**64
-        text + "\n",  # empty extension line
-        text + "ext",  # no final newline
-        "\n" + text.split("\n", 1)[1],  # empty origin
+    not_uint64 = "checkpoint size is not a uint64 decimal"
+    for bad, reason in (
+        (text.replace("\n42\n", "\n042\n"), "checkpoint size has leading zeros"),
+        (text.replace("\n42\n", "\n+42\n"), not_uint64),
+        (text.replace("\n42\n", "\n18446744073709551616\n"), not_uint64),  # 2**64
+        (text + "\n", "extension lines must be non-empty"),
+        (text + "ext", "checkpoint text must end with a newline"),
+        ("\n" + text.split("\n", 1)[1], "checkpoint origin is empty"),
     ):
-        with pytest.raises(NoteError):
+        with pytest.raises(NoteError, match=re.escape(reason)):
             Checkpoint.parse(bad)
-    with pytest.raises(NoteError):
-        Checkpoint("o", -1, ROOT)
-    with pytest.raises(NoteError):
-        Checkpoint("o", 1, ROOT, ("",))
+    for make, reason in (
+        (lambda: Checkpoint("o", -1, ROOT), "checkpoint size must be a uint64"),
+        (lambda: Checkpoint("o", 1 << 64, ROOT), "checkpoint size must be a uint64"),
+        (lambda: Checkpoint("o", True, ROOT), "checkpoint size must be a uint64"),
+        (lambda: Checkpoint("", 1, ROOT), "checkpoint origin must be one non-empty line"),
+        (lambda: Checkpoint("o\np", 1, ROOT), "checkpoint origin must be one non-empty line"),
+        (lambda: Checkpoint("o\x01", 1, ROOT), "checkpoint origin contains the control"),
+        (lambda: Checkpoint("o", 1, ROOT[:31]), "root hash must be 32 bytes, got 31"),
+        (lambda: Checkpoint("o", 1, ROOT, ("",)), "extension lines must be non-empty"),
+        (lambda: Checkpoint("o", 1, ROOT, ("a\nb",)), "extension lines must be non-empty"),
+        (lambda: Checkpoint("o", 1, ROOT, ("a\x01",)), "checkpoint extension contains the"),
+    ):
+        with pytest.raises(NoteError, match=re.escape(reason)):
+            make()
 
 
 def note_checkpoint(note: str) -> Checkpoint:
