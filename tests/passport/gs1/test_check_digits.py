@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from passport.errors import InvalidIdentifier
-from passport.gs1.check_digits import GTIN_LENGTHS, gs1_check_digit, normalise_gtin
+from passport.gs1.check_digits import (
+    _CSUMALPHA_WEIGHTS,
+    GTIN_LENGTHS,
+    gs1_check_digit,
+    lint_csumalpha,
+    normalise_gtin,
+)
 
 # --- GTIN ---------------------------------------------------------------------------------
 
@@ -60,3 +66,15 @@ def test_empty_gtin_is_rejected() -> None:
 def test_check_digit_needs_digits() -> None:
     with pytest.raises(InvalidIdentifier, match="digits only"):
         gs1_check_digit("95201234567X")
+
+
+def test_the_check_pair_needs_two_characters_and_at_most_one_weight_per_character() -> None:
+    assert lint_csumalpha("A") == "is too short to carry its two check characters"
+    longest = "1" * (len(_CSUMALPHA_WEIGHTS) + 2)
+    assert lint_csumalpha(longest) is not None and "expected" in lint_csumalpha(longest)
+    assert lint_csumalpha(longest + "1") == "is too long for its check character pair"
+
+
+def test_a_gtin_with_a_letter_names_its_position() -> None:
+    with pytest.raises(InvalidIdentifier, match="'A' at position 3 is not a digit"):
+        normalise_gtin("12A")

@@ -118,3 +118,22 @@ def test_dates_and_measures_are_checked(ai: str, value: str, valid: bool) -> Non
     else:
         with pytest.raises(InvalidIdentifier):
             validate_ai_value(ai, value)
+
+
+@pytest.mark.parametrize(
+    ("ai", "value", "message"),
+    [
+        # A stray character is named before a wrong length it also causes.
+        ("17", "AB", "AI 17 (USE BY or EXPIRY) must be 6 digits: 'A' at position 1 is not allowed"),
+        # An AI of several components names its whole format, and each component's characters
+        # are checked where they stand.
+        ("8003", "x", "must be in the GS1 format N1,zero N13,csum,gcppos1 [X..16]: got 1 char"),
+        ("8003", "0A3456789012341", "[X..16]: 'A' at position 2 is not allowed"),
+        ("4444", "1", "unknown AI 4444: it is not in the GS1 Barcode Syntax Dictionary"),
+    ],
+)
+def test_a_refused_value_names_the_rule_it_broke(ai: str, value: str, message: str) -> None:
+    with pytest.raises(InvalidIdentifier) as refused:
+        validate_ai_value(ai, value)
+    assert message in str(refused.value)
+    assert str(refused.value).startswith(f"AI {ai} (" if ai != "4444" else "unknown AI 4444:")
