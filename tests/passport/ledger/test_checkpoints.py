@@ -69,6 +69,8 @@ def test_a_leaf_beyond_the_newest_checkpoint_is_not_found_until_the_next_seal(
     _append(session, 3)
     _unseal_above(session, 1)
     assert checkpoints.covering(session, 0).size == 1
+    with pytest.raises(NotFound, match="No signed checkpoint covers leaf 1 yet"):
+        checkpoints.covering(session, 1)  # the first leaf the checkpoint of size 1 lacks
     with pytest.raises(NotFound, match="No signed checkpoint covers leaf 2 yet") as caught:
         checkpoints.receipt(session, 2)
     assert "kreislauf init-db" in caught.value.detail
@@ -121,6 +123,12 @@ def test_a_proof_is_written_and_read_back(extra: bytes | None) -> None:
     assert text.startswith("c2sp.org/tlog-proof@v1\n")
     assert ("\nextra " in text) == (extra is not None)
     assert checkpoints.parse_proof(text) == proof
+
+
+def test_a_proof_of_63_hashes_is_read_64_are_not() -> None:
+    # The same bound as merkle.MAX_PROOF_HASHES: the longest proof a real tree needs is read.
+    longest = checkpoints.TlogProof(0, [b"\x01" * 32] * merkle.MAX_PROOF_HASHES, CP, None)
+    assert checkpoints.parse_proof(checkpoints.format_proof(longest)) == longest
 
 
 @pytest.mark.parametrize(

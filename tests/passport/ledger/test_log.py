@@ -162,6 +162,17 @@ def test_a_deleted_leaf_or_changed_node_is_found(session, maker, cafe):
     assert any(p.kind == "log.node" and "level 1 index 0" in p.subject for p in problems)
 
 
+def test_a_gap_in_the_entry_numbers_is_found(session, maker, cafe):
+    # The leaves keep their order and the root its value: only the numbering tells.
+    _history(session, maker, cafe)
+    session.execute(update(LogEntry).where(LogEntry.index == 6).values(index=9))
+    session.commit()
+    problems = verify_log(session, BASE_URL).problems
+    assert [(p.index, p.message) for p in problems if "sequence" in p.message] == [
+        (9, "index is out of sequence: expected 6")
+    ]
+
+
 def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
