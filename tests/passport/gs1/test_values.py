@@ -137,3 +137,9 @@ def test_a_refused_value_names_the_rule_it_broke(ai: str, value: str, message: s
         validate_ai_value(ai, value)
     assert message in str(refused.value)
     assert str(refused.value).startswith(f"AI {ai} (" if ai != "4444" else "unknown AI 4444:")
+
+
+def test_the_coupon_ais_whose_linters_are_not_implemented_check_their_format_only() -> None:
+    # 8110 and 8112 name linters (couponcode, couponposoffer) this registry does not run.
+    assert validate_ai_value("8110", "0123") == "0123"
+    assert validate_ai_value("8112", "0123") == "0123"
