@@ -218,9 +218,10 @@ def test_from_size_0_no_proof_is_taken(session: Session, remote: RemoteLog) -> N
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("", "no blank line"),
-        ("old 0\n", "no blank line"),
-        ("old 0\n\n", "no blank line"),
+        # "the body", not the checkpoint's own note, which would also lack a blank line
+        ("", "the body has no blank line"),
+        ("old 0\n", "the body has no blank line"),
+        ("old 0\n\n", "the body has no blank line"),
         ("old x\n\n{cp}", "does not start with 'old <size>'"),
         ("new 0\n\n{cp}", "does not start with 'old <size>'"),
         ("old -1\n\n{cp}", "does not start with 'old <size>'"),
