@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from passport.access import authenticate
 from passport.credentials.reading import read
@@ -171,6 +171,16 @@ def test_a_gap_in_the_entry_numbers_is_found(session, maker, cafe):
     assert [(p.index, p.message) for p in problems if "sequence" in p.message] == [
         (9, "index is out of sequence: expected 6")
     ]
+
+
+def test_an_entry_without_its_passport_or_event_is_found(session, maker, cafe):
+    _history(session, maker, cafe)
+    session.execute(delete(Event))  # the repair's row goes; its entry (index 4) stays
+    session.commit()
+    _append(session, 1)  # an entry about a subject no passport has
+    problems = [(p.index, p.message) for p in verify_log(session, BASE_URL).problems]
+    assert (4, "the passport has no stored event for this entry") in problems
+    assert (7, "no passport has this subject URI") in problems
 
 
 def test_a_failed_request_leaves_no_leaf(session, maker):
