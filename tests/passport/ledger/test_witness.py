@@ -251,6 +251,25 @@ def test_a_proof_longer_than_any_proof_is_refused_before_decoding() -> None:
         witness.parse_request(f"old 1\n{hashes}\ncheckpoint\n")
 
 
+def test_a_proof_of_63_hashes_is_read() -> None:
+    proof = [b"\x00" * 32] * merkle.MAX_PROOF_HASHES
+    lines = "".join(note.b64encode(h) + "\n" for h in proof)
+    assert witness.parse_request(f"old 1\n{lines}\ncheckpoint\n").proof == proof
+
+
+def test_advancing_one_log_leaves_the_others_where_they_are(
+    session: Session, remote: RemoteLog
+) -> None:
+    # Both logs start at size 0 with the empty root: only the origin tells them apart.
+    other = "other.example/log/v1"
+    witness.add_log(session, other, note.Signer.from_seed(other, b"\x08" * 32).verifier.vkey)
+    session.commit()
+    witness.add_checkpoint(session, None, remote.grow(3).request(0))
+    assert _state(session)[0] == 3
+    row = witness.witnessed(session, other)
+    assert row is not None and (int(row.size), bytes(row.root)) == (0, merkle.EMPTY_ROOT)
+
+
 def test_a_request_is_parsed_into_its_parts() -> None:
     proof = [bytes([n]) * 32 for n in range(3)]
     lines = "".join(note.b64encode(h) + "\n" for h in proof)
