@@ -335,3 +335,75 @@ def test_pull_mode_takes_http_registries_only(base: str) -> None:
         client.fetch_checkpoint(base, _answers({}))
     with pytest.raises(ValueError, match="must be http"):
         client.fetch_consistency(base, 1, 2, _answers({}))
+
+
+def _receipt(reg: Registry, pid: str, seq: int) -> checkpoints.TlogProof:
+    return checkpoints.parse_proof(
+        reg.get(client.Routes(BASE_URL).event_receipt(pid, seq)).decode()
+    )
+
+
+def _replace_receipt(reg: Registry, pid: str, seq: int, proof: checkpoints.TlogProof) -> None:
+    url = client.Routes(BASE_URL).event_receipt(pid, seq)
+    reg.replaced[url] = checkpoints.format_proof(proof).encode()
+
+
+def test_a_receipt_from_another_log_or_a_fork_of_the_same_size_fails_its_event(
+    session: Session, registry: Any
+) -> None:
+    reg, first, _ = registry
+    url = f"{BASE_URL}/api/v1/passports/{first.public_id}"
+    signer, origin = checkpoints.signer(settings_of(session)), log.origin(BASE_URL)
+    good = _receipt(reg, first.public_id, 1)
+    assert good.extra is not None
+    size = note.Checkpoint.parse(note.parse_note(good.checkpoint)[0]).size
+    leaf = json.loads(good.extra)
+
+    # The leaf names another log.
+    extra = json.dumps(leaf | {"log": "other.example/log/v1"}).encode()
+    _replace_receipt(reg, first.public_id, 1, checkpoints.TlogProof(2, [], good.checkpoint, extra))
+    line = client.verify_history(url, reg.get).lines[1]
+    assert line == (False, "event 1 (repair): the receipt's leaf belongs to another log")
+
+    # The checkpoint, signed with the log's key, is of another log's tree.
+    body = note.Checkpoint("other.example/log/v1", size, log.tree_root(session, size)).format()
+    other = checkpoints.TlogProof(2, good.hashes, note.sign_note(body, signer), good.extra)
+    _replace_receipt(reg, first.public_id, 1, other)
+    line = client.verify_history(url, reg.get).lines[1]
+    assert line == (False, "event 1 (repair): the receipt's checkpoint is of another log")
+
+    # A fork as large as the newest checkpoint, holding the same leaf.
+    forked = [merkle.leaf_hash(b"other %d" % n) for n in range(size)]
+    forked[2] = merkle.leaf_hash(good.extra)
+    body = note.Checkpoint(origin, size, merkle.root(forked)).format()
+    fork = checkpoints.TlogProof(
+        2, merkle.inclusion_proof(2, forked), note.sign_note(body, signer), good.extra
+    )
+    _replace_receipt(reg, first.public_id, 1, fork)
+    line = client.verify_history(url, reg.get).lines[1]
+    assert line == (
+        False,
+        "event 1 (repair): two checkpoints of one size have different roots",
+    )
+
+
+def test_the_log_key_must_be_the_only_one_and_errors_other_than_404_are_raised(
+    session: Session, registry: Any
+) -> None:
+    reg, first, _ = registry
+    routes = client.Routes(BASE_URL)
+    url = f"{BASE_URL}/api/v1/passports/{first.public_id}"
+    document = json.loads(reg.get(routes.registry_did_document))
+    for methods in ([], document["verificationMethod"] * 2):
+        reg.replaced[routes.registry_did_document] = {"verificationMethod": methods}
+        with pytest.raises(note.NoteError, match="did.json has no single log key"):
+            client.verify_history(url, reg.get)
+    del reg.replaced[routes.registry_did_document]
+
+    def broken(asked: str) -> bytes:
+        if asked == routes.events(first.public_id):
+            raise _http_error(asked, 500)
+        return reg.get(asked)  # type: ignore[no-any-return]
+
+    with pytest.raises(urllib.error.HTTPError):
+        client.verify_history(url, broken)
