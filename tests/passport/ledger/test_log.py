@@ -183,6 +183,18 @@ def test_an_entry_without_its_passport_or_event_is_found(session, maker, cafe):
     assert (7, "no passport has this subject URI") in problems
 
 
+def test_stored_rows_without_their_entry_are_found(session, maker, cafe):
+    _history(session, maker, cafe)
+    session.execute(delete(LogEntry).where(LogEntry.index.in_([4, 6])))  # the repair, withdrawal
+    row = session.scalars(select(PassportVersion).where(PassportVersion.version == 2)).one()
+    session.execute(update(PassportVersion).where(PassportVersion.pk == row.pk).values(version=7))
+    session.commit()
+    problems = {(p.kind, p.message) for p in verify_log(session, BASE_URL).problems}
+    assert ("dpp.event.repair", "event 1 has no log entry") in problems
+    assert ("dpp.version", "version numbers are [1, 3, 7], not 1, 2, …") in problems
+    assert ("dpp.version", "version 7 has no log entry") in problems
+
+
 def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
