@@ -327,6 +327,13 @@ def test_the_witness_request_carries_a_proof_only_between_two_sizes(
     assert client.fetch_consistency(BASE_URL, 2, 5, reg.get) == proof
     lines = "".join(note.b64encode(h) + "\n" for h in proof)
     assert client.witness_request(BASE_URL, 2, text, reg.get) == f"old 2\n{lines}\n{text}"
+    proof = log.consistency(session, 1, 5)  # from size 1, too
+    lines = "".join(note.b64encode(h) + "\n" for h in proof)
+    assert client.witness_request(BASE_URL, 1, text, reg.get) == f"old 1\n{lines}\n{text}"
+    # Plain http is a registry address too (a test server, a registry on a local network).
+    assert (
+        client.fetch_consistency("http://registry.example", 1, 2, lambda _: b'{"hashes": []}') == []
+    )
 
 
 @pytest.mark.parametrize("base", ["file:///tmp", "registry.example.org"])
@@ -385,6 +392,13 @@ def test_a_receipt_from_another_log_or_a_fork_of_the_same_size_fails_its_event(
         False,
         "event 1 (repair): two checkpoints of one size have different roots",
     )
+
+    # A fork of one leaf, the event's own: even a tree of size 1 must extend to the newest.
+    body = note.Checkpoint(origin, 1, merkle.leaf_hash(good.extra)).format()
+    alone = checkpoints.TlogProof(0, [], note.sign_note(body, signer), good.extra)
+    _replace_receipt(reg, first.public_id, 1, alone)
+    ok, text = client.verify_history(url, reg.get).lines[1]
+    assert not ok and "consistency" in text, text
 
 
 def test_the_log_key_must_be_the_only_one_and_errors_other_than_404_are_raised(
