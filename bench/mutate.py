@@ -328,8 +328,11 @@ def _run_in_fork(items: list[Any], module_name: str, source: str | None, timeout
 class _Loop:
     """A pytest plugin: collect once, then run every mutant in its own fork."""
 
-    def __init__(self, module_name: str, mutants: Iterator[tuple[int, str, str]]) -> None:
+    def __init__(
+        self, module_name: str, mutants: Iterator[tuple[int, str, str]], timeout: float | None
+    ) -> None:
         self.module_name = module_name
+        self.timeout = timeout
         self.mutants = mutants
         self.results: list[dict[str, Any]] = []
         self.failed_baseline = False
@@ -344,7 +347,9 @@ class _Loop:
         print(f"{self.module_name}: {len(items)} tests take {took:.1f} s", flush=True)
         for number, description, source in self.mutants:
             started = time.monotonic()
-            outcome = _run_in_fork(items, self.module_name, source, timeout=took * 3 + 5)
+            outcome = _run_in_fork(
+                items, self.module_name, source, timeout=self.timeout or took * 3 + 5
+            )
             _record(self.results, number, description, outcome, time.monotonic() - started)
         return True
 
@@ -373,6 +378,12 @@ def main() -> int:
     parser.add_argument("--show", help="comma-separated mutant numbers: print their change")
     parser.add_argument("--only", help="comma-separated mutant numbers to run")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds a mutant's tests may take (default: three times the clean run, plus a "
+        "few seconds; raise it on a busy machine, where a slow run is not a killed mutant)",
+    )
     parser.add_argument(
         "--fork",
         action="store_true",
@@ -418,7 +429,7 @@ def main() -> int:
 
         os.chdir(ROOT)
         sys.path.insert(0, str(ROOT))
-        loop = _Loop(module_name, mutants)
+        loop = _Loop(module_name, mutants, args.timeout)
         common = ["-q", "-s", "-p", "no:cacheprovider", "-n", "0", "-m", "not postgres"]
         pytest.main([*common, *args.pytest_args], plugins=[loop])
         if loop.failed_baseline:
@@ -434,7 +445,7 @@ def main() -> int:
             for number, description, source in mutants:
                 module.write_text(source + "\n")
                 _drop_bytecode(module)
-                outcome, seconds = _run(args.pytest_args, took * 3 + 10)
+                outcome, seconds = _run(args.pytest_args, args.timeout or took * 3 + 10)
                 _record(results, number, description, outcome, seconds)
         finally:
             module.write_bytes(original)
