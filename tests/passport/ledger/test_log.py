@@ -16,9 +16,9 @@ from passport.db import begin_write, make_engine, make_session_factory
 from passport.disclosure.tiers import Tier
 from passport.errors import Conflict
 from passport.events import history
-from passport.ledger import log, merkle, sequencer
+from passport.ledger import checkpoints, log, merkle, note, sequencer
 from passport.ledger.verify import verify_log
-from passport.models import Event, LogEntry, LogNode, PassportVersion
+from passport.models import Event, LogCheckpoint, LogEntry, LogNode, PassportVersion
 from passport.passports import issuing, lookup, versions
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import passport
@@ -193,6 +193,32 @@ def test_stored_rows_without_their_entry_are_found(session, maker, cafe):
     assert ("dpp.event.repair", "event 1 has no log entry") in problems
     assert ("dpp.version", "version numbers are [1, 3, 7], not 1, 2, …") in problems
     assert ("dpp.version", "version 7 has no log entry") in problems
+
+
+def test_a_stored_checkpoint_must_match_the_leaves_and_its_own_text(session, maker, cafe):
+    # Each check alone: a checkpoint consistently signed over a wrong root, and one whose
+    # row is right but whose signed text is of another size.
+    _history(session, maker, cafe)
+    signer, origin = checkpoints.signer(settings_of(session)), log.origin(BASE_URL)
+    sizes = sorted(session.scalars(select(LogCheckpoint.size)))
+    small, large = sizes[0], sizes[-1]
+    wrong = b"\x01" * 32
+    forged = note.sign_note(note.Checkpoint(origin, large, wrong).format(), signer)
+    session.execute(
+        update(LogCheckpoint).where(LogCheckpoint.size == large).values(root=wrong, note=forged)
+    )
+    other = note.sign_note(note.Checkpoint(origin, large, wrong).format(), signer)
+    session.execute(update(LogCheckpoint).where(LogCheckpoint.size == small).values(note=other))
+    session.commit()
+    problems = {
+        (p.subject, p.message)
+        for p in verify_log(session, BASE_URL).problems
+        if p.kind == "log.checkpoint"
+    }
+    assert problems == {
+        (f"size {large}", "checkpoint root does not match the leaves"),
+        (f"size {small}", "signed checkpoint text does not match the stored one"),
+    }
 
 
 def test_a_failed_request_leaves_no_leaf(session, maker):
