@@ -221,6 +221,15 @@ def test_a_stored_checkpoint_must_match_the_leaves_and_its_own_text(session, mak
     }
 
 
+def test_an_empty_log_with_its_checkpoint_of_size_0_verifies(session):
+    checkpoints.seal(session, settings_of(session))
+    session.commit()
+    assert list(session.scalars(select(LogCheckpoint.size))) == [0]
+    report = verify_log(session, BASE_URL)
+    assert report.ok, [str(p) for p in report.problems]
+    assert (report.size, report.root) == (0, merkle.EMPTY_ROOT)
+
+
 def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
