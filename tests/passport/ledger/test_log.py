@@ -230,6 +230,14 @@ def test_an_empty_log_with_its_checkpoint_of_size_0_verifies(session):
     assert (report.size, report.root) == (0, merkle.EMPTY_ROOT)
 
 
+def test_a_leaf_that_is_not_json_is_named(session, maker, cafe):
+    _history(session, maker, cafe)
+    session.execute(update(LogEntry).where(LogEntry.index == 0).values(leaf=b"not json"))
+    session.commit()
+    problems = [(p.index, p.message) for p in verify_log(session, BASE_URL).problems]
+    assert (0, "the stored leaf is not JSON") in problems
+
+
 def test_a_failed_request_leaves_no_leaf(session, maker):
     _issue(session, maker)
     org = authenticate(session, maker.key)
