@@ -159,7 +159,8 @@ def test_a_deleted_leaf_or_changed_node_is_found(session, maker, cafe):
     )
     session.commit()
     problems = verify_log(session, BASE_URL).problems
-    assert any(p.kind == "log.node" and "level 1 index 0" in p.subject for p in problems)
+    nodes = [(p.subject, p.message) for p in problems if p.kind == "log.node"]
+    assert nodes == [("level 1 index 0", "stored node wrong")]
 
 
 def test_a_gap_in_the_entry_numbers_is_found(session, maker, cafe):
