@@ -77,6 +77,11 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, migrated, empty database for one test."""
+    return fresh_database(request, tmp_path)
+
+
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database of the fixture's parameter (sqlite or postgresql)."""
     if request.param == "sqlite":
         path = tmp_path / "kreislauf.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)

@@ -10,7 +10,6 @@ reads touch, and a pool of fresh ones, one for each call that is allowed to writ
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,6 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, text
@@ -35,7 +33,7 @@ from passport.passports import community, issuing
 from passport.passports.lookup import get_passport
 from passport.permissions import BY_ACTION, REGISTRY_ROLE, may
 from passport.signing.keys import ensure_keys
-from tests.conftest import BASE_URL, empty_postgres
+from tests.conftest import BASE_URL
 from tests.helpers import gtin, passport
 from tests.web.conftest import hashed, sign_in
 from web.app import create_app
@@ -182,17 +180,6 @@ _COUNTS = (
     + ", ".join(f'(SELECT count(*) FROM "{t.name}")' for t in Base.metadata.sorted_tables)
     + ', (SELECT count(*) FROM "api_keys" WHERE revoked_at IS NULL)'
 )
-
-
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh migrated database of the module's parameter (sqlite or postgresql)."""
-    if request.param == "sqlite":
-        path = tmp_path / "kreislauf.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_database")
-    empty_postgres(url)
-    return url
 
 
 def build(database_url: str, tmp_path: Path, fresh: int) -> Iterator[Registry]:

@@ -20,6 +20,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from passport.permissions import BY_ACTION, OPEN, RULES
+from tests.conftest import fresh_database
 from tests.helpers import passport
 from tests.permission_registry import (
     BY_NAME,
@@ -29,7 +30,6 @@ from tests.permission_registry import (
     Registry,
     allowed,
     build,
-    database,
     event_body,
     may_record_something,
     rule_path,
@@ -51,7 +51,7 @@ OPEN_CASES = [w for w in OPEN if not is_web(w)]
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """One database per module and engine (the name marks the PostgreSQL runs, conftest)."""
-    return database(request, tmp_path_factory.mktemp("matrix"))
+    return fresh_database(request, tmp_path_factory.mktemp("matrix"))
 
 
 @pytest.fixture(scope="module")

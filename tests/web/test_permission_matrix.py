@@ -20,6 +20,7 @@ import pytest
 
 from passport.permissions import OPEN, RULES
 from tests.api.test_permission_matrix import is_web
+from tests.conftest import fresh_database
 from tests.permission_registry import (
     BY_NAME,
     CALLERS,
@@ -29,7 +30,6 @@ from tests.permission_registry import (
     build,
     client_of,
     csrf,
-    database,
 )
 from tests.web.conftest import PASSWORD, form_defaults, sign_in
 
@@ -44,7 +44,7 @@ OPEN_CASES = [w for w in OPEN if is_web(w)]
 @pytest.fixture(scope="module", params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """One database per module (the name is conftest's: a PostgreSQL run would be marked)."""
-    return database(request, tmp_path_factory.mktemp("matrix"))
+    return fresh_database(request, tmp_path_factory.mktemp("matrix"))
 
 
 @pytest.fixture(scope="module")
