@@ -327,3 +327,33 @@ def test_a_battery_attribute_shows_exactly_for_the_tiers_its_access_list_names(
         assert BATTERY_PUBLIC_PROBE in text, way
         for case in BATTERY_CASES:
             assert (case.probe in text.lower()) == tier.sees(case.tier), (way, case.path, tier)
+
+
+# Measured values (a battery's state of health and the other dynamic attributes) are recorded
+# with events and restricted to a legitimate interest: every way out of the history holds that.
+MEASURED_PROBE = 73.219  # a state of health no other field holds
+EVENT_WAYS = {  # way out of a passport's history -> its query
+    "api-events": "",
+    "api-epcis": "?format=epcis",
+    "api-dte": "?format=dte",
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_measured_value_shows_exactly_for_the_tiers_that_may_see_it_in_every_history(
+    client: FlaskClient, battery_issued: str, maker: Org, reader_of: Any, reader: str
+) -> None:
+    inspection = {
+        "type": "inspection",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "inspection": {"measurements": {"stateOfHealth": MEASURED_PROBE}},
+    }
+    url = f"/api/v1/passports/{battery_issued}/events"
+    assert client.post(url, json=inspection, headers=maker.headers).status_code == 201
+    tier = READERS[reader][1]
+    who = reader_of(reader)
+    for way, query in EVENT_WAYS.items():
+        answer = client.get(url + query, headers=who.headers)
+        assert answer.status_code == 200, way
+        shown = str(MEASURED_PROBE) in answer.get_data(as_text=True)
+        assert shown == tier.sees(Tier.LEGITIMATE_INTEREST), (way, tier)
