@@ -81,7 +81,9 @@ RESOLVER_QUERY = [
     _query(
         "linkType",
         {"type": "string", "examples": ["linkset", "all", "gs1:pip", "gs1:epcis"]},
-        "One link of the product (a 307 to it), or `linkset`/`all` for the RFC 9264 linkset",
+        "One link of the product (a 307 to it), or `linkset` for the RFC 9264 linkset (`all`: "
+        "the same linkset, deprecated: a `Deprecation` header and a `successor-version` link "
+        "to `linkset`)",
     ),
     _query(
         "format",

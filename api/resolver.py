@@ -198,6 +198,8 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
 
     link_type = request.args.get("linkType")
     untp = _untp_profile()
+    if link_type == "all":
+        _deprecate_all(headers, linkset_href)
     if link_type in ("linkset", "all") or (link_type is None and (untp or _best() == LINKSET)):
         anchor = passport.uri if exact else f"{base}{link_path}"
         body = links.linkset(anchor, available, untp=untp)
@@ -218,10 +220,19 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
     return _redirect(page, headers)
 
 
+def _deprecate_all(headers: dict[str, str], linkset_href: str) -> None:
+    """``linkType=all`` answers as ``linkset`` does, marked deprecated (RFC 9745) with a link
+    to its successor, ``linkType=linkset`` (UNTP 0.7 / ISO/IEC 18975)."""
+    headers["Deprecation"] = f"@{links.LINK_TYPE_ALL_DEPRECATED}"
+    successor = f'<{linkset_href}>; rel="{links.SUCCESSOR_VERSION}"; type="{LINKSET}"'
+    headers["Link"] = f"{headers['Link']}, {successor}"
+
+
 def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
-    """The passport's links as one reader sees it (inherited links count too)."""
+    """The passport's links as one reader sees it (inherited links count too), then the
+    links between its versions: the previous version's credential and the latest one's."""
     routes = Routes(base)
-    return links.passport_links(
+    found = links.passport_links(
         uri=passport.uri,
         passport_href=routes.passport(passport.public_id),
         page_href=routes.page(passport.public_id),
@@ -229,6 +240,9 @@ def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
         qr_href=routes.qr(passport.public_id),
         subject=seen.credential["credentialSubject"],
     )
+    current = passport.current_version
+    hrefs = [routes.version(passport.public_id, n) for n in range(1, current + 1)]
+    return found + links.version_links(hrefs, current)
 
 
 def _restricted_roles(

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from passport.disclosure.tiers import Tier
 from passport.signing.jose import b64url_decode
-from tests.conftest import Org
+from tests.conftest import BASE_URL, Org
 from tests.helpers import GTIN, passport
 from tests.web.conftest import sign_in
 
@@ -263,6 +263,52 @@ def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
     assert _targets(_linkset(client, readers["issuer"]))[costing]["public"] is False
     # The UNTP extras are what GS1's schema refuses: the profile is not served by default.
     assert _schema_errors(_linkset(client, readers["issuer"], untp=True), GS1_SCHEMA)
+
+
+def test_linktype_all_is_the_same_linkset_as_linkset_marked_deprecated(
+    client: FlaskClient, issued: str, reader_of: Any
+) -> None:
+    """``linkType=linkset`` (UNTP 0.7, ISO/IEC 18975) is the way to ask; ``all`` (GS1
+    Resolver 1.x) gives the same linkset to every reader, with an RFC 9745 ``Deprecation``
+    header and a ``successor-version`` link to ``linkType=linkset``."""
+    url = f"/01/{GTIN}/21/12345"
+    for who in READERS:
+        headers = reader_of(who).headers
+        asked = client.get(f"{url}?linkType=linkset", headers=headers)
+        old = client.get(f"{url}?linkType=all", headers=headers)
+        assert old.status_code == asked.status_code == 200
+        assert old.get_json() == asked.get_json(), who
+        assert old.headers["Content-Type"] == asked.headers["Content-Type"]
+        assert "Deprecation" not in asked.headers
+        assert old.headers["Deprecation"] == "@1796256000"  # RFC 9745: a structured date
+        successor = f'<{BASE_URL}{url}?linkType=linkset>; rel="successor-version"'
+        assert successor in old.headers["Link"], old.headers["Link"]
+
+
+def test_each_linkset_names_the_previous_and_the_latest_version(
+    client: FlaskClient, issued: str, maker: Org, reader_of: Any
+) -> None:
+    """RFC 5829 links between a passport's versions: the current linkset names the previous
+    version's credential (``predecessor-version``) and the latest one's (``latest-version``),
+    and still validates against GS1's and UNTP 0.7.0's linkset schemas."""
+    pid = issued
+    first = _linkset(client, {})["linkset"][0]
+    base = f"{BASE_URL}/api/v1/passports/{pid}"
+    assert "predecessor-version" not in first  # version 1 has none
+    assert [t["href"] for t in first["latest-version"]] == [f"{base}?version=1"]
+    update = client.put(f"/api/v1/passports/{pid}", json=body(), headers=maker.headers)
+    assert update.status_code == 200, update.get_data(as_text=True)
+    for who in ("anonymous", "issuer"):
+        headers = reader_of(who).headers
+        for untp in (False, True):
+            second = _linkset(client, headers, untp=untp)
+            context = second["linkset"][0]
+            assert [t["href"] for t in context["predecessor-version"]] == [f"{base}?version=1"]
+            assert [t["href"] for t in context["latest-version"]] == [f"{base}?version=2"]
+            assert _schema_errors(second, GS1_SCHEMA if not untp else UNTP_SCHEMA) == []
+            assert _schema_errors(second, UNTP_SCHEMA) == []
+        credential = client.get(f"/api/v1/passports/{pid}?version=1", headers=headers)
+        assert credential.status_code == 200  # the predecessor-version link resolves
 
 
 def test_label_text_carries_only_the_public_identity(
