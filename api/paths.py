@@ -86,6 +86,12 @@ RESOLVER_QUERY = [
         "to `linkset`)",
     ),
     _query(
+        "version",
+        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "examples": [1]},
+        "One version of the passport (default: the current one); its linkset names the "
+        "version before it (`predecessor-version`) and the latest (`latest-version`)",
+    ),
+    _query(
         "format",
         {"type": "string", "enum": ["jwt", "sd-jwt"]},
         "The passport signed: a VC-JWT or an SD-JWT (else: the Accept header decides)",

@@ -12,6 +12,7 @@ are 404 (a helpful page for browsers).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -29,12 +30,14 @@ from passport.disclosure.tiers import ORDER, Tier, roles_for
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
+    InvalidRequest,
     InvalidRequestedIdentifier,
     KreislaufError,
     NoSuchLink,
     NotFound,
 )
 from passport.gs1.digital_link import parse_digital_link_path
+from passport.models import MAX_ROW_NUMBER as MAX_VERSION
 from passport.passports import community, lookup
 from passport.routes import (
     COMMUNITY,
@@ -164,8 +167,10 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
     reader = deps.reader()
-    seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
-    response = _view(passport, seen, exact, path, link_path)
+    version = _version()
+    tier = tier_of(db, reader, passport)
+    seen = reading.read(db, settings().base_url, passport, version, tier=tier)
+    response = _view(passport, seen, exact, path, link_path, version)
     response.headers.update(deps.view_headers(seen))
     if response.status_code == 200:  # a redirect shows no passport data
         way = RESOLVER_WAYS.get(response.mimetype, "resolver")
@@ -173,7 +178,27 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     return response
 
 
-def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
+def _version() -> int | None:
+    """``?version=n``: that version of the passport, whose linkset names the one before it."""
+    text = request.args.get("version")
+    if text is None:
+        return None
+    if not re.fullmatch("[1-9][0-9]{0,9}", text) or int(text) > MAX_VERSION:
+        raise InvalidRequest(
+            f"Query parameter 'version' must be a version number from 1 to {MAX_VERSION}; "
+            f"got {text[:20]!r}."
+        )
+    return int(text)
+
+
+def _view(
+    passport: Any,
+    seen: reading.Reading,
+    exact: bool,
+    path: str,
+    link_path: str,
+    version: int | None = None,
+) -> Response:
     """The passport, its page, its linkset or one of its links, as the request asks."""
     base = settings().base_url
     if request.args.get("format") == "sd-jwt" or (
@@ -190,8 +215,10 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
     document = seen.credential
-    available = _restricted_roles(passport, seen, _links(base, passport, seen))
+    available = _restricted_roles(passport, seen, _links(base, passport, seen, version), version)
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
+    if version is not None:
+        linkset_href += f"&version={version}"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
         headers["Content-Location"] = passport.uri  # answered by a batch or model passport
@@ -228,7 +255,9 @@ def _deprecate_all(headers: dict[str, str], linkset_href: str) -> None:
     headers["Link"] = f"{headers['Link']}, {successor}"
 
 
-def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
+def _links(
+    base: str, passport: Any, seen: reading.Reading, version: int | None = None
+) -> list[links.Link]:
     """The passport's links as one reader sees it (inherited links count too), then the
     links between its versions: the previous version's credential and the latest one's."""
     routes = Routes(base)
@@ -242,11 +271,11 @@ def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
     )
     current = passport.current_version
     hrefs = [routes.version(passport.public_id, n) for n in range(1, current + 1)]
-    return found + links.version_links(hrefs, current)
+    return found + links.version_links(hrefs, current if version is None else version)
 
 
 def _restricted_roles(
-    passport: Any, seen: reading.Reading, available: list[links.Link]
+    passport: Any, seen: reading.Reading, available: list[links.Link], version: int | None
 ) -> list[links.Link]:
     """Mark each link a lower tier would not see with the roles that may follow it (UNTP IDR
     ``accessRole``); a public reader's links are all public and stay as they are."""
@@ -255,8 +284,8 @@ def _restricted_roles(
     base = settings().base_url
     needed: dict[links.Link, Tier] = {}
     for tier in ORDER[: ORDER.index(seen.tier)]:  # the highest tier not shown it decides
-        lower = reading.read(session(), base, passport, None, tier=tier)
-        shown = {(k.rel, k.href) for k in _links(base, passport, lower)}
+        lower = reading.read(session(), base, passport, version, tier=tier)
+        shown = {(k.rel, k.href) for k in _links(base, passport, lower, version)}
         hidden = [k for k in available if (k.rel, k.href) not in shown]
         needed.update({k: ORDER[ORDER.index(tier) + 1] for k in hidden})
     return [replace(k, access_role=roles_for(needed[k])) if k in needed else k for k in available]

@@ -309,6 +309,18 @@ def test_each_linkset_names_the_previous_and_the_latest_version(
             assert _schema_errors(second, UNTP_SCHEMA) == []
         credential = client.get(f"/api/v1/passports/{pid}?version=1", headers=headers)
         assert credential.status_code == 200  # the predecessor-version link resolves
+    # each version's linkset: ?version=n (the resolver serves that version in every form)
+    url = f"/01/{GTIN}/21/12345?linkType=linkset"
+    older = client.get(f"{url}&version=1").get_json()["linkset"][0]
+    assert "predecessor-version" not in older
+    assert [t["href"] for t in older["latest-version"]] == [f"{base}?version=2"]
+    assert _schema_errors({"linkset": [older]}, GS1_SCHEMA) == []
+    newer = client.get(f"{url}&version=2").get_json()["linkset"][0]
+    assert [t["href"] for t in newer["predecessor-version"]] == [f"{base}?version=1"]
+    assert client.get(f"{url}&version=3").status_code == 404
+    for bad in ("0", "x", "01", "1.5", "99999999999"):
+        refused = client.get(f"{url}&version={bad}")
+        assert refused.status_code == 400 and "version" in refused.get_json()["detail"], bad
 
 
 def test_label_text_carries_only_the_public_identity(
