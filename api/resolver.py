@@ -266,6 +266,7 @@ def _links(
         passport_href=routes.passport(passport.public_id),
         page_href=routes.page(passport.public_id),
         events_href=routes.events(passport.public_id) + "?format=epcis",
+        traceability_href=routes.events(passport.public_id) + "?format=dte",
         qr_href=routes.qr(passport.public_id),
         subject=seen.credential["credentialSubject"],
     )

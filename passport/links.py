@@ -361,6 +361,7 @@ def passport_links(
     qr_href: str | None,
     subject: dict[str, Any],
     lang: tuple[str, ...] = ("en", "de"),
+    traceability_href: str | None = None,
 ) -> list[Link]:
     """The links of one passport, ours first (so ``gs1:dpp`` is the default link).
 
@@ -373,6 +374,10 @@ def passport_links(
         Link("gs1:pip", page_href, "Product information page", "text/html", tuple(lang)),
         Link("gs1:epcis", events_href, "Lifecycle events (EPCIS)", "application/ld+json"),
     ]
+    if traceability_href is not None:
+        # GS1 keeps gs1:epcis for an EPCIS target; UNTP's DTE link type maps to traceability.
+        title = "Lifecycle events (UNTP Digital Traceability Events)"
+        links.append(Link("gs1:traceability", traceability_href, title, "application/ld+json"))
     product = _mapping(subject.get("product"))
     circularity = _mapping(subject.get("circularityScorecard"))
     found = [

@@ -305,6 +305,8 @@ def test_each_linkset_names_the_previous_and_the_latest_version(
             context = second["linkset"][0]
             assert [t["href"] for t in context["predecessor-version"]] == [f"{base}?version=1"]
             assert [t["href"] for t in context["latest-version"]] == [f"{base}?version=2"]
+            dte = context["https://ref.gs1.org/voc/traceability"]
+            assert [t["href"] for t in dte] == [f"{base}/events?format=dte"]
             assert _schema_errors(second, GS1_SCHEMA if not untp else UNTP_SCHEMA) == []
             assert _schema_errors(second, UNTP_SCHEMA) == []
         credential = client.get(f"/api/v1/passports/{pid}?version=1", headers=headers)
