@@ -8,7 +8,10 @@ samples (``MakeEvent`` and ``MoveEvent``); there is no official ``ModifyEvent`` 
 The document is an **unsigned** credential document (no proof, no JWT), as the EPCIS way out is
 unsigned: its issuer is the passport's issuer (``did:web`` under the registry, as for the
 passport credential), on whose behalf the registry serves the history; each event names the
-organisation that recorded it as a ``relatedParty``. Each event's ``id`` is its EPCIS eventID
+organisation that recorded it as a ``relatedParty``. Signing would be cheap
+(``credentials.signed`` signs any document with the VC key) but would make the passport's
+issuer vouch for events other organisations recorded; each event's proof is its log receipt
+(``/events/{seq}/receipt``), whose leaf is the EPCIS event this DTE event names by its id. Each event's ``id`` is its EPCIS eventID
 (the CBV 2.0 event hash, an RFC 6920 ``ni:`` URI), so a reader can match the two forms.
 
 Product identity comes from the stored passport row, never from the passport credential's shape:

@@ -223,3 +223,41 @@ def test_every_event_type_makes_a_valid_dte(client, maker, make_org):
         assert safe_mode_problems(document, loader) == [], event_type
         served.add(event_type)
     assert {"commissioning", "sale", "recycling", "destruction", "recall"} <= served, served
+
+
+def test_a_dte_read_of_measurements_is_logged_as_api_dte(client, lifecycle, cafe, maker):
+    dte(client, lifecycle)  # the public sees no measurement: nothing to log
+    dte(client, lifecycle, cafe.headers)
+    log = client.get(f"/api/v1/passports/{lifecycle}/access-log", headers=maker.headers)
+    assert [r["way"] for r in log.get_json()["reads"]] == ["api-dte"]
+
+
+def test_a_remanufacture_modifies_the_product_into_its_new_passport(client, maker):
+    from tests.api.test_events import listed_uri
+
+    original = issue(client, maker, serial="OLD-1")
+    renewed = issue(client, maker, serial="REMAN-1", name="Acme K1 kettle (remanufactured)")
+    switch = issue(client, maker, serial="SWITCH-1", name="Kettle switch")
+    part = {
+        "type": "part_replacement",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "part_replacement": {"installed": {"description": "New switch"}},
+    }
+    part["part_replacement"]["installed"]["passport"] = listed_uri(client, switch)  # type: ignore[index]
+    body = {
+        "type": "remanufacture",
+        "eventTime": "2026-09-01T10:00:00+02:00",
+        "remanufacture": {"description": "New housing", "newPassport": listed_uri(client, renewed)},
+    }
+    assert record(client, maker, original, part).status_code == 201
+    assert record(client, maker, original, body).status_code == 201
+    document = dte(client, original)
+    assert dte_errors(document) == []
+    assert safe_mode_problems(document, untp_070_loader()) == []
+    replaced, remanufactured = document["credentialSubject"]
+    assert replaced["type"][0] == remanufactured["type"][0] == "ModifyEvent"
+    assert replaced["modifiedProduct"][0]["disposition"] == "repaired"
+    assert len(replaced["relatedDocument"]) == 2  # the product's passport and the part's
+    old, new = remanufactured["modifiedProduct"]
+    assert (old["disposition"], new["disposition"]) == ("consumed", "new")
+    assert new["product"]["id"] == listed_uri(client, renewed)
