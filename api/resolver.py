@@ -167,10 +167,9 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
     reader = deps.reader()
-    version = _version()
     tier = tier_of(db, reader, passport)
-    seen = reading.read(db, settings().base_url, passport, version, tier=tier)
-    response = _view(passport, seen, exact, path, link_path, version)
+    seen = reading.read(db, settings().base_url, passport, _version(), tier=tier)
+    response = _view(passport, seen, exact, path, link_path)
     response.headers.update(deps.view_headers(seen))
     if response.status_code == 200:  # a redirect shows no passport data
         way = RESOLVER_WAYS.get(response.mimetype, "resolver")
@@ -191,14 +190,7 @@ def _version() -> int | None:
     return int(text)
 
 
-def _view(
-    passport: Any,
-    seen: reading.Reading,
-    exact: bool,
-    path: str,
-    link_path: str,
-    version: int | None = None,
-) -> Response:
+def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
     """The passport, its page, its linkset or one of its links, as the request asks."""
     base = settings().base_url
     if request.args.get("format") == "sd-jwt" or (
@@ -215,10 +207,10 @@ def _view(
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
     document = seen.credential
-    available = _restricted_roles(passport, seen, _links(base, passport, seen, version), version)
+    available = _restricted_roles(passport, seen, _links(base, passport, seen))
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
-    if version is not None:
-        linkset_href += f"&version={version}"
+    if _version() is not None:  # an earlier version's linkset
+        linkset_href += f"&version={_version()}"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
         headers["Content-Location"] = passport.uri  # answered by a batch or model passport
@@ -255,9 +247,7 @@ def _deprecate_all(headers: dict[str, str], linkset_href: str) -> None:
     headers["Link"] = f"{headers['Link']}, {successor}"
 
 
-def _links(
-    base: str, passport: Any, seen: reading.Reading, version: int | None = None
-) -> list[links.Link]:
+def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
     """The passport's links as one reader sees it (inherited links count too), then the
     links between its versions: the previous version's credential and the latest one's."""
     routes = Routes(base)
@@ -272,11 +262,11 @@ def _links(
     )
     current = passport.current_version
     hrefs = [routes.version(passport.public_id, n) for n in range(1, current + 1)]
-    return found + links.version_links(hrefs, current if version is None else version)
+    return found + links.version_links(hrefs, _version() or current)
 
 
 def _restricted_roles(
-    passport: Any, seen: reading.Reading, available: list[links.Link], version: int | None
+    passport: Any, seen: reading.Reading, available: list[links.Link]
 ) -> list[links.Link]:
     """Mark each link a lower tier would not see with the roles that may follow it (UNTP IDR
     ``accessRole``); a public reader's links are all public and stay as they are."""
@@ -285,8 +275,8 @@ def _restricted_roles(
     base = settings().base_url
     needed: dict[links.Link, Tier] = {}
     for tier in ORDER[: ORDER.index(seen.tier)]:  # the highest tier not shown it decides
-        lower = reading.read(session(), base, passport, version, tier=tier)
-        shown = {(k.rel, k.href) for k in _links(base, passport, lower, version)}
+        lower = reading.read(session(), base, passport, _version(), tier=tier)
+        shown = {(k.rel, k.href) for k in _links(base, passport, lower)}
         hidden = [k for k in available if (k.rel, k.href) not in shown]
         needed.update({k: ORDER[ORDER.index(tier) + 1] for k in hidden})
     return [replace(k, access_role=roles_for(needed[k])) if k in needed else k for k in available]
