@@ -59,7 +59,7 @@ CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization",
-    "Access-Control-Expose-Headers": "Link, Location",
+    "Access-Control-Expose-Headers": "Link, Location, Deprecation",
 }
 
 

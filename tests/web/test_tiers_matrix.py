@@ -283,6 +283,7 @@ def test_linktype_all_is_the_same_linkset_as_linkset_marked_deprecated(
         assert old.headers["Deprecation"] == "@1796256000"  # RFC 9745: a structured date
         successor = f'<{BASE_URL}{url}?linkType=linkset>; rel="successor-version"'
         assert successor in old.headers["Link"], old.headers["Link"]
+        assert "Deprecation" in old.headers["Access-Control-Expose-Headers"]
 
 
 def test_each_linkset_names_the_previous_and_the_latest_version(
