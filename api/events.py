@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, json, request, url_for
@@ -19,7 +20,7 @@ from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.disclosure.views import epcis_view
 from passport.errors import NotFound
-from passport.events import history
+from passport.events import dte, history
 from passport.ledger import checkpoints, log
 from passport.models import Event, Passport
 from passport.passports import lookup
@@ -60,8 +61,9 @@ class PassportEvents(MethodView):
     @blp.doc(
         responses={
             200: {
-                "description": "The history: a JSON list, or an EPCIS 2.0 document with "
-                "?format=epcis or Accept: application/ld+json",
+                "description": "The history: a JSON list, an EPCIS 2.0 document with "
+                "?format=epcis or Accept: application/ld+json, or an unsigned UNTP 0.7.0 "
+                "Digital Traceability Event credential with ?format=dte",
                 "content": {
                     "application/json": {"schema": {"type": "object"}},
                     "application/ld+json": {"schema": {"type": "object"}},
@@ -80,11 +82,10 @@ class PassportEvents(MethodView):
         reader = deps.reader()
         tier = tier_of(db, reader, passport)
         rows = history.list_events(db, passport)
-        epcis = _wants_epcis(args.get("format"))
-        note_events_read(reader, passport, tier, rows, "api-epcis" if epcis else "api-events")
-        if epcis:
-            return _private(json.dumps(_epcis(passport, rows, tier)), "application/ld+json")
-        return _private(json.dumps(_listing(passport, rows, tier)), "application/json")
+        fmt = _format(args.get("format"))
+        builder, mimetype, way = FORMATS[fmt]
+        note_events_read(reader, passport, tier, rows, way)
+        return _private(json.dumps(builder(passport, rows, tier)), mimetype)
 
     @blp.doc(
         requestBody=EVENT_BODY,
@@ -163,6 +164,13 @@ def _epcis(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:
     return epcis_view(history.epcis_document(base, passport, rows, document_url=url), tier)
 
 
+def _dte(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:
+    """The UNTP 0.7.0 DTE credential of a passport's events, as ``tier`` may see it."""
+    base = settings().base_url
+    url = Routes(base).events(passport.public_id) + "?format=dte"
+    return dte.dte_document(base, passport, rows, tier, document_url=url)
+
+
 def _listing(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any]:
     """The plain JSON list of a passport's events, as ``tier`` may see them."""
     return {
@@ -173,16 +181,26 @@ def _listing(passport: Passport, rows: list[Event], tier: Tier) -> dict[str, Any
     }
 
 
+Builder = Callable[[Passport, list[Event], Tier], dict[str, Any]]
+# ?format= -> (what builds the body, its media type, the way out the access log names)
+FORMATS: dict[str, tuple[Builder, str, str]] = {
+    "json": (_listing, "application/json", "api-events"),
+    "epcis": (_epcis, "application/ld+json", "api-epcis"),
+    "dte": (_dte, "application/ld+json", "api-dte"),
+}
+
+
 def _private(body: str, mimetype: str) -> Response:
     """Events may carry measurements only some readers see: no shared cache keeps them."""
     headers = {"Cache-Control": "private, no-cache", "Vary": "Accept, Authorization"}
     return Response(body, mimetype=mimetype, headers=headers)
 
 
-def _wants_epcis(fmt: str | None) -> bool:
+def _format(fmt: str | None) -> str:
+    """The format asked for: ``?format=``, else EPCIS for Accept: application/ld+json."""
     if fmt is not None:
-        return fmt == "epcis"
+        return fmt
     best = request.accept_mimetypes.best_match(
         ["application/json", "application/ld+json"], default="application/json"
     )
-    return best == "application/ld+json"
+    return "epcis" if best == "application/ld+json" else "json"

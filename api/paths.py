@@ -81,7 +81,15 @@ RESOLVER_QUERY = [
     _query(
         "linkType",
         {"type": "string", "examples": ["linkset", "all", "gs1:pip", "gs1:epcis"]},
-        "One link of the product (a 307 to it), or `linkset`/`all` for the RFC 9264 linkset",
+        "One link of the product (a 307 to it), or `linkset` for the RFC 9264 linkset (`all`: "
+        "the same linkset, deprecated: a `Deprecation` header and a `successor-version` link "
+        "to `linkset`)",
+    ),
+    _query(
+        "version",
+        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "examples": [1]},
+        "One version of the passport (default: the current one); its linkset names the "
+        "version before it (`predecessor-version`) and the latest (`latest-version`)",
     ),
     _query(
         "format",

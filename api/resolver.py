@@ -12,6 +12,7 @@ are 404 (a helpful page for browsers).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -29,12 +30,14 @@ from passport.disclosure.tiers import ORDER, Tier, roles_for
 from passport.errors import (
     InvalidDigitalLink,
     InvalidIdentifier,
+    InvalidRequest,
     InvalidRequestedIdentifier,
     KreislaufError,
     NoSuchLink,
     NotFound,
 )
 from passport.gs1.digital_link import parse_digital_link_path
+from passport.models import MAX_ROW_NUMBER as MAX_VERSION
 from passport.passports import community, lookup
 from passport.routes import (
     COMMUNITY,
@@ -56,7 +59,7 @@ CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization",
-    "Access-Control-Expose-Headers": "Link, Location",
+    "Access-Control-Expose-Headers": "Link, Location, Deprecation",
 }
 
 
@@ -164,13 +167,27 @@ def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
     """The passport as the reader (an optional API key) may see it, in the form asked for."""
     db = session()
     reader = deps.reader()
-    seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
+    tier = tier_of(db, reader, passport)
+    seen = reading.read(db, settings().base_url, passport, _version(), tier=tier)
     response = _view(passport, seen, exact, path, link_path)
     response.headers.update(deps.view_headers(seen))
     if response.status_code == 200:  # a redirect shows no passport data
         way = RESOLVER_WAYS.get(response.mimetype, "resolver")
         note_read(reader, passport, seen, way)
     return response
+
+
+def _version() -> int | None:
+    """``?version=n``: that version of the passport, whose linkset names the one before it."""
+    text = request.args.get("version")
+    if text is None:
+        return None
+    if not re.fullmatch("[1-9][0-9]{0,9}", text) or int(text) > MAX_VERSION:
+        raise InvalidRequest(
+            f"Query parameter 'version' must be a version number from 1 to {MAX_VERSION}; "
+            f"got {text[:20]!r}."
+        )
+    return int(text)
 
 
 def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_path: str) -> Response:
@@ -192,12 +209,16 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
     document = seen.credential
     available = _restricted_roles(passport, seen, _links(base, passport, seen))
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
+    if _version() is not None:  # an earlier version's linkset
+        linkset_href += f"&version={_version()}"
     headers = {"Link": links.link_header(available, linkset_href)}
     if not exact:
         headers["Content-Location"] = passport.uri  # answered by a batch or model passport
 
     link_type = request.args.get("linkType")
     untp = _untp_profile()
+    if link_type == "all":
+        _deprecate_all(headers, linkset_href)
     if link_type in ("linkset", "all") or (link_type is None and (untp or _best() == LINKSET)):
         anchor = passport.uri if exact else f"{base}{link_path}"
         body = links.linkset(anchor, available, untp=untp)
@@ -218,17 +239,30 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
     return _redirect(page, headers)
 
 
+def _deprecate_all(headers: dict[str, str], linkset_href: str) -> None:
+    """``linkType=all`` answers as ``linkset`` does, marked deprecated (RFC 9745) with a link
+    to its successor, ``linkType=linkset`` (UNTP 0.7 / ISO/IEC 18975)."""
+    headers["Deprecation"] = f"@{links.LINK_TYPE_ALL_DEPRECATED}"
+    successor = f'<{linkset_href}>; rel="{links.SUCCESSOR_VERSION}"; type="{LINKSET}"'
+    headers["Link"] = f"{headers['Link']}, {successor}"
+
+
 def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
-    """The passport's links as one reader sees it (inherited links count too)."""
+    """The passport's links as one reader sees it (inherited links count too), then the
+    links between its versions: the previous version's credential and the latest one's."""
     routes = Routes(base)
-    return links.passport_links(
+    found = links.passport_links(
         uri=passport.uri,
         passport_href=routes.passport(passport.public_id),
         page_href=routes.page(passport.public_id),
         events_href=routes.events(passport.public_id) + "?format=epcis",
+        traceability_href=routes.events(passport.public_id) + "?format=dte",
         qr_href=routes.qr(passport.public_id),
         subject=seen.credential["credentialSubject"],
     )
+    current = passport.current_version
+    hrefs = [routes.version(passport.public_id, n) for n in range(1, current + 1)]
+    return found + links.version_links(hrefs, _version() or current)
 
 
 def _restricted_roles(
@@ -241,7 +275,7 @@ def _restricted_roles(
     base = settings().base_url
     needed: dict[links.Link, Tier] = {}
     for tier in ORDER[: ORDER.index(seen.tier)]:  # the highest tier not shown it decides
-        lower = reading.read(session(), base, passport, None, tier=tier)
+        lower = reading.read(session(), base, passport, _version(), tier=tier)
         shown = {(k.rel, k.href) for k in _links(base, passport, lower)}
         hidden = [k for k in available if (k.rel, k.href) not in shown]
         needed.update({k: ORDER[ORDER.index(tier) + 1] for k in hidden})

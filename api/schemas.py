@@ -107,8 +107,11 @@ class AccessLogArgsSchema(Schema):
 
 class EventsArgsSchema(Schema):
     format = fields.String(
-        validate=validate.OneOf(["json", "epcis"]),
-        metadata={"description": "json (default) or epcis (EPCIS 2.0 JSON-LD document)"},
+        validate=validate.OneOf(["json", "epcis", "dte"]),
+        metadata={
+            "description": "json (default), epcis (EPCIS 2.0 JSON-LD document) or dte (an "
+            "unsigned UNTP 0.7.0 Digital Traceability Event credential)"
+        },
     )
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "parse_link_type",
     "passport_links",
     "resolver_description",
+    "version_links",
 ]
 
 GS1_VOC = "https://ref.gs1.org/voc/"
@@ -96,6 +97,15 @@ _MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 UNTP_LINKSET_PROFILE = "https://untp.unece.org/schema/idr/linkset-schema"
 # 2000 characters leaves room for the other headers of a redirect.
 MAX_LINK_HEADER = 2000
+# IANA-registered relations (RFC 5829) between a passport's versions: RFC 9264 names them by
+# their short names, which both GS1's and UNTP 0.7.0's linkset schemas accept as keys.
+PREDECESSOR_VERSION = "predecessor-version"
+LATEST_VERSION = "latest-version"
+SUCCESSOR_VERSION = "successor-version"
+_IANA_RELATIONS = frozenset({PREDECESSOR_VERSION, LATEST_VERSION})
+# ``linkType=all`` is the GS1 Resolver 1.x way to ask for the linkset; ``linkType=linkset`` is
+# UNTP 0.7's and ISO/IEC 18975's. ``all`` still answers, deprecated since this day (RFC 9745).
+LINK_TYPE_ALL_DEPRECATED = 1796256000  # 2026-12-03T00:00:00Z
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,12 @@ class LinkContext:
 
 
 def link_type_iri(rel: str) -> str:
-    """``gs1:dpp`` -> ``https://ref.gs1.org/voc/dpp``; ValueError for anything not in v1.16."""
+    """``gs1:dpp`` -> ``https://ref.gs1.org/voc/dpp``; ValueError for anything not in v1.16.
+
+    The IANA version relations (``predecessor-version``, ``latest-version``) stay short names.
+    """
+    if rel in _IANA_RELATIONS:
+        return rel
     entry = LINK_TYPES.get(rel)
     if entry is None:
         hint = f" (use {_SUCCESSORS[rel]})" if rel in _SUCCESSORS else ""
@@ -346,6 +361,7 @@ def passport_links(
     qr_href: str | None,
     subject: dict[str, Any],
     lang: tuple[str, ...] = ("en", "de"),
+    traceability_href: str | None = None,
 ) -> list[Link]:
     """The links of one passport, ours first (so ``gs1:dpp`` is the default link).
 
@@ -358,6 +374,10 @@ def passport_links(
         Link("gs1:pip", page_href, "Product information page", "text/html", tuple(lang)),
         Link("gs1:epcis", events_href, "Lifecycle events (EPCIS)", "application/ld+json"),
     ]
+    if traceability_href is not None:
+        # GS1 keeps gs1:epcis for an EPCIS target; UNTP's DTE link type maps to traceability.
+        title = "Lifecycle events (UNTP Digital Traceability Events)"
+        links.append(Link("gs1:traceability", traceability_href, title, "application/ld+json"))
     product = _mapping(subject.get("product"))
     circularity = _mapping(subject.get("circularityScorecard"))
     found = [
@@ -395,6 +415,24 @@ def passport_links(
         seen.add((link.rel, link.href))
         unique.append(link)
     return unique
+
+
+def version_links(version_hrefs: Sequence[str], version: int) -> list[Link]:
+    """The RFC 5829 links of ``version`` of a passport whose versions' credential URLs are
+    ``version_hrefs`` (version 1 first): the previous version's credential
+    (``predecessor-version``, none for the first) and the latest one's (``latest-version``)."""
+    if not 0 < version <= len(version_hrefs):
+        raise ValueError(f"version {version} is not one of 1..{len(version_hrefs)}")
+    latest = len(version_hrefs)
+    found = []
+    if version > 1:
+        title = f"Version {version - 1} of this passport (the one before)"
+        found.append(
+            Link(PREDECESSOR_VERSION, version_hrefs[version - 2], title, "application/ld+json")
+        )
+    title = f"Version {latest} of this passport (the latest)"
+    found.append(Link(LATEST_VERSION, version_hrefs[latest - 1], title, "application/ld+json"))
+    return found
 
 
 def describe_item(subject: Mapping[str, Any]) -> str | None:

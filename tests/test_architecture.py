@@ -111,6 +111,8 @@ RULES: dict[str, set[str]] = {
         "passport.permissions",
         "passport.signing",
     },
+    # the history as a UNTP 0.7.0 DTE, as a reader's tier may see it
+    "passport.events.dte": MODELS | {"passport.disclosure", "passport.events", "passport.signing"},
     "passport.transfers": MODELS
     | {"passport.events", "passport.passports", "passport.permissions", "passport.throttle"},
     # kreislauf verify: the log (passport.ledger) and every served fact derived from it

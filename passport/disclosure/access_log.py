@@ -23,6 +23,7 @@ WAYS = (
     "api-vc-sd-jwt",
     "api-events",
     "api-epcis",
+    "api-dte",
     "resolver",
     "resolver-vc-jwt",
     "resolver-vc-sd-jwt",

@@ -538,3 +538,19 @@ def test_resolver_description() -> None:
 def test_resolver_description_needs_a_web_root() -> None:
     with pytest.raises(ValueError, match="resolver root"):
         resolver_description("registry.example.org")
+
+
+def test_version_links_name_the_previous_and_the_latest_version() -> None:
+    from passport.links import linkset, version_links
+
+    hrefs = [f"https://registry.example.org/api/v1/passports/p?version={n}" for n in (1, 2, 3)]
+    assert [(k.rel, k.href) for k in version_links(hrefs, 1)] == [("latest-version", hrefs[2])]
+    assert [(k.rel, k.href) for k in version_links(hrefs, 3)] == [
+        ("predecessor-version", hrefs[1]),
+        ("latest-version", hrefs[2]),
+    ]
+    with pytest.raises(ValueError):
+        version_links(hrefs, 4)
+    anchor = "https://id.gs1.org/01/09520123456788/21/1"
+    context = linkset(anchor, version_links(hrefs, 2))["linkset"][0]
+    assert context["predecessor-version"][0]["href"] == hrefs[0]  # IANA short names as keys

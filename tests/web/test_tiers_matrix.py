@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from passport.disclosure.tiers import Tier
 from passport.signing.jose import b64url_decode
-from tests.conftest import Org
+from tests.conftest import BASE_URL, Org
 from tests.helpers import GTIN, passport
 from tests.web.conftest import sign_in
 
@@ -265,6 +265,67 @@ def test_the_linkset_marks_restricted_links_with_the_roles_that_may_follow_them(
     assert _schema_errors(_linkset(client, readers["issuer"], untp=True), GS1_SCHEMA)
 
 
+def test_linktype_all_is_the_same_linkset_as_linkset_marked_deprecated(
+    client: FlaskClient, issued: str, reader_of: Any
+) -> None:
+    """``linkType=linkset`` (UNTP 0.7, ISO/IEC 18975) is the way to ask; ``all`` (GS1
+    Resolver 1.x) gives the same linkset to every reader, with an RFC 9745 ``Deprecation``
+    header and a ``successor-version`` link to ``linkType=linkset``."""
+    url = f"/01/{GTIN}/21/12345"
+    for who in READERS:
+        headers = reader_of(who).headers
+        asked = client.get(f"{url}?linkType=linkset", headers=headers)
+        old = client.get(f"{url}?linkType=all", headers=headers)
+        assert old.status_code == asked.status_code == 200
+        assert old.get_json() == asked.get_json(), who
+        assert old.headers["Content-Type"] == asked.headers["Content-Type"]
+        assert "Deprecation" not in asked.headers
+        assert old.headers["Deprecation"] == "@1796256000"  # RFC 9745: a structured date
+        successor = f'<{BASE_URL}{url}?linkType=linkset>; rel="successor-version"'
+        assert successor in old.headers["Link"], old.headers["Link"]
+        assert "Deprecation" in old.headers["Access-Control-Expose-Headers"]
+
+
+def test_each_linkset_names_the_previous_and_the_latest_version(
+    client: FlaskClient, issued: str, maker: Org, reader_of: Any
+) -> None:
+    """RFC 5829 links between a passport's versions: the current linkset names the previous
+    version's credential (``predecessor-version``) and the latest one's (``latest-version``),
+    and still validates against GS1's and UNTP 0.7.0's linkset schemas."""
+    pid = issued
+    first = _linkset(client, {})["linkset"][0]
+    base = f"{BASE_URL}/api/v1/passports/{pid}"
+    assert "predecessor-version" not in first  # version 1 has none
+    assert [t["href"] for t in first["latest-version"]] == [f"{base}?version=1"]
+    update = client.put(f"/api/v1/passports/{pid}", json=body(), headers=maker.headers)
+    assert update.status_code == 200, update.get_data(as_text=True)
+    for who in ("anonymous", "issuer"):
+        headers = reader_of(who).headers
+        for untp in (False, True):
+            second = _linkset(client, headers, untp=untp)
+            context = second["linkset"][0]
+            assert [t["href"] for t in context["predecessor-version"]] == [f"{base}?version=1"]
+            assert [t["href"] for t in context["latest-version"]] == [f"{base}?version=2"]
+            dte = context["https://ref.gs1.org/voc/traceability"]
+            assert [t["href"] for t in dte] == [f"{base}/events?format=dte"]
+            assert _schema_errors(second, GS1_SCHEMA if not untp else UNTP_SCHEMA) == []
+            assert _schema_errors(second, UNTP_SCHEMA) == []
+        credential = client.get(f"/api/v1/passports/{pid}?version=1", headers=headers)
+        assert credential.status_code == 200  # the predecessor-version link resolves
+    # each version's linkset: ?version=n (the resolver serves that version in every form)
+    url = f"/01/{GTIN}/21/12345?linkType=linkset"
+    older = client.get(f"{url}&version=1").get_json()["linkset"][0]
+    assert "predecessor-version" not in older
+    assert [t["href"] for t in older["latest-version"]] == [f"{base}?version=2"]
+    assert _schema_errors({"linkset": [older]}, GS1_SCHEMA) == []
+    newer = client.get(f"{url}&version=2").get_json()["linkset"][0]
+    assert [t["href"] for t in newer["predecessor-version"]] == [f"{base}?version=1"]
+    assert client.get(f"{url}&version=3").status_code == 404
+    for bad in ("0", "x", "01", "1.5", "99999999999"):
+        refused = client.get(f"{url}&version={bad}")
+        assert refused.status_code == 400 and "version" in refused.get_json()["detail"], bad
+
+
 def test_label_text_carries_only_the_public_identity(
     client: FlaskClient, issued: str, session: Any
 ) -> None:
@@ -327,3 +388,33 @@ def test_a_battery_attribute_shows_exactly_for_the_tiers_its_access_list_names(
         assert BATTERY_PUBLIC_PROBE in text, way
         for case in BATTERY_CASES:
             assert (case.probe in text.lower()) == tier.sees(case.tier), (way, case.path, tier)
+
+
+# Measured values (a battery's state of health and the other dynamic attributes) are recorded
+# with events and restricted to a legitimate interest: every way out of the history holds that.
+MEASURED_PROBE = 73.219  # a state of health no other field holds
+EVENT_WAYS = {  # way out of a passport's history -> its query
+    "api-events": "",
+    "api-epcis": "?format=epcis",
+    "api-dte": "?format=dte",
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_measured_value_shows_exactly_for_the_tiers_that_may_see_it_in_every_history(
+    client: FlaskClient, battery_issued: str, maker: Org, reader_of: Any, reader: str
+) -> None:
+    inspection = {
+        "type": "inspection",
+        "eventTime": "2026-05-03T14:00:00+01:00",
+        "inspection": {"measurements": {"stateOfHealth": MEASURED_PROBE}},
+    }
+    url = f"/api/v1/passports/{battery_issued}/events"
+    assert client.post(url, json=inspection, headers=maker.headers).status_code == 201
+    tier = READERS[reader][1]
+    who = reader_of(reader)
+    for way, query in EVENT_WAYS.items():
+        answer = client.get(url + query, headers=who.headers)
+        assert answer.status_code == 200, way
+        shown = str(MEASURED_PROBE) in answer.get_data(as_text=True)
+        assert shown == tier.sees(Tier.LEGITIMATE_INTEREST), (way, tier)
