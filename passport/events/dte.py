@@ -11,8 +11,9 @@ passport credential), on whose behalf the registry serves the history; each even
 organisation that recorded it as a ``relatedParty``. Signing would be cheap
 (``credentials.signed`` signs any document with the VC key) but would make the passport's
 issuer vouch for events other organisations recorded; each event's proof is its log receipt
-(``/events/{seq}/receipt``), whose leaf is the EPCIS event this DTE event names by its id. Each event's ``id`` is its EPCIS eventID
-(the CBV 2.0 event hash, an RFC 6920 ``ni:`` URI), so a reader can match the two forms.
+(``/events/{seq}/receipt``), whose leaf is the EPCIS event this DTE event names by its id.
+Each event's ``id`` is its EPCIS eventID (the CBV 2.0 event hash, an RFC 6920 ``ni:`` URI), so
+a reader can match the two forms.
 
 Product identity comes from the stored passport row, never from the passport credential's shape:
 ``id`` is the passport's canonical URI (a GS1 Digital Link for GS1-identified products),
