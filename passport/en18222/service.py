@@ -104,7 +104,9 @@ def _moment(date: str | None) -> datetime:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """To the second, as ``lastUpdated`` says it: a version is in force from that second."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.replace(microsecond=0)
 
 
 def dpp_ids(session: Session, body: Any, limit: int | None, cursor: str | None) -> dict[str, Any]:
