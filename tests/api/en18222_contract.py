@@ -66,3 +66,20 @@ def criteria() -> dict[str, Path]:
 
 def criterion(name: str) -> dict[str, Any]:
     return dict(yaml.safe_load(criteria()[name].read_text(encoding="utf-8")))
+
+
+# The element that holds the product's name, whatever the credential's shape (0.6.1 or 0.7.0).
+NAME = "$.credentialSubject..[?@ == 'Acme K1 kettle']"
+
+
+def name_patch(client: Any, dpp_id: str, new: str) -> dict[str, Any]:
+    """An RFC 7396 merge patch that renames the product, built from where the served passport
+    holds the name (so that it follows the credential's shape)."""
+    import jsonpath_rfc9535
+
+    served = client.get(f"/api/v1/dpps/{dpp_id}").get_json()
+    (node,) = jsonpath_rfc9535.find(NAME, served)
+    patch: Any = new
+    for step in reversed(node.location):
+        patch = {step: patch}
+    return dict(patch)

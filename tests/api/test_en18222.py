@@ -12,11 +12,9 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
-from tests.api.en18222_contract import errors
+from tests.api.en18222_contract import NAME, errors, name_patch
 from tests.conftest import Org
 from tests.helpers import passport
-
-NAME = "$.credentialSubject..[?@ == 'Acme K1 kettle']"  # the name, whatever the shape
 
 
 def _issue(client: FlaskClient, maker: Org, **extra: Any) -> dict[str, Any]:
@@ -69,7 +67,7 @@ def test_patch_writes_a_new_version_and_history_stays(client: FlaskClient, maker
     dpp_id = _issue(client, maker)["digitalProductPassportId"]
     before = client.get(f"/api/v1/dpps/{dpp_id}").get_json()
     time.sleep(1.1)  # versions a second apart: the date picks one
-    patch = {"credentialSubject": {"product": {"name": "Acme K1 kettle, v2"}}}
+    patch = name_patch(client, dpp_id, "Acme K1 kettle, v2")
     assert client.patch(f"/api/v1/dpps/{dpp_id}", json=patch).status_code == 401
     answer = client.patch(f"/api/v1/dpps/{dpp_id}", json=patch, headers=maker.headers)
     assert answer.status_code == 200, answer.get_data(as_text=True)

@@ -22,6 +22,8 @@ from flask.testing import FlaskClient
 
 from api.en18222 import NOT_OFFERED
 from passport.permissions import BY_ACTION, OPEN, RULES
+from tests.api.en18222_contract import NAME as NAME_ELEMENT
+from tests.api.en18222_contract import name_patch
 from tests.helpers import passport
 from tests.permission_registry import (
     BY_NAME,
@@ -37,8 +39,6 @@ from tests.permission_registry import (
     rule_path,
 )
 
-# EN 18222: the element that holds the product's name, whatever the credential's shape
-NAME_ELEMENT = "$.credentialSubject..[?@ == 'Acme K1 kettle']"
 WEB = ("/passports/", "/impact", "/signin", "/signout", "/repairs/", "/labels")
 
 
@@ -102,7 +102,7 @@ def _request(
     elif path.endswith("/elements/<element_path>"):  # EN 18222: the element holding the name
         body = {"elementId": "name", "value": "Acme K1, v2"}
     elif action == "passport.revise" and "<dpp_id>" in path:  # EN 18222: a merge patch
-        body = {"credentialSubject": {"product": {"name": "Acme K1, v2"}}}
+        body = name_patch(registry.app.test_client(), pid, "Acme K1, v2")
     elif action == "passport.revise":
         body = passport("item", gtin_=registry.gtin(MAKER), serial=serial, name="Acme K1, v2")
     elif action == "event.correction":
