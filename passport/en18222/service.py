@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.access import require
@@ -20,7 +21,8 @@ from passport.credentials import reading
 from passport.disclosure.tiers import Tier
 from passport.en18222 import elements, shapes
 from passport.errors import FieldError, InvalidDocument, InvalidIdentifier, InvalidRequest, NotFound
-from passport.gs1.digital_link import parse_digital_link, parse_digital_link_path
+from passport.gs1.digital_link import DigitalLink, parse_digital_link, parse_digital_link_path
+from passport.gs1.identity import candidate_keys
 from passport.models import Organisation, Passport
 from passport.passports import issuing, lookup, versions
 from passport.signing.registry import issuer_did
@@ -64,17 +66,20 @@ def read(
     return Served(shapes.shaped(head, seen.credential, form), seen)
 
 
+def _link(product_id: str) -> DigitalLink:
+    """A productId: a GS1 Digital Link URI (any host) or its path."""
+    try:
+        if "://" in product_id:
+            return parse_digital_link(product_id)
+        return parse_digital_link_path("/" + product_id.lstrip("/"))
+    except InvalidIdentifier as error:
+        raise InvalidRequest(f"productId: not a GS1 Digital Link URI ({error.detail})") from None
+
+
 def by_product(session: Session, product_id: str) -> Passport:
     """ReadDPPByProductId: the passport of exactly this product (GS1 Digital Link URI, any
     host, or its path); an item without its own passport has none (404), whatever its model."""
-    try:
-        link = (
-            parse_digital_link(product_id)
-            if "://" in product_id
-            else parse_digital_link_path("/" + product_id.lstrip("/"))
-        )
-    except InvalidIdentifier as error:
-        raise InvalidRequest(f"productId: not a GS1 Digital Link URI ({error.detail})") from None
+    link = _link(product_id)
     passport, exact = lookup.resolve(session, link)
     if not exact:
         raise NotFound(f"No passport is registered for {link.path()} itself.")
@@ -120,18 +125,29 @@ def dpp_ids(session: Session, body: Any, limit: int | None, cursor: str | None) 
             '(GS1 Digital Link URIs), sent as {"productIds": [...]} (EN 18222 4.5).'
         )
     start, size = _offset(cursor), _size(limit)
-    found: list[str] = []
+    keys: list[str] = []
     for index, product_id in enumerate(wanted):
         if not isinstance(product_id, str):
             raise InvalidRequest(f"productIds/{index}: must be a string.")
         try:
-            found.append(by_product(session, product_id).public_id)
-        except NotFound:
-            continue
+            keys.append(candidate_keys(_link(product_id))[0])  # the product's own key
+        except InvalidRequest as error:
+            raise InvalidRequest(f"productIds/{index}: {error.detail}") from None
+    found = [p.public_id for p in _by_keys(session, list(dict.fromkeys(keys)))]
     page: dict[str, Any] = {"dppIds": found[start : start + size]}
     if start + size < len(found):
         page["nextCursor"] = str(start + size)
     return page
+
+
+def _by_keys(session: Session, keys: list[str]) -> list[Passport]:
+    """The passports with these identity keys, in their order, in a few queries."""
+    rows: dict[str, Passport] = {}
+    for start in range(0, len(keys), 500):  # far below either database's parameter limit
+        chunk = keys[start : start + 500]
+        query = select(Passport).where(Passport.identity_key.in_(chunk))
+        rows |= {p.identity_key: p for p in session.scalars(query)}
+    return [rows[k] for k in keys if k in rows]
 
 
 def _offset(cursor: str | None) -> int:

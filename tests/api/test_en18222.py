@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.api.en18222_contract import NAME, errors, name_patch
 from tests.conftest import Org
-from tests.helpers import passport
+from tests.helpers import GTIN, passport
 
 
 def _issue(client: FlaskClient, maker: Org, **extra: Any) -> dict[str, Any]:
@@ -143,3 +143,14 @@ def test_a_full_patch_takes_elements(client: FlaskClient, maker: Org) -> None:
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert "Acme K1 kettle, full" in answer.get_data(as_text=True)
     assert "elements" in answer.get_json()
+
+
+def test_dpp_ids_come_a_page_at_a_time(client: FlaskClient, maker: Org) -> None:
+    ids = [_issue(client, maker, serial=s)["digitalProductPassportId"] for s in ("A1", "A2")]
+    products = [f"https://id.gs1.org/01/{GTIN}/21/{s}" for s in ("A1", "A2", "A3")]
+    first = client.post("/api/v1/dppsByProductIds?limit=1", json=products).get_json()
+    assert first == {"dppIds": ids[:1], "nextCursor": "1"}
+    url = f"/api/v1/dppsByProductIds?limit=1&cursor={first['nextCursor']}"
+    assert client.post(url, json={"productIds": products}).get_json() == {"dppIds": ids[1:]}
+    bad = client.post("/api/v1/dppsByProductIds", json=[products[0], "https://x.example/no"])
+    assert bad.status_code == 400 and "productIds/1" in bad.get_json()["detail"]
