@@ -179,8 +179,18 @@ def subject_of(body: Any) -> Any:
 
 
 def create(session: Session, settings: Settings, org: Organisation, body: Any) -> Passport:
-    """CreateDPP: issue a passport (as ``POST /api/v1/passports`` does)."""
-    return issuing.issue_passport(session, settings, org, subject_of(body))
+    """CreateDPP: issue a passport (as ``POST /api/v1/passports`` does). The envelope is the
+    registry's to set; a ``uniqueProductIdentifier`` sent with it must name the same product."""
+    passport = issuing.issue_passport(session, settings, org, subject_of(body))
+    named = body.get("uniqueProductIdentifier")
+    if named is not None and (
+        not isinstance(named, str) or candidate_keys(_link(named))[0] != passport.identity_key
+    ):
+        raise InvalidDocument(
+            "The envelope names another product than the passport.",
+            [FieldError("/uniqueProductIdentifier", f"must name {passport.uri}, or be left out")],
+        )
+    return passport
 
 
 def update(

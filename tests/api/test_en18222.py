@@ -154,3 +154,33 @@ def test_dpp_ids_come_a_page_at_a_time(client: FlaskClient, maker: Org) -> None:
     assert client.post(url, json={"productIds": products}).get_json() == {"dppIds": ids[1:]}
     bad = client.post("/api/v1/dppsByProductIds", json=[products[0], "https://x.example/no"])
     assert bad.status_code == 400 and "productIds/1" in bad.get_json()["detail"]
+
+
+def test_bodies_in_the_contracts_shape_are_taken(client: FlaskClient, maker: Org) -> None:
+    """A client that sends the whole envelope, as the contract's schema wants it."""
+    envelope = {
+        "digitalProductPassportId": "chosen-by-the-client",  # the registry assigns its own
+        "uniqueProductIdentifier": f"https://id.gs1.org/01/{GTIN}/21/E1",
+        "granularity": "item",
+        "dppSchemaVersion": "EN 18223:2026",
+        "dppStatus": "active",
+        "lastUpdated": "2026-06-08T15:30:00Z",
+        "economicOperatorId": "did:web:acme.example",
+    }
+    body = envelope | {"credentialSubject": passport("item", serial="E1")}
+    assert errors("DigitalProductPassportCompressed", body) == []
+    created = client.post("/api/v1/dpps", json=body, headers=maker.headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    dpp_id = created.get_json()["digitalProductPassportId"]
+    other = body | {"credentialSubject": passport("item", serial="E3")}
+    refused = client.post("/api/v1/dpps", json=other, headers=maker.headers)
+    assert refused.status_code == 422  # the envelope names E1, the subject E3
+    assert refused.get_json()["errors"][0]["pointer"] == "/uniqueProductIdentifier"
+    assert client.get(f"/api/v1/dppsByProductId/01/{GTIN}/21/E3").status_code == 404
+    # UpdateDPPById with the envelope echoed and the subject changed
+    served = client.get(f"/api/v1/dpps/{dpp_id}").get_json()
+    patch = {k: served[k] for k in envelope} | name_patch(client, dpp_id, "Acme K1 kettle, E")
+    assert errors("DigitalProductPassportCompressed", patch) == []
+    answer = client.patch(f"/api/v1/dpps/{dpp_id}", json=patch, headers=maker.headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert errors("DigitalProductPassportCompressed", answer.get_json()) == []
