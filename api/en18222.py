@@ -38,7 +38,13 @@ WAY = "api-en18222"
 # EN 18222 operations this registry does not offer: they answer 501 (ServerNotImplemented).
 NOT_OFFERED = ("POST /api/v1/registerDPP",)
 JSON = "application/json"
+JSON_LD = "application/ld+json"
 OBJECT = {"content": {JSON: {"schema": {"type": "object"}}}}
+# A passport read: JSON by default; JSON-LD on request (Accept), for the compressed form,
+# whose @context makes it JSON-LD (EN 18216: content negotiation to JSON-LD)
+PASSPORT = {
+    "content": {JSON: {"schema": {"type": "object"}}, JSON_LD: {"schema": {"type": "object"}}}
+}
 
 
 class MessageSchema(Schema):
@@ -129,7 +135,10 @@ def _read(passport: Passport, version: int | None = None) -> Response:
     tier = tier_of(db, reader, passport)
     served = service.read(db, settings().base_url, passport, form, tier=tier, version=version)
     note_read(reader, passport, served.seen, WAY)
-    return _json(served.body, headers=deps.view_headers(served.seen))
+    response = _json(served.body, headers={"Vary": "Accept"} | deps.view_headers(served.seen))
+    if form == "compressed" and request.accept_mimetypes.best_match([JSON, JSON_LD]) == JSON_LD:
+        response.mimetype = JSON_LD
+    return response
 
 
 @blp.route("/dpps")
@@ -155,7 +164,7 @@ class Dpps(MethodView):
 class DppById(MethodView):
     @blp.doc(
         parameters=[REPRESENTATION],
-        responses={200: {"description": "The passport (EN 18223)", **OBJECT}} | READ,
+        responses={200: {"description": "The passport (EN 18223)", **PASSPORT}} | READ,
         security=OPEN,
     )
     def get(self, dpp_id: str) -> Response:
@@ -165,7 +174,7 @@ class DppById(MethodView):
     @blp.doc(
         parameters=[REPRESENTATION],
         requestBody={"required": True, **OBJECT},
-        responses={200: {"description": "The passport after the update", **OBJECT}} | WRITE,
+        responses={200: {"description": "The passport after the update", **PASSPORT}} | WRITE,
         security=KEY,
     )
     def patch(self, dpp_id: str) -> Response:
@@ -196,7 +205,7 @@ class DppById(MethodView):
 class DppByProductId(MethodView):
     @blp.doc(
         parameters=[REPRESENTATION],
-        responses={200: {"description": "The product's passport", **OBJECT}} | READ,
+        responses={200: {"description": "The product's passport", **PASSPORT}} | READ,
         security=OPEN,
     )
     def get(self, product_id: str) -> Response:
@@ -209,7 +218,7 @@ class DppByProductId(MethodView):
 class DppByIdAndDate(MethodView):
     @blp.doc(
         parameters=[DATE, REPRESENTATION],
-        responses={200: {"description": "The version in force then", **OBJECT}} | READ,
+        responses={200: {"description": "The version in force then", **PASSPORT}} | READ,
         security=OPEN,
     )
     def get(self, dpp_id: str) -> Response:

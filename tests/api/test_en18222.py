@@ -37,6 +37,8 @@ def test_reads_validate_against_the_contract(client: FlaskClient, maker: Org) ->
     full = client.get(f"/api/v1/dpps/{dpp_id}?representation=full").get_json()
     assert errors("DigitalProductPassportFull", full) == []
     assert {e["elementId"] for e in full["elements"]} >= {"credentialSubject", "issuer"}
+    linked = client.get(f"/api/v1/dpps/{dpp_id}", headers={"Accept": "application/ld+json"})
+    assert linked.mimetype == "application/ld+json" and linked.get_json() == compressed
     product = compressed["uniqueProductIdentifier"]
     by_product = client.get(f"/api/v1/dppsByProductId/{quote(product, safe='')}")
     assert by_product.get_json() == compressed
