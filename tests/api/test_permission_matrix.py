@@ -20,10 +20,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from api.en18222 import NOT_OFFERED
 from passport.permissions import BY_ACTION, OPEN, RULES
-from tests.api.en18222_contract import NAME as NAME_ELEMENT
-from tests.api.en18222_contract import name_patch
 from tests.helpers import passport
 from tests.permission_registry import (
     BY_NAME,
@@ -88,6 +85,9 @@ def _request(
 ) -> tuple[str, str, Any, bool]:
     """The call (method, URL, JSON body) that takes ``action`` through ``way``, valid but for
     the permission, and whether the table's answer holds (a correction: only of one's own)."""
+    from tests.api.en18222_contract import NAME as NAME_ELEMENT  # EN 18222's ways
+    from tests.api.en18222_contract import name_patch
+
     method, path = way.split(" ", 1)
     pid, serial = registry.shared, registry.shared_serial
     if ("<passport_id>" in path or "<dpp_id>" in path) and ok and method != "GET":
@@ -194,6 +194,8 @@ def _open_url(registry: Registry, path: str) -> str:
 def test_open_routes_need_no_permission(registry: Registry, api: FlaskClient, way: str) -> None:
     """Reads of public data, the log, the resolver: the same for everyone, and they write
     nothing (a key that is not valid, as the registry's, is refused where a key is read)."""
+    from api.en18222 import NOT_OFFERED  # EN 18222's 501 for what is not offered
+
     method, path = way.split(" ", 1)
     url = _open_url(registry, path)
     before = registry.snapshot()
