@@ -98,6 +98,7 @@ def init_app(app: Flask) -> None:
 
     from api import (
         contexts,
+        en18222,
         events,
         grants,
         health,
@@ -140,6 +141,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(repairs.blp)
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)
+    api.register_blueprint(en18222.blp)  # the EN 18222 DPP API, over the same use cases
     api.register_blueprint(health.blp)  # /healthz and /readyz, for operators
     app.register_blueprint(resolver.bp)  # plain Flask blueprints, described in api.paths
     app.register_blueprint(log.bp)

@@ -101,6 +101,16 @@ RULES: dict[str, set[str]] = {
         "passport.passports",
         "passport.signing",
     },
+    # the EN 18222 DPP API: EN 18223 shapes and JSONPath elements over the passport's use cases
+    "passport.en18222": MODELS
+    | {
+        "passport.access",
+        "passport.credentials",
+        "passport.disclosure",
+        "passport.gs1",
+        "passport.passports",
+        "passport.signing",
+    },
     # lifecycle events: catalogue, parsing, status, EPCIS, the event hash, the history
     "passport.events": MODELS
     | {

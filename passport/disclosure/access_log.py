@@ -28,6 +28,7 @@ WAYS = (
     "resolver-vc-jwt",
     "resolver-vc-sd-jwt",
     "page",
+    "api-en18222",
 )
 
 

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.en18222 import NOT_OFFERED  # EN 18222's 501 for what is not offered
 from passport import organisations
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
@@ -163,6 +164,9 @@ def registry(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     assert client.post("/api/v1/grants", json=grant, headers=maker).status_code == 201
     ids = {
         "passport_id": pids,
+        "dpp_id": pids,  # EN 18222
+        "product_id": [f"https://id.gs1.org/01/{GTIN}/21/12345", f"01/{GTIN}/10/L1"],
+        "element_path": ["$.digitalProductPassportId", "$.credentialSubject"],
         "org_id": orgs,
         "gtin": [GTIN],
         "lot": ["L1"],
@@ -255,6 +259,16 @@ BLUEPRINT_OPERATIONS = [
     "GET /api/v1/keys",
     "POST /api/v1/keys",
     "DELETE /api/v1/keys/{prefix}",
+    "POST /api/v1/dpps",
+    "GET /api/v1/dpps/{dpp_id}",
+    "PATCH /api/v1/dpps/{dpp_id}",
+    "DELETE /api/v1/dpps/{dpp_id}",
+    "GET /api/v1/dppsByProductId/{product_id}",
+    "GET /api/v1/dppsByIdAndDate/{dpp_id}",
+    "POST /api/v1/dppsByProductIds",
+    "POST /api/v1/registerDPP",
+    "GET /api/v1/dpps/{dpp_id}/elements/{element_path}",
+    "PATCH /api/v1/dpps/{dpp_id}/elements/{element_path}",
     "GET /healthz",
     "GET /readyz",
 ]
@@ -293,7 +307,8 @@ def test_the_operation_answers_as_described(registry: Registry, schema: Any, lab
         headers |= {"Accept": accept} if accept else {}
         response = case.call(app=registry.app, headers=headers)
         sent.append((reader, response.status_code))
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        checks = [c for c in CHECKS if c is not not_a_server_error or label not in NOT_OFFERED]
+        case.validate_response(response, checks=checks, headers=headers)
 
     run()
     assert len(sent) >= min(EXAMPLES, 2 * len(READERS)) or not operation.path_parameters, sent

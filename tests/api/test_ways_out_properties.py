@@ -42,6 +42,9 @@ def ways_out(pid: str, uri: str) -> list[tuple[str, dict[str, str]]]:
         (f"/passports/{pid}", {"Accept": "text/html"}),
         (f"/passports/{pid}?lang=de", {"Accept": "text/html"}),
         ("/api/v1/passports?q=kettle", {}),
+        # EN 18222: the full form and a data element walk the whole credential
+        (f"/api/v1/dpps/{pid}?representation=full", {}),
+        (f"/api/v1/dpps/{pid}/elements/%24.credentialSubject", {}),
     ]
 
 

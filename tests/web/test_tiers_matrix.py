@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
@@ -111,6 +112,19 @@ def _resolver(accept: str, query: str = "") -> Way:
     return read
 
 
+def _en18222(path: str) -> Way:
+    """An EN 18222 read ({pid} is the dppId; the product is the item's Digital Link)."""
+
+    def read(client: FlaskClient, pid: str, reader: Reader) -> str:
+        product = quote(f"https://id.gs1.org/01/{GTIN}/21/12345", safe="")
+        url = "/api/v1" + path.format(pid=pid, product=product)
+        answer = client.get(url, headers=reader.headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer.get_data(as_text=True)
+
+    return read
+
+
 def _page(client: FlaskClient, pid: str, reader: Reader) -> str:
     if reader.org is not None:
         assert sign_in(client, reader.org.login).status_code == 303  # type: ignore[attr-defined]
@@ -130,6 +144,11 @@ WAYS: dict[str, tuple[Way, bool]] = {  # way -> (read, carries only links)
     "resolver-vc-jwt": (_resolver("application/vc+jwt"), False),
     "resolver-vc-sd-jwt": (_resolver("application/vc+sd-jwt"), False),
     "resolver-linkset": (_resolver("application/linkset+json", "?linkType=linkset"), True),
+    "en18222-dpp": (_en18222("/dpps/{pid}"), False),
+    "en18222-full": (_en18222("/dpps/{pid}?representation=full"), False),
+    "en18222-by-product": (_en18222("/dppsByProductId/{product}"), False),
+    "en18222-by-date": (_en18222("/dppsByIdAndDate/{pid}?date=2999-01-01T00:00:00Z"), False),
+    "en18222-element": (_en18222("/dpps/{pid}/elements/%24.credentialSubject"), False),
     "page": (_page, False),
 }
 
