@@ -26,6 +26,7 @@ COMMUNITY = "/c/"
 # The registry's own JSON-LD contexts, each under CONTEXTS.
 CONTEXTS = "/contexts"
 KREISLAUF_V1_CONTEXT = f"{CONTEXTS}/kreislauf/v1"
+KREISLAUF_V2_CONTEXT = f"{CONTEXTS}/kreislauf/v2"  # beside UNTP 0.7.0
 
 
 def _segment(value: str) -> str:
@@ -106,6 +107,11 @@ class Routes:
     def kreislauf_context(self) -> str:
         """The registry's own JSON-LD context (v1), which every passport names."""
         return f"{self.base_url}{KREISLAUF_V1_CONTEXT}"
+
+    @property
+    def kreislauf_context_v2(self) -> str:
+        """The registry's own JSON-LD context for UNTP 0.7.0 credentials (v2)."""
+        return f"{self.base_url}{KREISLAUF_V2_CONTEXT}"
 
     @property
     def resolver_description(self) -> str:

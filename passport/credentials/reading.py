@@ -8,7 +8,7 @@ through: the subject is redacted here, by the restrictions declared on the schem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
 from passport.credentials.measured import measured_section
+from passport.credentials.untp07 import V061, to_v07
 from passport.disclosure.annotations import schema_restrictions
 from passport.disclosure.marking import stored_marks
 from passport.disclosure.redaction import Restriction, present, redact
@@ -104,6 +105,14 @@ def read(
         registered_by=issuer_did(base_url, passport.issuer) if passport.community else None,
     )
     return Reading(document, tier, restrictions, hidden)
+
+
+def in_version(seen: Reading, base_url: str, untp: str) -> Reading:
+    """The reading as UNTP ``untp`` serves it (0.6.1 is how it is built and stored): mapped
+    after redaction, so a version sees no more than its reader's tier."""
+    if untp == V061:
+        return seen
+    return replace(seen, credential=to_v07(seen.credential, Routes(base_url).kreislauf_context_v2))
 
 
 def _property(mark: Restriction) -> str:
