@@ -11,7 +11,7 @@ stored (0.6.1 ``ProductPassport``)            served (0.7.0, ``credentialSubject
 ``product.producedByParty``                   ``relatedParty[{role: manufacturer, party}]``
 ``product.furtherInformation``                ``relatedDocument``
 ``product.countryOfProduction`` (code)        ``countryOfProduction.countryCode``
-``materialsProvenance``                       ``materialProvenance`` (complete items only)
+``materialsProvenance``                       ``materialProvenance`` (the rest: ``partial…``)
 ``conformityClaim``, the three scorecards     ``performanceClaim[]``
 ``product.registeredId``                      dropped: the GTIN is in ``id`` (Digital Link)
 ============================================  ===============================================
@@ -111,9 +111,13 @@ def _product(subject: dict[str, Any], product: dict[str, Any], day: str) -> dict
     p["countryOfProduction"] = {"countryCode": product.get("countryOfProduction") or "ZZ"}
     if "dimensions" in product:
         p["dimensions"] = _untyped(product["dimensions"])
-    materials = [_material(m) for m in subject.get("materialsProvenance", [])]
-    if any(materials):
-        p["materialProvenance"] = [m for m in materials if m]
+    materials = subject.get("materialsProvenance", [])
+    complete = [_material(m) for m in materials if _complete(m)]
+    if complete:
+        p["materialProvenance"] = complete
+    if len(complete) < len(materials):
+        # 0.7.0 requires facts these do not state: kept whole, as kreislauf:partialMaterial…
+        p["partialMaterialProvenance"] = [m for m in materials if not _complete(m)]
     claims = [_claim(c, day) for c in subject.get("conformityClaim", [])]
     claims += [_scorecard(name, subject[name], product["id"], day) for name in _present(subject)]
     if claims:
@@ -166,9 +170,11 @@ def _party(party: dict[str, Any], typed: bool = True) -> dict[str, Any]:
     return out
 
 
-def _material(m: dict[str, Any]) -> dict[str, Any] | None:
-    if not all(k in m for k in ("originCountry", "materialType", "massFraction")):
-        return None  # 0.7.0 requires facts this one does not state: not served as 0.7.0
+def _complete(m: dict[str, Any]) -> bool:
+    return all(k in m for k in ("originCountry", "materialType", "massFraction"))
+
+
+def _material(m: dict[str, Any]) -> dict[str, Any]:
     out = _untyped(m)
     out["originCountry"] = {"countryCode": m["originCountry"]}
     out["materialType"] = _category(m["materialType"])
@@ -226,6 +232,7 @@ def _scorecard(name: str, card: dict[str, Any], product: str, day: str) -> dict[
             unit = str(card.get("declaredUnit", "")) if key == "carbonFootprint" else "C62"
             measure = {"value": value, "unit": unit or "C62"}
             performance.append({"metric": metric, "measure": measure})
+    evidence = [_link(v) for v in card.values() if isinstance(v, dict) and "linkURL" in v]
     return {
         "type": ["Claim"],
         "id": f"{product}#{name}",
@@ -233,7 +240,9 @@ def _scorecard(name: str, card: dict[str, Any], product: str, day: str) -> dict[
         "referenceCriteria": [],
         "claimDate": day,
         "claimedPerformance": performance,
+        **({"evidence": evidence} if evidence else {}),
         "conformityTopic": [_topic(_SCORECARDS[name])],
+        "scorecard": copy.deepcopy(card),  # kreislauf:scorecard, whole: every fact kept
     }
 
 
