@@ -11,7 +11,7 @@ from flask import json as flask_json
 from werkzeug.exceptions import UnsupportedMediaType
 
 from edge.body import parse_json, read_body
-from edge.request import session
+from edge.request import session, settings
 from passport import idempotency
 from passport.access import authenticate
 from passport.credentials import untp07
@@ -122,7 +122,7 @@ def untp_version() -> str:
         if quality and found and kind.strip() in ("application/ld+json", "application/json"):
             profile = found.group(1)
             break
-    return untp07.version_of(request.args.get("untp"), profile)
+    return untp07.version_of(request.args.get("untp"), profile, settings().untp_default)
 
 
 def passport_body() -> Any:

@@ -61,7 +61,7 @@ _SCORECARDS = {
 }
 
 
-def version_of(query: str | None, profile: str | None) -> str:
+def version_of(query: str | None, profile: str | None, default: str = DEFAULT) -> str:
     """The UNTP version a reader asks for (``?untp=``, else the media type's ``profile``)."""
     if query:
         if query not in VERSIONS:
@@ -70,7 +70,7 @@ def version_of(query: str | None, profile: str | None) -> str:
                 [FieldError("untp", f"must be one of {', '.join(VERSIONS)}")],
             )
         return query
-    return PROFILES.get((profile or "").strip('"'), DEFAULT)
+    return PROFILES.get((profile or "").strip('"'), default)
 
 
 # --- out: stored -> 0.7.0 -----------------------------------------------------------------
