@@ -145,7 +145,7 @@ def _untyped(value: Any) -> Any:
 
 
 def _link(link: dict[str, Any]) -> dict[str, Any]:
-    out = {k: link[k] for k in ("linkURL", "linkName", "linkType") if k in link}
+    out: dict[str, Any] = {k: link[k] for k in ("linkURL", "linkName", "linkType") if k in link}
     out.setdefault("linkName", str(link.get("linkURL", "")))
     out.setdefault("linkURL", UNDECLARED)
     return out
