@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
         paths,
         repairs,
         resolver,
+        status,
     )
 
     app.config.update(
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)
     api.register_blueprint(health.blp)  # /healthz and /readyz, for operators
+    api.register_blueprint(status.blp)  # W3C Bitstring Status Lists (revocation)
     app.register_blueprint(resolver.bp)  # plain Flask blueprints, described in api.paths
     app.register_blueprint(log.bp)
     app.register_blueprint(contexts.bp)

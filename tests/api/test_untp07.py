@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import gzip
 import json
 from typing import Any
 
@@ -217,3 +218,59 @@ def test_061_bodies_keep_working_unchanged(client, maker):
     created = issue(client, maker, passport("item", serial="9"))
     old = client.get(f"/api/v1/passports/{created['id']}?untp=0.6.1").json
     assert old["credentialSubject"]["product"]["serialNumber"] == "9"
+
+
+def _jwt_payload(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return decoded
+
+
+def test_a_withdrawn_passport_is_revoked_in_its_bitstring_status_list(client, maker, issued):
+    other = issue(client, maker, passport("item", serial="778"))
+    withdrawn = client.post(f"/api/v1/passports/{issued['id']}/withdraw", headers=maker.headers)
+    assert withdrawn.status_code == 200
+    statuses = [
+        client.get(f"/api/v1/passports/{p['id']}").json["credentialStatus"] for p in (issued, other)
+    ]
+    assert {s["statusListCredential"] for s in statuses} == {f"{BASE_URL}/credentials/status/1"}
+    assert (
+        statuses[0]["type"] == "BitstringStatusListEntry"
+        and statuses[0]["statusPurpose"] == "revocation"
+    )
+    response = client.get("/credentials/status/1")
+    assert response.status_code == 200 and response.mimetype == "application/vc+jwt"
+    credential = _jwt_payload(response.get_data(as_text=True))
+    assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert credential["issuer"].startswith("did:web:")
+    encoded = credential["credentialSubject"]["encodedList"]
+    assert encoded.startswith("u")
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    assert len(bits) == 16 * 1024  # the specification's minimum, so a list hides who is asked about
+
+    def bit(index: int) -> bool:
+        return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+    assert bit(statuses[0]["statusListIndex"]) and not bit(statuses[1]["statusListIndex"])
+    assert client.get("/credentials/status/2").status_code == 404
+    assert client.get("/credentials/status/0").status_code == 404
+
+
+def test_the_readme_070_body_is_issued(client, maker):
+    body = {
+        "type": ["Product"],
+        "id": f"https://id.gs1.org/01/{GTIN}/21/12346",
+        "name": "K1 kettle",
+        "idGranularity": "item",
+        "itemNumber": "12346",
+        "relatedParty": [
+            {"role": "manufacturer", "party": {"id": "did:web:acme.example", "name": "Acme"}}
+        ],
+        "countryOfProduction": {"countryCode": "DE"},
+    }
+    created = issue(client, maker, body)
+    served = client.get(f"/api/v1/passports/{created['id']}").json
+    assert untp07_errors(served) == []
+    assert served["credentialSubject"]["itemNumber"] == "12346"
