@@ -257,6 +257,7 @@ BLUEPRINT_OPERATIONS = [
     "DELETE /api/v1/keys/{prefix}",
     "GET /healthz",
     "GET /readyz",
+    "GET /credentials/status/{number}",
 ]
 SENT: dict[str, list[tuple[str | None, int]]] = {}  # operation -> (reader, status) of each
 
