@@ -27,6 +27,7 @@ import copy
 import re
 from typing import Any
 
+from passport.documents import V07_PRODUCT_SCHEMA, validate_with
 from passport.errors import FieldError, InvalidDocument
 
 V061 = "0.6.1"
@@ -338,11 +339,8 @@ def _stored(product: dict[str, Any], at: str) -> dict[str, Any]:
     if isinstance(country, dict) and country.get("countryCode") not in (None, "ZZ"):
         out["countryOfProduction"] = country["countryCode"]
     _copy(p, out, "dimensions")
-    if "idGranularity" not in p:
-        raise InvalidDocument(
-            "A UNTP 0.7.0 Product names its identifier's granularity.",
-            [FieldError(f"{at}/idGranularity", "is required: model, batch or item")],
-        )
+    prefix = ("credentialSubject",) if at else ()
+    validate_with(V07_PRODUCT_SCHEMA, p, prefix)  # ours, at least as strict as UNTP's
     stored: dict[str, Any] = {"granularityLevel": p["idGranularity"], "product": out}
     if isinstance(p.get("materialProvenance"), list):
         stored["materialsProvenance"] = [_material_in(m) for m in p["materialProvenance"]]

@@ -214,6 +214,14 @@ def test_a_batch_names_the_item_with_061_names(client, maker):
     assert response.json["errors"][0]["pointer"] == "/1/serialNumber"
 
 
+def test_a_070_body_is_checked_against_our_070_schema(client, maker):
+    body = {"type": ["Product"], "id": f"https://id.gs1.org/01/{GTIN}", "idGranularity": "model"}
+    response = client.post("/api/v1/passports", json=body, headers=maker.headers)
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.json["errors"]}
+    assert {"/name", "/producedAtFacility", "/countryOfProduction"} <= pointers
+
+
 def test_061_bodies_keep_working_unchanged(client, maker):
     created = issue(client, maker, passport("item", serial="9"))
     old = client.get(f"/api/v1/passports/{created['id']}?untp=0.6.1").json
@@ -269,6 +277,9 @@ def test_the_readme_070_body_is_issued(client, maker):
             {"role": "manufacturer", "party": {"id": "did:web:acme.example", "name": "Acme"}}
         ],
         "countryOfProduction": {"countryCode": "DE"},
+        "idScheme": {"id": "https://id.gs1.org/01/", "name": "GTIN"},
+        "productCategory": [],
+        "producedAtFacility": {"id": "https://acme.example/plant/1", "name": "Plant 1"},
     }
     created = issue(client, maker, body)
     served = client.get(f"/api/v1/passports/{created['id']}").json
