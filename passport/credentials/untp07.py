@@ -259,6 +259,12 @@ NOT_KEPT = {
     "performanceClaim": "0.7.0 claims name conformity topics by URI and performance by "
     "metric; the stored 0.6.1 claim needs one of its fixed topic codes and a conformance flag: "
     "only claims the registry served itself (its topic codes) are kept",
+    "relatedParty": "0.6.1 names one party, the producer: only the manufacturer (or producer) "
+    "is kept, with its id, name, registeredId and idScheme",
+    "producedAtFacility": "kept as a 0.6.1 Party: id, name, registeredId, idScheme",
+    "productCategory/*/definition": "0.6.1's Classification has no definition",
+    "relatedDocument/*/mediaType, digestMultibase": "0.6.1's Link has neither",
+    "materialProvenance/*/symbol": "an Image in 0.7.0, a string in 0.6.1",
 }
 
 
