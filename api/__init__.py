@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
         paths,
         repairs,
         resolver,
+        status,
     )
 
     app.config.update(
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(keys.blp)
     api.register_blueprint(en18222.blp)  # the EN 18222 DPP API, over the same use cases
     api.register_blueprint(health.blp)  # /healthz and /readyz, for operators
+    api.register_blueprint(status.blp)  # W3C Bitstring Status Lists (revocation)
     app.register_blueprint(resolver.bp)  # plain Flask blueprints, described in api.paths
     app.register_blueprint(log.bp)
     app.register_blueprint(contexts.bp)

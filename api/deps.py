@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,10 @@ from flask import json as flask_json
 from werkzeug.exceptions import UnsupportedMediaType
 
 from edge.body import parse_json, read_body
-from edge.request import session
+from edge.request import session, settings
 from passport import idempotency
 from passport.access import authenticate
+from passport.credentials import untp07
 from passport.credentials.reading import Reading
 from passport.errors import FieldError, InvalidDocument, NotAuthenticated
 from passport.models import Organisation
@@ -108,3 +110,21 @@ REPLAYED = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
+
+
+def untp_version() -> str:
+    """The UNTP version the reader asks for: ``?untp=0.6.1``, else the ``profile`` parameter of
+    an accepted JSON-LD media type (the version's UNTP context URL), else 0.7.0."""
+    profile = None
+    for value, quality in request.accept_mimetypes:
+        kind, _, parameters = value.partition(";")
+        found = re.search(r'profile\s*=\s*"?([^";,]+)', parameters)
+        if quality and found and kind.strip() in ("application/ld+json", "application/json"):
+            profile = found.group(1)
+            break
+    return untp07.version_of(request.args.get("untp"), profile, settings().untp_default)
+
+
+def passport_body() -> Any:
+    """The passport body, a UNTP 0.7.0 Product (or credential) mapped to the stored form."""
+    return untp07.incoming(json_body())

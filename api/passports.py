@@ -23,7 +23,7 @@ from edge.reads import note_read
 from edge.request import session, settings
 from passport import idempotency, rdf, search
 from passport.carriers import qr
-from passport.credentials import reading, signed
+from passport.credentials import reading, signed, untp07
 from passport.disclosure import access_log
 from passport.disclosure.readers import tier_of
 from passport.errors import FieldError, InvalidDocument
@@ -123,7 +123,7 @@ class Passports(MethodView):
         """Issue a passport for one product (model, batch or item)."""
         db = session()
         org = deps.caller()
-        passport = issuing.issue_passport(db, settings(), org, deps.json_body())
+        passport = issuing.issue_passport(db, settings(), org, deps.passport_body())
         db.commit()
         location = url_for("passports.PassportById", passport_id=passport.public_id)
         return _ref(passport), 201, {"Location": location}
@@ -142,7 +142,7 @@ class PassportBatch(MethodView):
         """Issue up to 10,000 passports in one request, all or nothing."""
         db = session()
         org = deps.caller()
-        body = _batch(deps.json_body(), settings().max_batch)
+        body = untp07.incoming_all(_batch(deps.json_body(), settings().max_batch))
 
         def write() -> idempotency.Answer:
             passports = issuing.issue_passports(db, settings(), org, body)
@@ -221,7 +221,7 @@ class PassportById(MethodView):
         """Write a new version of a passport (issuer only); older versions stay readable."""
         db = session()
         org = deps.caller()
-        version = versions.update_passport(db, settings(), org, passport_id, deps.json_body())
+        version = versions.update_passport(db, settings(), org, passport_id, deps.passport_body())
         db.commit()
         return _ref(lookup.get_passport(db, passport_id)) | {"version": version.version}
 
@@ -323,6 +323,9 @@ WAYS = {
 def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Response:
     """One view of a passport in the format asked for."""
     headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
+    untp = deps.untp_version()
+    if untp != untp07.V061 and not (_wants_turtle(fmt) or _wants(fmt, "sd-jwt", signed.VC_SD_JWT)):
+        seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "sd-jwt", signed.VC_SD_JWT):
         token = signed.disclose_reading(session(), settings(), passport, seen)
         return Response(token, mimetype=signed.VC_SD_JWT, headers=headers)

@@ -204,9 +204,10 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
     ):
         # When a batch or model passport answers, the token is about that passport.
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signed.sign_reading(settings(), passport, seen)
+        out = reading.in_version(seen, base, deps.untp_version(), passport)
+        token = signed.sign_reading(settings(), passport, out)
         return Response(token, mimetype=signed.VC_JWT, headers=where)
-    document = seen.credential
+    document = reading.in_version(seen, base, deps.untp_version(), passport).credential
     available = _restricted_roles(passport, seen, _links(base, passport, seen))
     linkset_href = f"{base}{path.rstrip('/')}?linkType=linkset"
     if _version() is not None:  # an earlier version's linkset

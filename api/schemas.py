@@ -61,6 +61,14 @@ class ReadArgsSchema(Schema):
             "or use the Accept header"
         },
     )
+    untp = fields.String(
+        validate=validate.OneOf(["0.7.0", "0.6.1"]),
+        metadata={
+            "description": "UNTP version of the credential: 0.7.0 (default) or 0.6.1; or the "
+            "Accept header's profile parameter (the version's UNTP context URL). Turtle and "
+            "sd-jwt are served as 0.6.1"
+        },
+    )
 
 
 class VersionInfoSchema(Schema):

@@ -23,6 +23,9 @@ class Settings:
     max_write_bytes: int = 1024 * 1024
     max_batch: int = 10_000
     testing: bool = False
+    # The UNTP version a passport is served in when the reader names none
+    # (KREISLAUF_UNTP_DEFAULT): 0.7.0, or 0.6.1 for a registry whose readers still expect it.
+    untp_default: str = "0.7.0"
     # The IANA time zone the web forms work in (KREISLAUF_TIME_ZONE): they fill in today's
     # date and the time now, and give what people type its UTC offset.
     time_zone: str = DEFAULT_TIME_ZONE
@@ -91,6 +94,7 @@ class Settings:
             eu_registry_auto=_flag(
                 "KREISLAUF_EU_REGISTRY_AUTO", env.get("KREISLAUF_EU_REGISTRY_AUTO")
             ),
+            untp_default=env.get("KREISLAUF_UNTP_DEFAULT") or Settings.untp_default,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

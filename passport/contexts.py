@@ -17,7 +17,7 @@ import hashlib
 from functools import cache
 from importlib.resources import files
 
-from passport.routes import KREISLAUF_V1_CONTEXT, Routes
+from passport.routes import KREISLAUF_V1_CONTEXT, KREISLAUF_V2_CONTEXT, Routes
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 UNTP_DPP = "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/"
@@ -30,7 +30,12 @@ PUBLISHED: dict[str, str] = {
 }
 
 # The registry's own contexts: path on the registry's origin -> packaged file, served as is.
-OWN: dict[str, str] = {KREISLAUF_V1_CONTEXT: "kreislauf-v1.jsonld"}
+# v2 is v1 without the UNTP 0.6.1 type terms and ``characteristics``, which UNTP 0.7.0's
+# protected context defines itself: it is named beside UNTP 0.7.0.
+OWN: dict[str, str] = {
+    KREISLAUF_V1_CONTEXT: "kreislauf-v1.jsonld",
+    KREISLAUF_V2_CONTEXT: "kreislauf-v2.jsonld",
+}
 
 
 def passport_contexts(base_url: str) -> list[str]:

@@ -212,6 +212,24 @@ def error_rule(error: ValidationError) -> tuple[str, Any, Mapping[str, Any]]:
     return str(error.validator), error.validator_value, schema
 
 
+V07_PRODUCT_SCHEMA = "product-untp-0.7.0.schema.json"
+
+
+def validate_with(name: str, document: object, prefix: tuple[str, ...] = ()) -> None:
+    """Raise ``InvalidDocument`` listing every way ``document`` breaks our schema ``name``
+    (``prefix``: where in the request body the document sits)."""
+    shape = shape_errors(document)
+    if shape:
+        raise InvalidDocument(f"The passport document has {len(shape)} problem(s)", errors=shape)
+    found: dict[tuple[str, str], FieldError] = {}
+    for error in schema_validator(name).iter_errors(document):
+        for field_error in _field_errors(error, prefix):
+            found.setdefault((field_error.pointer, field_error.message), field_error)
+    if found:
+        errors = [found[key] for key in sorted(found)]
+        raise InvalidDocument(f"The passport document has {len(errors)} problem(s)", errors=errors)
+
+
 def _field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[FieldError]:
     """Translate one jsonschema error into plain-English errors located by JSON pointers
     (``prefix``: where in the passport the validated value sits)."""

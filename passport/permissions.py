@@ -239,6 +239,7 @@ OPEN = (
     "GET /api/v1/repairs",
     "GET /c/<key>",
     "GET /contexts/<name>",
+    "GET /credentials/status/<number>",
     "GET /healthz",
     "GET /readyz",
     "GET /impact",

@@ -25,7 +25,10 @@ DID_DOCUMENT = "did.json"
 COMMUNITY = "/c/"
 # The registry's own JSON-LD contexts, each under CONTEXTS.
 CONTEXTS = "/contexts"
+# W3C Bitstring Status Lists: the revocation list credentials passports point to.
+STATUS_LISTS = "/credentials/status"
 KREISLAUF_V1_CONTEXT = f"{CONTEXTS}/kreislauf/v1"
+KREISLAUF_V2_CONTEXT = f"{CONTEXTS}/kreislauf/v2"  # beside UNTP 0.7.0
 
 
 def _segment(value: str) -> str:
@@ -47,6 +50,10 @@ class Routes:
     def passport(self, public_id: str) -> str:
         """The passport's API address: its newest version as a credential."""
         return f"{self.base_url}{PASSPORTS}/{_segment(public_id)}"
+
+    def status_list(self, number: int) -> str:
+        """A Bitstring Status List credential (revocation), numbered from 1."""
+        return f"{self.base_url}{STATUS_LISTS}/{number}"
 
     def version(self, public_id: str, version: int) -> str:
         """One version's address, which is also the id of that version's credential."""
@@ -106,6 +113,11 @@ class Routes:
     def kreislauf_context(self) -> str:
         """The registry's own JSON-LD context (v1), which every passport names."""
         return f"{self.base_url}{KREISLAUF_V1_CONTEXT}"
+
+    @property
+    def kreislauf_context_v2(self) -> str:
+        """The registry's own JSON-LD context for UNTP 0.7.0 credentials (v2)."""
+        return f"{self.base_url}{KREISLAUF_V2_CONTEXT}"
 
     @property
     def resolver_description(self) -> str:

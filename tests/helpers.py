@@ -18,11 +18,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"  # official artefacts; s
 UNTP_SCHEMA = FIXTURES / "standards" / "untp" / "dpp" / "untp-dpp-schema.json"
 UNTP_CONTEXT = FIXTURES / "standards" / "untp" / "dpp" / "context.jsonld"
 VC_V2_CONTEXT = FIXTURES / "standards" / "w3c-vc" / "contexts" / "credentials" / "v2"
+UNTP07 = FIXTURES / "standards-2026" / "untp-0.7.0"
+UNTP07_SCHEMA = UNTP07 / "schema" / "DigitalProductPassport.json"
+UNTP07_CONTEXT = UNTP07 / "context" / "untp-context.jsonld"
 
 # The contexts as their publishers serve them, by the URLs documents name them with.
 PUBLISHED_CONTEXTS = {
     "https://www.w3.org/ns/credentials/v2": VC_V2_CONTEXT,
     "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/": UNTP_CONTEXT,
+    "https://vocabulary.uncefact.org/untp/0.7.0/context/": UNTP07_CONTEXT,
 }
 
 
@@ -35,6 +39,17 @@ def untp_validator() -> Draft202012Validator:
 def untp_errors(document: dict[str, Any]) -> list[str]:
     """Violations of the official UNTP DPP 0.6.1 schema, as readable strings."""
     return [f"{e.json_path}: {e.message}" for e in untp_validator().iter_errors(document)]
+
+
+@cache
+def untp07_validator() -> Draft202012Validator:
+    schema = json.loads(UNTP07_SCHEMA.read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def untp07_errors(document: dict[str, Any]) -> list[str]:
+    """Violations of the official UNTP DPP 0.7.0 schema, as readable strings."""
+    return [f"{e.json_path}: {e.message}" for e in untp07_validator().iter_errors(document)]
 
 
 def check_digit(body: str) -> str:

@@ -8,15 +8,17 @@ through: the subject is redacted here, by the restrictions declared on the schem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.credentials import status_list
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
 from passport.credentials.measured import measured_section
+from passport.credentials.untp07 import V061, to_v07
 from passport.disclosure.annotations import schema_restrictions
 from passport.disclosure.marking import stored_marks
 from passport.disclosure.redaction import Restriction, present, redact
@@ -104,6 +106,17 @@ def read(
         registered_by=issuer_did(base_url, passport.issuer) if passport.community else None,
     )
     return Reading(document, tier, restrictions, hidden)
+
+
+def in_version(seen: Reading, base_url: str, untp: str, passport: Passport) -> Reading:
+    """The reading as UNTP ``untp`` serves it (0.6.1 is how it is built and stored): mapped
+    after redaction, so a version sees no more than its reader's tier. A 0.7.0 credential
+    carries its revocation status (``passport.credentials.status_list``)."""
+    if untp == V061:
+        return seen
+    credential = to_v07(seen.credential, Routes(base_url).kreislauf_context_v2)
+    credential["credentialStatus"] = status_list.entry(base_url, passport.pk)
+    return replace(seen, credential=credential)
 
 
 def _property(mark: Restriction) -> str:

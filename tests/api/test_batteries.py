@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
 import rdflib
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
+from passport.config import Settings
 from tests.conftest import BASE_URL
 from tests.helpers import (
     EBIKE_GTIN,
@@ -22,6 +25,14 @@ from tests.helpers import (
     safe_mode_problems,
     untp_errors,
 )
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
+
 
 BATTERY_IRI = rdflib.URIRef("https://w3id.org/kreislauf#battery")
 

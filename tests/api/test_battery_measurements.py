@@ -4,12 +4,14 @@ credential (JSON-LD that expands in safe mode) and in EPCIS as a sensorElementLi
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from passport import rdf
+from passport.config import Settings
 from passport.events.epcis import epcis_event
 from passport.events.hashing import document_hashes
 from passport.ledger import log
@@ -18,6 +20,14 @@ from tests.api.test_events import epcis_validator, history, issue, listed_uri, r
 from tests.api.test_json_ld import served_by
 from tests.conftest import BASE_URL
 from tests.helpers import published_loader, safe_mode_problems, untp_errors
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
+
 
 INSPECTION = {
     "type": "inspection",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -10,9 +11,17 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from passport.config import Settings
 from passport.routes import Routes
 from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
 
 
 @cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,18 @@ from tests.helpers import (
 from web.app import create_app
 from web.demo import seed
 
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
+
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGED = REPO / "schemas" / "contexts" / "kreislauf-v1.jsonld"
+PACKAGED_V2 = REPO / "schemas" / "contexts" / "kreislauf-v2.jsonld"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OFFICIAL_INSTANCE = FIXTURES / "standards" / "untp" / "dpp" / "untp-dpp-instance.json"
 UNTP_VOCABULARIES = [
     FIXTURES / "standards" / "untp" / "core" / "vocabulary.jsonld",
@@ -108,7 +119,7 @@ def test_the_context_answers_conditional_head_and_preflight_requests(bare_client
 @pytest.mark.parametrize(
     "path",
     [
-        "/contexts/kreislauf/v2",
+        "/contexts/kreislauf/v3",
         "/contexts/kreislauf-v1.jsonld",  # files are not served by name
         "/contexts/untp-dpp-0.6.1.jsonld",  # nor our rendering of someone else's context
     ],
@@ -137,11 +148,15 @@ def _terms_defined(context: Any) -> set[str]:
 def test_the_context_redefines_no_published_term():
     """Both published contexts are @protected: redefining one of their terms would fail."""
     ours = _terms_defined(json.loads(PACKAGED.read_text(encoding="utf-8"))["@context"])
-    published: set[str] = set()
-    for path in PUBLISHED_CONTEXTS.values():
-        published |= _terms_defined(json.loads(path.read_text(encoding="utf-8"))["@context"])
+    v2 = _terms_defined(json.loads(PACKAGED_V2.read_text(encoding="utf-8"))["@context"])
+    published: dict[str, set[str]] = {}
+    for url, path in PUBLISHED_CONTEXTS.items():
+        published[url] = _terms_defined(json.loads(path.read_text(encoding="utf-8"))["@context"])
+    vc, untp07 = published[VC_V2], published["https://vocabulary.uncefact.org/untp/0.7.0/context/"]
 
-    assert ours & published == set()
+    # v1 is named beside UNTP 0.6.1, v2 beside UNTP 0.7.0
+    assert ours & (vc | published["https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/"]) == set()
+    assert v2 & (vc | untp07) == set()
     assert {"passportStatus", "Material", "CircularityPerformance", "characteristics"} <= ours
     assert "battery" in ours
 

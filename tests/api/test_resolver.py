@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator, validators
 
+from passport.config import Settings
 from tests.conftest import BASE_URL
 from tests.helpers import CIRCULARITY, FIXTURES, GTIN, passport, untp_errors
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
+
 
 ITEM = f"/01/{GTIN}/21/12345"
 

@@ -271,6 +271,7 @@ BLUEPRINT_OPERATIONS = [
     "PATCH /api/v1/dpps/{dpp_id}/elements/{element_path}",
     "GET /healthz",
     "GET /readyz",
+    "GET /credentials/status/{number}",
 ]
 SENT: dict[str, list[tuple[str | None, int]]] = {}  # operation -> (reader, status) of each
 

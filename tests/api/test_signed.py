@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -20,6 +21,13 @@ from passport.signing.keys import Ed25519Key
 from passport.signing.sd_jwt import verify_sd_jwt
 from tests.conftest import BASE_URL
 from tests.helpers import passport
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
 
 
 def issue(client: Any, org: Any, serial: str = "S-1") -> dict[str, Any]:

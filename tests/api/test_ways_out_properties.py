@@ -69,7 +69,7 @@ def test_every_accepted_passport_is_served_on_every_way_out(client: Any, maker: 
             assert response.status_code < 500, (url, headers)
             assert response.status_code in (200, 303, 307), (url, response.status_code)
         served = client.get(f"/api/v1/passports/{issued.json['id']}").json
-        subject = served["credentialSubject"]["product"]
+        subject = served["credentialSubject"]  # UNTP 0.7.0: the Product itself
         assert subject["name"] == (name or "x") and subject["description"] == description
 
     issue_and_read()

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import POSTGRES_URL
-from tests.helpers import GTIN, untp_errors
+from tests.helpers import GTIN, untp07_errors, untp_errors
 from web.cli.main import cli
 
 KREISLAUF = Path(sys.executable).with_name("kreislauf")  # the console script in the venv
@@ -88,6 +88,8 @@ def test_demo_seeds_standard_passports_at_every_level(tmp_path):
     assert any(p["status"] == "withdrawn" for p in items)
     for p in items:
         doc = client.get(f"/api/v1/passports/{p['id']}").json
+        assert untp07_errors(doc) == [], p  # UNTP 0.7.0, the default
+        doc = client.get(f"/api/v1/passports/{p['id']}?untp=0.6.1").json
         assert untp_errors(doc) == [], p
     front = client.get("/")
     assert front.status_code == 200 and "Kesselwerk" in front.get_data(as_text=True)

@@ -4,15 +4,24 @@ storage under a second passport that links back."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from passport.config import Settings
 from tests.conftest import settings_of
 from tests.helpers import ebike_battery, untp_errors
 from web.demo import EBIKE, EBIKE_SERIAL, HOME_STORAGE, seed
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
 
 
 @pytest.fixture

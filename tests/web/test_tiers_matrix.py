@@ -139,6 +139,8 @@ WAYS: dict[str, tuple[Way, bool]] = {  # way -> (read, carries only links)
     "api-version": (_api("?version=1"), False),
     "api-turtle": (_api("?format=ttl"), False),
     "api-vc-jwt": (_api("?format=jwt"), False),
+    "api-untp-0.6.1": (_api("?untp=0.6.1"), False),  # 0.7.0 is the default
+    "api-vc-jwt-untp-0.6.1": (_api("?format=jwt&untp=0.6.1"), False),
     "api-vc-sd-jwt": (_api("?format=sd-jwt"), False),
     "resolver-jsonld": (_resolver("application/ld+json"), False),
     "resolver-vc-jwt": (_resolver("application/vc+jwt"), False),

@@ -54,7 +54,7 @@ def test_a_repurposed_battery_links_both_ways_and_shows_its_status(
         original,
         ev("inspection", "2026-05-03T14:00:00+01:00", measurements={"stateOfHealth": 71}),
     )
-    new_uri = client.get(f"/api/v1/passports/{storage}").json["credentialSubject"]["product"]["id"]
+    new_uri = client.get(f"/api/v1/passports/{storage}").json["credentialSubject"]["id"]
     record(
         session, shop, original, ev("repurpose", "2026-06-01T10:00:00+02:00", newPassport=new_uri)
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from passport.access import authenticate
+from passport.config import Settings
 from passport.errors import Forbidden, InvalidDocument
 from passport.models import Passport
 from passport.passports import community, issuing, lookup
@@ -16,6 +18,14 @@ from passport.signing import registry
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import GTIN, untp_errors
 from tests.web.conftest import field_error, form_defaults, sign_in
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module checks UNTP 0.6.1 shapes: its registry serves 0.6.1 when none is asked for
+    (KREISLAUF_UNTP_DEFAULT); tests/api/test_untp07.py checks 0.7.0, the default."""
+    return replace(settings, untp_default="0.6.1")
+
 
 KEY = re.compile(r"[a-z2-7]{16}")
 
