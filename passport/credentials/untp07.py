@@ -227,13 +227,15 @@ def _slug(text: str) -> str:
 def _scorecard(name: str, card: dict[str, Any], product: str, day: str) -> dict[str, Any]:
     """A 0.6.1 scorecard as one 0.7.0 claim: each numeric fact a metric of ours."""
     performance = []
-    for key, value in card.items():
+    # In key order: the stored object's own order is the database's (jsonb sorts its keys its
+    # own way), and the served list must be the same on SQLite and PostgreSQL.
+    for key, value in sorted(card.items()):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             metric = {"type": ["PerformanceMetric"], "id": METRICS + key, "name": key}
             unit = str(card.get("declaredUnit", "")) if key == "carbonFootprint" else "C62"
             measure = {"value": value, "unit": unit or "C62"}
             performance.append({"metric": metric, "measure": measure})
-    evidence = [_link(v) for v in card.values() if isinstance(v, dict) and "linkURL" in v]
+    evidence = [_link(v) for _, v in sorted(card.items()) if isinstance(v, dict) and "linkURL" in v]
     return {
         "type": ["Claim"],
         "id": f"{product}#{name}",

@@ -29,6 +29,8 @@ URLS = {
     "registry_did_document": AT.registry_did_document,
     "organisation_did_document": AT.organisation_did_document("org_1a2b"),
     "kreislauf_context": AT.kreislauf_context,
+    "kreislauf_context_v2": AT.kreislauf_context_v2,
+    "status_list": AT.status_list(1),
     "resolver_description": AT.resolver_description,
 }
 

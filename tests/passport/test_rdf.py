@@ -417,7 +417,7 @@ def test_loader_does_not_normalise_other_urls() -> None:
         (None, KREISLAUF_V1),  # whose registry? the caller must say
         ("https://other.example", KREISLAUF_V1),  # another registry's URL is not ours to serve
         (REGISTRY, "https://w3id.org/kreislauf/v1"),  # the old name, which resolves nowhere
-        (REGISTRY, REGISTRY + "/contexts/kreislauf/v2"),
+        (REGISTRY, REGISTRY + "/contexts/kreislauf/v3"),  # a version that does not exist
     ],
 )
 def test_loader_serves_our_context_only_at_the_registry_url(base_url: str | None, url: str) -> None:
