@@ -187,6 +187,7 @@ def create(
     """CreateDPP: issue a passport (as ``POST /api/v1/passports`` does) from a subject in UNTP
     ``untp`` (a 0.7.0 Product goes through ``untp07.incoming``). The envelope is the
     registry's to set; a ``uniqueProductIdentifier`` sent with it must name the same product."""
+    require(org, "passport.issue")  # before the body is read: no 422 for who may not issue
     subject = subject_of(body)
     if untp != untp07.V061:
         _whole_drops(subject)
