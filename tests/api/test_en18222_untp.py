@@ -66,6 +66,7 @@ def test_0_6_1_names_and_unkept_fields_are_422s(client: FlaskClient, maker: Org)
         ({"product": {"name": "X"}}, "/credentialSubject/product", "credentialSubject"),
         ({"modelNumber": "K1"}, "/credentialSubject/modelNumber", "model number"),
         ({"expiryDate": "2030-01-01"}, "/credentialSubject/expiryDate", "expiry"),
+        ({"relatedParty": 5}, "/credentialSubject/relatedParty", "array"),
     ):
         answer = client.patch(url, json={"credentialSubject": patch}, headers=maker.headers)
         assert answer.status_code == 422, answer.get_data(as_text=True)
