@@ -70,6 +70,14 @@ REPRESENTATION = {
     "description": "EN 18222 8.1: compressed (default; the envelope plus the credential's "
     "members) or full (the envelope plus elements[], EN 18223 Annex A); another value is a 400.",
 }
+UNTP = {
+    "in": "query",
+    "name": "untp",
+    "schema": {"type": "string", "enum": ["0.7.0", "0.6.1"]},
+    "description": "The UNTP version of the credential read or written (its credentialSubject): "
+    "0.7.0 by default, also asked for by the profile of an accepted JSON-LD media type (the "
+    "version's UNTP context URL), as everywhere in the API. A write takes its body in it.",
+}
 DATE = {
     "in": "query",
     "name": "date",
@@ -97,7 +105,7 @@ def _errors(*codes: int) -> dict[int, Any]:
     return {c: {"description": text[c], **PROBLEM} for c in codes}
 
 
-READ = _errors(400, 401, 404)
+READ = _errors(400, 401, 404, 422)
 WRITE = _errors(400, 401, 403, 404, 409, 415, 422)
 KEY = [{"bearer": []}]
 OPEN = [{}, {"bearer": []}]
@@ -133,7 +141,10 @@ def _read(passport: Passport, version: int | None = None) -> Response:
     db, reader = session(), deps.reader()
     form = shapes.representation(request.args.get("representation"))
     tier = tier_of(db, reader, passport)
-    served = service.read(db, settings().base_url, passport, form, tier=tier, version=version)
+    untp = deps.untp_version()
+    served = service.read(
+        db, settings().base_url, passport, form, tier=tier, version=version, untp=untp
+    )
     note_read(reader, passport, served.seen, WAY)
     response = _json(served.body, headers={"Vary": "Accept"} | deps.view_headers(served.seen))
     if form == "compressed" and request.accept_mimetypes.best_match([JSON, JSON_LD]) == JSON_LD:
@@ -144,7 +155,7 @@ def _read(passport: Passport, version: int | None = None) -> Response:
 @blp.route("/dpps")
 class Dpps(MethodView):
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         requestBody={"required": True, **OBJECT},
         responses={201: {"description": "Issued: {digitalProductPassportId}", **OBJECT}} | WRITE,
         security=KEY,
@@ -153,7 +164,8 @@ class Dpps(MethodView):
         """CreateDPP (EN 18222 4.6): issue a passport; the body's credentialSubject is the
         passport as POST /api/v1/passports takes it, the envelope is the registry's."""
         db = session()
-        passport = service.create(db, settings(), deps.caller(), deps.json_body())
+        body, untp = deps.json_body(), deps.untp_version()
+        passport = service.create(db, settings(), deps.caller(), body, untp)
         db.commit()
         location = f"{API}/dpps/{passport.public_id}"
         body = {"digitalProductPassportId": passport.public_id}
@@ -163,7 +175,7 @@ class Dpps(MethodView):
 @blp.route("/dpps/<string:dpp_id>")
 class DppById(MethodView):
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         responses={200: {"description": "The passport (EN 18223)", **PASSPORT}} | READ,
         security=OPEN,
     )
@@ -172,7 +184,7 @@ class DppById(MethodView):
         return _read(lookup.get_passport(session(), dpp_id))
 
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         requestBody={"required": True, **OBJECT},
         responses={200: {"description": "The passport after the update", **PASSPORT}} | WRITE,
         security=KEY,
@@ -182,7 +194,8 @@ class DppById(MethodView):
         as a new version; history is never rewritten (envelope members may only be echoed)."""
         db = session()
         passport = lookup.get_passport(db, dpp_id)
-        service.update(db, settings(), deps.caller(), passport, deps.json_body())
+        body, untp = deps.json_body(), deps.untp_version()
+        service.update(db, settings(), deps.caller(), passport, body, untp)
         db.commit()
         return _read(passport)
 
@@ -204,7 +217,7 @@ class DppById(MethodView):
 @blp.route("/dppsByProductId/<path:product_id>", merge_slashes=False)
 class DppByProductId(MethodView):
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         responses={200: {"description": "The product's passport", **PASSPORT}} | READ,
         security=OPEN,
     )
@@ -217,7 +230,7 @@ class DppByProductId(MethodView):
 @blp.route("/dppsByIdAndDate/<string:dpp_id>")
 class DppByIdAndDate(MethodView):
     @blp.doc(
-        parameters=[DATE, REPRESENTATION],
+        parameters=[DATE, REPRESENTATION, UNTP],
         responses={200: {"description": "The version in force then", **PASSPORT}} | READ,
         security=OPEN,
     )
@@ -262,7 +275,7 @@ class RegisterDpp(MethodView):
 @blp.route("/dpps/<string:dpp_id>/elements/<path:element_path>", merge_slashes=False)
 class DataElement(MethodView):
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         responses={200: {"description": "The data element (EN 18223)", **OBJECT}} | READ,
         security=OPEN,
     )
@@ -272,13 +285,14 @@ class DataElement(MethodView):
         db, reader = session(), deps.reader()
         passport = lookup.get_passport(db, dpp_id)
         shapes.representation(request.args.get("representation"))
-        tier = tier_of(db, reader, passport)
-        found, seen = service.element(db, settings().base_url, passport, element_path, tier=tier)
+        tier, untp = tier_of(db, reader, passport), deps.untp_version()
+        base = settings().base_url
+        found, seen = service.element(db, base, passport, element_path, tier=tier, untp=untp)
         note_read(reader, passport, seen, WAY)
         return _json(found, headers=deps.view_headers(seen))
 
     @blp.doc(
-        parameters=[REPRESENTATION],
+        parameters=[REPRESENTATION, UNTP],
         requestBody={"required": True, **OBJECT},
         responses={200: {"description": "The element after the update", **OBJECT}} | WRITE,
         security=KEY,
@@ -288,9 +302,9 @@ class DataElement(MethodView):
         credentialSubject, as a new version of the passport."""
         db = session()
         passport = lookup.get_passport(db, dpp_id)
-        org = deps.caller()
+        org, body = deps.caller(), deps.json_body()
         found = service.update_element(
-            db, settings(), org, passport, element_path, deps.json_body()
+            db, settings(), org, passport, element_path, body, deps.untp_version()
         )
         db.commit()
         return _json(found)

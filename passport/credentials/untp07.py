@@ -332,9 +332,10 @@ def _stored(product: dict[str, Any], at: str) -> dict[str, Any]:
         out["furtherInformation"] = [
             _only(d, "linkURL", "linkName", "linkType") for d in p["relatedDocument"]
         ]
+    parties = p.get("relatedParty")  # the schema, below, says what is wrong with a non-list
     makers = [
         r["party"]
-        for r in p.get("relatedParty") or []
+        for r in (parties if isinstance(parties, list) else [])
         if isinstance(r, dict) and r.get("role") in ("manufacturer", "producer")
     ]
     if makers:

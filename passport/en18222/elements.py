@@ -2,7 +2,8 @@
 
 Parsing and evaluation are ``jsonpath-rfc9535``'s (a strict implementation of the RFC, with
 the RFC's compliance suite in its tests); what is ours: a path must select exactly one node, and
-a write may only reach into the credential's subject, which is the issuer's document.
+a write may only reach into the credential's subject (not its id or type), which is the
+issuer's document.
 """
 
 from __future__ import annotations
@@ -52,25 +53,30 @@ def name_of(location: Location) -> str:
     return str(location[-1]) if location else "$"
 
 
-def replace(stored: dict[str, Any], location: Location, value: Any) -> dict[str, Any]:
-    """A copy of the issuer's stored document with ``value`` at ``location`` (a location in the
-    served passport; only those under ``credentialSubject`` are the issuer's to write)."""
-    if len(location) < 2 or location[0] != SUBJECT:
+# Members of the subject the registry sets: the product's identity and the credential's types.
+COMPUTED = ("id", "type")
+
+
+def pointer_of(location: Location) -> str:
+    """A location as a JSON pointer (how errors name a field)."""
+    steps = (str(s).replace("~", "~0").replace("/", "~1") for s in location)
+    return "".join("/" + s for s in steps)
+
+
+def replace(served: dict[str, Any], location: Location, value: Any) -> dict[str, Any]:
+    """A copy of the served passport with ``value`` at ``location``. Only the issuer's data,
+    inside ``credentialSubject``, can change: the rest (ids, issuer, status, validFrom, the
+    envelope) is the registry's (409 naming it)."""
+    if len(location) < 2 or location[0] != SUBJECT or location[1] in COMPUTED:
         raise Conflict(
-            f"Only elements inside {SUBJECT} are the issuer's to change; the envelope and the "
-            "credential around the subject are set by the registry."
+            f"{pointer_of(location) or '/'}: set by the registry, not the issuer's to change; "
+            f"only the issuer's data inside {SUBJECT} (not its id or type) can change."
         )
-    document = copy.deepcopy(stored)
+    document = copy.deepcopy(served)
     node: Any = document
-    for step in location[1:-1]:
-        node = _step(node, step)
-    last = location[-1]
-    if not _holds(node, last):
-        raise Conflict(
-            "This element is derived by the registry (inherited from the model passport or "
-            "added to the credential), not stored in the passport: it cannot be changed here."
-        )
-    node[last] = value
+    for step in location[:-1]:
+        node = node[step]
+    node[location[-1]] = value
     return document
 
 
@@ -78,12 +84,3 @@ def _holds(node: Any, step: str | int) -> bool:
     if isinstance(node, dict):
         return isinstance(step, str) and step in node
     return isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node)
-
-
-def _step(node: Any, step: str | int) -> Any:
-    if not _holds(node, step):
-        raise Conflict(
-            "This element lies in a part of the credential the registry derives, not in the "
-            "stored passport: it cannot be changed here."
-        )
-    return node[step]

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from passport.access import require
 from passport.config import Settings
-from passport.credentials import reading
+from passport.credentials import reading, untp07
 from passport.disclosure.tiers import Tier
-from passport.en18222 import elements, shapes
+from passport.en18222 import elements, revise, shapes
 from passport.errors import FieldError, InvalidDocument, InvalidIdentifier, InvalidRequest, NotFound
 from passport.gs1.digital_link import DigitalLink, parse_digital_link, parse_digital_link_path
 from passport.gs1.identity import candidate_keys
@@ -51,9 +51,12 @@ def read(
     *,
     tier: Tier,
     version: int | None = None,
+    untp: str = untp07.DEFAULT,
 ) -> Served:
-    """ReadDPPById: the passport (a version of it) as ``tier`` may see it, in ``form``."""
+    """ReadDPPById: the passport (a version of it) as ``tier`` may see it, in ``form``, its
+    credential in UNTP ``untp`` (as ``/api/v1/passports/{id}`` serves it)."""
     seen = reading.read(session, base_url, passport, version, tier=tier)
+    seen = reading.in_version(seen, base_url, untp, passport)
     row = versions.get_version(session, passport, version)
     head = shapes.envelope(
         dpp_id=passport.public_id,
@@ -178,10 +181,18 @@ def subject_of(body: Any) -> Any:
     return body["credentialSubject"]
 
 
-def create(session: Session, settings: Settings, org: Organisation, body: Any) -> Passport:
-    """CreateDPP: issue a passport (as ``POST /api/v1/passports`` does). The envelope is the
+def create(
+    session: Session, settings: Settings, org: Organisation, body: Any, untp: str = untp07.DEFAULT
+) -> Passport:
+    """CreateDPP: issue a passport (as ``POST /api/v1/passports`` does) from a subject in UNTP
+    ``untp`` (a 0.7.0 Product goes through ``untp07.incoming``). The envelope is the
     registry's to set; a ``uniqueProductIdentifier`` sent with it must name the same product."""
-    passport = issuing.issue_passport(session, settings, org, subject_of(body))
+    require(org, "passport.issue")  # before the body is read: no 422 for who may not issue
+    subject = subject_of(body)
+    if untp != untp07.V061:
+        _whole_drops(subject)
+        subject = untp07.incoming({elements.SUBJECT: subject})
+    passport = issuing.issue_passport(session, settings, org, subject)
     named = body.get("uniqueProductIdentifier")
     if named is not None and (
         not isinstance(named, str) or candidate_keys(_link(named))[0] != passport.identity_key
@@ -193,11 +204,25 @@ def create(session: Session, settings: Settings, org: Organisation, body: Any) -
     return passport
 
 
+def _whole_drops(subject: dict[str, Any]) -> None:
+    """422 for the members of a 0.7.0 Product the stored (0.6.1) form has no place for."""
+    whole = ("modelNumber", "expiryDate", "packaging", "productLabel")
+    found = [FieldError(f"/{elements.SUBJECT}/{n}", revise.rule(n)) for n in whole if n in subject]
+    if found:
+        raise InvalidDocument("The passport has members the registry cannot keep.", found)
+
+
 def update(
-    session: Session, settings: Settings, org: Organisation, passport: Passport, patch: Any
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport: Passport,
+    patch: Any,
+    untp: str = untp07.DEFAULT,
 ) -> bool:
-    """UpdateDPPById: merge ``patch`` (RFC 7396) into the stored passport as version n+1; the
-    earlier versions stay as they were. False (no new version) when nothing changes."""
+    """UpdateDPPById: apply ``patch`` (RFC 7396) to the served subject (UNTP ``untp``, as the
+    issuer reads it) and store the result as version n+1; the earlier versions stay as they
+    were. False (no new version) when nothing changes."""
     require(org, "passport.revise", passport)
     if not isinstance(patch, dict):
         raise InvalidDocument("Send a JSON object.", [FieldError("", "must be an object")])
@@ -205,16 +230,45 @@ def update(
         patch = {k: v for k, v in patch.items() if k != "elements"} | shapes.collection(
             patch["elements"], "/elements"
         )
-    served = read(session, settings.base_url, passport, "compressed", tier=Tier.ISSUER).body
+    served = _as_issuer(session, settings, passport, untp)
     _check_fixed(patch, served)
-    stored = versions.get_version(session, passport).document
     changes = patch.get(elements.SUBJECT, {})
     if not isinstance(changes, dict):
         raise InvalidDocument(
             "credentialSubject: send an object.",
             [FieldError(f"/{elements.SUBJECT}", "must be an object (RFC 7396 merge patch)")],
         )
-    document = merge(stored, changes)
+    before = served[elements.SUBJECT]
+    return _write(session, settings, org, passport, before, merge(before, changes), untp)
+
+
+def _as_issuer(session: Session, settings: Settings, passport: Passport, untp: str) -> Any:
+    return read(
+        session, settings.base_url, passport, "compressed", tier=Tier.ISSUER, untp=untp
+    ).body
+
+
+def _write(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport: Passport,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    untp: str,
+) -> bool:
+    """Store the served subject ``after`` (was ``before``) as version n+1: the change, mapped
+    in through ``untp07.incoming``, merged into the stored document (``passport.en18222.
+    revise``). False when nothing changes."""
+    if after == before:
+        return False
+    stored = versions.get_version(session, passport).document
+    change = revise.change(before, after, untp)
+    if untp != untp07.V061:
+        issuer = reading.read(session, settings.base_url, passport, tier=Tier.ISSUER)
+        again = revise.served_again(issuer.credential, change)
+        revise.check_kept(before, after, again, f"/{elements.SUBJECT}")
+    document = merge(stored, change)
     if document == stored:
         return False
     versions.update_passport(session, settings, org, passport.public_id, document)
@@ -238,24 +292,21 @@ def _check_fixed(patch: dict[str, Any], served: dict[str, Any]) -> None:
         raise InvalidDocument(f"{key} cannot be changed.", [FieldError(f"/{key}", rule)])
 
 
-def merge(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON Merge Patch."""
-    if not isinstance(patch, dict):
-        return patch
-    out = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge(out.get(key), value)
-    return out
+merge = revise.merge
 
 
 def element(
-    session: Session, base_url: str, passport: Passport, path: str, *, tier: Tier
+    session: Session,
+    base_url: str,
+    passport: Passport,
+    path: str,
+    *,
+    tier: Tier,
+    untp: str = untp07.DEFAULT,
 ) -> tuple[dict[str, Any], reading.Reading]:
-    """ReadDataElement: the one element ``path`` selects in what ``tier`` may see."""
-    served = read(session, base_url, passport, "compressed", tier=tier)
+    """ReadDataElement: the one element ``path`` selects in what ``tier`` may see (UNTP
+    ``untp``)."""
+    served = read(session, base_url, passport, "compressed", tier=tier, untp=untp)
     location, value = elements.select(path, served.body)
     return shapes.element(elements.name_of(location), value), served.seen
 
@@ -267,17 +318,18 @@ def update_element(
     passport: Passport,
     path: str,
     body: Any,
+    untp: str = untp07.DEFAULT,
 ) -> dict[str, Any]:
-    """UpdateDataElement: replace the value of the one element ``path`` selects inside the
-    subject, as version n+1. Returns the element as it is now served (to its issuer)."""
+    """UpdateDataElement: replace the value of the one element ``path`` selects in the served
+    passport (UNTP ``untp``) inside the subject, as version n+1. Returns the element as it is
+    now served (to its issuer)."""
     require(org, "passport.revise", passport)
     value = shapes.value_of(body)
-    served = read(session, settings.base_url, passport, "compressed", tier=Tier.ISSUER).body
+    served = _as_issuer(session, settings, passport, untp)
     location, _old = elements.select(path, served)
-    stored = versions.get_version(session, passport).document
-    document = elements.replace(stored, location, value)
-    versions.update_passport(session, settings, org, passport.public_id, document)
-    now = read(session, settings.base_url, passport, "compressed", tier=Tier.ISSUER).body
+    after = elements.replace(served, location, value)[elements.SUBJECT]
+    _write(session, settings, org, passport, served[elements.SUBJECT], after, untp)
+    now = _as_issuer(session, settings, passport, untp)
     return shapes.element(elements.name_of(location), elements.at(now, location))
 
 

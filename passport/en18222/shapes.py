@@ -2,8 +2,8 @@
 envelope plus the credential's members, as the credential builder returns them) and the full
 one (the envelope plus ``elements[]``, EN 18223 Annex A), and data elements both ways.
 
-The credential is whatever ``passport.credentials.reading`` serves (UNTP 0.6.1 today, 0.7.0
-when it lands): nothing here knows its shape.
+The credential is whatever ``passport.credentials.reading`` serves (UNTP 0.7.0, or 0.6.1
+on request): nothing here knows its shape.
 """
 
 from __future__ import annotations

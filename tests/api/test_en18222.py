@@ -19,7 +19,9 @@ from tests.helpers import GTIN, passport
 
 def _issue(client: FlaskClient, maker: Org, **extra: Any) -> dict[str, Any]:
     answer = client.post(
-        "/api/v1/dpps", json={"credentialSubject": passport("item", **extra)}, headers=maker.headers
+        "/api/v1/dpps?untp=0.6.1",
+        json={"credentialSubject": passport("item", **extra)},
+        headers=maker.headers,
     )
     assert answer.status_code == 201, answer.get_data(as_text=True)
     assert errors("CreateDPPResult", answer.get_json()) == []
@@ -171,11 +173,11 @@ def test_bodies_in_the_contracts_shape_are_taken(client: FlaskClient, maker: Org
     }
     body = envelope | {"credentialSubject": passport("item", serial="E1")}
     assert errors("DigitalProductPassportCompressed", body) == []
-    created = client.post("/api/v1/dpps", json=body, headers=maker.headers)
+    created = client.post("/api/v1/dpps?untp=0.6.1", json=body, headers=maker.headers)
     assert created.status_code == 201, created.get_data(as_text=True)
     dpp_id = created.get_json()["digitalProductPassportId"]
     other = body | {"credentialSubject": passport("item", serial="E3")}
-    refused = client.post("/api/v1/dpps", json=other, headers=maker.headers)
+    refused = client.post("/api/v1/dpps?untp=0.6.1", json=other, headers=maker.headers)
     assert refused.status_code == 422  # the envelope names E1, the subject E3
     assert refused.get_json()["errors"][0]["pointer"] == "/uniqueProductIdentifier"
     assert client.get(f"/api/v1/dppsByProductId/01/{GTIN}/21/E3").status_code == 404

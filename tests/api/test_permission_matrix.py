@@ -122,6 +122,8 @@ def _request(
         .replace("<grant_id>", registry.grant_ids.get(caller.name, "grant_0"))
         .replace("<prefix>", registry.spare_keys.get(caller.name, "kl_nothing0"))
     )
+    if action == "passport.issue" and path.endswith("/dpps"):
+        url += "?untp=0.6.1"  # EN 18222 takes 0.7.0 by default; the body above is 0.6.1
     return method, url, body, ok
 
 
