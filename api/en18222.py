@@ -163,9 +163,9 @@ class Dpps(MethodView):
     def post(self) -> Response:
         """CreateDPP (EN 18222 4.6): issue a passport; the body's credentialSubject is the
         passport as POST /api/v1/passports takes it, the envelope is the registry's."""
-        db = session()
+        db, caller = session(), deps.caller()  # the key before the body: a 401 before a 415
         body, untp = deps.json_body(), deps.untp_version()
-        passport = service.create(db, settings(), deps.caller(), body, untp)
+        passport = service.create(db, settings(), caller, body, untp)
         db.commit()
         location = f"{API}/dpps/{passport.public_id}"
         body = {"digitalProductPassportId": passport.public_id}
@@ -192,10 +192,10 @@ class DppById(MethodView):
     def patch(self, dpp_id: str) -> Response:
         """UpdateDPPById (EN 18222 4.7): an RFC 7396 merge patch of credentialSubject, stored
         as a new version; history is never rewritten (envelope members may only be echoed)."""
-        db = session()
+        db, caller = session(), deps.caller()  # the key before the body: a 401 before a 415
         passport = lookup.get_passport(db, dpp_id)
         body, untp = deps.json_body(), deps.untp_version()
-        service.update(db, settings(), deps.caller(), passport, body, untp)
+        service.update(db, settings(), caller, passport, body, untp)
         db.commit()
         return _read(passport)
 
