@@ -31,8 +31,18 @@ def arguments(pid: str, org_id: str) -> list[dict[str, str]]:
         "name": "untp-dpp-context-0.6.1.jsonld",
         "filename": "kreislauf.css",
         "group": "Repair Café Cardiff",
+        "dpp_id": pid,
+        "product_id": f"01/{GTIN}/21/12345",
+        "element_path": "$.name",
+        "number": "1",
     }
-    unknown = real | {"passport_id": "nope", "_rest": f"{GTIN}/21/none", "org_id": "nope"}
+    unknown = real | {
+        "passport_id": "nope",
+        "dpp_id": "nope",
+        "_rest": f"{GTIN}/21/none",
+        "product_id": f"01/{GTIN}/21/none",
+        "org_id": "nope",
+    }
     return [real, unknown]
 
 
