@@ -324,11 +324,11 @@ def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Respo
     """One view of a passport in the format asked for."""
     headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
     untp = deps.untp_version()
-    if untp != untp07.V061 and not (_wants_turtle(fmt) or _wants(fmt, "sd-jwt", signed.VC_SD_JWT)):
-        seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "sd-jwt", signed.VC_SD_JWT):
-        token = signed.disclose_reading(session(), settings(), passport, seen)
+        token = signed.disclose_reading(session(), settings(), passport, seen, untp)
         return Response(token, mimetype=signed.VC_SD_JWT, headers=headers)
+    if untp != untp07.V061 and not _wants_turtle(fmt):
+        seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "jwt", signed.VC_JWT):
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=headers)
