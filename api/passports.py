@@ -327,7 +327,7 @@ def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Respo
     if _wants(fmt, "sd-jwt", signed.VC_SD_JWT):
         token = signed.disclose_reading(session(), settings(), passport, seen, untp)
         return Response(token, mimetype=signed.VC_SD_JWT, headers=headers)
-    if untp != untp07.V061 and not _wants_turtle(fmt):
+    if untp != untp07.V061:
         seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "jwt", signed.VC_JWT):
         token = signed.sign_reading(settings(), passport, seen)
