@@ -35,7 +35,8 @@ blp = Blueprint(
     "passports",
     __name__,
     url_prefix=PASSPORTS,
-    description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
+    description="Digital product passports as W3C VC 2.0: UNTP 0.7.0 by default, UNTP DPP 0.6.1 "
+    "on request (?untp=0.6.1 or the media type's profile), in every format",
 )
 
 # A generator cannot guess a GTIN's check digit: real examples (GS1's example GTIN, company
