@@ -122,8 +122,10 @@ def init_app(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {
-                "description": "Issue and read digital product passports (UNTP DPP 0.6.1, "
-                "W3C VC 2.0) identified by GS1 Digital Link URIs. Writes send the "
+                "description": "Issue and read digital product passports (UNTP 0.7.0 "
+                "DigitalProductPassport credentials, W3C VC 2.0, by default; UNTP DPP 0.6.1 on "
+                "request with ?untp=0.6.1 or the media type's profile parameter) identified by "
+                "GS1 Digital Link URIs. Writes send the "
                 "organisation's API key as a bearer token (Authorization header); reads of "
                 "public data need nothing.",
                 "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},

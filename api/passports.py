@@ -35,7 +35,8 @@ blp = Blueprint(
     "passports",
     __name__,
     url_prefix=PASSPORTS,
-    description="Digital product passports (UNTP DPP 0.6.1 as W3C VC 2.0)",
+    description="Digital product passports as W3C VC 2.0: UNTP 0.7.0 by default, UNTP DPP 0.6.1 "
+    "on request (?untp=0.6.1 or the media type's profile), in every format",
 )
 
 # A generator cannot guess a GTIN's check digit: real examples (GS1's example GTIN, company
@@ -324,11 +325,11 @@ def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Respo
     """One view of a passport in the format asked for."""
     headers = {"Link": f'<{passport.uri}>; rel="canonical"', "Vary": "Accept"}
     untp = deps.untp_version()
-    if untp != untp07.V061 and not (_wants_turtle(fmt) or _wants(fmt, "sd-jwt", signed.VC_SD_JWT)):
-        seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "sd-jwt", signed.VC_SD_JWT):
-        token = signed.disclose_reading(session(), settings(), passport, seen)
+        token = signed.disclose_reading(session(), settings(), passport, seen, untp)
         return Response(token, mimetype=signed.VC_SD_JWT, headers=headers)
+    if untp != untp07.V061:
+        seen = reading.in_version(seen, settings().base_url, untp, passport)
     if _wants(fmt, "jwt", signed.VC_JWT):
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=headers)

@@ -197,7 +197,7 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         request.args.get("linkType") is None and _best() == signed.VC_SD_JWT
     ):
         where = {} if exact else {"Content-Location": passport.uri}
-        token = signed.disclose_reading(session(), settings(), passport, seen)
+        token = signed.disclose_reading(session(), settings(), passport, seen, deps.untp_version())
         return Response(token, mimetype=signed.VC_SD_JWT, headers=where)
     if request.args.get("format") == "jwt" or (
         request.args.get("linkType") is None and _best() == signed.VC_JWT

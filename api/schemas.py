@@ -65,8 +65,8 @@ class ReadArgsSchema(Schema):
         validate=validate.OneOf(["0.7.0", "0.6.1"]),
         metadata={
             "description": "UNTP version of the credential: 0.7.0 (default) or 0.6.1; or the "
-            "Accept header's profile parameter (the version's UNTP context URL). Turtle and "
-            "sd-jwt are served as 0.6.1"
+            "Accept header's profile parameter (the version's UNTP context URL); every format "
+            "(JSON-LD, Turtle, jwt, sd-jwt) serves the version asked for"
         },
     )
 

@@ -1,8 +1,8 @@
 """The JSON-LD contexts that served passports name, and where a reader gets each one.
 
-A passport names three contexts. The W3C VC 2.0 and UNTP DPP 0.6.1 contexts are named by
-their publishers' URLs, which their publishers serve. The registry's own context is named by a
-URL on the registry's own origin, ``Routes.kreislauf_context``, and served there by
+A passport names three contexts. The W3C VC 2.0 and UNTP (0.7.0, or DPP 0.6.1) contexts are
+named by their publishers' URLs, which their publishers serve. The registry's own context is
+named by a URL on the registry's own origin, ``Routes.kreislauf_context``, and served there by
 ``api.contexts`` with CORS, so that a third party can dereference every context a passport
 names. The vocabulary IRIs inside it stay ``https://w3id.org/kreislauf#`` whatever the origin
 (``schemas/contexts/README.md`` says why).
@@ -21,12 +21,14 @@ from passport.routes import KREISLAUF_V1_CONTEXT, KREISLAUF_V2_CONTEXT, Routes
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 UNTP_DPP = "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/"
+UNTP_07 = "https://vocabulary.uncefact.org/untp/0.7.0/context/"
 KREISLAUF_VOCAB = "https://w3id.org/kreislauf#"
 
 # Published contexts: their publishers' URLs -> our packaged file for offline processing.
 PUBLISHED: dict[str, str] = {
     VC_V2: "credentials-v2.jsonld",
     UNTP_DPP: "untp-dpp-0.6.1.jsonld",
+    UNTP_07: "untp-0.7.0.jsonld",  # ours, the terms 0.7.0 credentials use (README.md)
 }
 
 # The registry's own contexts: path on the registry's origin -> packaged file, served as is.

@@ -41,6 +41,7 @@ __all__ = [
 DocumentLoader = Callable[..., dict[str, Any]]
 
 TURTLE_PREFIXES: dict[str, str] = {
+    "untp": "https://vocabulary.uncefact.org/untp/",
     "untp-dpp": "https://test.uncefact.org/vocabulary/untp/dpp/0/",
     "untp-core": "https://test.uncefact.org/vocabulary/untp/core/0/",
     "schemaorg": "https://schema.org/",

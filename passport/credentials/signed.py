@@ -5,10 +5,12 @@ The registry's VC key signs on behalf of the issuing organisation, under a ``kid
 organisation's DID document (:mod:`passport.signing.registry`).
 
 For the SD-JWT, every restricted claim of the issuer's view (``Reading.restrictions``) becomes
-selectively disclosable. Its salts are an HMAC, keyed by a secret derived from the VC key, of
-the credential's id (the version's address) and the claim's path: re-serving a version gives
-the same issuer-signed JWT to every reader, and nobody without the key can guess a restricted
-value from its digest. Nothing is stored; a new VC key gives new salts (and new signatures).
+selectively disclosable, in the UNTP version the reader asks for (0.7.0 by default: its places
+in the 0.7.0 Product are ``passport.credentials.untp07_paths``). Its salts are an HMAC, keyed
+by a secret derived from the VC key, of the credential's id (the version's address) and the
+claim's path: re-serving a version gives the same issuer-signed JWT to every reader, and nobody
+without the key can guess a restricted value from its digest. Nothing is stored; a new VC key
+gives new salts (and new signatures).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
-from passport.credentials.reading import MEASUREMENTS, Reading, read
+from passport.credentials import untp07_paths
+from passport.credentials.reading import MEASUREMENTS, Reading, in_version, read
+from passport.credentials.untp07 import DEFAULT, V061
 from passport.disclosure.tiers import Tier
 from passport.models import Passport
 from passport.signing.jose import sign_vc_jwt
@@ -64,27 +68,34 @@ def sign_reading(settings: Settings, passport: Passport, seen: Reading) -> str:
 
 
 def disclose_reading(
-    session: Session, settings: Settings, passport: Passport, seen: Reading
+    session: Session, settings: Settings, passport: Passport, seen: Reading, untp: str = DEFAULT
 ) -> str:
-    """The version ``seen`` reads as an SD-JWT with the disclosures ``seen.tier`` may see."""
+    """The version ``seen`` reads as an SD-JWT in UNTP ``untp``, with the disclosures
+    ``seen.tier`` may see."""
     version = seen.credential["passportVersion"]
     full = read(session, settings.base_url, passport, version, tier=Tier.ISSUER)
-    issued, needs = issue_reading(settings, passport, full)
+    issued, needs = issue_reading(settings, passport, full, untp)
     return issued.present(p for p in issued.disclosures if _sees(seen.tier, p, needs))
 
 
 def issue_reading(
-    settings: Settings, passport: Passport, full: Reading
+    settings: Settings, passport: Passport, full: Reading, untp: str = DEFAULT
 ) -> tuple[Issued, dict[Path, list[Tier]]]:
-    """The issuer's view signed once as an SD-JWT, and the tiers each disclosure needs."""
+    """The issuer's view (read as stored, 0.6.1) signed once as an SD-JWT in UNTP ``untp``,
+    and the tiers each disclosure needs."""
     check_base_url(settings.base_url)
+    stored = full.credential["credentialSubject"]
+    if untp != V061:
+        full = in_version(full, settings.base_url, untp, passport)
     document = full.credential
     needs: dict[Path, list[Tier]] = defaultdict(list)
     for restriction in full.restrictions:
         steps = restriction.steps
         start: Path = () if restriction == MEASUREMENTS else ("credentialSubject",)
-        for path in _places(document, start, steps):
-            needs[path].append(restriction.tier)
+        moved = [steps] if untp == V061 or start == () else untp07_paths.places(steps, stored)
+        for place in moved:
+            for path in _places(document, start, place):
+                needs[path].append(restriction.tier)
     key = load_key(settings, "vc")
     salt = salts(salt_secret(key), document["id"])
     issued = issue(document, needs, salt, key, vc_kid(settings, passport.issuer))

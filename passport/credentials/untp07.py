@@ -27,6 +27,7 @@ import copy
 import re
 from typing import Any
 
+from passport.contexts import UNTP_07
 from passport.documents import V07_PRODUCT_SCHEMA, validate_with
 from passport.errors import FieldError, InvalidDocument
 
@@ -34,7 +35,7 @@ V061 = "0.6.1"
 V070 = "0.7.0"
 VERSIONS = (V070, V061)
 DEFAULT = V070
-UNTP_CONTEXT = "https://vocabulary.uncefact.org/untp/0.7.0/context/"
+UNTP_CONTEXT = UNTP_07
 # The profile URIs of the media type parameter: each version's UNTP context URL.
 PROFILES = {UNTP_CONTEXT: V070, "https://test.uncefact.org/vocabulary/untp/dpp/0.6.1/": V061}
 UNDECLARED = "https://w3id.org/kreislauf#undeclared"

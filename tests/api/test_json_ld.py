@@ -10,6 +10,7 @@ that, in safe mode (see ``tests.helpers.safe_mode_problems``).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -122,6 +123,7 @@ def test_the_context_answers_conditional_head_and_preflight_requests(bare_client
         "/contexts/kreislauf/v3",
         "/contexts/kreislauf-v1.jsonld",  # files are not served by name
         "/contexts/untp-dpp-0.6.1.jsonld",  # nor our rendering of someone else's context
+        "/contexts/untp-0.7.0.jsonld",
     ],
 )
 def test_other_context_paths_are_not_found(bare_client, path):
@@ -227,9 +229,11 @@ def test_every_demo_passport_expands_in_safe_mode_with_only_published_and_served
 def test_the_served_turtle_of_every_demo_passport_has_only_absolute_iris(demo):
     untp_core = "https://test.uncefact.org/vocabulary/untp/core/0/"
     types: set[rdflib.term.Node] = set()
+    untp = "https://vocabulary.uncefact.org/untp/"
     items = demo.get("/api/v1/passports", query_string={"limit": 200}).json["items"]
-    for item in items:
-        response = demo.get(f"/api/v1/passports/{item['id']}", query_string={"format": "ttl"})
+    for item, version in itertools.product(items, ("0.7.0", "0.6.1")):
+        query = {"format": "ttl", "untp": version}
+        response = demo.get(f"/api/v1/passports/{item['id']}", query_string=query)
         turtle = response.get_data(as_text=True)
 
         assert response.status_code == 200 and response.mimetype == "text/turtle"
@@ -243,8 +247,10 @@ def test_the_served_turtle_of_every_demo_passport_has_only_absolute_iris(demo):
         types.update(graph.objects(None, rdflib.RDF.type))
 
     assert {
-        rdflib.URIRef(untp_core + "Material"),
+        rdflib.URIRef(untp_core + "Material"),  # 0.6.1
         rdflib.URIRef(untp_core + "CircularityPerformance"),
+        rdflib.URIRef(untp + "Product"),  # 0.7.0
+        rdflib.URIRef(untp + "Claim"),
     } <= types
 
 

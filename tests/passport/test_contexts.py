@@ -29,14 +29,14 @@ def test_the_registrys_own_context_is_known_only_for_a_named_registry() -> None:
     published = {
         contexts.VC_V2: "credentials-v2.jsonld",
         contexts.UNTP_DPP: "untp-dpp-0.6.1.jsonld",
+        contexts.UNTP_07: "untp-0.7.0.jsonld",
     }
     assert contexts.context_files() == published
     v2 = {BASE_URL + "/contexts/kreislauf/v2": "kreislauf-v2.jsonld"}  # beside UNTP 0.7.0
     assert contexts.context_files(BASE_URL) == published | {OWN_URL: "kreislauf-v1.jsonld"} | v2
-    # Every context a 0.6.1 passport names can be processed offline (0.7.0: Turtle is 0.6.1).
-    assert set(contexts.passport_contexts(BASE_URL)) == set(contexts.context_files(BASE_URL)) - set(
-        v2
-    )
+    # Every context a 0.6.1 or a 0.7.0 passport names can be processed offline.
+    v07 = {contexts.VC_V2, contexts.UNTP_07, *v2}
+    assert set(contexts.passport_contexts(BASE_URL)) | v07 == set(contexts.context_files(BASE_URL))
 
 
 def test_the_w3c_context_is_a_byte_copy_of_the_publishers() -> None:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
+from passport.credentials.untp07 import UNTP_CONTEXT
 from passport.disclosure.tiers import Tier
 from passport.signing.jose import b64url_decode
 from tests.conftest import BASE_URL, Org
@@ -141,10 +142,13 @@ WAYS: dict[str, tuple[Way, bool]] = {  # way -> (read, carries only links)
     "api-vc-jwt": (_api("?format=jwt"), False),
     "api-untp-0.6.1": (_api("?untp=0.6.1"), False),  # 0.7.0 is the default
     "api-vc-jwt-untp-0.6.1": (_api("?format=jwt&untp=0.6.1"), False),
-    "api-vc-sd-jwt": (_api("?format=sd-jwt"), False),
+    "api-vc-sd-jwt": (_api("?format=sd-jwt"), False),  # 0.7.0: checked below too
+    "api-vc-sd-jwt-untp-0.6.1": (_api("?format=sd-jwt&untp=0.6.1"), False),
+    "api-turtle-untp-0.6.1": (_api("?format=ttl&untp=0.6.1"), False),
     "resolver-jsonld": (_resolver("application/ld+json"), False),
     "resolver-vc-jwt": (_resolver("application/vc+jwt"), False),
     "resolver-vc-sd-jwt": (_resolver("application/vc+sd-jwt"), False),
+    "resolver-vc-sd-jwt-untp-0.6.1": (_resolver("application/vc+sd-jwt", "?untp=0.6.1"), False),
     "resolver-linkset": (_resolver("application/linkset+json", "?linkType=linkset"), True),
     "en18222-dpp": (_en18222("/dpps/{pid}"), False),
     "en18222-full": (_en18222("/dpps/{pid}?representation=full"), False),
@@ -199,6 +203,10 @@ def test_a_restricted_property_shows_exactly_for_the_tiers_that_may_see_it(
             assert PUBLIC_PROBE in text, way  # the reader did get the passport
         if way.startswith("api-json"):
             assert "restricted" not in json.loads(text), way
+        if "sd-jwt" in way:  # 0.7.0 by default, 0.6.1 on request
+            assert (UNTP_CONTEXT in text) == ("0.6.1" not in way), way
+        if "turtle" in way:
+            assert ("untp:Product" in text) == ("0.6.1" not in way), way
 
 
 @pytest.mark.parametrize("reader", READERS)

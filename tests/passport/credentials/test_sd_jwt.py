@@ -4,7 +4,9 @@ A battery passport with schema-annotated attributes, issuer marks (one through a
 latest measurements: each tier's SD-JWT verifies with the registry's public key, here and with
 an independent implementation (``@sd-jwt/core`` under node, one process for all tiers), and its
 disclosed claims are exactly that tier's view. The issuer-signed part is the same bytes for
-everyone and holds digests only.
+everyone and holds digests only. In UNTP 0.7.0 (the default) the restricted properties are
+disclosable at their places in the 0.7.0 Product (``untp07_paths``): the issuer's SD-JWT is the
+issuer's 0.7.0 credential, and no reader gets a value its tier may not see.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from passport.access import authenticate
-from passport.credentials.reading import read
+from passport.credentials.reading import in_version, read
 from passport.credentials.signed import disclose_reading
+from passport.credentials.untp07 import UNTP_CONTEXT, V061, V070
 from passport.disclosure.tiers import ORDER, Tier
 from passport.events import history
 from passport.models import Passport
@@ -73,14 +76,24 @@ def battery(session: Session, maker: Org, make_org: Any) -> Passport:
     return issued
 
 
-def _served(session: Session, battery: Passport) -> dict[Tier, str]:
+def _served(session: Session, battery: Passport, untp: str = V061) -> dict[Tier, str]:
     settings = settings_of(session)
     return {
         tier: disclose_reading(
-            session, settings, battery, read(session, settings.base_url, battery, tier=tier)
+            session, settings, battery, read(session, settings.base_url, battery, tier=tier), untp
         )
         for tier in ORDER
     }
+
+
+def _v07(session: Session, battery: Passport, tier: Tier) -> dict[str, Any]:
+    base = settings_of(session).base_url
+    return in_version(
+        read(session, base, battery, tier=tier),
+        base,
+        V070,
+        battery,
+    ).credential
 
 
 def _resolver(session: Session, battery: Passport) -> Any:
@@ -139,20 +152,27 @@ def test_an_independent_implementation_verifies_every_tier(session, battery):
         pytest.fail(f"@sd-jwt/core is not installed in {NODE_MODULES}: run .ci/system-deps")
     settings = settings_of(session)
     served = _served(session, battery)
+    v07 = _served(session, battery, V070)
     jwk = load_key(settings, "vc").public_jwk()
     answer = subprocess.run(
         ["node", str(VERIFIER), str(NODE_MODULES)],
-        input=json.dumps({"jwk": jwk, "tokens": list(served.values())}),
+        input=json.dumps({"jwk": jwk, "tokens": [*served.values(), *v07.values()]}),
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
     results = json.loads(answer.stdout)
-    for (tier, _), result in zip(served.items(), results, strict=True):
+    for (tier, _), result in zip(served.items(), results[: len(served)], strict=True):
         assert "error" not in result, (tier, result)
         claims = {k: v for k, v in result["payload"].items() if k != "_sd_alg"}
         assert claims == read(session, settings.base_url, battery, tier=tier).credential, tier
+    for tier, result in zip(v07, results[len(served) :], strict=True):
+        assert "error" not in result, (V070, tier, result)
+        claims = {k: v for k, v in result["payload"].items() if k != "_sd_alg"}
+        assert claims["credentialSubject"]["type"] == ["Product"], tier
+        if tier == Tier.ISSUER:
+            assert claims == _v07(session, battery, tier)
     # and a forged token is refused there too
     forged = served[Tier.PUBLIC].split("~")[0][:-4] + "AAAA~"
     answer = subprocess.run(
@@ -164,3 +184,26 @@ def test_an_independent_implementation_verifies_every_tier(session, battery):
         check=True,
     )
     assert "error" in json.loads(answer.stdout)[0]
+
+
+def test_the_0_7_0_sd_jwt_discloses_at_the_0_7_0_places_and_shows_each_tier_its_probes(
+    session, battery
+):
+    served = _served(session, battery, V070)
+    assert served[Tier.ISSUER].split("~")[0] != _served(session, battery)[Tier.ISSUER].split("~")[0]
+    resolver = _resolver(session, battery)
+    issuer = verify_sd_jwt(served[Tier.ISSUER], resolver)
+    assert issuer == _v07(session, battery, Tier.ISSUER)  # the whole 0.7.0 credential
+    assert issuer["@context"][1] == UNTP_CONTEXT and issuer["credentialSubject"]["itemNumber"]
+    for tier, token in served.items():
+        jwt, *disclosures = token[:-1].split("~")
+        payload = json.loads(b64url_decode(jwt.split(".")[1]))
+        assert "_sd" in payload["credentialSubject"]  # the Product itself holds digests
+        signed = json.dumps(payload)
+        shown = "\n".join(b64url_decode(d).decode() for d in disclosures)
+        for probe, needed in PROBES.items():
+            assert probe not in signed, (tier, probe)
+            assert (probe in shown) == tier.sees(needed), (tier, probe)
+        assert ("stateOfHealth" in shown) == tier.sees(Tier.LEGITIMATE_INTEREST), tier
+        view = verify_sd_jwt(token, resolver)
+        assert view["credentialSubject"]["id"] == issuer["credentialSubject"]["id"], tier
