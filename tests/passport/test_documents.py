@@ -6,7 +6,6 @@ never copied into the package.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator
@@ -31,8 +30,7 @@ from tests.passport.kettle import (
     official_view,
     our_errors,
 )
-
-DELETE = object()  # a mutation that removes the key
+from tests.schema_sweep import DELETE, apply, first_items
 
 # Parties whose idScheme we check although UNTP's schema leaves them open (our $comment (4)).
 PARTY_KEYS = {"producedByParty", "producedAtFacility", "issuingParty", "administeredBy"}
@@ -144,7 +142,7 @@ NAMED_MUTATIONS: list[tuple[str, str, Any]] = [
 )
 def test_named_mutation_rejected_by_both_schemas(pointer: str, value: Any) -> None:
     path = tuple(int(p) if p.isdigit() else p for p in pointer.strip("/").split("/"))
-    subject = _apply(KETTLE, path, value)
+    subject = apply(KETTLE, path, value)
 
     ours = our_errors(subject)
     assert pointer in [e.pointer for e in ours], ours
@@ -280,28 +278,6 @@ def _mutations(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tu
         yield from _mutations(node[0], (*path, 0))
 
 
-def _first_items(node: Any, key: str = "") -> Any:
-    """Cut every array to its first entry (type lists excepted): the sweep mutates only that
-    entry, and the UNTP example repeats each entry verbatim, so the rest only costs time."""
-    if isinstance(node, dict):
-        return {k: _first_items(v, k) for k, v in node.items()}
-    if isinstance(node, list) and key != "type":
-        return [_first_items(item) for item in node[:1]]
-    return node
-
-
-def _apply(subject: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
-    mutated = copy.deepcopy(subject)
-    target: Any = mutated
-    for part in path[:-1]:
-        target = target[part]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return mutated
-
-
 def _deliberately_stricter(error: ValidationError) -> bool:
     """Whether one of our errors comes from a documented deliberate difference."""
     path = list(error.absolute_path)
@@ -322,9 +298,9 @@ def test_sweep_our_schema_is_at_least_as_strict(subject: dict[str, Any]) -> None
     laxer: list[str] = []  # we accept, UNTP rejects: must never happen
     unexplained: list[str] = []  # we reject, UNTP accepts, and no $comment says why
     both_reject = 0
-    subject = _first_items(subject)
+    subject = first_items(subject)
     for path, value in _mutations(subject):
-        mutated = _apply(subject, path, value)
+        mutated = apply(subject, path, value)
         official = official_view(mutated)
         # is_valid stops at the first error; the full lists are built only when reported.
         ours_ok = _our_validator().is_valid(mutated)
