@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import time
+import urllib.request
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -297,3 +300,17 @@ def described_rules(app: Any, spec: dict[str, Any]) -> dict[tuple[str, str], str
             rule, _ = adapter.match(url, method.upper(), return_rule=True)
             found[(method.upper(), path)] = rule.rule
     return found
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], url: str, timeout: float = 60) -> None:
+    """Wait until ``url`` answers; fail with the server's output (if piped) if it stops first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url):
+                return
+        except OSError:
+            # the message is read only when it fails: a running server's pipe has no end yet
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "stopped"
+            assert time.monotonic() < deadline, f"{url} did not come up"
+            time.sleep(0.2)

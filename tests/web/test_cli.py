@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import POSTGRES_URL
-from tests.helpers import GTIN, untp07_errors, untp_errors
+from tests.helpers import GTIN, untp07_errors, untp_errors, wait_until_serving
 from web.cli.main import cli
 
 KREISLAUF = Path(sys.executable).with_name("kreislauf")  # the console script in the venv
@@ -147,19 +147,6 @@ def test_run_serves_with_gunicorn(tmp_path):
         proc.wait(timeout=20)
         assert proc.stdout is not None
         proc.stdout.close()
-
-
-def _serving(proc: subprocess.Popen[bytes], url: str, timeout: float = 60) -> None:
-    """Wait until ``url`` answers; fail with the server's output if it stops first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url):
-                return
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, f"{url} did not come up"
-            time.sleep(0.2)
 
 
 # --- start-up time: a command must start within 0.5 s (generous bounds for busy CI machines) ---
@@ -323,7 +310,7 @@ def test_a_served_demo_removes_its_keys_when_stopped(signum, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        _serving(proc, f"http://127.0.0.1:{port}/")
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/")
         (made,) = tmp_path.glob("kreislauf-demo-*")
         assert sorted(p.name for p in (made / "keys").iterdir()) == [
             "log-ed25519.pem",

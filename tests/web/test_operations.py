@@ -22,7 +22,7 @@ from edge import logs
 from passport.access import hash_key
 from passport.config import Settings
 from passport.signing.keys import key_path
-from tests.helpers import passport
+from tests.helpers import passport, wait_until_serving
 from tests.web.conftest import PASSWORD, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Pat
     answers: list[Any] = []
     answered: list[float] = []
     try:
-        _wait_up(proc, f"http://127.0.0.1:{port}/healthz")
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/healthz")
         body = json.dumps([passport(serial=f"G{n}") for n in range(1000)]).encode()
         post = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/passports/batch",
@@ -252,15 +252,3 @@ def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Pat
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     assert any(e.get("path") == "/api/v1/passports/batch" and e["status"] == 201 for e in lines)
     assert key not in output
-
-
-def _wait_up(proc: subprocess.Popen[bytes], url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url):
-                return
-        except OSError:
-            assert proc.poll() is None, "the server stopped"
-            assert time.monotonic() < deadline, f"{url} did not come up"
-            time.sleep(0.2)
