@@ -8,13 +8,13 @@ through: the subject is redacted here, by the restrictions declared on the schem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.credentials import status_list
+from passport.credentials import as_sent, status_list
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
 from passport.credentials.measured import measured_section
@@ -38,6 +38,8 @@ class Reading:
     tier: Tier
     restrictions: tuple[Restriction, ...]
     withheld: tuple[Restriction, ...]
+    # What a UNTP 0.7.0 body said that the 0.6.1 shape cannot, as this reader may see it.
+    as_sent: dict[str, Any] = field(default_factory=dict)
 
     @property
     def varies(self) -> bool:
@@ -67,11 +69,14 @@ def read(
     routes = Routes(base_url)
     row = get_version(session, passport, version)
     subject, marked = stored_marks(row.document)
+    subject, sent = as_sent.split(subject)
     inherited: list[str] = []
     if passport.model_pk is not None:
         model = session.get(Passport, passport.model_pk)
         assert model is not None
         model_subject, model_marked = stored_marks(get_version(session, model).document)
+        model_subject, model_sent = as_sent.split(model_subject)
+        sent = as_sent.inherit(sent, model_sent, subject)
         subject, inherited = inherit(subject, model_subject)
         marked += [m for m in model_marked if _property(m) in inherited]
     restrictions = tuple(r for r in (*schema_restrictions(), *marked) if present(subject, r.steps))
@@ -81,6 +86,7 @@ def read(
         # BatteryPass access list; passport.events.sensors.RESTRICTED).
         restrictions += (MEASUREMENTS,)
     hidden = tuple(hidden_from(tier, restrictions))
+    sent = as_sent.visible(sent, (r.steps for r in hidden), subject)
     subject = redact(subject, tier, hidden) if hidden else subject
     if MEASUREMENTS in hidden:
         measured = None
@@ -105,7 +111,7 @@ def read(
         inherited=inherited,
         registered_by=issuer_did(base_url, passport.issuer) if passport.community else None,
     )
-    return Reading(document, tier, restrictions, hidden)
+    return Reading(document, tier, restrictions, hidden, sent)
 
 
 def in_version(seen: Reading, base_url: str, untp: str, passport: Passport) -> Reading:
@@ -115,6 +121,7 @@ def in_version(seen: Reading, base_url: str, untp: str, passport: Passport) -> R
     if untp == V061:
         return seen
     credential = to_v07(seen.credential, Routes(base_url).kreislauf_context_v2)
+    credential["credentialSubject"] = as_sent.served(credential["credentialSubject"], seen.as_sent)
     credential["credentialStatus"] = status_list.entry(base_url, passport.pk)
     return replace(seen, credential=credential)
 

@@ -92,7 +92,11 @@ def issue_reading(
     for restriction in full.restrictions:
         steps = restriction.steps
         start: Path = () if restriction == MEASUREMENTS else ("credentialSubject",)
-        moved = [steps] if untp == V061 or start == () else untp07_paths.places(steps, stored)
+        moved: list[Sequence[str]] = [steps]
+        if untp != V061 and start:
+            # A member served as sent (passport.credentials.as_sent) is disclosed whole.
+            places = untp07_paths.places(steps, stored)
+            moved = [p[:1] if p and p[0] in full.as_sent else p for p in places]
         for place in moved:
             for path in _places(document, start, place):
                 needs[path].append(restriction.tier)

@@ -16,6 +16,10 @@ stored (0.6.1 ``ProductPassport``)            served (0.7.0, ``credentialSubject
 ``product.registeredId``                      dropped: the GTIN is in ``id`` (Digital Link)
 ============================================  ===============================================
 
+What the 0.6.1 shape cannot say of a 0.7.0 body (``V061_LACKS``: a model number, packaging,
+labels, claims in 0.7.0's own terms, other parties...) is stored beside it as sent
+(``passport.credentials.as_sent``) and served in 0.7.0, so a 0.7.0 body round-trips.
+
 0.7.0 requires facts a 0.6.1 passport may not state (``producedAtFacility``,
 ``countryOfProduction``, a claim's ``claimDate``): the registry says "not declared" with
 ``UNDECLARED`` (facility), ``ZZ`` (ISO 3166 "unknown") and the version's date of issue.
@@ -252,19 +256,24 @@ def _scorecard(name: str, card: dict[str, Any], product: str, day: str) -> dict[
 
 # --- in: a 0.7.0 body -> stored ------------------------------------------------------------
 
-# What the stored (0.6.1) form cannot keep of a 0.7.0 Product, and why (the round-trip test
-# lists them): dropped on the way in.
-NOT_KEPT = {
+# The stored member holding what the 0.6.1 shape cannot say, as sent (passport.credentials.
+# as_sent), and the members it never holds: the product's identity is the registry's to set.
+AS_SENT = "untp070"
+IDENTITY = frozenset({"id", "itemNumber", "batchNumber", "idGranularity"})
+# What the 0.6.1 shape cannot say of a 0.7.0 Product, and why: kept as sent (AS_SENT), served
+# in 0.7.0, absent from the 0.6.1 view.
+V061_LACKS = {
     "modelNumber": "0.6.1 has no model number; a model passport's GTIN is its identity",
     "expiryDate": "0.6.1 has no expiry date",
     "packaging": "0.6.1 has no packaging",
     "productLabel": "0.6.1 has no product labels",
     "performanceClaim": "0.7.0 claims name conformity topics by URI and performance by "
-    "metric; the stored 0.6.1 claim needs one of its fixed topic codes and a conformance flag: "
-    "only claims the registry served itself (its topic codes) are kept",
+    "metric; a 0.6.1 claim needs one of its fixed topic codes and a conformance flag: only "
+    "claims with one of those topics are in the 0.6.1 view",
     "relatedParty": "0.6.1 names one party, the producer: only the manufacturer (or producer) "
-    "is kept, with its id, name, registeredId and idScheme",
-    "producedAtFacility": "kept as a 0.6.1 Party: id, name, registeredId, idScheme",
+    "is in the 0.6.1 view, with its id, name, registeredId and idScheme",
+    "producedAtFacility": "a 0.6.1 Party: id, name, registeredId, idScheme",
+    "countryOfProduction/countryName": "a code in 0.6.1",
     "productCategory/*/definition": "0.6.1's Classification has no definition",
     "relatedDocument/*/mediaType, digestMultibase": "0.6.1's Link has neither",
     "materialProvenance/*/symbol": "an Image in 0.7.0, a string in 0.6.1",
@@ -283,8 +292,14 @@ def is_v07(body: Any) -> bool:
 
 def incoming(body: Any) -> Any:
     """A request body as the registry stores it: a 0.6.1 body unchanged, a 0.7.0 Product (or
-    credential) mapped. 422 for a 0.6.1 name in a 0.7.0 body, or a mix, naming its 0.7.0 name."""
+    credential) mapped, with what the 0.6.1 shape cannot say kept as sent (``AS_SENT``). 422
+    for a 0.6.1 name in a 0.7.0 body, or a mix, naming its 0.7.0 name."""
     if not is_v07(body):
+        if isinstance(body, dict) and AS_SENT in body:
+            raise InvalidDocument(
+                f"{AS_SENT} is the registry's: send the passport as a UNTP 0.7.0 Product.",
+                [FieldError(f"/{AS_SENT}", "set by the registry from a UNTP 0.7.0 body")],
+            )
         return body
     if "credentialSubject" in body:
         subject = body["credentialSubject"]
@@ -358,7 +373,9 @@ def _stored(product: dict[str, Any], at: str) -> dict[str, Any]:
     claims = [c for c in p.get("performanceClaim") or [] if _ours(c)]
     if claims:
         stored["conformityClaim"] = [_claim_in(c) for c in claims]
-    return stored
+    mapped = _product(stored, out, "")
+    sent = {k: v for k, v in p.items() if k not in IDENTITY and mapped.get(k) != v}
+    return {**stored, AS_SENT: copy.deepcopy(sent)} if sent else stored
 
 
 def _only(node: Any, *names: str) -> dict[str, Any]:

@@ -5,8 +5,9 @@ taken in through the one mapper (``untp07.incoming``): the subject before and af
 are both mapped to the stored (0.6.1) shape, and what differs between the two is merged into
 the stored document. So what the round trip cannot carry (inherited values, the issuer's
 ``restricted`` marks, the parts of a 0.6.1 passport 0.7.0 serves differently) stays as it was,
-and only the client's change is written. A change the stored form cannot keep
-(``untp07.NOT_KEPT``) is a 422 naming the field: nothing is dropped silently.
+and only the client's change is written. What the 0.6.1 shape cannot say is kept as sent
+(``passport.credentials.as_sent``); a change the stored form still cannot keep is a 422 naming
+the field: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from passport.credentials import untp07
+from passport.credentials import as_sent, untp07
 from passport.errors import FieldError, InvalidDocument
 
 SUBJECT = "credentialSubject"
-UNKEPT = (
-    "the registry stores passports in the UNTP 0.6.1 shape, which cannot keep this change "
-    "(see untp07.NOT_KEPT)"
-)
+UNKEPT = "the registry cannot keep this change"
 
 
 def merge(target: Any, patch: Any) -> Any:
@@ -53,7 +51,7 @@ def diff(old: Any, new: Any) -> Any:
 def taken(subject: dict[str, Any], untp: str) -> Any:
     """A served subject as the registry stores it (0.6.1: it is the stored shape)."""
     if untp == untp07.V061:
-        return subject
+        return untp07.incoming(subject)  # the same, unless it names what the registry sets
     return untp07.incoming({SUBJECT: subject})
 
 
@@ -86,11 +84,28 @@ def at(document: Any, pointer: str) -> Any:
     return document
 
 
-def served_again(credential: dict[str, Any], stored_change: Any) -> dict[str, Any]:
+def served_again(
+    credential: dict[str, Any], sent: dict[str, Any], stored_change: Any
+) -> dict[str, Any]:
     """The 0.7.0 subject the registry will serve once ``stored_change`` is written, from the
-    issuer's 0.6.1 credential of the current version."""
-    subject = merge(credential[SUBJECT], stored_change)
-    return dict(untp07.to_v07(credential | {SUBJECT: subject}, "")[SUBJECT])
+    issuer's 0.6.1 credential of the current version and the members kept as ``sent``."""
+    now = merge({**credential[SUBJECT], as_sent.KEY: sent}, stored_change)
+    subject, now_sent = as_sent.split(now)
+    product = untp07.to_v07(credential | {SUBJECT: subject}, "")[SUBJECT]
+    return as_sent.served(product, now_sent)
+
+
+def unsent(stored_change: Any, stored: dict[str, Any]) -> Any:
+    """A 0.6.1 change, and the members kept as sent that it makes stale removed: the 0.6.1
+    value the client changed is served in 0.7.0 too."""
+    _, sent = as_sent.split(stored)
+    if not sent or not isinstance(stored_change, dict):
+        return stored_change
+    changed = [p.lstrip("/").split("/") for p in leaves(stored_change)]
+    stale = as_sent.members(changed, merge(stored, stored_change)) & sent.keys()
+    if as_sent.EVERY in as_sent.members(changed, stored):
+        stale = set(sent)
+    return {**stored_change, as_sent.KEY: {k: None for k in stale}} if stale else stored_change
 
 
 def check_kept(
@@ -100,8 +115,8 @@ def check_kept(
     lost = [p for p in leaves(diff(before, after)) if at(after, p) != at(again, p)]
     if lost:
         raise InvalidDocument(
-            "The change cannot be kept: the registry stores UNTP 0.6.1 passports, which have "
-            "no place for it. Leave it out (or send ?untp=0.6.1 and the 0.6.1 shape).",
+            "The change cannot be kept as sent. Leave it out (or send ?untp=0.6.1 and the 0.6.1 "
+            "shape).",
             [FieldError(prefix + p, rule(p)) for p in lost],
         )
 
@@ -110,7 +125,7 @@ def rule(pointer: str) -> str:
     """Why the stored form does not keep what ``pointer`` (in a 0.7.0 Product) names."""
     steps = pointer.lstrip("/").split("/")
     name = steps[0] if steps else ""
-    for key, why in untp07.NOT_KEPT.items():
+    for key, why in untp07.V061_LACKS.items():
         if key == name or (key.startswith(name + "/") and key.endswith(steps[-1])):
             return f"not kept: {why}"
     return UNKEPT

@@ -190,7 +190,6 @@ def create(
     require(org, "passport.issue")  # before the body is read: no 422 for who may not issue
     subject = subject_of(body)
     if untp != untp07.V061:
-        _whole_drops(subject)
         subject = untp07.incoming({elements.SUBJECT: subject})
     passport = issuing.issue_passport(session, settings, org, subject)
     named = body.get("uniqueProductIdentifier")
@@ -202,14 +201,6 @@ def create(
             [FieldError("/uniqueProductIdentifier", f"must name {passport.uri}, or be left out")],
         )
     return passport
-
-
-def _whole_drops(subject: dict[str, Any]) -> None:
-    """422 for the members of a 0.7.0 Product the stored (0.6.1) form has no place for."""
-    whole = ("modelNumber", "expiryDate", "packaging", "productLabel")
-    found = [FieldError(f"/{elements.SUBJECT}/{n}", revise.rule(n)) for n in whole if n in subject]
-    if found:
-        raise InvalidDocument("The passport has members the registry cannot keep.", found)
 
 
 def update(
@@ -264,9 +255,11 @@ def _write(
         return False
     stored = versions.get_version(session, passport).document
     change = revise.change(before, after, untp)
-    if untp != untp07.V061:
+    if untp == untp07.V061:
+        change = revise.unsent(change, stored)
+    else:
         issuer = reading.read(session, settings.base_url, passport, tier=Tier.ISSUER)
-        again = revise.served_again(issuer.credential, change)
+        again = revise.served_again(issuer.credential, issuer.as_sent, change)
         revise.check_kept(before, after, again, f"/{elements.SUBJECT}")
     document = merge(stored, change)
     if document == stored:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from passport.signing.sd_jwt import verify_sd_jwt
+from tests.api.test_signed import resolver
 from tests.conftest import BASE_URL
 from tests.helpers import (
     CIRCULARITY,
@@ -31,9 +33,6 @@ SAMPLES = [
     "samples/pre-release/dpp/DigitalProductPassport_cathode_instance.json",
     "samples/pre-release/dpp/DigitalProductPassport_battery_instance.json",
 ]
-# What the registry cannot keep of a 0.7.0 Product (passport.credentials.untp07.NOT_KEPT says
-# why), and what it replaces: the product's id by its GS1 Digital Link URI, its identity.
-NOT_KEPT = {"modelNumber", "expiryDate", "packaging", "productLabel", "performanceClaim"}
 
 
 def issue(client: Any, org: Any, body: Any) -> dict[str, Any]:
@@ -148,27 +147,51 @@ def test_the_official_070_samples_are_accepted_and_round_trip(client, maker, sam
     served = client.get(f"/api/v1/passports/{created['id']}").json
     assert untp07_errors(served) == []
     back = served["credentialSubject"]
-    for name, value in product.items():
-        if name in NOT_KEPT or name in ("id", "itemNumber", "batchNumber"):
-            continue
-        assert name in back, name
-        if name in ("name", "description", "idGranularity", "productionDate", "dimensions"):
-            assert back[name] == value, name
-    assert (
-        back["countryOfProduction"]["countryCode"] == product["countryOfProduction"]["countryCode"]
-    )
-    assert back["producedAtFacility"]["id"] == product["producedAtFacility"]["id"]
-    maker_ = next(r for r in product["relatedParty"] if r["role"] == "manufacturer")
-    assert back["relatedParty"][0]["party"]["id"] == maker_["party"]["id"]
-    assert [c["code"] for c in back["productCategory"]] == [
-        c["code"] for c in product["productCategory"]
-    ]
-    assert [d["linkURL"] for d in back.get("relatedDocument", [])] == [
-        d["linkURL"] for d in product.get("relatedDocument", [])
-    ]
-    assert [m["name"] for m in back.get("materialProvenance", [])] == [
-        m["name"] for m in product.get("materialProvenance", [])
-    ]
+    # Every member comes back as sent, but the id: the registry's Digital Link URI.
+    assert back["id"] == created["uri"]
+    assert {k: v for k, v in back.items() if k != "id"} == {
+        k: v for k, v in body.items() if k != "id"
+    }
+    old = client.get(f"/api/v1/passports/{created['id']}?untp=0.6.1").json
+    assert untp_errors(old) == [] and "untp070" not in json.dumps(old)
+    assert old["credentialSubject"]["product"]["name"] == product["name"]
+
+
+def test_a_member_kept_as_sent_never_shows_what_a_reader_may_not_see(client, maker, make_org):
+    """A 0.6.1 passport with a restricted claim, given a 0.7.0 claim of its own kind (kept as
+    sent): the public sees neither, in JSON-LD or the SD-JWT; a repairer sees both, in both."""
+    body = full_061()
+    body.pop("circularityScorecard")
+    body["restricted"] = [{"path": "/conformityClaim", "tier": "legitimate-interest"}]
+    created = issue(client, maker, body)
+    dpp = f"/api/v1/dpps/{created['id']}"
+    claims = client.get(dpp, headers=maker.headers).json["credentialSubject"]["performanceClaim"]
+    new = copy.deepcopy(_product(SAMPLES[0])["performanceClaim"][0])
+    patch = {"credentialSubject": {"performanceClaim": [*claims, new]}}
+    answer = client.patch(dpp, json=patch, headers=maker.headers)
+    assert answer.status_code == 200, answer.json["errors"]
+    path = f"/api/v1/passports/{created['id']}"
+    mine = client.get(path, headers=maker.headers).json["credentialSubject"]["performanceClaim"]
+    assert {c["id"] for c in mine} >= {new["id"], "https://acme.example/claims/ce"}
+    public = client.get(path).json
+    assert untp07_errors(public) == []
+    sd_jwt = client.get(path, headers={"Accept": "application/vc+sd-jwt"}).text
+    for served in (json.dumps(public), sd_jwt):
+        assert "claims/ce" not in served and new["id"] not in served
+    repairer = make_org("Repair Café", "repairer")  # a legitimate interest
+    shown = client.get(path, headers=repairer.headers).json
+    assert {c["id"] for c in shown["credentialSubject"]["performanceClaim"]} == {
+        c["id"] for c in mine
+    }
+    disclosed = client.get(path, headers={"Accept": "application/vc+sd-jwt", **repairer.headers})
+    assert verify_sd_jwt(disclosed.text, resolver(client)) == shown
+
+
+def test_a_070_body_cannot_set_what_the_registry_keeps_as_sent(client, maker):
+    body = passport("item", serial="779") | {"untp070": {"modelNumber": "K1"}}
+    response = client.post("/api/v1/passports", json=body, headers=maker.headers)
+    assert response.status_code == 422
+    assert response.json["errors"][0]["pointer"] == "/untp070"
 
 
 def test_a_whole_070_credential_is_accepted_as_a_body(client, maker):
@@ -285,3 +308,16 @@ def test_the_readme_070_body_is_issued(client, maker):
     served = client.get(f"/api/v1/passports/{created['id']}").json
     assert untp07_errors(served) == []
     assert served["credentialSubject"]["itemNumber"] == "12346"
+
+
+def test_an_item_inherits_what_its_070_model_passport_kept_as_sent(client, maker):
+    product = _product(SAMPLES[1]) | {"id": f"https://id.gs1.org/01/{GTIN}"}
+    product.pop("batchNumber")
+    issue(client, maker, product)
+    item = issue(client, maker, passport("item", serial="780"))
+    served = client.get(f"/api/v1/passports/{item['id']}").json
+    assert untp07_errors(served) == []
+    back = served["credentialSubject"]
+    assert back["modelNumber"] == product["modelNumber"]
+    assert back["relatedDocument"] == product["relatedDocument"]  # with its mediaType
+    assert back["itemNumber"] == "780" and back["name"] != product["name"]
