@@ -243,6 +243,14 @@ def _field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[
             for name in value
             if name not in instance
         ]
+    if keyword == "not" and value == {"pattern": "^@"} and isinstance(instance, str):
+        # propertyNames of PlainJSON: the key itself is at fault (its value is not descended)
+        return [
+            FieldError(
+                json_pointer([*path, instance]),
+                f"'{instance}' is a JSON-LD keyword: a key here cannot start with '@'",
+            )
+        ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = schema.get("properties", {})
         owner = schema.get("title", "object")
