@@ -72,6 +72,9 @@ class Organisation(Base):
     # The log key's signature over its name, role, prefixes (passport.ledger.seals); None
     # until it first acts in the log.
     seal: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Its unique operator identifier (e.g. an EORI number), sent with its passports'
+    # registrations to the EU DPP registry; None: the registry's KREISLAUF_EU_OPERATOR_ID.
+    operator_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     # Loaded only when issuing checks them: every read of a passport loads its issuer.
     gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(
