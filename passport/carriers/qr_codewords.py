@@ -9,8 +9,9 @@ table per generator polynomial of every multiple of its coefficients (each a big
 the EC codewords), so that one data codeword costs three integer operations.
 
 segno stays the reference: the tests compare the symbols built from these codewords with
-segno's, module by module, in every version and mode. Like segno, a bit stream that reaches a codeword boundary with its terminator gets one more zero
-codeword before the pad codewords (decoders stop at the terminator, so the text is the same).
+segno's, module by module, in every version and mode. Like segno, a bit stream that reaches a
+codeword boundary with its terminator gets one more zero codeword before the pad codewords
+(decoders stop at the terminator, so the text is the same).
 """
 
 from __future__ import annotations
