@@ -168,6 +168,7 @@ def report(n: int, rounds: int, result: dict[str, object]) -> list[str]:
             if result["can_decode"]
             else "not checked: zbarimg missing |"
         ),
+        "",  # a blank line before the next section (write_section keeps none)
     ]  # fmt: skip
 
 
