@@ -89,7 +89,6 @@ class _Geometry:
     length: int
     full: int  # every bit of the layout
     inside: int  # the symbol's modules
-    keep: int  # inside, less format information, version information and the dark module
     masks: tuple[int, ...]  # each mask pattern, restricted to the encoding region
     fixed: tuple[int, ...]  # per mask: dark format modules, version information, dark module
     patterns: int  # the dark modules of finder, separator, timing and alignment patterns
@@ -107,6 +106,8 @@ def encode(text: str, *, mask: int | None = None) -> QrSymbol:
         # A URI is printable ASCII (RFC 3986); anything else would make the byte-mode
         # character set a guess for the scanner.
         raise ValueError("a QR code here carries a URI: printable ASCII only")
+    if mask is not None and mask not in range(8):
+        raise ValueError("mask must be 0 to 7")
     return _symbol(text, mask=mask)
 
 
@@ -318,7 +319,6 @@ def _geometry(version: int) -> _Geometry:
         length=length,
         full=(1 << length) - 1,
         inside=inside,
-        keep=inside & ~bits(variable),
         masks=tuple(bits((r, c) for r, c in data if pattern(r, c)) for pattern in _MASKS),
         fixed=tuple(fixed),
         patterns=patterns,

@@ -234,6 +234,12 @@ def test_symbols_are_segnos_for_texts_of_every_mode_and_length(seed):
         assert symbol.rows == _segno_rows(chosen), text
 
 
+@pytest.mark.parametrize("mask", [-1, 8, 1.5])
+def test_a_mask_outside_0_to_7_is_refused(mask):
+    with pytest.raises(ValueError, match="mask must be 0 to 7"):
+        qr.encode(URIS["item"], mask=mask)
+
+
 def test_a_text_too_long_for_version_40_is_refused():
     with pytest.raises(ValueError, match="too long"):
         qr.encode("a" * 2332)  # version 40-M holds 2,331 bytes
