@@ -36,10 +36,12 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# The scripts import each other by their bare names (``from bulk_issuance import ...``).
-for _path in (str(ROOT), str(HERE)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+# The scripts import each other by their bare names (``from bulk_issuance import ...``): bench/
+# goes last on the path, so that its modules never shadow another of the same name.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
 
 from bench.common import Row  # noqa: E402
 
