@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -115,6 +116,10 @@ class Passport(Base):
     __table_args__ = (
         Index("ix_passports_gtin_lot_serial", "gtin", "lot", "serial"),
         Index("ix_passports_issuer_pk", "issuer_pk", "pk"),
+        # Issuing's parent lookup: the model and batch passports of a GTIN, not its items.
+        Index("ix_passports_gtin_granularity", "gtin", "granularity"),
+        # A status list: the withdrawn passports among a range of row numbers.
+        Index("ix_passports_status_pk", "status", "pk"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -203,6 +208,20 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("passport_pk", "seq"),
         Index("ix_events_passport_time", "passport_pk", "event_time"),
+        # The few events that link a passport (parts, remanufacture) or correct an event, found
+        # by the passport or event they point at (partial: most events point at nothing).
+        Index(
+            "ix_events_related_pk",
+            "related_pk",
+            sqlite_where=text("related_pk IS NOT NULL"),
+            postgresql_where=text("related_pk IS NOT NULL"),
+        ),
+        Index(
+            "ix_events_corrects_pk",
+            "corrects_pk",
+            sqlite_where=text("corrects_pk IS NOT NULL"),
+            postgresql_where=text("corrects_pk IS NOT NULL"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

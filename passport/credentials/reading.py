@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from passport.credentials import as_sent, status_list
 from passport.credentials.document import build_credential
@@ -145,11 +145,13 @@ def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     From the standing remanufacture and repurpose events: the new passport names its original,
     the original names the new one (the first standing event of each type wins).
     """
-    corrected = select(Event.corrects_pk).where(Event.corrects_pk.is_not(None))
+    # Correlated, so each candidate is one probe of ix_events_corrects_pk (an uncorrelated
+    # NOT IN would read every correction in the registry).
+    correction = aliased(Event)
     standing = (
         select(Event)
         .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
-        .where(Event.pk.not_in(corrected))
+        .where(~exists().where(correction.corrects_pk == Event.pk))
         .order_by(Event.pk)
     )
     links: dict[str, str] = {}
