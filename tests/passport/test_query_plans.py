@@ -60,8 +60,8 @@ SMALL = {
 # the GTIN index, the parent lookup reads every item of the model; with only the primary key,
 # a status list reads 131,072 rows for its few withdrawn ones).
 FITTING = {
-    r"WHERE passports\.gtin IN .* AND passports\.granularity IN": "ix_passports_gtin_granularity",
-    r"WHERE passports\.status = .* AND passports\.pk >=": "ix_passports_status_pk",
+    r"WHERE passports\.gtin IN .* AND granularity IN": "ix_passports_parents",
+    r"WHERE status = 'withdrawn' AND passports\.pk >=": "ix_passports_withdrawn",
     r"FROM log_nodes WHERE": "log_nodes_pkey|sqlite_autoindex_log_nodes_1",
 }
 _SKIP = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET|SHOW)\b", re.I)
