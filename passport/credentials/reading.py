@@ -139,6 +139,9 @@ _LINKS = {
 }
 
 
+_CORRECTION = aliased(Event)  # built once: making an alias costs more than the query
+
+
 def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     """Links between an original and the product remanufactured or repurposed from it.
 
@@ -147,11 +150,10 @@ def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     """
     # Correlated, so each candidate is one probe of ix_events_corrects_pk (an uncorrelated
     # NOT IN would read every correction in the registry).
-    correction = aliased(Event)
     standing = (
         select(Event)
         .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
-        .where(~exists().where(correction.corrects_pk == Event.pk))
+        .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
         .order_by(Event.pk)
     )
     links: dict[str, str] = {}
