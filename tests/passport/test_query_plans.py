@@ -121,8 +121,8 @@ def sqlite_full_scans(session: Session, statement: str, parameters: Any) -> list
     _check_fit(statement, " ".join(details))
     if re.match(r"\s*INSERT\b", statement, re.I) and not re.search(r"\bSELECT\b", statement):
         # An INSERT ... VALUES scans nothing; the scans its plan lists are the foreign-key
-        # checks of child tables, which SQLite runs only while deferred violations are
-        # pending (never here: every constraint is immediate).
+        # checks of child tables referencing the new row, which SQLite skips unless the
+        # statement has a violation outstanding (OP_FkIfZero): never, when the rows are right.
         return []
     limited = re.search(r"\bLIMIT\b", statement, re.I) and not any(
         "TEMP B-TREE" in d for d in details
