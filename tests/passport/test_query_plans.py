@@ -243,6 +243,8 @@ def test_hot_queries_use_an_index(
     capture.operation = "read through the API"
     _get(client, f"/api/v1/passports/{item['id']}")
     _get(client, events)
+    capture.operation = "the passport's page"
+    _get(client, f"/passports/{item['id']}")
     capture.operation = "an event's receipt (inclusion proof)"
     _get(client, f"{events}/1/receipt")
     size = log.head(session)[0]
