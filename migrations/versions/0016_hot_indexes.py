@@ -12,8 +12,8 @@ partial index of the withdrawn ones. A passport's credential names the passports
 by events (``related_pk``) that no correction (``corrects_pk``) declared wrong: both foreign
 keys get a partial index (few events have them).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
