@@ -559,27 +559,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-# The protocol of `python -m bench` (bench/__main__.py): a thin wrapper over the functions
-# above, kept at the end of the file so that changes to the benchmark itself merge cleanly.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.common, run as a script
-from bench.common import Row  # noqa: E402
-
-
-def run(size: str = "full") -> list[Row]:
-    n = {"smoke": 20, "full": 2000}[size]
-    with tempfile.TemporaryDirectory() as tmp:
-        logged = bench_log(Path(tmp) / "log.db", n)
-        raw = bench_raw(Path(tmp) / "raw.db", n)
-    ratio = raw / logged
-    return [
-        Row(
-            work=f"log append with its signed checkpoint, one transaction each ({n:,})",
-            kreislauf=f"{1 / logged:,.0f}/s",
-            baseline=f"raw INSERT + COMMIT {1 / raw:,.0f}/s",
-            ratio=ratio,
-            target="≥ 0.05",
-            met=ratio >= 0.05,
-        )
-    ]
