@@ -203,6 +203,8 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("passport_pk", "seq"),
         Index("ix_events_passport_time", "passport_pk", "event_time"),
+        # The events that name a passport (its lineage: remanufacture, repurpose, parts).
+        Index("ix_events_related_pk", "related_pk"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
