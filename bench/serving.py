@@ -116,6 +116,10 @@ function init(args)
 end
 
 function request()
+  if {sequential} then  -- the fill: every path in turn, each thread from its own start
+    counter = counter + 1
+    return wrk.format("{method}", paths[((id * 7919 + counter) % #paths) + 1], headers)
+  end
   return wrk.format("{method}", paths[math.random(#paths)], headers)
 end
 
@@ -313,10 +317,18 @@ def wrk(port: int, script: Path, seconds: float, threads: int, connections: int)
     )
 
 
-def lua(workdir: Path, name: str, paths: list[str], accept: str, method: str = "GET") -> Path:
+def lua(
+    workdir: Path,
+    name: str,
+    paths: list[str],
+    accept: str,
+    method: str = "GET",
+    sequential: bool = False,
+) -> Path:
     script = workdir / f"{name}.lua"
     body = ",\n".join(f'  "{p}"' for p in paths)  # paths are digits, letters and '-' only
-    script.write_text(WRK_LUA.format(paths=body, accept=accept, method=method))
+    order = "true" if sequential else "false"
+    script.write_text(WRK_LUA.format(paths=body, accept=accept, method=method, sequential=order))
     return script
 
 
@@ -329,6 +341,31 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@dataclass(frozen=True)
+class Memory:
+    rss_mib: float  # resident set of gunicorn's master and its workers, summed
+    pss_mib: float  # the same, shared pages divided among the processes that share them
+
+
+def tree_memory(pid: int) -> Memory:
+    """The memory of a server: its process and every descendant (Linux /proc)."""
+    pids, rss, pss = [pid], 0, 0
+    while pids:
+        current = pids.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        pids += [int(c) for c in children]
+        for line in rollup.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("Rss", "Pss"):
+                kib = int(value.split()[0])
+                rss, pss = (rss + kib, pss) if name == "Rss" else (rss, pss + kib)
+    return Memory(rss / 1024, pss / 1024)
 
 
 @dataclass(frozen=True)
@@ -437,6 +474,9 @@ def main() -> None:
     parser.add_argument("--with-history", type=int, default=100)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--fill", type=float, default=20.0, help="seconds of asking every path in turn first"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
@@ -473,7 +513,9 @@ def main() -> None:
         registry = baseline = None
         try:
             registry = subprocess.Popen(
-                [str(VENV_BIN / "kreislauf"), "run", "--port", str(reg_port), "--workers", "2"],
+                # This checkout's code (a console script may belong to another checkout).
+                [sys.executable, "-m", "web.cli.main", "run", "--port", str(reg_port)]
+                + ["--workers", "2"],
                 cwd=workdir,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -520,6 +562,15 @@ def main() -> None:
                 ("resolver", reg_port),
                 ("page", reg_port),
             ]
+            # The fill: each worker keeps the views it built (passport.views_cache), so every
+            # path is asked for in turn until both workers have built most of them; then the
+            # usual warm-up. The measurements are the steady state of a registry whose
+            # passports are read again and again (docs/CACHING.md: what a miss costs).
+            for name in ("resolver", "page"):
+                paths = seeded.resolver_paths if name == "resolver" else seeded.page_paths
+                fill = lua(workdir, f"fill-{name}", paths, jsonld if name == "resolver" else html,
+                           sequential=True)  # fmt: skip
+                wrk(reg_port, fill, args.fill, args.threads, args.connections)
             for name, port in targets:
                 wrk(port, scripts[name], args.warmup, args.threads, args.connections)
             runs: dict[str, list[Run]] = {name: [] for name, _ in targets}
@@ -535,6 +586,7 @@ def main() -> None:
                         for name, _ in targets
                     )
                 )
+            memory = {"registry": tree_memory(registry.pid), "baseline": tree_memory(baseline.pid)}
         finally:
             stop(registry)
             stop(baseline)
@@ -564,7 +616,8 @@ def main() -> None:
         f"| data | {args.items:,} item passports (with a model and a batch passport), "
         f"{args.with_history} of them with {seeded.events_per_item} events; SQLite, WAL |",
         f"| load | wrk, {args.threads} threads, {args.connections} connections, a random seeded "
-        f"item per request, {args.warmup:g} s warm-up, {args.duration:g} s per measurement, "
+        f"item per request, after {args.fill:g} s asking every path in turn (the fill) and a "
+        f"{args.warmup:g} s warm-up, {args.duration:g} s per measurement, "
         f"median of {n} interleaved rounds |",
         "| servers | gunicorn, 2 sync workers (a new connection per request), access log on "
         "(to /dev/null), both sides |",
@@ -577,6 +630,11 @@ def main() -> None:
         f"| ratio history page / baseline | {verdict(page_ratio, 0.4)} |",
         f"| registry floor: `OPTIONS` on the resolver paths (routing, hooks, no database) | "
         f"{figures('floor')}; {floor_ratio:.2f} × baseline |",
+        f"| server memory after the runs (RSS of gunicorn's master and 2 workers; PSS) | "
+        f"registry {memory['registry'].rss_mib:,.0f} MiB ({memory['registry'].pss_mib:,.0f} "
+        f"MiB), baseline {memory['baseline'].rss_mib:,.0f} MiB "
+        f"({memory['baseline'].pss_mib:,.0f} MiB): "
+        f"{memory['registry'].rss_mib / memory['baseline'].rss_mib:.1f} × (target ≤ 2) |",
         f"| one request in-process (Flask test client, no HTTP): baseline | "
         f"{direct_figures('baseline')} |",
         f"| … resolver JSON-LD | {direct_figures('resolver')} |",

@@ -92,18 +92,16 @@ def _still(found: keys.Found) -> bool:
 
 def _answer(view: View, etag: str, slot: Slot) -> Response:
     """The stored view, or 304 when the request's If-None-Match names its ETag."""
-    response = Response(status=view.status, headers=list(view.headers))
     if view.status != 200:
-        response.set_data(view.body)
-        return response
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = PRIVATE if view.varies else PUBLIC
-    response.vary.add("Accept")
-    if view.varies:
-        response.vary.add(slot.vary)
+        return Response(view.body, status=view.status, headers=list(view.headers))
+    headers = [
+        *view.headers,
+        ("ETag", f'"{etag}"'),
+        ("Cache-Control", PRIVATE if view.varies else PUBLIC),
+        ("Vary", f"Accept, {slot.vary}" if view.varies else "Accept"),
+    ]
     if request.if_none_match.contains_weak(etag):
-        response.status_code = 304
-        response.headers.pop("Content-Type", None)
-        return response
-    response.set_data(slot.finish(view.body) if slot.finish else view.body)
-    return response
+        kept = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        return Response(status=304, headers=kept)
+    body = slot.finish(view.body) if slot.finish else view.body
+    return Response(body, status=200, headers=headers)

@@ -15,13 +15,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session
 
 from passport.errors import NotFound
-from passport.models import Event, Passport
+from passport.models import Event, LogCheckpoint, Passport
 from passport.views_cache import connection
 from passport.views_cache.code import code_version
 
@@ -87,6 +88,9 @@ CANDIDATES = 4
 _BY = {
     "id": _FOUND.where(_p.c.public_id == bindparam("id")),
     "pk": _FOUND.where(_p.c.pk == bindparam("pk")),
+    # The newest signed checkpoint (its size is the key of log_checkpoints): the page's
+    # footer line, filled into a kept page as it is served.
+    "checkpoint": select(func.max(LogCheckpoint.size)),
     "identity": _FOUND.where(
         _p.c.identity_key.in_([bindparam(f"k{n}") for n in range(CANDIDATES)])
     ),
@@ -110,16 +114,25 @@ def _found(row: Sequence[object]) -> Found:
     )
 
 
+def newest_checkpoint(source: Session | Engine) -> int | None:
+    """The size of the newest signed log checkpoint (None before the first)."""
+    size = _rows(source, "checkpoint", {})[0][0]
+    return int(size) if size is not None else None
+
+
 def _run(source: Session | Engine, by: str, values: dict[str, object]) -> list[Found]:
+    return [_found(row) for row in _rows(source, by, values)]
+
+
+def _rows(source: Session | Engine, by: str, values: dict[str, object]) -> list[Any]:
     """Run a lookup in the session's transaction, or alone on this thread's own connection
     (one statement is its own snapshot): no session, no BEGIN, no ORM on a hit."""
     dialect = source.get_bind().dialect if isinstance(source, Session) else source.dialect
     sql, order = _compiled(dialect, by)
     params = tuple(values[name] for name in order) if order is not None else values
     if isinstance(source, Session):
-        return [_found(row) for row in source.connection().exec_driver_sql(sql, params)]
-    rows = connection.run(source, sql, params)
-    return [_found(row) for row in rows]
+        return list(source.connection().exec_driver_sql(sql, params))
+    return connection.run(source, sql, params)
 
 
 def by_id(session: Session | Engine, public_id: str) -> Found:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from flask import request, url_for
@@ -65,7 +65,7 @@ def _built(found: keys.Found) -> views.Built:
 def _public_slot() -> views.Slot:
     """The page of a reader who is not signed in: one per language and address, with the
     newest checkpoint filled in when it is served (every write moves it; the page stays)."""
-    size = checkpoints.newest_size(session())
+    size = keys.newest_checkpoint(one_read())
     line = _checkpoint_line(size).encode()
     slot = ("page", str(get_locale()), request.host_url, request.path)
     return views.Slot(slot, "Cookie", f"-{size}", lambda body: body.replace(_SLOT, line, 1))
@@ -93,8 +93,12 @@ _SLOT = CHECKPOINT_SLOT.encode()
 
 def _checkpoint_line(size: int | None) -> Markup:
     """The footer's line on the newest signed log checkpoint (nothing before the first)."""
-    if not size:
-        return Markup("")
+    return _line(size, str(get_locale()), request.script_root) if size else Markup("")
+
+
+@lru_cache(maxsize=64)
+def _line(size: int, _locale: str, _root: str) -> Markup:
+    """The line for one checkpoint, language and mount point (the arguments it depends on)."""
     text = _("History verified up to checkpoint %(size)s", size=size)
     return Markup('<p class="verified"><a href="{}">{}</a></p>').format(
         url_for("log.checkpoint"), text
