@@ -347,11 +347,12 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
 class Memory:
     rss_mib: float  # resident set of gunicorn's master and its workers, summed
     pss_mib: float  # the same, shared pages divided among the processes that share them
+    master_rss_mib: float  # the master's own share of rss_mib
 
 
 def tree_memory(pid: int) -> Memory:
     """The memory of a server: its process and every descendant (Linux /proc)."""
-    pids, rss, pss = [pid], 0, 0
+    pids, rss, pss, master = [pid], 0, 0, 0
     while pids:
         current = pids.pop()
         try:
@@ -365,7 +366,8 @@ def tree_memory(pid: int) -> Memory:
             if name in ("Rss", "Pss"):
                 kib = int(value.split()[0])
                 rss, pss = (rss + kib, pss) if name == "Rss" else (rss, pss + kib)
-    return Memory(rss / 1024, pss / 1024)
+                master += kib if name == "Rss" and current == pid else 0
+    return Memory(rss / 1024, pss / 1024, master / 1024)
 
 
 @dataclass(frozen=True)
@@ -632,7 +634,8 @@ def main() -> None:
         f"{figures('floor')}; {floor_ratio:.2f} × baseline |",
         f"| server memory after the runs (RSS of gunicorn's master and 2 workers; PSS) | "
         f"registry {memory['registry'].rss_mib:,.0f} MiB ({memory['registry'].pss_mib:,.0f} "
-        f"MiB), baseline {memory['baseline'].rss_mib:,.0f} MiB "
+        f"MiB; its master {memory['registry'].master_rss_mib:,.0f} MiB RSS), "
+        f"baseline {memory['baseline'].rss_mib:,.0f} MiB "
         f"({memory['baseline'].pss_mib:,.0f} MiB): "
         f"{memory['registry'].rss_mib / memory['baseline'].rss_mib:.1f} × (target ≤ 2) |",
         f"| one request in-process (Flask test client, no HTTP): baseline | "
