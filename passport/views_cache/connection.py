@@ -3,20 +3,30 @@
 A read key is one SELECT, its own snapshot, so it needs no session and no transaction; checking
 a connection out of the pool and back in (with its rollback) cost more than the statement. Each
 thread keeps one driver connection in autocommit, opened through the engine (so it is set up as
-every other: SQLite's pragmas), reopened after a fork or when it fails.
+every other: SQLite's pragmas), reopened after a fork or when it fails, and closed with the
+engine (``Engine.dispose``) or when the engine is gone.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
-_held: WeakKeyDictionary[Engine, threading.local] = WeakKeyDictionary()
+
+class _Held:
+    """The connections opened for one engine: one per thread, all closed together."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.opened: list[Any] = []
+
+
+_held: weakref.WeakKeyDictionary[Engine, _Held] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -39,16 +49,19 @@ def _execute(connection: Any, sql: str, params: Sequence[Any] | dict[str, Any]) 
         cursor.close()
 
 
-def _local(engine: Engine) -> threading.local:
+def _holder(engine: Engine) -> _Held:
     with _lock:
-        local = _held.get(engine)
-        if local is None:
-            local = _held[engine] = threading.local()
-        return local
+        held = _held.get(engine)
+        if held is None:
+            held = _held[engine] = _Held()
+            event.listen(engine, "engine_disposed", lambda _engine: _reset(held))
+            weakref.finalize(engine, _close, held.opened)
+        return held
 
 
 def _connection(engine: Engine) -> Any:
-    local = _local(engine)
+    held = _holder(engine)
+    local = held.local
     if getattr(local, "pid", None) != os.getpid() or local.connection is None:
         pooled = engine.raw_connection()
         pooled.detach()  # ours now: the pool opens another for its sessions
@@ -57,14 +70,33 @@ def _connection(engine: Engine) -> Any:
             driver.rollback()  # the pool's pre-ping may have begun a transaction
             driver.autocommit = True
         local.connection, local.pid = driver, os.getpid()
+        with _lock:
+            held.opened.append(driver)
     return local.connection
 
 
 def _forget(engine: Engine) -> None:
-    local = _local(engine)
-    connection, local.connection = getattr(local, "connection", None), None
+    held = _holder(engine)
+    connection, held.local.connection = getattr(held.local, "connection", None), None
     if connection is not None:
+        with _lock:
+            if connection in held.opened:
+                held.opened.remove(connection)
+        _close([connection])
+
+
+def _reset(held: _Held) -> None:
+    """The engine was disposed of: close its connections; each thread opens a new one."""
+    held.local = threading.local()
+    _close(held.opened)
+
+
+def _close(opened: list[Any]) -> None:
+    """Close every connection in ``opened`` (those of this process; a fork's are its parent's)."""
+    with _lock:
+        connections, opened[:] = list(opened), []
+    for connection in connections:
         try:
             connection.close()
-        except Exception:  # noqa: BLE001, S110 - it failed already; a new one is opened
+        except Exception:  # noqa: BLE001, S110 - closing is all that is left to do
             pass
