@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -203,8 +204,14 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("passport_pk", "seq"),
         Index("ix_events_passport_time", "passport_pk", "event_time"),
-        # The events that name a passport (its lineage: remanufacture, repurpose, parts).
-        Index("ix_events_related_pk", "related_pk"),
+        # The few events that link a passport (parts, remanufacture), found by the passport
+        # they point at (partial: most events point at nothing). As hotq's migration 0015.
+        Index(
+            "ix_events_related_pk",
+            "related_pk",
+            sqlite_where=text("related_pk IS NOT NULL"),
+            postgresql_where=text("related_pk IS NOT NULL"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -11,6 +11,7 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
@@ -20,8 +21,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_events_related_pk", "events", ["related_pk"])
+    # The same partial index as hotq's 0015 (most events name no passport); if 0015 made it
+    # already, there is nothing to do.
+    where = sa.text("related_pk IS NOT NULL")
+    op.create_index(
+        "ix_events_related_pk",
+        "events",
+        ["related_pk"],
+        sqlite_where=where,
+        postgresql_where=where,
+        if_not_exists=True,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_events_related_pk", table_name="events")
+    op.drop_index("ix_events_related_pk", table_name="events", if_exists=True)
