@@ -198,6 +198,10 @@ class PassportById(MethodView):
                     },
                 },
             },
+            304: {
+                "description": "Not Modified: `If-None-Match` names the view's current strong "
+                "ETag (every unsigned answer carries one; docs/CACHING.md). No body"
+            },
             401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
             503: {"description": "The registry has no signing key (vc+jwt, vc+sd-jwt)", **PROBLEM},
