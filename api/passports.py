@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Response, json, request, url_for
@@ -19,17 +20,19 @@ from api.schemas import (
     SearchPageSchema,
     VersionListSchema,
 )
-from edge.reads import note_read
-from edge.request import session, settings
+from edge import views
+from edge.request import one_read, session, settings
 from passport import idempotency, rdf, search
 from passport.carriers import qr
 from passport.credentials import reading, signed, untp07
 from passport.disclosure import access_log
 from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import Tier
 from passport.errors import FieldError, InvalidDocument
 from passport.models import Passport
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
+from passport.views_cache import keys
 
 blp = Blueprint(
     "passports",
@@ -195,6 +198,10 @@ class PassportById(MethodView):
                     },
                 },
             },
+            304: {
+                "description": "Not Modified: `If-None-Match` names the view's current strong "
+                "ETag (every unsigned answer carries one; docs/CACHING.md). No body"
+            },
             401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
             503: {"description": "The registry has no signing key (vc+jwt, vc+sd-jwt)", **PROBLEM},
@@ -206,15 +213,13 @@ class PassportById(MethodView):
 
         Reads need no key; with one (`Authorization: Bearer`), the view is that organisation's:
         restricted properties appear only for the tiers that may see them."""
-        db = session()
-        passport = lookup.get_passport(db, passport_id)
+        found = keys.by_id(one_read(), passport_id)
         reader = deps.reader()
-        tier = tier_of(db, reader, passport)
-        seen = reading.read(db, settings().base_url, passport, args.get("version"), tier=tier)
-        response = _answer(passport, seen, args.get("format"))
-        response.headers.update(deps.view_headers(seen))
-        note_read(reader, passport, seen, WAYS.get(response.mimetype, "api-jsonld"))
-        return response
+        tier = Tier.PUBLIC if reader is None else tier_of(session(), reader, found)
+        accept = request.headers.get("Accept", "")
+        slot = views.Slot(("api", request.path, request.query_string, accept), "Authorization")
+        build = partial(_built, found, tier, args)
+        return views.serve(found, reader, tier, slot, build, kept=_unsigned)
 
     @blp.doc(requestBody=PASSPORT_BODY, responses=WRITE_ERRORS | UNKNOWN, security=[{"bearer": []}])
     @blp.response(200, PassportRefSchema)
@@ -312,6 +317,22 @@ class PassportQr(MethodView):
         # The URI never changes, so neither does the image.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(body, mimetype=mimetype, headers=headers)
+
+
+def _built(found: keys.Found, tier: Tier, args: dict[str, Any]) -> views.Built:
+    """The view asked for, built from the passport's reading."""
+    db = session()
+    passport = db.get(Passport, found.pk)
+    assert passport is not None  # found in this request
+    seen = reading.read(db, settings().base_url, passport, args.get("version"), tier=tier)
+    response = _answer(passport, seen, args.get("format"))
+    response.headers.update(deps.view_headers(seen))
+    return views.Built(response, seen, WAYS.get(response.mimetype, "api-jsonld"))
+
+
+def _unsigned(response: Response) -> bool:
+    """Signed answers are signed afresh (keys rotate, SD-JWT salts are new each time)."""
+    return response.mimetype not in (signed.VC_JWT, signed.VC_SD_JWT)
 
 
 WAYS = {

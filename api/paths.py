@@ -107,6 +107,11 @@ RESOLVED = {
             **SIGNED,
         },
     ),
+    "304": {
+        "description": "Not Modified: `If-None-Match` names the view's current strong ETag "
+        "(JSON-LD and linksets carry one; docs/CACHING.md). No body",
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+    },
     "307": {
         "description": "A browser (or no Accept header) goes to the passport's page; "
         "`linkType` to that link",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -21,8 +22,8 @@ from flask import Blueprint, Response, json, redirect, render_template, request,
 from werkzeug.routing import PathConverter
 
 from api import deps, errors
-from edge.reads import note_read
-from edge.request import session, settings
+from edge import views
+from edge.request import one_read, session, settings
 from passport import links
 from passport.credentials import reading, signed
 from passport.disclosure.readers import tier_of
@@ -37,8 +38,10 @@ from passport.errors import (
     NotFound,
 )
 from passport.gs1.digital_link import parse_digital_link_path
+from passport.gs1.identity import candidate_keys
 from passport.models import MAX_ROW_NUMBER as MAX_VERSION
-from passport.passports import community, lookup
+from passport.models import Passport
+from passport.passports import community
 from passport.routes import (
     COMMUNITY,
     DID_DOCUMENT,
@@ -48,6 +51,7 @@ from passport.routes import (
     Routes,
 )
 from passport.signing import registry
+from passport.views_cache import keys
 
 bp = Blueprint("resolver", __name__)
 
@@ -120,14 +124,22 @@ def resolve(_rest: str) -> Response:
     try:
         # GS1 syntax, path and query, with one exception: the GS1-Conformant Resolver standard
         # 1.2 says a resolver SHOULD tolerate a trailing slash (the syntax engine rejects it).
-        link = parse_digital_link_path(path + query, allow_trailing_slash=True)
+        candidates, link_path = _parsed(path + query)
     except InvalidIdentifier as exc:
         return _refuse(InvalidDigitalLink(exc.detail), path, exc.detail)
     try:
-        passport, exact = lookup.resolve(session(), link)
+        found, exact = keys.by_identity(one_read(), candidates, link_path)
     except NotFound as exc:
         return _refuse(exc, path, None)
-    return _answer(passport, exact, path, link.path())
+    return _answer(found, exact, path, link_path)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[tuple[str, ...], str]:
+    """The identity keys a Digital Link path resolves to and its canonical path: GS1's syntax
+    checked once per distinct path (a QR code is scanned again and again; errors are not kept)."""
+    link = parse_digital_link_path(text, allow_trailing_slash=True)
+    return tuple(candidate_keys(link)), link.path()
 
 
 def _requested_link() -> tuple[str, str]:
@@ -148,7 +160,9 @@ def resolve_community(key: str) -> Response:
         return _refuse(InvalidRequestedIdentifier(exc.detail), request.path, exc.detail)
     except NotFound as exc:
         return _refuse(exc, request.path, None)
-    return _answer(passport, True, request.path, request.path)
+    found = keys.by_pk(session(), passport.pk)
+    assert found is not None  # read in this request's transaction
+    return _answer(found, True, request.path, request.path)
 
 
 def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
@@ -163,18 +177,32 @@ def _refuse(error: KreislaufError, uri: str, reason: str | None) -> Response:
 RESOLVER_WAYS = {signed.VC_JWT: "resolver-vc-jwt", signed.VC_SD_JWT: "resolver-vc-sd-jwt"}
 
 
-def _answer(passport: Any, exact: bool, path: str, link_path: str) -> Response:
-    """The passport as the reader (an optional API key) may see it, in the form asked for."""
-    db = session()
+def _answer(found: keys.Found, exact: bool, path: str, link_path: str) -> Response:
+    """The passport as the reader (an optional API key) may see it, in the form asked for:
+    served from the stored views while nothing it depends on changed (edge.views)."""
     reader = deps.reader()
-    tier = tier_of(db, reader, passport)
+    tier = Tier.PUBLIC if reader is None else tier_of(session(), reader, found)
+    accept = request.headers.get("Accept", "")
+    parts = ("resolver", path, request.query_string, accept, exact, link_path)
+    slot = views.Slot(parts, vary="Authorization")
+    build = partial(_built, found, tier, exact, path, link_path)
+    return views.serve(found, reader, tier, slot, build, kept=_unsigned)
+
+
+def _built(found: keys.Found, tier: Tier, exact: bool, path: str, link_path: str) -> views.Built:
+    """The answer built from the passport's reading (a redirect shows no passport data)."""
+    db = session()
+    passport = db.get(Passport, found.pk)
+    assert passport is not None  # found in this request
     seen = reading.read(db, settings().base_url, passport, _version(), tier=tier)
     response = _view(passport, seen, exact, path, link_path)
     response.headers.update(deps.view_headers(seen))
-    if response.status_code == 200:  # a redirect shows no passport data
-        way = RESOLVER_WAYS.get(response.mimetype, "resolver")
-        note_read(reader, passport, seen, way)
-    return response
+    return views.Built(response, seen, RESOLVER_WAYS.get(response.mimetype, "resolver"))
+
+
+def _unsigned(response: Response) -> bool:
+    """Signed answers are signed afresh (keys rotate, SD-JWT salts are new each time)."""
+    return response.mimetype not in RESOLVER_WAYS
 
 
 def _version() -> int | None:

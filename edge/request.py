@@ -10,7 +10,7 @@ request (``web.app``), which rolls back anything not committed: a failed request
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from passport.config import Settings
 from passport.db import begin_write
+from passport.views_cache.store import ViewStore
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -30,6 +31,8 @@ class Registry:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # Built passport views, served again while their read key stands (edge.views).
+    views: ViewStore = field(default_factory=lambda: ViewStore(32 * 2**20))
 
 
 def registry() -> Registry:
@@ -53,6 +56,13 @@ def session() -> Session:
             event.listen(db, "before_commit", _ReadOnly(f"{request.method} {request.path}"))
         g.db = db
     return g.db  # type: ignore[no-any-return]
+
+
+def one_read() -> Session | Engine:
+    """Where one self-contained read statement runs: the request's session if it has one,
+    else a pooled connection of its own (a single statement is its own snapshot; the stored
+    views' read key is one, so a hit on them opens no session and no transaction)."""
+    return g.db if "db" in g else registry().engine
 
 
 @dataclass(frozen=True)

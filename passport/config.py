@@ -66,6 +66,10 @@ class Settings:
     eu_operator_id: str = ""
     eu_backup_operator_id: str = ""
     eu_registry_auto: bool = False
+    # Bytes of built passport views (JSON-LD, linksets, pages) each worker process keeps
+    # (KREISLAUF_VIEW_CACHE_MB, in MiB; 0 keeps none): served again, with a strong ETag, while
+    # nothing they depend on changes (passport.views_cache, docs/CACHING.md).
+    view_cache_mb: int = 32
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -95,6 +99,7 @@ class Settings:
                 "KREISLAUF_EU_REGISTRY_AUTO", env.get("KREISLAUF_EU_REGISTRY_AUTO")
             ),
             untp_default=env.get("KREISLAUF_UNTP_DEFAULT") or Settings.untp_default,
+            view_cache_mb=_cache_mb(env.get("KREISLAUF_VIEW_CACHE_MB")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 
@@ -115,6 +120,11 @@ def _count(name: str, text: str | None) -> int:
     if not text.strip().isdigit():
         raise ValueError(f"{name} must be a whole number, not {text!r}")
     return int(text)
+
+
+def _cache_mb(text: str | None) -> int:
+    """KREISLAUF_VIEW_CACHE_MB: MiB of views each worker keeps (unset: the default)."""
+    return _count("KREISLAUF_VIEW_CACHE_MB", text) if text else Settings.view_cache_mb
 
 
 def _flag(name: str, text: str | None) -> bool:

@@ -134,6 +134,8 @@ RULES: dict[str, set[str]] = {
         "passport.ledger",
         "passport.passports",
     },
+    # the stored views' read key (one statement) and the store: they know no view's shape
+    "passport.views_cache": MODELS,
     # --- above the domain ------------------------------------------------------------------
     "repairs": {"passport", "schemas"},
     # What both HTTP edges share (the request's session and settings); it knows no route.

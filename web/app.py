@@ -13,6 +13,7 @@ from edge.request import Registry, close_session
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
 from passport.models import MAX_ROW_NUMBER
+from passport.views_cache.store import ViewStore
 
 
 class RowNumber(IntegerConverter):
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = RowNumber  # before any rule is added
     engine = make_engine(settings.database_url)
-    app.extensions["kreislauf"] = Registry(settings, engine, make_session_factory(engine))
+    views = ViewStore(settings.view_cache_mb * 2**20)
+    app.extensions["kreislauf"] = Registry(settings, engine, make_session_factory(engine), views)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

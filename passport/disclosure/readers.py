@@ -8,11 +8,13 @@ else, signed in or not, reads the public view. Organisations, never people.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from passport.disclosure.tiers import Tier
-from passport.models import Grant, Organisation, Passport
+from passport.models import Grant, Organisation
 from passport.permissions import roles_for
 
 # The roles of each tier, from the one table (passport.permissions).
@@ -20,7 +22,17 @@ AUTHORITY_ROLES = frozenset(roles_for("read.authority"))
 LEGITIMATE_INTEREST_ROLES = frozenset(roles_for("read.legitimate-interest")) - AUTHORITY_ROLES
 
 
-def tier_of(session: Session, reader: Organisation | None, passport: Passport) -> Tier:
+class Owned(Protocol):
+    """A passport as far as its readers' tiers go (a ``Passport``, or a stored view's key)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def issuer_pk(self) -> int: ...
+
+
+def tier_of(session: Session, reader: Organisation | None, passport: Owned) -> Tier:
     """The tier ``reader`` reads ``passport`` with (``None`` is an anonymous reader)."""
     if reader is None:
         return Tier.PUBLIC
@@ -33,7 +45,7 @@ def tier_of(session: Session, reader: Organisation | None, passport: Passport) -
     return Tier.PUBLIC
 
 
-def granted(session: Session, reader: Organisation, passport: Passport) -> bool:
+def granted(session: Session, reader: Organisation, passport: Owned) -> bool:
     """Whether the passport's issuer granted ``reader`` legitimate interest in it."""
     found = session.scalars(
         select(Grant.pk)

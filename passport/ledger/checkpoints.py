@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -67,6 +67,11 @@ def newest(session: Session) -> LogCheckpoint | None:
     return session.scalars(
         select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
     ).first()
+
+
+def newest_size(session: Session) -> int | None:
+    """The size of the newest stored checkpoint (its primary key: one index lookup)."""
+    return session.scalar(select(func.max(LogCheckpoint.size)))
 
 
 def covering(session: Session, index: int) -> LogCheckpoint:

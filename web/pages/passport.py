@@ -6,53 +6,110 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
+from flask import session as flask_session
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from edge import views
 from edge.reads import note_read
-from edge.request import session, settings
+from edge.request import one_read, session, settings
 from passport import transfers
 from passport.credentials import reading
 from passport.disclosure.readers import tier_of
+from passport.disclosure.tiers import Tier
 from passport.errors import NotFound
 from passport.events import history
 from passport.events.rules import may_record
 from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Organisation, Passport
-from passport.passports import lookup
 from passport.permissions import may
+from passport.views_cache import keys
 from web.auth import current_user, reader_organisation
-from web.html import Link, filled, not_found, percent, render, safe_url
+from web.html import Link, filled, not_found, percent, render, render_private, safe_url
 from web.pages import battery, battery_passport
 from web.pages.timeline import recalls, timeline
 
 
 def passport_page(passport_id: str) -> ResponseReturnValue:
     """Show a product's passport and its history in plain language."""
-    db = session()
     try:
-        passport = lookup.get_passport(db, passport_id)
+        found = keys.by_id(one_read(), passport_id)
     except NotFound:
         return not_found()
     reader = reader_organisation()
+    if reader is not None or "_flashes" in flask_session:  # a page for this person only
+        return _personal(found, reader)
+    slot = _public_slot()
+    build = partial(_built, found)
+    return views.serve(found, None, Tier.PUBLIC, slot, build, kept=lambda _response: True)
+
+
+def _built(found: keys.Found) -> views.Built:
+    """The page as a reader who is not signed in sees it, the checkpoint left to fill in."""
+    db = session()
+    passport = db.get(Passport, found.pk)
+    assert passport is not None  # found in this request
+    seen = reading.read(db, settings().base_url, passport, tier=Tier.PUBLIC)
+    page = render("passport.html", **_context(db, passport, seen, Markup(CHECKPOINT_SLOT)))
+    return views.Built(page, seen, "page")
+
+
+def _public_slot() -> views.Slot:
+    """The page of a reader who is not signed in: one per language and address, with the
+    newest checkpoint filled in when it is served (every write moves it; the page stays)."""
+    size = keys.newest_checkpoint(one_read())
+    line = _checkpoint_line(size).encode()
+    slot = ("page", str(get_locale()), request.host_url, request.path)
+    return views.Slot(slot, "Cookie", f"-{size}", lambda body: body.replace(_SLOT, line, 1))
+
+
+def _personal(found: keys.Found, reader: Organisation | None) -> ResponseReturnValue:
+    """The page of a signed-in person (what they can do here, their form token): never kept."""
+    db = session()
+    passport = db.get(Passport, found.pk)
+    assert passport is not None  # found in this request
     seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
-    response = render("passport.html", **_context(db, passport, seen))
-    if seen.varies:  # another organisation would see another page
-        response.headers["Cache-Control"] = "private, no-store"
-        response.vary.add("Cookie")
+    line = _checkpoint_line(checkpoints.newest_size(db))
+    response = render_private("passport.html", **_context(db, passport, seen, line))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
     note_read(reader, passport, seen, "page")
     return response
 
 
-def _context(db: Session, passport: Passport, seen: reading.Reading) -> dict[str, Any]:
+# Where the checkpoint line goes in a kept page: a comment no passport text can contain (every
+# value on the page is escaped, so no "<" of theirs survives).
+CHECKPOINT_SLOT = "<!--kreislauf:checkpoint-->"
+_SLOT = CHECKPOINT_SLOT.encode()
+
+
+def _checkpoint_line(size: int | None) -> Markup:
+    """The footer's line on the newest signed log checkpoint (nothing before the first)."""
+    return _line(size, str(get_locale()), request.script_root) if size else Markup("")
+
+
+@lru_cache(maxsize=64)
+def _line(size: int, _locale: str, _root: str) -> Markup:
+    """The line for one checkpoint, language and mount point (the arguments it depends on)."""
+    text = _("History verified up to checkpoint %(size)s", size=size)
+    return Markup('<p class="verified"><a href="{}">{}</a></p>').format(
+        url_for("log.checkpoint"), text
+    )
+
+
+def _context(
+    db: Session, passport: Passport, seen: reading.Reading, checkpoint: Markup
+) -> dict[str, Any]:
     doc = seen.credential
     rows = history.list_events(db, passport)
-    checkpoint = _checkpoint_size(db)
     subject = doc["credentialSubject"]
     product = subject.get("product", {})
     circularity = subject.get("circularityScorecard") or {}
@@ -89,15 +146,8 @@ def _context(db: Session, passport: Passport, seen: reading.Reading) -> dict[str
         "community": _community_facts(product) if community else None,
         "claimable": passport.granularity == "item" and passport.life_status not in TERMINAL,
         "checkpoint": checkpoint,
-        "checkpoint_url": url_for("log.checkpoint"),
         "withheld": bool(seen.withheld),
     }
-
-
-def _checkpoint_size(session: Session) -> int | None:
-    """The size of the newest signed log checkpoint (reads only), or None if there is none."""
-    stored = checkpoints.newest(session)
-    return stored.size if stored is not None else None
 
 
 # --- the product ---------------------------------------------------------------------------
