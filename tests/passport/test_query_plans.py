@@ -24,6 +24,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from passport.ledger import log
+from passport.views_cache import keys
 from tests.conftest import Org
 from tests.helpers import GTIN, passport
 
@@ -259,6 +260,19 @@ def test_hot_queries_use_an_index(
     _get(client, "/log/v1/tile/0/000.p/" + str(size))
     capture.operation = "the status list"
     _get(client, "/credentials/status/1")
+    # A stored view's read key runs on a worker's own driver connection (no engine events on
+    # a hit): its statements are added as compiled (passport.views_cache.keys).
+    capture.operation = "the read key of stored views"
+    dialect = session.get_bind().dialect
+    for by, values in (
+        ("id", {"id": item["id"]}),
+        ("pk", {"pk": 1}),
+        ("identity", {f"k{n}": f"{GTIN}/{n}" for n in range(keys.CANDIDATES)}),
+        ("checkpoint", {}),
+    ):
+        sql, order = keys._compiled(dialect, by)
+        params = tuple(values[name] for name in order) if order is not None else values
+        capture.statements.append((capture.operation, sql, params))
     capture.operation = ""
 
     assert len(capture.statements) > 50  # the capture saw the operations
