@@ -20,6 +20,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -71,6 +72,35 @@ def schema_validator(name: str) -> Draft202012Validator:
     # Without an explicit format checker python-jsonschema ignores "format" entirely.
     checker = Draft202012Validator.FORMAT_CHECKER
     return Draft202012Validator(load_schema(name), format_checker=checker, registry=_registry())
+
+
+@cache
+def compiled_validator(name: str) -> jsonschema_rs.Validator:
+    """The accept/reject decision of :func:`schema_validator`, compiled (jsonschema-rs): about
+    20 times faster, so a batch of valid documents pays for validation, not for Python.
+
+    Every ``format`` is checked by python-jsonschema's own checker (the functions
+    :func:`schema_validator` uses), so formats give the same verdicts by construction; the
+    other keywords are proven to by tests/passport/test_compiled_validator.py over the suite's
+    whole corpus of documents and their mutations. A rejected document is validated again by
+    :func:`schema_validator`, which words the errors: the messages are those of before.
+    """
+    checker = Draft202012Validator.FORMAT_CHECKER
+    formats = {name: _format_check(checker, name) for name in checker.checkers}
+    battery = battery_schema()
+    return jsonschema_rs.validator_for(
+        load_schema(name),
+        formats=formats,
+        validate_formats=True,
+        registry=jsonschema_rs.Registry([(str(battery["$id"]), battery)]),
+    )
+
+
+def _format_check(checker: Any, name: str) -> Any:
+    def conforms(value: str) -> bool:
+        return bool(checker.conforms(value, name))
+
+    return conforms
 
 
 @cache
@@ -153,6 +183,11 @@ def validate_subject(subject: object) -> None:
     if shape:
         noun = "problem" if len(shape) == 1 else "problems"
         raise InvalidDocument(f"The passport document has {len(shape)} {noun}", errors=shape)
+    battery = subject.get("battery")
+    if compiled_validator(SUBJECT_SCHEMA).is_valid(subject) and (
+        battery is None or next(category_errors(battery), None) is None
+    ):
+        return  # the common case: valid, decided without building a single error
     found: dict[tuple[str, str], FieldError] = {}
     for error in _validator().iter_errors(subject):
         for field_error in _field_errors(error):
@@ -221,6 +256,8 @@ def validate_with(name: str, document: object, prefix: tuple[str, ...] = ()) -> 
     shape = shape_errors(document)
     if shape:
         raise InvalidDocument(f"The passport document has {len(shape)} problem(s)", errors=shape)
+    if compiled_validator(name).is_valid(document):
+        return
     found: dict[tuple[str, str], FieldError] = {}
     for error in schema_validator(name).iter_errors(document):
         for field_error in _field_errors(error, prefix):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -19,13 +20,16 @@ from passport import documents
 from passport.access import require
 from passport.config import Settings
 from passport.disclosure import marking
+from passport.disclosure.annotations import schema_restrictions
+from passport.disclosure.marking import stored_marks
+from passport.disclosure.redaction import Restriction
 from passport.disclosure.tiers import Tier
 from passport.disclosure.views import stored_view
 from passport.errors import Conflict, FieldError, InvalidDocument
 from passport.euregistry import queue as euregistry_queue
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
-from passport.ledger import log, sequencer
+from passport.ledger import bulk, log
 from passport.models import Organisation, Passport, PassportVersion, utcnow
 from passport.signing.registry import issuer_did
 
@@ -100,10 +104,32 @@ def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[s
 def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
     """What free-text search matches: name, description and identifiers, lower-cased; only
     what the public may read, so that a search never reveals a restricted value."""
-    product = stored_view(doc, Tier.PUBLIC)["product"]
+    subject, marks = stored_marks(doc)
+    if _may_hide_text(schema_restrictions()) or _may_hide_text(tuple(marks)):
+        product = stored_view(doc, Tier.PUBLIC)["product"]
+    else:  # nothing restricted could remove them: the public view of both is as stored
+        product = subject["product"]
     parts = [product.get("name", ""), product.get("description", "")]
     parts += [v for v in (link.gtin, link.gmn, link.lot, link.serial) if v]
     return " ".join(parts).lower()
+
+
+_TEXT_PATHS = (("product", "name"), ("product", "description"))
+
+
+@lru_cache(maxsize=1024)  # the schema's, and the few sets of marks issuers use
+def _may_hide_text(restrictions: tuple[Restriction, ...]) -> bool:
+    """Whether any of ``restrictions`` hidden from the public could remove the product's name
+    or description (a restriction on them or on what holds them; ``*`` matches anything).
+    Building the public view of every document was a sixth of a batch's time."""
+    for r in restrictions:
+        if Tier.PUBLIC.sees(r.tier):
+            continue
+        steps = r.steps
+        for path in _TEXT_PATHS:
+            if len(steps) <= len(path) and all(s in (p, "*") for s, p in zip(steps, path)):
+                return True
+    return False
 
 
 def issue_passport(
@@ -202,8 +228,9 @@ def issue_passports(
             "A passport for one of these products was issued concurrently; nothing was stored."
         ) from exc
     salts = [log.new_salt() for _ in passports]
-    session.execute(
-        insert(PassportVersion),
+    bulk.write_rows(
+        session,
+        PassportVersion.__table__,
         [
             {
                 "passport_pk": passport.pk,
@@ -221,11 +248,11 @@ def issue_passports(
     if settings.eu_registry_auto:  # queued in this transaction; `kreislauf register-eu` sends
         euregistry_queue.enqueue(session, passports)
     actor = issuer_did(base_url, issuer)
-    sequencer.append_many(
+    bulk.append_bulk(
         session,
         settings,
         [
-            sequencer.Item(
+            bulk.Item(
                 "dpp.issued",
                 passport.uri,
                 actor,

@@ -1,0 +1,112 @@
+"""Appending many leaves at once (a batch of passports): the sequencer's append, written with
+bulk statements instead of one ORM object per entry.
+
+The leaves, their hashes, the nodes they complete, the new head and its signed checkpoint are
+exactly those :func:`passport.ledger.sequencer.append_many` makes (same lock, same order, same
+bytes; tests/passport/ledger/test_bulk.py compares the two); only the way they are stored
+differs: one ``INSERT`` per chunk of rows (``executemany``), or ``COPY`` on PostgreSQL, and no
+``LogEntry`` objects in the session. The caller's transaction holds it all, as for every append.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from passport.config import Settings
+from passport.ledger import checkpoints, log, merkle, seals, sequencer
+from passport.models import LogEntry, LogHead, LogNode
+
+Item = sequencer.Item
+
+
+def append_bulk(session: Session, settings: Settings, items: Sequence[Item]) -> int:
+    """Append ``items`` in order under the log lock, sign the new head once; return the index
+    of the first leaf (the others follow it without gaps)."""
+    if not items:
+        return log.head(session)[0]
+    first = sequencer._lock_head(session)
+    size = first
+    origin = log.origin(settings.base_url)
+    last = sequencer._last_entries(session, list(dict.fromkeys(i.subject for i in items)))
+    frontier = sequencer._frontier(session, size)
+    entries: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    for item in items:
+        prev = last.get(item.subject)
+        seq = 0 if prev is None else prev[0] + 1
+        leaf = log.leaf_bytes(
+            origin,
+            kind=item.kind,
+            subject=item.subject,
+            seq=seq,
+            prev=None if prev is None else (prev[1], prev[2]),
+            time=item.time,
+            actor=item.actor_did,
+            content_digest=log.content_sha256(item.content),
+        )
+        h = merkle.leaf_hash(leaf)
+        entries.append(
+            {
+                "index": size,
+                "subject": item.subject,
+                "kind": item.kind,
+                "subject_seq": seq,
+                "leaf": leaf,
+                "leaf_hash": h,
+            }
+        )
+        for level, index, node in sequencer._push(frontier, size, h):
+            nodes.append({"level": level, "index": index, "hash": node})
+        last[item.subject] = (seq, size, h)
+        size += 1
+    write_rows(session, LogEntry.__table__, entries)
+    write_rows(session, LogNode.__table__, nodes)
+    root = merkle.root_from_subtrees([h for _, _, h in frontier])
+    session.execute(update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=size, root=root))
+    checkpoints.seal(session, settings, head=(size, root))
+    seals.seal_actors(
+        session,
+        checkpoints.signer(settings).private_key,
+        [seals.public_id_of(i.actor_did) for i in items],
+        first,  # sealed before its first entry: verify checks that
+    )
+    return first
+
+
+def write_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) into ``table`` in the session's transaction,
+    through the driver: ``COPY`` on PostgreSQL, ``executemany`` of one ``INSERT`` on SQLite.
+
+    Values go through the columns' own bind processors (JSON, UTC times), so what is stored is
+    what an ORM or Core insert stores; SQLAlchemy's per-row parameter bookkeeping, most of a
+    Core ``executemany``'s time, is skipped."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = session.get_bind().dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    values = (
+        [
+            value if p is None or value is None else p(value)
+            for p, value in zip(processors, (row[c] for c in columns), strict=True)
+        ]
+        for row in rows
+    )
+    raw: Any = session.connection().connection.driver_connection
+    names = ", ".join(f'"{name}"' for name in columns)
+    if dialect.name == "postgresql":
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
