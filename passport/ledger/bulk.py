@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
@@ -100,13 +101,32 @@ def write_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None
     )
     raw: Any = session.connection().connection.driver_connection
     names = ", ".join(f'"{name}"' for name in columns)
-    if dialect.name == "postgresql":
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-        ):
-            for row in values:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" * len(columns))
-    raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+    try:
+        if dialect.name == "postgresql":
+            sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+    except dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
+        raise IntegrityError(f"bulk insert into {table.name}", None, exc) from exc
+
+
+def new_keys(session: Session, table: Any, n: int) -> list[int]:
+    """``n`` primary keys for new rows of ``table`` (an integer ``pk``), taken in the
+    caller's write transaction: the sequence's next values on PostgreSQL; on SQLite, whose
+    writer holds the database's one write lock, the rowids it would give (max + 1 on)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'pk')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": n},
+            )
+        )
+    last = session.scalar(select(func.max(table.c.pk))) or 0
+    return list(range(last + 1, last + 1 + n))

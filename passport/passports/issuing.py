@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,7 +127,9 @@ def _may_hide_text(restrictions: tuple[Restriction, ...]) -> bool:
             continue
         steps = r.steps
         for path in _TEXT_PATHS:
-            if len(steps) <= len(path) and all(s in (p, "*") for s, p in zip(steps, path)):
+            if len(steps) <= len(path) and all(
+                s in (p, "*") for s, p in zip(steps, path, strict=False)
+            ):
                 return True
     return False
 
@@ -206,7 +208,9 @@ def issue_passports(
                 "batch_pk": (
                     batches.get((link.gtin, link.lot)) if p.identity.granularity == "item" else None
                 ),
+                "community": False,
                 "status": "active",
+                "life_status": "active",
                 "current_version": 1,
                 "name": p.document["product"]["name"],
                 "search_text": search_text(p.document, link),
@@ -214,19 +218,18 @@ def issue_passports(
                 "updated_at": now,
             }
         )
+    for row, pk in zip(rows, bulk.new_keys(session, Passport.__table__, len(rows)), strict=True):
+        row["pk"] = pk
     try:
-        # One multi-row INSERT ... RETURNING per chunk instead of a unit-of-work flush per
-        # object: the batch endpoint's cost is then validation, not bookkeeping.
-        passports = list(
-            session.scalars(
-                insert(Passport).returning(Passport, sort_by_parameter_order=True), rows
-            )
-        )
+        # Through the driver (executemany, COPY on PostgreSQL), the keys taken beforehand: the
+        # batch endpoint's cost is then validation, not bookkeeping.
+        bulk.write_rows(session, Passport.__table__, rows)
     except IntegrityError as exc:
         # Another request issued the same product between our check and our insert.
         raise Conflict(
             "A passport for one of these products was issued concurrently; nothing was stored."
         ) from exc
+    passports = _load(session, [row["pk"] for row in rows])
     salts = [log.new_salt() for _ in passports]
     bulk.write_rows(
         session,
@@ -263,6 +266,17 @@ def issue_passports(
         ],
     )
     return passports
+
+
+def _load(session: Session, pks: list[int]) -> list[Passport]:
+    """The passports just inserted, in the order of ``pks``."""
+    found: dict[int, Passport] = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        found.update(
+            (p.pk, p) for p in session.scalars(select(Passport).where(Passport.pk.in_(chunk)))
+        )
+    return [found[pk] for pk in pks]
 
 
 def _ranges(indices: list[int]) -> str:
