@@ -10,7 +10,10 @@ differs: one ``INSERT`` per chunk of rows (``executemany``), or ``COPY`` on Post
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -89,15 +92,8 @@ def write_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None
         return
     columns = list(rows[0])
     dialect = session.get_bind().dialect
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    ]
-    values = (
-        [
-            value if p is None or value is None else p(value)
-            for p, value in zip(processors, (row[c] for c in columns), strict=True)
-        ]
-        for row in rows
+    values = _bound(
+        rows, columns, [table.c[name].type.dialect_impl(dialect) for name in columns], dialect
     )
     raw: Any = session.connection().connection.driver_connection
     names = ", ".join(f'"{name}"' for name in columns)
@@ -112,6 +108,35 @@ def write_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None
             raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
     except dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
         raise IntegrityError(f"bulk insert into {table.name}", None, exc) from exc
+
+
+def _bound(
+    rows: list[dict[str, Any]], columns: list[str], types: list[Any], dialect: Any
+) -> Iterator[Sequence[Any]]:
+    """Each row's values in ``columns`` order, through the bind processors of the columns that
+    have one; a batch's one timestamp is converted once, not once per row."""
+    get = itemgetter(*columns)
+    converting = []
+    for i, column_type in enumerate(types):
+        process = column_type.bind_processor(dialect)
+        if process is not None:
+            if _python_type(column_type) is datetime:
+                process = lru_cache(maxsize=16)(process)
+            converting.append((i, process))
+    for row in rows:
+        got = get(row)
+        value = list(got) if len(columns) > 1 else [got]
+        for i, process in converting:
+            if value[i] is not None:
+                value[i] = process(value[i])
+        yield value
+
+
+def _python_type(column_type: Any) -> type | None:
+    try:
+        return column_type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
 
 
 def new_keys(session: Session, table: Any, n: int) -> list[int]:
