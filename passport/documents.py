@@ -139,6 +139,13 @@ MAX_SAFE_INTEGER = 2**53 - 1
 def shape_errors(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[FieldError]:
     """Where ``document`` nests deeper than ``limit`` or holds a number out of bounds (the
     first place too deep on each branch), found without recursion."""
+    if shape_ok(document, limit):
+        return []  # the common case: no pointer built for any node
+    return shape_walk(document, limit)
+
+
+def shape_walk(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[FieldError]:
+    """:func:`shape_errors` without the quick check first."""
     errors: list[FieldError] = []
     stack: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
     while stack:
@@ -165,6 +172,36 @@ def shape_errors(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> list[Fiel
         if isinstance(node, dict) and any(UNSTORABLE.search(str(key)) for key in node):
             errors.append(FieldError(json_pointer(path), "property names " + _UNSTORABLE_RULE))
     return sorted(errors, key=lambda e: e.pointer)[:20]
+
+
+def shape_ok(document: object, limit: int = MAX_DOCUMENT_DEPTH) -> bool:
+    """Whether :func:`shape_errors` would find nothing: the same walk, keeping depths instead
+    of paths (a batch's documents are nearly all fine, and their paths were most of the walk)."""
+    stack: list[tuple[object, int]] = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth >= limit:
+                return False
+            for key, value in node.items():
+                if UNSTORABLE.search(str(key)):
+                    return False
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            if depth >= limit:
+                return False
+            stack.extend((value, depth + 1) for value in node)
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return False
+        elif isinstance(node, int):
+            if abs(node) > MAX_SAFE_INTEGER:
+                return False
+        elif isinstance(node, str) and UNSTORABLE.search(node):
+            return False
+    return True
 
 
 # U+0000 and lone surrogates: strings no database stores (PostgreSQL refuses both).

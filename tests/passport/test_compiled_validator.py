@@ -5,7 +5,8 @@ asks python-jsonschema only for the errors of a rejected one. That is sound only
 the same verdict on every document; this sweep proves it on the suite's whole corpus: the
 official UNTP 0.6.1 and 0.7.0 samples, the kettle, the suite's model, batch, item and battery
 passports, and every one-place mutation of each (wrong types, bad formats, bounds, patterns,
-enum values, removed and unknown properties), fed to both of our schemas.
+enum values, removed and unknown properties), fed to both of our schemas. The quick shape check
+(``shape_ok``) is likewise checked against the full walk it stands in for.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from passport.documents import (
     SUBJECT_SCHEMA,
     V07_PRODUCT_SCHEMA,
     compiled_validator,
     schema_validator,
+    shape_ok,
+    shape_walk,
     validate_subject,
 )
 from passport.errors import InvalidDocument
@@ -157,3 +162,29 @@ def test_a_rejected_document_gets_python_jsonschema_errors() -> None:
     assert [(e.pointer, e.message) for e in caught.value.errors] == [
         ("/product/name", "'name' is required")
     ]
+
+
+# --- the quick shape check decides as the full walk does ----------------------------------
+
+SHAPE_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5)
+    | st.sampled_from(["\x00", "a\ud800", "ok"])
+)
+SHAPES = st.recursive(
+    SHAPE_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3) | st.just("\x00"), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(SHAPES, st.integers(min_value=1, max_value=6))
+def test_the_quick_shape_check_decides_as_the_walk(document: Any, limit: int) -> None:
+    assert shape_ok(document, limit) == (shape_walk(document, limit) == [])
