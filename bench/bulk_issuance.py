@@ -207,7 +207,12 @@ def report(n: int, rounds: int, result: dict[str, tuple[float, float, float]]) -
             f"| {NAMES[db]}: ratio registry / raw throughput | **{raw_s / reg_s:.3f}** "
             f"(target ≥ {TARGET}) |",
         ]
-    return lines
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines.append(
+        f"| machine load (1-minute average, {os.cpu_count()} cores) when measured | {load:.1f}: "
+        "on a shared machine the figures are indicative |"
+    )
+    return [*lines, ""]  # a blank line before the next section
 
 
 def run(size: str = "full", write: Path | None = None) -> list[Row]:
