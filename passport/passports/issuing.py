@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -105,7 +105,7 @@ def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
     """What free-text search matches: name, description and identifiers, lower-cased; only
     what the public may read, so that a search never reveals a restricted value."""
     subject, marks = stored_marks(doc)
-    if _may_hide_text(schema_restrictions()) or _may_hide_text(tuple(marks)):
+    if _schema_may_hide_text() or (marks and _may_hide_text(tuple(marks))):
         product = stored_view(doc, Tier.PUBLIC)["product"]
     else:  # nothing restricted could remove them: the public view of both is as stored
         product = subject["product"]
@@ -115,6 +115,11 @@ def search_text(doc: dict[str, Any], link: DigitalLink) -> str:
 
 
 _TEXT_PATHS = (("product", "name"), ("product", "description"))
+
+
+@cache
+def _schema_may_hide_text() -> bool:
+    return _may_hide_text(schema_restrictions())
 
 
 @lru_cache(maxsize=1024)  # the schema's, and the few sets of marks issuers use
