@@ -270,3 +270,4 @@ def write_section(
 
 if __name__ == "__main__":
     main()
+

@@ -10,6 +10,7 @@ sample of every round's codes is rasterised by poppler's pdftoppm, cropped to it
 decoded by zbarimg.
 
 Usage: python bench/labels.py [--n 1000] [--rounds 3] [--write docs/PERFORMANCE.md]
+``run(size)`` is the same measurement for ``python -m bench`` (see bench/__main__.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bulk_issuance import write_section  # noqa: E402
 
+from bench.common import Row  # noqa: E402
 from passport.carriers import qr  # noqa: E402
 from passport.carriers.labels import Label, label_sheet_pdf  # noqa: E402
 from passport.carriers.layouts import LAYOUTS  # noqa: E402
@@ -91,12 +93,12 @@ def decodes(pdf: bytes, labels: list[Label], indices: list[int], workdir: Path) 
     return decoded
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--write", type=Path, help="update this Markdown file's section")
-    args = parser.parse_args()
+SIZES = {"smoke": (21, 1), "full": (1000, 3)}  # labels per measurement (21: one sheet), rounds
+TARGET_S = 2.0  # 1,000 labels on a4-3x7 sheets well under 2 s (the label-sheet issue)
+
+
+def measure(n: int, rounds: int, samples: int = 3) -> dict[str, object]:
+    """Median seconds per measurement, PDF sizes, and how many sampled labels zbarimg read."""
     can_decode = shutil.which("zbarimg") is not None and shutil.which("pdftoppm") is not None
     for function in MEASURES.values():  # warm-up: imports and the QR version's layout
         function(batch(3, 9, 99))
@@ -104,9 +106,9 @@ def main() -> None:
     sizes: dict[str, int] = {}
     checked = decoded = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(args.rounds):
+        for round_ in range(rounds):
             # one set of URIs per round, shared by the baseline and the label sheets
-            labels = batch(args.n, 1, round_)
+            labels = batch(n, 1, round_)
             for name, function in MEASURES.items():
                 started = time.perf_counter()
                 result = function(labels)
@@ -115,7 +117,7 @@ def main() -> None:
                     sizes[name] = len(result)
                 if name == "a4-3x7" and can_decode:
                     assert isinstance(result, bytes)
-                    sample = sorted({0, args.n // 2, args.n - 1})
+                    sample = sorted({0, n // 2, n - 1})[:samples]
                     checked += len(sample)
                     decoded += decodes(result, labels, sample, Path(tmp))
             print(
@@ -123,35 +125,89 @@ def main() -> None:
                 + ", ".join(f"{name} {s[-1]:.3f} s" for name, s in seconds.items())
             )
     median = {name: statistics.median(s) for name, s in seconds.items()}
-    rate = {name: args.n / s for name, s in median.items()}
+    return {
+        "median": median,
+        "sizes": sizes,
+        "can_decode": can_decode,
+        "checked": checked,
+        "decoded": decoded,
+    }
+
+
+def report(n: int, rounds: int, result: dict[str, object]) -> list[str]:
+    """The detailed section of docs/PERFORMANCE.md."""
+    median, sizes = result["median"], result["sizes"]
+    assert isinstance(median, dict) and isinstance(sizes, dict)
+    rate = {name: n / s for name, s in median.items()}
     sample_uri = batch(1, 1, 0)[0].uri
     sample = qr.encode(sample_uri)
-    pages = math.ceil(args.n / LAYOUTS["a4-3x7"].per_page)
+    pages = math.ceil(n / LAYOUTS["a4-3x7"].per_page)
 
     def row(label: str, name: str, unit: str, target: bool = False) -> str:
         ratio = rate[name] / rate["baseline"]
         shown = f"**{ratio:.2f}**" if target else f"{ratio:.2f}"
-        drawing = (median[name] - median["baseline"]) / args.n * 1e6
+        drawing = (median[name] - median["baseline"]) / n * 1e6
         return (
             f"| {label} | {median[name]:.3f} s ({rate[name]:,.0f} labels/s), {shown} × "
             f"baseline; {drawing:,.0f} µs per label beyond the encoding; "
             f"{sizes[name] / 1e6:.2f} MB, {unit} |"
         )
 
-    lines = [
-        f"| labels per measurement | {args.n:,}, every URI different ({len(sample_uri)} "
-        f"characters: version {sample.version}-M, {sample.mode} mode); median of {args.rounds} |",
+    return [
+        f"| labels per measurement | {n:,}, every URI different ({len(sample_uri)} "
+        f"characters: version {sample.version}-M, {sample.mode} mode); median of {rounds} |",
         f"| baseline: `qr.encode(uri)` of the same URIs (the floor) | "
         f"{median['baseline']:.3f} s ({rate['baseline']:,.0f} codes/s) |",
         row("`label_sheet_pdf(labels, \"a4-3x7\")`, target well under 2 s", "a4-3x7",
             f"{pages} A4 pages", target=True),
         row("`label_sheet_pdf(labels, \"single-62x29\")`", "single-62x29",
-            f"{args.n:,} pages"),
+            f"{n:,} pages"),
         "| decoded by zbarimg (3 labels per round, pdftoppm at 300 dpi, cropped to the label) | "
-        + (f"{decoded} of {checked} |" if can_decode else "not checked: zbarimg missing |"),
+        + (
+            f"{result['decoded']} of {result['checked']} |"
+            if result["can_decode"]
+            else "not checked: zbarimg missing |"
+        ),
+        "",  # a blank line before the next section (write_section keeps none)
     ]  # fmt: skip
+
+
+def run(size: str = "full", write: Path | None = None) -> list[Row]:
+    """The benchmark protocol of bench/__main__.py; ``write`` also refreshes the section."""
+    n, rounds = SIZES[size]
+    result = measure(n, rounds, samples=3 if size == "full" else 1)
+    if write is not None:
+        write_section(write, "Label sheets", report(n, rounds, result), script="bench/labels.py")
+    median = result["median"]
+    assert isinstance(median, dict)
+    per_1000 = median["a4-3x7"] / n * 1000
+    read = (
+        f"; zbarimg read {result['decoded']} of {result['checked']}"
+        if result["can_decode"]
+        else "; not decoded (zbarimg missing)"
+    )
+    return [
+        Row(
+            work="label sheets, A4 3×7, 1,000 labels",
+            kreislauf=f"{per_1000:.2f} s ({n / median['a4-3x7']:,.0f} labels/s){read}",
+            baseline=f"`qr.encode` alone {n / median['baseline']:,.0f} codes/s",
+            ratio=median["baseline"] / median["a4-3x7"],
+            target=f"< {TARGET_S:g} s per 1,000",
+            met=per_1000 < TARGET_S and result["decoded"] == result["checked"],
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--write", type=Path, help="update this Markdown file's section")
+    args = parser.parse_args()
+    result = measure(args.n, args.rounds)
+    lines = report(args.n, args.rounds, result)
     print("\n".join(lines))
-    if can_decode and decoded != checked:
+    if result["can_decode"] and result["decoded"] != result["checked"]:
         sys.exit("some QR codes did not decode")
     if args.write:
         write_section(args.write, "Label sheets", lines, script="bench/labels.py")

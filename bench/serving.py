@@ -616,3 +616,74 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# The protocol of `python -m bench` (bench/__main__.py): a thin wrapper over the functions
+# above, kept at the end of the file so that changes to the benchmark itself merge cleanly.
+# "smoke" needs no wrk and no server: it times a few requests in-process (no target applies
+# to that); "full" runs main() (wrk, gunicorn) and reads the figures it prints.
+from bench.common import Row  # noqa: E402
+
+_TARGETS = {"resolver": ("resolver JSON-LD, 2 workers, wrk", 0.6),
+            "page": ("passport page HTML, 2 workers, wrk", 0.4)}  # fmt: skip
+
+
+def run(size: str = "full") -> list[Row]:
+    if size == "smoke":
+        with tempfile.TemporaryDirectory(prefix="kreislauf-serving-") as tmp:
+            seeded = seed(Path(tmp), 10, 2)
+            db = sqlite3.connect(build_baseline(Path(tmp), seeded))
+            app = create_app(Settings(database_url=seeded.database_url, base_url=BASE_URL))
+            client = app.test_client()
+            ms = {"baseline": _smoke_ms(lambda p: db.execute("SELECT doc FROM passports "
+                                        "WHERE key = ?", (p[4:],)).fetchone(),
+                                        seeded.resolver_paths)}  # fmt: skip
+            for name, paths, accept in (("resolver", seeded.resolver_paths, "application/ld+json"),
+                                        ("page", seeded.page_paths, "text/html")):  # fmt: skip
+                ms[name] = _smoke_ms(lambda p, a=accept: client.get(
+                    p, headers={"Accept": a}).status_code == 200, paths)  # fmt: skip
+            app.extensions["kreislauf"].engine.dispose()
+            db.close()
+        return [
+            Row(f"{work} (smoke: one request in-process, no wrk)", f"{ms[name]:.2f} ms/request",
+                f"`sqlite3` lookup {ms['baseline'] * 1000:.0f} µs", ms["baseline"] / ms[name],
+                f"≥ {target:g} (full size, wrk)", None)
+            for name, (work, target) in _TARGETS.items()
+        ]  # fmt: skip
+    if shutil.which("wrk") is None:
+        return [
+            Row(work, "not measured: wrk missing", "—", None, f"≥ {target:g}", None)
+            for work, target in _TARGETS.values()
+        ]
+    import contextlib
+    import io
+    import re
+    from unittest import mock
+
+    out = io.StringIO()
+    with mock.patch.object(sys, "argv", ["serving.py"]), contextlib.redirect_stdout(out):
+        main()
+    text = out.getvalue()
+
+    def rps(label: str) -> float:
+        found = re.search(rf"^\| {label}[^\n]*?\| ([\d,]+) req/s", text, re.MULTILINE)
+        if found is None:
+            raise RuntimeError(f"bench/serving.py printed no figure for {label!r}")
+        return float(found.group(1).replace(",", ""))
+
+    base = rps("baseline: bare Flask")
+    rates = {"resolver": rps("resolver `GET"), "page": rps("history page `GET")}
+    return [
+        Row(work, f"{rates[name]:,.0f} req/s", f"bare Flask + sqlite3 {base:,.0f} req/s",
+            rates[name] / base, f"≥ {target:g}", rates[name] / base >= target)
+        for name, (work, target) in _TARGETS.items()
+    ]  # fmt: skip
+
+
+def _smoke_ms(request: Any, paths: list[str]) -> float:
+    for path in paths:  # warm-up
+        assert request(path)
+    started = time.perf_counter()
+    for path in paths:
+        assert request(path)
+    return (time.perf_counter() - started) / len(paths) * 1000

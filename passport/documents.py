@@ -317,6 +317,15 @@ def _field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[
             for name in value
             if name not in instance
         ]
+    if keyword == "not" and value == {"pattern": "^(@|_:)"} and isinstance(instance, str):
+        # propertyNames of PlainJSON: the key itself is at fault (its value is not descended)
+        return [
+            FieldError(
+                json_pointer([*path, instance]),
+                f"'{instance}' reads as JSON-LD (a keyword or a blank node): a key here cannot "
+                "start with '@' or '_:'",
+            )
+        ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = schema.get("properties", {})
         owner = schema.get("title", "object")

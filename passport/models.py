@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -72,6 +73,9 @@ class Organisation(Base):
     # The log key's signature over its name, role, prefixes (passport.ledger.seals); None
     # until it first acts in the log.
     seal: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Its unique operator identifier (e.g. an EORI number), sent with its passports'
+    # registrations to the EU DPP registry; None: the registry's KREISLAUF_EU_OPERATOR_ID.
+    operator_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     # Loaded only when issuing checks them: every read of a passport loads its issuer.
     gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(
@@ -110,11 +114,34 @@ class ApiKey(Base):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
+# The predicates of the partial indexes on passports, which the queries they serve repeat word
+# for word (a bound parameter would hide from the planner that the index holds the rows).
+PARENTS_WHERE = "granularity IN ('model', 'batch')"
+WITHDRAWN_WHERE = "status = 'withdrawn'"
+
+
 class Passport(Base):
     __tablename__ = "passports"
     __table_args__ = (
         Index("ix_passports_gtin_lot_serial", "gtin", "lot", "serial"),
         Index("ix_passports_issuer_pk", "issuer_pk", "pk"),
+        # Partial indexes of the few rows two hot queries want, which name the rows as these
+        # predicates do, literally (passport.passports.issuing.PARENTS, credentials.status_list):
+        # issuing's parent lookup, the model and batch passports of a GTIN (not its million
+        # items), and a status list's withdrawn passports.
+        Index(
+            "ix_passports_parents",
+            "gtin",
+            "lot",
+            sqlite_where=text(PARENTS_WHERE),
+            postgresql_where=text(PARENTS_WHERE),
+        ),
+        Index(
+            "ix_passports_withdrawn",
+            "pk",
+            sqlite_where=text(WITHDRAWN_WHERE),
+            postgresql_where=text(WITHDRAWN_WHERE),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -203,6 +230,20 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("passport_pk", "seq"),
         Index("ix_events_passport_time", "passport_pk", "event_time"),
+        # The few events that link a passport (parts, remanufacture) or correct an event, found
+        # by the passport or event they point at (partial: most events point at nothing).
+        Index(
+            "ix_events_related_pk",
+            "related_pk",
+            sqlite_where=text("related_pk IS NOT NULL"),
+            postgresql_where=text("related_pk IS NOT NULL"),
+        ),
+        Index(
+            "ix_events_corrects_pk",
+            "corrects_pk",
+            sqlite_where=text("corrects_pk IS NOT NULL"),
+            postgresql_where=text("corrects_pk IS NOT NULL"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -69,6 +69,19 @@ def create_organisation(
     return org, key
 
 
+def set_operator_id(org: Organisation, operator_id: str | None) -> None:
+    """Set (or, with None, clear) the organisation's unique operator identifier, sent with its
+    passports' registrations to the EU DPP registry (e.g. an EORI number, ``EORI:DE1234…``)."""
+    if operator_id is not None:
+        operator_id = operator_id.strip()
+        if not (0 < len(operator_id) <= 100) or any(c.isspace() for c in operator_id):
+            raise InvalidDocument(
+                "Invalid operator identifier.",
+                [FieldError("/operatorId", "1 to 100 characters, no spaces")],
+            )
+    org.operator_id = operator_id
+
+
 def issue_api_key(session: Session, org: Organisation, settings: Settings | None = None) -> str:
     """A new API key for the organisation; only its hash is stored, so it is shown once.
 

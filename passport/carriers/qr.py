@@ -4,17 +4,18 @@ A QR code here holds exactly one text, the canonical GS1 Digital Link URI of a p
 (no query string), at error correction level M, in the smallest version that fits, and is
 drawn with a quiet zone of at least 4 modules (ISO/IEC 18004 §6.3.8).
 
-segno encodes: mode choice (byte, or alphanumeric when the text allows it), version choice,
-Reed-Solomon error correction, codeword placement and format / version information. It is
-asked for the symbol with mask pattern 0, which skips its own mask evaluation: that step is
-about 85 % of segno's time because it walks the matrix module by module in Python eight
-times. This module then does the evaluation of ISO/IEC 18004 §7.8.3 (penalties N1 to N4,
-lowest score wins) on whole symbols held as Python integers, one bit per module, and
-re-masks the symbol with the winner. Re-masking is exact because masking is an XOR over the
-encoding region and only the format information depends on the mask. The scores follow
-segno's reading of the rules to the letter, so the symbol is the one segno itself would
-make: the tests compare whole symbols with segno's, for every mask and for its own choice.
-The module layout of each version is computed once per process.
+``qr_codewords`` builds the final message (mode and version choice, Reed-Solomon error
+correction, interleaving) as big integers. This module places it (ISO/IEC 18004 §7.7) and
+chooses the mask, on whole symbols held as Python integers, one bit per module: placement is
+one precomputed permutation of the message's bit string (``operator.itemgetter`` over the
+layout, C-level), function patterns are one OR, each mask pattern one XOR over the encoding
+region, and the evaluation of §7.8.3 (penalties N1 to N4, lowest score wins) a few shifts and
+bit counts per rule. segno, which walks the matrix module by module in Python, took about 90 %
+of the time of a code drawn from its symbols; it stays the reference. The scores follow
+segno's reading of the rules to the letter, so the symbol is the one segno itself would make:
+the tests compare whole symbols with segno's, for every mask and for its own choice. The
+module layout of each version (with format and version information read from segno's symbols)
+is computed once per process.
 
 The renderers draw from rows of ``"0"``/``"1"`` characters with C-level string operations:
 one SVG ``<path>`` of horizontal runs and a 1-bit greyscale PNG written with zlib.
@@ -29,8 +30,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html import escape
+from operator import itemgetter
 
 import segno
+
+from passport.carriers.qr_codewords import message
 
 __all__ = ["QUIET_ZONE", "QrSymbol", "encode", "qr_matrix", "qr_png", "qr_svg"]
 
@@ -85,9 +89,13 @@ class _Geometry:
     length: int
     full: int  # every bit of the layout
     inside: int  # the symbol's modules
-    keep: int  # inside, less format information, version information and the dark module
     masks: tuple[int, ...]  # each mask pattern, restricted to the encoding region
     fixed: tuple[int, ...]  # per mask: dark format modules, version information, dark module
+    patterns: int  # the dark modules of finder, separator, timing and alignment patterns
+    cells: int  # modules of the encoding region (data and EC codewords, remainder bits)
+    # the layout's characters from the message's bit string (followed by "0"s): module i of
+    # the encoding region in placement order takes character i, every other place the last
+    place: Callable[[str], tuple[str, ...]]
 
 
 def encode(text: str, *, mask: int | None = None) -> QrSymbol:
@@ -100,25 +108,23 @@ def encode(text: str, *, mask: int | None = None) -> QrSymbol:
         raise ValueError("a QR code here carries a URI: printable ASCII only")
     if mask is not None and mask not in range(8):
         raise ValueError("mask must be 0 to 7")
-    return _remask(segno.make_qr(text, error="m", boost_error=False, mask=0), mask)
+    return _symbol(text, mask=mask)
 
 
-def _remask(code: segno.QRCode, mask: int | None) -> QrSymbol:
-    """Turn segno's symbol with mask 0 into the symbol with ``mask``, or with the best one."""
-    geometry = _geometry(code.version)
-    sep = b"\x00" * _PAD
-    pad = b"\x00" * (_PAD * geometry.stride)
-    symbol0 = int((pad + sep.join(code.matrix) + sep + pad).translate(_TO_ASCII), 2)
-    # Undo mask 0 and drop what depends on the mask or is not evaluated (segno scores the
-    # symbol before format and version information are added, with those modules light).
-    data = (symbol0 ^ geometry.masks[0]) & geometry.keep
+def _symbol(text: str, version: int | None = None, mask: int | None = None) -> QrSymbol:
+    """The symbol of ``text`` in ``version`` (or the smallest), with ``mask`` (or the best)."""
+    final_message = message(text, version)
+    geometry = _geometry(final_message.version)
+    bits = format(int.from_bytes(final_message.codewords, "big"), "b")
+    stream = bits.rjust(8 * len(final_message.codewords), "0").ljust(geometry.cells + 1, "0")
+    # Unmasked, without what depends on the mask (segno scores the symbol before format and
+    # version information are added, with those modules light).
+    data = int("".join(geometry.place(stream)), 2) | geometry.patterns
     if mask is None:
         scores = [_penalty(data ^ pattern, geometry) for pattern in geometry.masks]
         mask = scores.index(min(scores))
     final = data ^ geometry.masks[mask] | geometry.fixed[mask]
-    # segno types a Micro QR version as a string ("M1"); this is always a regular QR code.
-    assert isinstance(code.version, int) and code.mode is not None
-    return QrSymbol(code.version, mask, code.mode, _rows(final, geometry))
+    return QrSymbol(final_message.version, mask, final_message.mode, _rows(final, geometry))
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
@@ -300,16 +306,40 @@ def _geometry(version: int) -> _Geometry:
     for mask in range(8):
         matrix = _sample(version, mask).matrix
         fixed.append(bits((r, c) for r, c in variable if matrix[r][c]))
+    matrix = _sample(version, 0).matrix
+    patterns = bits(
+        (r, c) for r, c in cells if function(r, c) and (r, c) not in variable and matrix[r][c]
+    )
+    order = [len(data)] * length  # every place takes the "0" after the last bit ...
+    for i, (r, c) in enumerate(_placement(size, set(data))):
+        order[(r + _PAD) * stride + c] = i  # ... but the encoding region's modules
     return _Geometry(
         size=size,
         stride=stride,
         length=length,
         full=(1 << length) - 1,
         inside=inside,
-        keep=inside & ~bits(variable),
         masks=tuple(bits((r, c) for r, c in data if pattern(r, c)) for pattern in _MASKS),
         fixed=tuple(fixed),
+        patterns=patterns,
+        cells=len(data),
+        place=itemgetter(*order),
     )
+
+
+def _placement(size: int, region: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The encoding region's modules in the order bits are placed (ISO/IEC 18004 §7.7.3):
+    two-module columns from the right, alternately upwards and downwards, skipping the
+    vertical timing pattern."""
+    order: list[tuple[int, int]] = []
+    for right in range(size - 1, 0, -2):
+        if right <= 6:
+            right -= 1
+        upwards = right & 2 == 0
+        rows = range(size - 1, -1, -1) if upwards ^ (right < 6) else range(size)
+        for r in rows:
+            order += [(r, c) for c in (right, right - 1) if (r, c) in region]
+    return order
 
 
 def _alignment_centres(version: int) -> list[int]:

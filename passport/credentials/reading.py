@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from passport.credentials import as_sent, status_list
 from passport.credentials.document import build_credential
@@ -139,17 +139,21 @@ _LINKS = {
 }
 
 
+_CORRECTION = aliased(Event)  # built once: making an alias costs more than the query
+
+
 def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     """Links between an original and the product remanufactured or repurposed from it.
 
     From the standing remanufacture and repurpose events: the new passport names its original,
     the original names the new one (the first standing event of each type wins).
     """
-    corrected = select(Event.corrects_pk).where(Event.corrects_pk.is_not(None))
+    # Correlated, so each candidate is one probe of ix_events_corrects_pk (an uncorrelated
+    # NOT IN would read every correction in the registry).
     standing = (
         select(Event)
         .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
-        .where(Event.pk.not_in(corrected))
+        .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
         .order_by(Event.pk)
     )
     links: dict[str, str] = {}

@@ -16,13 +16,13 @@ import base64
 import gzip
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
 from passport.contexts import VC_V2
 from passport.errors import NotFound
-from passport.models import Passport
+from passport.models import WITHDRAWN_WHERE, Passport
 from passport.routes import Routes
 from passport.signing.did import did_web
 from passport.signing.jose import sign_vc_jwt
@@ -63,7 +63,8 @@ def status_list_credential(session: Session, settings: Settings, number: int) ->
     low, high = (number - 1) * LIST_BITS, number * LIST_BITS
     withdrawn = session.scalars(
         select(Passport.pk)
-        .where(Passport.status == "withdrawn", Passport.pk >= low, Passport.pk < high)
+        # Literally as the partial index ix_passports_withdrawn says it, so that it serves.
+        .where(text(WITHDRAWN_WHERE), Passport.pk >= low, Passport.pk < high)
         .order_by(Passport.pk)
     )
     url = Routes(settings.base_url).status_list(number)

@@ -99,7 +99,9 @@ def element(name: str, value: Any) -> dict[str, Any]:
     """A JSON value as an EN 18223 data element (full representation, ``objectType`` set)."""
     head: dict[str, Any] = {"elementId": name}
     if isinstance(value, dict):
-        items = [element(k, v) for k, v in value.items()]
+        # In key order: a stored object's own order is the database's (PostgreSQL's jsonb
+        # sorts keys its own way), and the same passport must list the same elements.
+        items = [element(k, v) for k, v in sorted(value.items())]
         return head | {"objectType": "DataElementCollection", "elements": items}
     if isinstance(value, list):
         out: dict[str, Any] = head | {"objectType": "MultiValuedDataElement"}
@@ -118,7 +120,7 @@ def element(name: str, value: Any) -> dict[str, Any]:
 def _member(index: int, value: Any) -> Any:
     """One value of a multi-valued element: a scalar, or a group of nested elements."""
     if isinstance(value, dict):
-        return [element(k, v) for k, v in value.items()]
+        return [element(k, v) for k, v in sorted(value.items())]
     if isinstance(value, list):
         return [element(str(i), v) for i, v in enumerate(value)]
     return value

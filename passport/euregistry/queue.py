@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from passport.config import Settings
 from passport.euregistry.messages import Entry, Result
-from passport.models import EuRegistration, Passport, utcnow
+from passport.models import EuRegistration, Organisation, Passport, utcnow
 from passport.routes import Routes
 
 QUEUED = "queued"
@@ -69,6 +69,18 @@ def enqueue_missing(session: Session) -> int:
     return len(passports)
 
 
+def without_operator_id(session: Session) -> list[Organisation]:
+    """The organisations with queued registrations that name no operator identifier."""
+    queued = select(Passport.issuer_pk).join(
+        EuRegistration, EuRegistration.passport_pk == Passport.pk
+    )
+    queued = queued.where(EuRegistration.state == QUEUED)
+    found = select(Organisation).where(
+        Organisation.pk.in_(queued), Organisation.operator_id.is_(None)
+    )
+    return list(session.scalars(found.order_by(Organisation.pk)))
+
+
 def requeue_rejected(session: Session) -> int:
     """Send the rejected registrations again (after their passports or settings were fixed)."""
     result = session.execute(
@@ -100,11 +112,12 @@ def next_queued(
 
 def entry(settings: Settings, passport: Passport) -> Entry:
     """What is sent for ``passport``: its URI as the unique product identifier, its public id
-    as the DPP id, the operators' identifiers, and its API address as the endpoint."""
+    as the DPP id, the operators' identifiers (its issuer's own, else the registry's
+    default), and its API address as the endpoint."""
     return Entry(
         product_identifier=passport.uri,
         dpp_id=passport.public_id,
-        operator_id=settings.eu_operator_id,
+        operator_id=passport.issuer.operator_id or settings.eu_operator_id,
         backup_operator_id=settings.eu_backup_operator_id,
         endpoint=Routes(settings.base_url).passport(passport.public_id),
         granularity=passport.granularity,

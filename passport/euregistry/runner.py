@@ -69,7 +69,6 @@ def check_configured(settings: Settings) -> str:
         name
         for name, value in (
             ("KREISLAUF_EU_REGISTRY_URL", settings.eu_registry_url),
-            ("KREISLAUF_EU_OPERATOR_ID", settings.eu_operator_id),
             ("KREISLAUF_EU_BACKUP_OPERATOR_ID", settings.eu_backup_operator_id),
         )
         if not value
@@ -77,6 +76,17 @@ def check_configured(settings: Settings) -> str:
     if missing or settings.eu_registry_url is None:
         raise EuRegistryError(f"The EU registry is not configured: set {', '.join(missing)}.")
     return settings.eu_registry_url
+
+
+def _check_operators(session: Session, settings: Settings) -> None:
+    """Every queued registration names an operator: its issuer's own, or the default."""
+    missing = [] if settings.eu_operator_id else queue.without_operator_id(session)
+    if missing:
+        named = ", ".join(f"{org.name} ({org.public_id})" for org in missing)
+        raise EuRegistryError(
+            f"No operator identifier for {named}: set each one's with `kreislauf "
+            "set-operator-id ORG_ID OPERATOR_ID`, or a default with KREISLAUF_EU_OPERATOR_ID."
+        )
 
 
 def register_queued(
@@ -101,6 +111,7 @@ def register_queued(
         queue.requeue_rejected(session)
     report.queued = queue.enqueue_missing(session)
     commit()
+    _check_operators(session, settings)
     start(queue.count(session, queue.QUEUED))
     after = 0
     try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
@@ -43,6 +43,27 @@ def commissioned_at(session: Session, passport: Passport, history: list[Event]) 
     for event in history:
         if event.type == "commissioning" and not _is_corrected(event, history):
             return event.event_time
+    return _produced_at(session, passport)
+
+
+def _commissioned_at(session: Session, passport: Passport) -> datetime:
+    """:func:`commissioned_at` without the history: the first commissioning event that no
+    correction names, found through the passport's events and the index of corrections."""
+    first = session.scalar(
+        select(Event.event_time)
+        .where(Event.passport_pk == passport.pk, Event.type == "commissioning")
+        .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
+        .order_by(Event.seq)
+        .limit(1)
+    )
+    return first if first is not None else _produced_at(session, passport)
+
+
+# Built once: an alias costs more to make than the query it serves.
+_CORRECTION = aliased(Event)
+
+
+def _produced_at(session: Session, passport: Passport) -> datetime:
     product = get_version(session, passport).document.get("product", {})
     produced = product.get("productionDate")
     if isinstance(produced, str):
@@ -67,7 +88,15 @@ def record_event(
     body: Any,
     now: datetime | None = None,
 ) -> Event:
-    """Append one event (or a correction) to a passport's history."""
+    """Append one event (or a correction) to a passport's history.
+
+    An append reads what it checks against, not the passport's history: its commissioning
+    time, the corrected event (a correction) and the stored life status, which the new event
+    moves on (a correction, which may undo any earlier event, derives it from the whole
+    history). The work that needs no database (parsing the event, its EPCIS hash, its leaf)
+    is done apart from the statements, so a writer holds its locks for little more than
+    its inserts.
+    """
     base_url = settings.base_url
     now = now or utcnow()
     passport = get_passport(session, passport_public_id)
@@ -76,36 +105,17 @@ def record_event(
     session.execute(select(Passport.pk).where(Passport.pk == passport.pk).with_for_update())
     new = parse_event(body, now=now)
     _check_battery_health(session, passport, new)
-    history = list_events(session, passport)
     check_allowed(
         new,
         role=org.role,
         is_issuer=passport.issuer_pk == org.pk,
         life_status=passport.life_status,
-        commissioned_at=commissioned_at(session, passport, history),
+        commissioned_at=_commissioned_at(session, passport),
     )
 
     corrected: Event | None = None
     if new.corrects is not None:
-        corrected = next((e for e in history if e.seq == new.corrects), None)
-        pointer = "/correction/corrects"
-        if corrected is None:
-            raise InvalidDocument(
-                "There is no such event to correct.",
-                [FieldError(pointer, f"this passport has no event {new.corrects}")],
-            )
-        if corrected.type == "correction":
-            raise InvalidDocument(
-                "A correction cannot be corrected.",
-                [FieldError(pointer, "record the right event instead")],
-            )
-        if corrected.recorder_pk != org.pk:
-            raise Forbidden(
-                f"Event {corrected.seq} was recorded by {corrected.recorder.name}; "
-                "only the organisation that recorded an event can correct it."
-            )
-        if _is_corrected(corrected, history):
-            raise Conflict(f"Event {corrected.seq} has already been corrected.")
+        corrected = _corrected(session, org, passport, new.corrects)
 
     related = _related_passport(session, new)
     seq = (
@@ -113,13 +123,14 @@ def record_event(
     ) + 1
     recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
     salt = log.new_salt() if new.details.get("measurements") else None
+    actor = issuer_did(base_url, org)
     rendered = epcis.epcis_event(
         event_type=new.type,
         event_time=new.event_time,
         offset=new.offset,
         epc=passport.uri,
         details=new.details,
-        recorder=issuer_did(base_url, org),
+        recorder=actor,
         recorded_at=recorded_at,
         corrects_event=_epcis(base_url, passport, corrected) if corrected else None,
         related=related.uri if related else None,
@@ -142,6 +153,11 @@ def record_event(
         event_id=rendered["eventID"],
         content_salt=salt,
     )
+    if corrected is None:
+        # A new event stands (only a correction declares another wrong), so the status is
+        # the one it brings about, or the stored one (derived so far) if it brings none.
+        after = status.status_for(new.type, new.details)
+        life_status = passport.life_status if after is None else after
     session.add(event)
     session.flush()
     sequencer.append(
@@ -149,16 +165,44 @@ def record_event(
         settings,
         kind=f"dpp.event.{new.type}",
         subject=passport.uri,
-        actor_did=issuer_did(base_url, org),
+        actor_did=actor,
         content=log.event_content(
             event, corrected.seq if corrected else None, related.uri if related else None
         ),
         time=recorded_at,
     )
-    history.append(event)
-    passport.life_status = status.derive_status(_summary(history))
+    if corrected is not None:
+        life_status = status.derive_status(_summary(list_events(session, passport)))
+    if passport.life_status != life_status:
+        passport.life_status = life_status
     session.flush()
     return event
+
+
+def _corrected(session: Session, org: Organisation, passport: Passport, seq: int) -> Event:
+    """The event a correction by ``org`` declares wrong; refused unless ``org`` may."""
+    corrected = session.scalars(
+        select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
+    ).first()
+    pointer = "/correction/corrects"
+    if corrected is None:
+        raise InvalidDocument(
+            "There is no such event to correct.",
+            [FieldError(pointer, f"this passport has no event {seq}")],
+        )
+    if corrected.type == "correction":
+        raise InvalidDocument(
+            "A correction cannot be corrected.",
+            [FieldError(pointer, "record the right event instead")],
+        )
+    if corrected.recorder_pk != org.pk:
+        raise Forbidden(
+            f"Event {corrected.seq} was recorded by {corrected.recorder.name}; "
+            "only the organisation that recorded an event can correct it."
+        )
+    if session.scalar(select(Event.pk).where(Event.corrects_pk == corrected.pk).limit(1)):
+        raise Conflict(f"Event {corrected.seq} has already been corrected.")
+    return corrected
 
 
 def _check_battery_health(session: Session, passport: Passport, new: NewEvent) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -158,14 +158,37 @@ def _lock_head(session: Session) -> int:
 
 
 def _last_entries(session: Session, subjects: list[str]) -> dict[str, tuple[int, int, bytes]]:
-    """subject -> (seq, index, leaf hash) of its newest entry, for subjects that have one."""
+    """subject -> (seq, index, leaf hash) of its newest entry, for subjects that have one.
+
+    One subject (an event, a new version) is one descending step of the unique index on
+    ``(subject, subject_seq)``; many (a batch) find each subject's newest number in that
+    index and read only those entries, never a subject's older ones.
+    """
+    columns = (LogEntry.subject, LogEntry.subject_seq, LogEntry.index, LogEntry.leaf_hash)
     found: dict[str, tuple[int, int, bytes]] = {}
+    if len(subjects) == 1:
+        stmt = (
+            select(*columns)
+            .where(LogEntry.subject == subjects[0])
+            .order_by(LogEntry.subject_seq.desc())
+            .limit(1)
+        )
+        for subject, seq, index, h in session.execute(stmt):
+            found[subject] = (seq, index, bytes(h))
+        return found
     for start in range(0, len(subjects), log.CHUNK):
         chunk = subjects[start : start + log.CHUNK]
-        rows = session.execute(
-            select(LogEntry.subject, LogEntry.subject_seq, LogEntry.index, LogEntry.leaf_hash)
+        newest = (
+            select(LogEntry.subject, func.max(LogEntry.subject_seq).label("seq"))
             .where(LogEntry.subject.in_(chunk))
-            .order_by(LogEntry.subject_seq)
+            .group_by(LogEntry.subject)
+            .subquery()
+        )
+        rows = session.execute(
+            select(*columns).join(
+                newest,
+                and_(LogEntry.subject == newest.c.subject, LogEntry.subject_seq == newest.c.seq),
+            )
         )
         for subject, seq, index, h in rows:
             found[subject] = (seq, index, bytes(h))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from passport.euregistry import queue as euregistry_queue
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import Identity, identify
 from passport.ledger import bulk, log
-from passport.models import Organisation, Passport, PassportVersion, utcnow
+from passport.models import PARENTS_WHERE, Organisation, Passport, PassportVersion, utcnow
 from passport.signing.registry import issuer_did
 
 
@@ -299,6 +299,10 @@ def _existing_keys(session: Session, keys: list[str]) -> list[str]:
     return found
 
 
+# The model and batch passports, named as the partial index ix_passports_parents names them
+# (literally: with bound values the planner could not use it, and would read every item).
+PARENTS = text(PARENTS_WHERE)
+
 # Keys are as stored: a GMN passport has no GTIN and a model none of a lot, so lookups may be None.
 ModelsByGtin = dict[str | None, int]
 BatchesByLot = dict[tuple[str | None, str | None], int]
@@ -313,7 +317,7 @@ def _parents(session: Session, prepared: list[Prepared]) -> tuple[ModelsByGtin, 
         rows = session.execute(
             select(Passport.pk, Passport.gtin, Passport.lot, Passport.granularity, Passport.cpv)
             .where(Passport.gtin.in_(gtins[start : start + 500]))
-            .where(Passport.granularity.in_(("model", "batch")))
+            .where(PARENTS)
         )
         for pk, gtin, lot, granularity, cpv in rows:
             if granularity == "model" and cpv is None:

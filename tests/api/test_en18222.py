@@ -188,3 +188,18 @@ def test_bodies_in_the_contracts_shape_are_taken(client: FlaskClient, maker: Org
     answer = client.patch(f"/api/v1/dpps/{dpp_id}", json=patch, headers=maker.headers)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert errors("DigitalProductPassportCompressed", answer.get_json()) == []
+
+
+def test_the_full_form_lists_a_stored_object_in_key_order(client: FlaskClient, maker: Org) -> None:
+    """The same on both databases: PostgreSQL's jsonb keeps keys in its own order."""
+    body = passport("item", serial="ORDER")
+    body["product"]["characteristics"] = {"zeta": 1, "alpha": {"b": 1, "a": 2}, "mid": True}
+    answer = client.post(
+        "/api/v1/dpps?untp=0.6.1", json={"credentialSubject": body}, headers=maker.headers
+    )
+    dpp_id = answer.get_json()["digitalProductPassportId"]
+    full = client.get(f"/api/v1/dpps/{dpp_id}?representation=full").get_json()
+    subject = next(e for e in full["elements"] if e["elementId"] == "credentialSubject")
+    found = next(e for e in subject["elements"] if e["elementId"] == "characteristics")
+    assert [e["elementId"] for e in found["elements"]] == ["alpha", "mid", "zeta"]
+    assert [e["elementId"] for e in found["elements"][0]["elements"]] == ["a", "b"]

@@ -321,3 +321,35 @@ def test_an_item_inherits_what_its_070_model_passport_kept_as_sent(client, maker
     assert back["modelNumber"] == product["modelNumber"]
     assert back["relatedDocument"] == product["relatedDocument"]  # with its mediaType
     assert back["itemNumber"] == "780" and back["name"] != product["name"]
+
+
+def test_characteristics_of_any_shape_expand_with_the_official_context(client, maker):
+    """UNTP 0.7.0's context reads characteristics as a node with its own @vocab, so a key
+    that is a JSON-LD keyword or a blank node id would be taken as JSON-LD: refused in both
+    versions, by name."""
+
+    def served(url: str) -> dict[str, Any]:
+        document: dict[str, Any] = client.get(url.removeprefix(BASE_URL)).json
+        return document
+
+    body = full_061()
+    nested = {"power": {"value": 2.2, "unit": "KWT"}, "modes": [{"name": "eco"}, 3, None]}
+    body["product"]["characteristics"] = nested | {"a:b": "c", "": "empty", "x y": True, "x@": 1}
+    created = issue(client, maker, body)
+    doc = client.get(f"/api/v1/passports/{created['id']}").json
+    assert doc["credentialSubject"]["characteristics"] == body["product"]["characteristics"]
+    assert safe_mode_problems(doc, published_loader(served)) == []
+    for key in ("@id", "@type", "@context", "@x", "_:b0"):
+        old = full_061()
+        old["product"]["characteristics"] = {"modes": [{key: "x"}]}
+        new = _product(SAMPLES[0]) | {"characteristics": {key: "x"}}
+        for sent, pointer in (
+            (old, f"/product/characteristics/modes/0/{key}"),
+            (new, f"/characteristics/{key}"),
+        ):
+            answer = client.post("/api/v1/passports", json=sent, headers=maker.headers)
+            assert answer.status_code == 422
+            assert any(
+                e["pointer"] == pointer and "reads as JSON-LD" in e["message"]
+                for e in answer.json["errors"]
+            ), answer.json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import resource
 import signal
@@ -13,11 +14,14 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, make_url, text
 
+from passport.en18222.shapes import ENVELOPE
+from tests.api.test_dte import dte_errors
 from tests.conftest import POSTGRES_URL
 from tests.helpers import GTIN, untp07_errors, untp_errors, wait_until_serving
 from web.cli.main import cli
@@ -80,17 +84,33 @@ def test_demo_seeds_standard_passports_at_every_level(tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--no-serve", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "API key of Kesselwerk" in result.output and "/api/docs" in result.output
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'kreislauf.db'}", testing=True))
+    database = f"sqlite:///{tmp_path / 'kreislauf.db'}"
+    app = create_app(Settings(database_url=database, data_dir=tmp_path, testing=True))
     client = app.test_client()
     items = client.get("/api/v1/passports", query_string={"limit": 200}).json["items"]
     assert {p["granularity"] for p in items} == {"model", "batch", "item"}
     assert len({p["issuer"] for p in items}) >= 2
     assert any(p["status"] == "withdrawn" for p in items)
+    ld = {"Accept": "application/ld+json"}
     for p in items:
         doc = client.get(f"/api/v1/passports/{p['id']}").json
         assert untp07_errors(doc) == [], p  # UNTP 0.7.0, the default
         doc = client.get(f"/api/v1/passports/{p['id']}?untp=0.6.1").json
         assert untp_errors(doc) == [], p
+        # every way out: the resolver, EN 18222, the VC-JWT; and the history as UNTP DTEs
+        path = urlsplit(p["uri"]).path
+        assert untp07_errors(client.get(path, headers=ld).json) == [], p
+        assert untp_errors(client.get(f"{path}?untp=0.6.1", headers=ld).json) == [], p
+        dpp = client.get(f"/api/v1/dpps/{p['id']}").json  # the envelope, then the credential
+        assert dpp["digitalProductPassportId"] == p["id"], p
+        assert untp07_errors({k: v for k, v in dpp.items() if k not in ENVELOPE}) == [], p
+        signed = client.get(f"/api/v1/passports/{p['id']}?format=jwt")
+        token = signed.get_data(as_text=True)
+        assert signed.status_code == 200, (p, signed.status_code, signed.mimetype, token[:300])
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        assert untp07_errors(claims) == [], p
+        assert dte_errors(client.get(f"/api/v1/passports/{p['id']}/events?format=dte").json) == []
     front = client.get("/")
     assert front.status_code == 200 and "Kesselwerk" in front.get_data(as_text=True)
     # The sign-in README and the demo print works.

@@ -1,4 +1,5 @@
-"""Who uses the registry: ``create-org`` registers an organisation, ``create-user`` a person.
+"""Who uses the registry: ``create-org`` registers an organisation, ``create-user`` a person,
+``set-operator-id`` names an organisation's operator identifier for the EU registry.
 
 An organisation gets its API key once, printed and never stored (only its hash is); a person
 signs in to the web pages for an organisation with a password that is never echoed.
@@ -15,14 +16,15 @@ from passport.config import Settings
 from passport.roles import ROLES
 from web.cli.database import command_session
 
-__all__ = ["create_org", "create_user"]
+__all__ = ["create_org", "create_user", "set_operator_id"]
 
 
 @click.command("create-org")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="What the organisation does.")
 @click.option("--gs1-prefix", "prefixes", multiple=True, help="A GS1 company prefix (repeatable).")
-def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
+@click.option("--operator-id", help="Its unique operator identifier (EU registry), e.g. EORI:DE….")
+def create_org(name: str, role: str, prefixes: tuple[str, ...], operator_id: str | None) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
     from passport import organisations
 
@@ -31,8 +33,25 @@ def create_org(name: str, role: str, prefixes: tuple[str, ...]) -> None:
         org, key = organisations.create_organisation(
             session, name, role, prefixes, settings=settings
         )
+        organisations.set_operator_id(org, operator_id)
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
+
+
+@click.command("set-operator-id")
+@click.argument("org_id")
+@click.argument("operator_id", required=False)
+def set_operator_id(org_id: str, operator_id: str | None) -> None:
+    """Set the unique operator identifier an organisation's passports are registered with in
+    the EU DPP registry (leave it out to fall back to KREISLAUF_EU_OPERATOR_ID)."""
+    from passport import accounts, organisations
+
+    settings = Settings.from_env()
+    with command_session(settings, migrate=True) as session:
+        org = accounts.get_organisation(session, org_id)
+        organisations.set_operator_id(org, operator_id)
+        session.commit()
+    click.echo(json.dumps({"org_id": org.public_id, "operator_id": org.operator_id}))
 
 
 @click.command("create-user")

@@ -117,6 +117,8 @@ EXEMPT = {
     "passport_versions.pk": "surrogate key, never served",
     "events.pk": "surrogate key; events are served by passport and seq",
     "organisations.pk": "surrogate key; organisations are served by public id",
+    "organisations.operator_id": "its EU registry operator identifier: sent to the EU "
+    "registry with its registrations, never part of a served passport, event or log view",
     "grants.pk": "surrogate key; grants are served and sealed by public id",
 }
 

@@ -8,6 +8,7 @@ the PNG's pixels with Pillow; the modules are compared with segno's own symbols.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -206,13 +207,50 @@ def test_symbols_are_segnos_for_every_mask_and_its_choice_of_mask(kind):
         assert qr.encode(text, mask=mask).rows == _segno_rows(expected)
 
 
+def _texts(seed: int) -> list[str]:
+    """Texts of every mode and of lengths across the versions (byte mode up to version 40)."""
+    rnd = random.Random(seed)
+    alphabets = ["0123456789", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", URIS["long"]]
+    lengths = [1, 2, 3, 13, 14, 15, 16, 17, 60, 61, 62, 63, 200, 501, 1000, 2331]
+    return [
+        "".join(rnd.choice(alphabet) for _ in range(length))
+        for alphabet in alphabets
+        for length in lengths
+    ]
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_symbols_are_segnos_for_texts_of_every_mode_and_length(seed):
+    # qr_codewords builds the message (mode, version, padding, Reed-Solomon, interleaving)
+    # without segno; the symbols must still be the ones segno makes, module for module.
+    for text in _texts(seed):
+        chosen = segno.make_qr(text, error="m", boost_error=False)
+        symbol = qr.encode(text)
+        assert (symbol.version, symbol.mask, symbol.mode) == (
+            chosen.version,
+            chosen.mask,
+            chosen.mode,
+        ), text
+        assert symbol.rows == _segno_rows(chosen), text
+
+
+@pytest.mark.parametrize("mask", [-1, 8, 1.5])
+def test_a_mask_outside_0_to_7_is_refused(mask):
+    with pytest.raises(ValueError, match="mask must be 0 to 7"):
+        qr.encode(URIS["item"], mask=mask)
+
+
+def test_a_text_too_long_for_version_40_is_refused():
+    with pytest.raises(ValueError, match="too long"):
+        qr.encode("a" * 2332)  # version 40-M holds 2,331 bytes
+
+
 @pytest.mark.parametrize("version", [1, 2, 7, 14, 21, 32, 40])
 def test_layout_of_versions_with_new_alignment_rows_or_version_information(version):
     # Versions 7, 14, 21 add a row of alignment patterns (and from 7 version information);
     # version 32 is the one irregular step in ISO/IEC 18004 Annex E.
     made = segno.make_qr("0123456789", version=version, error="m", boost_error=False)
-    at_mask_0 = segno.make_qr("0123456789", version=version, error="m", mask=0, boost_error=False)
-    symbol = qr._remask(at_mask_0, None)
+    symbol = qr._symbol("0123456789", version=version)
     assert (symbol.version, symbol.mask) == (version, made.mask)
     assert symbol.rows == _segno_rows(made)
 

@@ -36,3 +36,19 @@ def test_register_eu_says_what_is_not_configured(monkeypatch):
     result = CliRunner().invoke(cli, ["register-eu"])
     assert result.exit_code == 1
     assert "The EU registry is not configured: set KREISLAUF_EU_REGISTRY_URL" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_set_operator_id_names_an_organisations_own(session, acme, monkeypatch):
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", session.get_bind().url.render_as_string(False))
+    result = CliRunner().invoke(cli, ["set-operator-id", acme.public_id, "EORI:DE1"])
+    assert result.exit_code == 0, result.output
+    session.commit()  # a new transaction sees the command's
+    session.refresh(acme)
+    assert acme.operator_id == "EORI:DE1"
+    bad = CliRunner().invoke(cli, ["set-operator-id", acme.public_id, "EORI DE1"])
+    assert bad.exit_code != 0 and "no spaces" in bad.output
+    assert CliRunner().invoke(cli, ["set-operator-id", acme.public_id]).exit_code == 0
+    session.commit()
+    session.refresh(acme)
+    assert acme.operator_id is None

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from passport import organisations
 from passport.config import Settings
-from passport.errors import EuRegistryError
+from passport.errors import EuRegistryError, InvalidDocument
 from passport.euregistry import messages, runner
 from passport.euregistry.transport import Answer, UrllibTransport, retry_after
 from passport.models import EuRegistration, Organisation, Passport, utcnow
@@ -230,8 +231,27 @@ def test_an_unreachable_registry_is_retried_then_left_queued(session, acme, fake
 
 
 def test_the_registry_must_be_configured(session, fake):
-    with pytest.raises(EuRegistryError, match="KREISLAUF_EU_OPERATOR_ID, KREISLAUF_EU_BACK"):
+    with pytest.raises(EuRegistryError, match="KREISLAUF_EU_BACKUP_OPERATOR_ID"):
         run(session, eu(session, fake, eu_operator_id="", eu_backup_operator_id=""))
+
+
+def test_each_issuer_registers_under_its_own_operator_id(session, acme, rival, fake):
+    """A registry serves many economic operators: each one's passports go with its own
+    identifier; KREISLAUF_EU_OPERATOR_ID is the default for those without one."""
+    rival_gtin = "09520999000016"
+    organisations.set_operator_id(acme, "EORI:DE000000000000001")
+    session.commit()
+    (mine,) = make_passports(session, acme, 1)
+    (theirs,) = make_passports(session, rival, 1, uri=f"{BASE_URL}/01/{rival_gtin}/21/R1")
+    without_default = eu(session, fake, eu_operator_id="")
+    with pytest.raises(EuRegistryError, match=f"Rival Appliances AG \\({rival.public_id}\\)"):
+        run(session, without_default)
+    assert {r.state for r in registrations(session)} == {"queued"}  # nothing sent
+    assert run(session, eu(session, fake)).batches == 1
+    assert fake.registry.held[mine.uri].operator == "EORI:DE000000000000001"
+    assert fake.registry.held[theirs.uri].operator == OPERATOR
+    with pytest.raises(InvalidDocument, match="operator identifier"):
+        organisations.set_operator_id(rival, "EORI DE 1")
 
 
 def test_issuing_queues_the_registration_in_its_transaction_only_when_asked(session, acme, fake):
