@@ -270,4 +270,3 @@ def write_section(
 
 if __name__ == "__main__":
     main()
-
