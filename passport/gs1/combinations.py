@@ -9,6 +9,7 @@ invalid pairs (``ex=``), plus the syntax engine's digital-signature rule.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from passport.errors import InvalidIdentifier
 from passport.gs1.dictionary import entry, label, name
@@ -119,6 +120,18 @@ def _present(pattern: str, ais: Sequence[str], ai: str) -> bool:
 
 def check_associations(ais: Sequence[str], values: dict[str, str] | None = None) -> None:
     """The dictionary's ``req=`` (mandatory associations) and ``ex=`` (invalid pairs)."""
+    _check_pairs(tuple(ais))
+    if values is not None and _DIGITAL_SIGNATURE in values:
+        for key in _SERIALISED_KEYS:
+            if key in values and len(values[key]) == entry(key).min_length:
+                raise InvalidIdentifier(
+                    f"{label(_DIGITAL_SIGNATURE)} signs a serialised item: {label(key)} "
+                    "needs its serial component"
+                )
+
+
+@lru_cache(maxsize=1024)  # a batch repeats its set of AIs: check it once (errors are not cached)
+def _check_pairs(ais: tuple[str, ...]) -> None:
     for ai in ais:
         ai_entry = entry(ai)
         for pattern in ai_entry.excludes:
@@ -138,13 +151,6 @@ def check_associations(ais: Sequence[str], values: dict[str, str] | None = None)
                 raise InvalidIdentifier(
                     f"{label(ai)} requires AI {choice} in the same GS1 Digital Link URI "
                     f"(mandatory association req={','.join('+'.join(g) for g in alternatives)})"
-                )
-    if values is not None and _DIGITAL_SIGNATURE in values:
-        for key in _SERIALISED_KEYS:
-            if key in values and len(values[key]) == entry(key).min_length:
-                raise InvalidIdentifier(
-                    f"{label(_DIGITAL_SIGNATURE)} signs a serialised item: {label(key)} "
-                    "needs its serial component"
                 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from passport.errors import InvalidIdentifier
 from passport.gs1.check_digits import normalise_gtin
@@ -31,6 +32,7 @@ GTIN_IN_URI_RULE = (
 )
 
 
+@lru_cache(maxsize=4096)  # a batch repeats its GTIN: check it once
 def _gtin_in_uri(value: str, *, allow_short_gtin: bool) -> str:
     padded = normalise_gtin(value)  # GTIN wording for digits, length and check digit
     if padded != value and not allow_short_gtin:
@@ -57,17 +59,26 @@ def check_elements(
 
     # The key value first: a wrong GTIN is the most useful thing to hear about.
     key_value = value_of(primary_key, key_value)
-    qualifiers = [ai for ai, _ in path[1:]]
-    check_qualifiers(primary_key, qualifiers)
-    check_duplicates([primary_key, *qualifiers, *(ai for ai, _ in attributes)])
-    for ai, _ in attributes:
-        check_attribute_placement(primary_key, qualifiers, ai)
+    qualifiers = tuple(ai for ai, _ in path[1:])
+    _check_placement(primary_key, qualifiers, tuple(ai for ai, _ in attributes))
     for ai, value in path[1:]:
         check_value(ai, value)
     attributes = [(ai, value_of(ai, value, "in the query string")) for ai, value in attributes]
     everything = [(primary_key, key_value), *path[1:], *attributes]
     check_associations([ai for ai, _ in everything], dict(everything))
     return ((primary_key, key_value), *path[1:]), tuple(attributes)
+
+
+@lru_cache(maxsize=1024)  # which AIs stand where: the same for every item of a batch
+def _check_placement(
+    primary_key: str, qualifiers: tuple[str, ...], attributes: tuple[str, ...]
+) -> None:
+    """The key qualifiers' order, no AI twice, and where each data attribute may stand (a
+    result of None is cached; an error is raised again on every call)."""
+    check_qualifiers(primary_key, qualifiers)
+    check_duplicates([primary_key, *qualifiers, *attributes])
+    for ai in attributes:
+        check_attribute_placement(primary_key, qualifiers, ai)
 
 
 @dataclass(frozen=True)

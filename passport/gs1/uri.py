@@ -53,6 +53,8 @@ _CONVENIENCE_ALPHAS = {
 
 def check_uri_characters(text: str, what: str) -> None:
     """Only characters a URI may hold; anything else must be percent-encoded."""
+    if _URI_CHARACTERS.issuperset(text):  # the common case, decided in C
+        return
     for position, char in enumerate(text, start=1):
         if char not in _URI_CHARACTERS:
             raise InvalidIdentifier(

@@ -84,8 +84,30 @@ def canonical_json(value: Any) -> bytes:
     number formatting and UTF-16 code-unit key order are exactly where hand-rolled
     ``json.dumps(sort_keys=True)`` goes wrong. Raises ``rfc8785.CanonicalizationError`` (a
     ValueError) for NaN/Infinity and integers beyond 2**53, which JCS cannot represent exactly.
+
+    Fast path: ``json.dumps`` (in C) writes the same bytes as JCS whenever nothing in its output
+    can differ — JCS escapes strings exactly as ``json`` does without ``ensure_ascii`` — so it
+    is used unless the output holds a number in exponent form, a float ending in ``.0`` (JCS
+    writes ``1``, ``json`` ``1.0``), one of 16 digits or more (an integer JCS may refuse), a
+    character from U+E000 on (where UTF-16 key order can differ from code-point order) or
+    anything ``json`` refuses (NaN, a lone surrogate): then ``rfc8785`` decides, as before.
+    Found in a string, these only send the value down the slow path. (Object keys must be
+    strings, as JSON's are.) Hashing log leaves and documents spent most of its time here.
     """
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+        )
+        if not _JCS_MAY_DIFFER.search(text) and (text.isascii() or max(text) < "\ue000"):
+            return text.encode("utf-8")
+    except (TypeError, ValueError):  # ValueError: NaN, Infinity or a lone surrogate
+        pass
     return rfc8785.dumps(value)
+
+
+# A number token (it follows "[", ":" or ",", or starts the text) in exponent form, ending in
+# ".0", or of 16 digits or more; the same characters inside a string only cost the slow path.
+_JCS_MAY_DIFFER = re.compile(r"(?:^|[\[:,])-?(?:[0-9.]*[eE]|[0-9]+\.0(?![0-9])|[0-9]{16})")
 
 
 # --- base64url -----------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ SMALL = {
     "log_head": "exactly one row",
     "witnessed_logs": "one per witnessed log",
     "registry_seals": "one per issuer and one for the registry",
+    # not a table: the keys a batch takes from the passports' sequence (passport.ledger.bulk)
+    "generate_series": "as many rows as the batch has passports",
 }
 # Queries that a scan-free plan is not enough for: the index that fits them, by name (with only
 # the GTIN index, the parent lookup reads every item of the model; with only the primary key,
