@@ -12,6 +12,7 @@ enum values, removed and unknown properties), fed to both of our schemas. The qu
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,9 +107,14 @@ def products_070() -> list[dict[str, Any]]:
     return [d.get("credentialSubject", d) for d in docs]
 
 
+# The suite checks every STRIDE-th mutation (about 7,800 documents, seconds); the whole corpus
+# (about 31,000) with KREISLAUF_WHOLE_CORPUS=1: no disagreement either way (docs/PERFORMANCE.md).
+STRIDE = 1 if os.environ.get("KREISLAUF_WHOLE_CORPUS") == "1" else 4
+
+
 def corpus(name: str) -> Iterator[dict[str, Any]]:
-    """Every sample of the schema's UNTP version and every mutation of it (arrays cut to their
-    first item, as in the schema sweeps: the samples repeat each item's shape), and the other
+    """Every sample of the schema's UNTP version and its mutations (arrays cut to their first
+    item, as in the schema sweeps: the samples repeat each item's shape), and the other
     version's samples as they are."""
     own, other = subjects_061(), products_070()
     if name == V07_PRODUCT_SCHEMA:
@@ -117,8 +123,9 @@ def corpus(name: str) -> Iterator[dict[str, Any]]:
     for whole in own:
         yield whole
         subject = first_items(whole)
-        for path, value in mutations(subject):
-            yield apply(subject, path, value)
+        for n, (path, value) in enumerate(mutations(subject)):
+            if n % STRIDE == 0:
+                yield apply(subject, path, value)
 
 
 @pytest.mark.parametrize("name", [SUBJECT_SCHEMA, V07_PRODUCT_SCHEMA])
@@ -133,7 +140,7 @@ def test_compiled_and_python_validators_agree_on_the_whole_corpus(name: str) -> 
             disagree.append(f"compiled {ours}: {json.dumps(document)[:300]}")
     assert disagree == []
     # Both verdicts are well exercised: the sweep proves something either way.
-    assert verdicts[True] > 200 and verdicts[False] > 2000, verdicts
+    assert verdicts[True] > 200 // STRIDE and verdicts[False] > 2000 // STRIDE, verdicts
 
 
 def test_the_samples_are_valid_to_both() -> None:
