@@ -636,7 +636,9 @@ def cached_fill(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        dbname = f"kreislauf_{name.replace('-', '_')}"
+        # one database per cache directory: a test's cache never refills the bench's
+        where = hashlib.sha256(str(cache.resolve()).encode()).hexdigest()[:8]
+        dbname = f"kreislauf_{name.replace('-', '_')}_{where}"
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
