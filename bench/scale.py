@@ -18,22 +18,26 @@ and one item passport with five lifecycle events (``issuing`` and ``history.reco
 the real validation, seals and checkpoints). Every other item is a clone of that item with its
 own serial, public id, salt and event ids, written with raw bulk SQL (``executemany`` on
 SQLite, ``COPY`` on PostgreSQL): its passport row, its first version, its five events, their six
-log leaves and the Merkle nodes they complete. Leaves and nodes are made by the registry's own
-functions (``ledger.log.leaf_bytes``, ``content_sha256``, ``committed``, ``event_content``,
-``merkle.leaf_hash``, ``node_hash``) and event ids by ``events.epcis.epcis_event``, so appends
-and proofs after the fill work and ``kreislauf verify`` passes (tests/bench/test_scale_smoke.py
-checks that on a small fill on both databases). The head is updated and a checkpoint signed
-at the end. Items are hashed in two processes (they are independent: item ``j``'s leaves are at
-fixed indices); nodes are pushed in order in the main process.
+log leaves and the Merkle nodes they complete. The registry's own functions make, once, the
+byte patterns of an item's leaves, committed content and CBV event-hash pre-images
+(``ledger.log.leaf_bytes``, ``committed``, ``event_content``, ``events.hashing.prehash``), with
+placeholders where an item's serial, salt, public id, event id, previous leaf and digests go;
+each item fills them in and hashes with ``merkle.leaf_hash`` / ``node_hash`` and
+``hashing.hash_id`` (canonical JSON orders keys by name and writes these ASCII values
+verbatim, so filling in is exact). Every 1,000th item is made again by the functions themselves
+(``log.content_sha256``, ``epcis.epcis_event``) and compared, and ``kreislauf verify`` passes on
+a small fill (tests/bench/test_scale_smoke.py, SQLite and PostgreSQL), so appends and proofs
+after the fill work. The head is updated and a checkpoint signed at the end. Items are made
+in two processes (they are independent: item ``j``'s leaves are at fixed indices); nodes are
+pushed in order in the main process.
 
 A filled database is kept under ``bench/.cache/`` (git-ignored; one SQLite file or one
-PostgreSQL database ``kreislauf_scale_<passports>`` per size, with a JSON marker written only
-when the fill is complete), so re-runs measure without refilling. Measuring appends events:
-a re-run's registry has a few more.
+PostgreSQL database ``kreislauf_scale_postgresql_<passports>_<cache>`` per size, with a JSON
+marker written only when the fill is complete), so re-runs measure without refilling.
+Measuring appends events: a re-run's registry has a few more.
 
-Usage: python bench/scale.py [--size smoke|full] [--passports N --events N --small N]
-                             [--database sqlite|postgresql|both] [--duration 10]
-                             [--refill] [--write docs/SCALING.md]
+Usage: python bench/scale.py [--size smoke|full] [--passports N] [--small N]
+                             [--database sqlite|postgresql|both] [--refill] [--write FILE]
 """
 
 from __future__ import annotations
