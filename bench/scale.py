@@ -99,7 +99,7 @@ POSTGRES_URL = os.environ.get(
 VENV_BIN = Path(sys.executable).parent
 # (passports, events, small passports, wrk seconds, appends, proofs)
 SIZES = {
-    "smoke": (2_000, 10_000, 500, 1.0, 5, 10),
+    "smoke": (600, 3_000, 200, 0.0, 3, 5),  # in process (0 s of wrk): the suite's smoke test
     "full": (1_000_000, 5_000_000, 10_000, 10.0, 20, 20),
 }
 CHUNK = 5_000  # items per bulk statement batch (and per worker task)
@@ -908,11 +908,35 @@ def fetch(port: int, path: str, accept: str, timeout: float) -> bytes:
         return body
 
 
+def _lookups_in_process(
+    url: str, data_dir: str, paths: list[str]
+) -> tuple[float, float, float, float]:
+    """The smoke size's lookups: p50 ms, p99 ms and req/s of the resolver through Flask's test
+    client, one at a time (no wrk, no gunicorn: the suite's smoke test needs neither); RSS 0."""
+    from web.app import create_app
+
+    app = create_app(Settings(database_url=url, base_url=BASE_URL, data_dir=Path(data_dir)))
+    client = app.test_client()
+    times = []
+    for path in paths[:50]:
+        start = time.perf_counter()
+        answer = client.get(path, headers={"Accept": "application/ld+json"})
+        times.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+    app.extensions["kreislauf"].engine.dispose()
+    times.sort()
+    p50, p99 = times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
+    return p50, p99, 1000 * len(times) / sum(times), 0.0
+
+
 def measure(filled: Filled, seconds: float, appends: int, proofs: int, workdir: Path) -> Figures:
     sample = _sample(filled.database_url, 2_000)
     paths = [uri.removeprefix(BASE_URL) for _, uri in sample]
     sizes = _sizes(filled.database_url)
-    p50, p99, rps, rss = _serve(filled.database_url, filled.data_dir, paths, seconds, workdir)
+    if seconds <= 0:  # the smoke size
+        p50, p99, rps, rss = _lookups_in_process(filled.database_url, filled.data_dir, paths)
+    else:
+        p50, p99, rps, rss = _serve(filled.database_url, filled.data_dir, paths, seconds, workdir)
     proof_ms = _proofs(filled.database_url, proofs)
     rate = _appends(filled.database_url, filled.data_dir, sample, appends)
     log_per_leaf = sizes["log"] / max(filled.leaves, 1)
@@ -985,7 +1009,7 @@ def rows_for(database: str, big: Figures, small: Figures) -> list[Row]:
             f"server memory (RSS, master + 4 workers), {label}",
             f"{big.rss_mib:.0f} MiB",
             f"{small.rss_mib:.0f} MiB at {m}",
-            big.rss_mib / small.rss_mib,
+            big.rss_mib / small.rss_mib if small.rss_mib else None,  # in process: none
             "—",
             None,
         ),
@@ -1003,9 +1027,15 @@ def run(
 ) -> list[Row]:
     """The benchmark protocol's entry (bench/__main__.py): "smoke" or "full"."""
     passports, events, small, seconds, appends, proofs = SIZES[size]
+    if size == "smoke" and cache == CACHE:
+        # seconds, in a folder of its own; tests/bench/test_scale_smoke.py fills both databases
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            return run(size, ("sqlite",), cache=Path(folder), refill=refill, say=say, sizes=sizes)
     if sizes is not None:
         passports, events, small = sizes
-    if shutil.which("wrk") is None:
+    if seconds > 0 and shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install -y wrk")
     rows: list[Row] = []
     workdir = cache / "work"

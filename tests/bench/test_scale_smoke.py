@@ -1,16 +1,14 @@
 """bench/scale.py: its bulk fill writes a registry ``kreislauf verify`` accepts (on both
 databases), in which appends and proofs work; and its smoke size runs end to end. No timing is
-asserted."""
+asserted (its smoke size runs in tests/bench/test_smoke.py, with every benchmark)."""
 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from sqlalchemy import func, select
 
 from passport.audit import verify_registry
@@ -66,16 +64,3 @@ def test_a_small_fill_verifies_and_takes_appends_and_proofs(
             assert verify_registry(session, settings).ok
     finally:
         engine.dispose()
-
-
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_the_smoke_size_runs(tmp_path: Path) -> None:
-    scale = _scale()
-    rows = scale.run("smoke", ("sqlite",), cache=tmp_path, say=lambda _: None)
-    assert len(rows) == 6
-    assert all(isinstance(row.work, str) and row.kreislauf for row in rows)
-    # a second run measures the cached fill again, without refilling
-    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
-        "scale-sqlite-2000.json",
-        "scale-sqlite-500.json",
-    ]
