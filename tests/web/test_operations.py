@@ -215,7 +215,7 @@ def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Pat
     answered: list[float] = []
     try:
         wait_until_serving(proc, f"http://127.0.0.1:{port}/healthz")
-        body = json.dumps([passport(serial=f"G{n}") for n in range(1000)]).encode()
+        body = json.dumps([passport(serial=f"G{n}") for n in range(5000)]).encode()
         post = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/passports/batch",
             data=body,
@@ -229,7 +229,7 @@ def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Pat
 
         sender = threading.Thread(target=send)
         sender.start()
-        time.sleep(0.5)  # the request is being worked on (1,000 passports take over a second)
+        time.sleep(0.3)  # the request is being worked on (5,000 passports take seconds)
         proc.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         sender.join(timeout=120)
@@ -240,14 +240,14 @@ def test_sigterm_lets_a_request_in_flight_finish_and_logs_are_json(tmp_path: Pat
         assert proc.stderr is not None
         output = proc.stderr.read().decode()
         proc.stderr.close()
-    assert answers == [(201, 1000)], output
+    assert answers == [(201, 5000)], output
     assert answered[0] > signalled  # it was in flight when the signal came
     with make_session_factory(engine)() as s:
         from sqlalchemy import func, select
 
         from passport.models import Passport
 
-        assert s.scalar(select(func.count()).select_from(Passport)) == 1000
+        assert s.scalar(select(func.count()).select_from(Passport)) == 5000
     engine.dispose()
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     assert any(e.get("path") == "/api/v1/passports/batch" and e["status"] == 201 for e in lines)

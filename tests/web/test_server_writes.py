@@ -331,7 +331,9 @@ def _inserting_passports(session: Session, deadline: float) -> bool | None:
         return None
     query = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        " AND state <> 'idle' AND query ILIKE 'INSERT INTO passports %'"
+        " AND state <> 'idle'"
+        # a batch's rows go in with COPY (passport.ledger.bulk); one passport with INSERT
+        """ AND (query ILIKE 'COPY "passports"%' OR query ILIKE 'INSERT INTO passports %')"""
     )
     while not session.scalar(query):
         session.rollback()
