@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.config import Settings
-from passport.ledger import checkpoints, log, merkle, seals, sequencer
+from passport.ledger import checkpoints, log, seals, sequencer
 from passport.models import LogEntry, LogHead, LogNode
 
 Item = sequencer.Item
@@ -32,44 +32,10 @@ def append_bulk(session: Session, settings: Settings, items: Sequence[Item]) -> 
     of the first leaf (the others follow it without gaps)."""
     if not items:
         return log.head(session)[0]
-    first = sequencer._lock_head(session)
-    size = first
-    origin = log.origin(settings.base_url)
-    last = sequencer._last_entries(session, list(dict.fromkeys(i.subject for i in items)))
-    frontier = sequencer._frontier(session, size)
-    entries: list[dict[str, Any]] = []
-    nodes: list[dict[str, Any]] = []
-    for item in items:
-        prev = last.get(item.subject)
-        seq = 0 if prev is None else prev[0] + 1
-        leaf = log.leaf_bytes(
-            origin,
-            kind=item.kind,
-            subject=item.subject,
-            seq=seq,
-            prev=None if prev is None else (prev[1], prev[2]),
-            time=item.time,
-            actor=item.actor_did,
-            content_digest=log.content_sha256(item.content),
-        )
-        h = merkle.leaf_hash(leaf)
-        entries.append(
-            {
-                "index": size,
-                "subject": item.subject,
-                "kind": item.kind,
-                "subject_seq": seq,
-                "leaf": leaf,
-                "leaf_hash": h,
-            }
-        )
-        for level, index, node in sequencer._push(frontier, size, h):
-            nodes.append({"level": level, "index": index, "hash": node})
-        last[item.subject] = (seq, size, h)
-        size += 1
+    entries, nodes, (size, root) = sequencer.leaves(session, log.origin(settings.base_url), items)
+    first = size - len(items)
     write_rows(session, LogEntry.__table__, entries)
     write_rows(session, LogNode.__table__, nodes)
-    root = merkle.root_from_subtrees([h for _, _, h in frontier])
     session.execute(update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=size, root=root))
     checkpoints.seal(session, settings, head=(size, root))
     seals.seal_actors(

@@ -75,10 +75,27 @@ def _sequence(
     session: Session, origin: str, items: Sequence[Item]
 ) -> tuple[list[LogEntry], tuple[int, bytes]]:
     """Store the leaves and the nodes they complete; return them and the new head."""
+    rows, nodes, head = leaves(session, origin, items)
+    entries = [LogEntry(**row) for row in rows]
+    session.add_all(entries)
+    session.flush()
+    for start in range(0, len(nodes), log.CHUNK):
+        session.execute(insert(LogNode), nodes[start : start + log.CHUNK])
+    session.execute(
+        update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=head[0], root=head[1])
+    )
+    return entries, head
+
+
+def leaves(
+    session: Session, origin: str, items: Sequence[Item]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[int, bytes]]:
+    """Under the log lock (taken here): the rows of ``items``' log entries and of the Merkle
+    nodes they complete, and the new head; the caller stores them (one by one or in bulk)."""
     size = _lock_head(session)
     last = _last_entries(session, list(dict.fromkeys(i.subject for i in items)))
     frontier = _frontier(session, size)
-    entries: list[LogEntry] = []
+    entries: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
     for item in items:
         prev = last.get(item.subject)
@@ -95,26 +112,20 @@ def _sequence(
         )
         h = merkle.leaf_hash(leaf)
         entries.append(
-            LogEntry(
-                index=size,
-                subject=item.subject,
-                kind=item.kind,
-                subject_seq=seq,
-                leaf=leaf,
-                leaf_hash=h,
-            )
+            {
+                "index": size,
+                "subject": item.subject,
+                "kind": item.kind,
+                "subject_seq": seq,
+                "leaf": leaf,
+                "leaf_hash": h,
+            }
         )
         for level, index, node in _push(frontier, size, h):
             nodes.append({"level": level, "index": index, "hash": node})
         last[item.subject] = (seq, size, h)
         size += 1
-    session.add_all(entries)
-    session.flush()
-    for start in range(0, len(nodes), log.CHUNK):
-        session.execute(insert(LogNode), nodes[start : start + log.CHUNK])
-    root = merkle.root_from_subtrees([h for _, _, h in frontier])
-    session.execute(update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=size, root=root))
-    return entries, (size, root)
+    return entries, nodes, (size, merkle.root_from_subtrees([h for _, _, h in frontier]))
 
 
 def _push(
