@@ -629,12 +629,11 @@ def _to_head(url: str, say: Callable[[str], None] = print) -> None:
     """Bring a cached fill made before the newest migrations to the migration head (idempotent:
     nothing to do when it is there), then give the planner statistics of what they added, as a
     fresh fill's closing ANALYZE would have (a new index on a million rows takes a while)."""
-    before = _revision(url)
+    before, started = _revision(url), time.perf_counter()
     upgrade_database(url)
     after = _revision(url)
     if before == after:
         return
-    started = time.perf_counter()
     if _dialect(url) == "sqlite":
         conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
         new = conn.execute(
@@ -647,7 +646,7 @@ def _to_head(url: str, say: Callable[[str], None] = print) -> None:
     else:
         with psycopg.connect(_conninfo(url), autocommit=True) as conn:
             conn.execute("ANALYZE passports, events")
-    say(f"  migrated {before} -> {after}, analysed in {time.perf_counter() - started:.0f} s")
+    say(f"  migrated {before} -> {after} and analysed in {time.perf_counter() - started:.0f} s")
 
 
 def cached_fill(
