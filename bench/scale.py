@@ -644,8 +644,8 @@ def _to_head(url: str, say: Callable[[str], None] = print) -> None:
             conn.execute(f'ANALYZE "{name}"')
         conn.close()
     else:
-        with psycopg.connect(_conninfo(url), autocommit=True) as conn:
-            conn.execute("ANALYZE passports, events")
+        with psycopg.connect(_conninfo(url), autocommit=True) as pg:
+            pg.execute("ANALYZE passports, events")
     say(f"  migrated {before} -> {after} and analysed in {time.perf_counter() - started:.0f} s")
 
 
