@@ -82,7 +82,7 @@ from passport.db import (  # noqa: E402
     upgrade_database,
 )
 from passport.events import epcis, hashing, history  # noqa: E402
-from passport.ledger import checkpoints, log, merkle  # noqa: E402
+from passport.ledger import checkpoints, log, merkle, sequencer  # noqa: E402
 from passport.models import Event, LogHead, Organisation, Passport, PassportVersion  # noqa: E402
 from passport.passports import issuing  # noqa: E402
 from passport.signing.jose import canonical_json  # noqa: E402
@@ -524,21 +524,6 @@ def _frontier(url: str) -> list[tuple[int, int, bytes]]:
     return [(level, index, found[(level, index)]) for level, index in keys]
 
 
-def _push(
-    frontier: list[tuple[int, int, bytes]], index: int, h: bytes
-) -> list[tuple[int, int, bytes]]:
-    """Add leaf ``index`` to the frontier of complete subtrees; return the nodes it completes
-    (what ``ledger.sequencer`` stores after each leaf)."""
-    current = (0, index, h)
-    made = [current]
-    while frontier and frontier[-1][0] == current[0]:
-        level, left_index, left = frontier.pop()
-        current = (level + 1, left_index >> 1, merkle.node_hash(left, current[2]))
-        made.append(current)
-    frontier.append(current)
-    return made
-
-
 def fill(
     url: str, data_dir: Path, passports: int, events: int, *, say: Callable[[str], None] = print
 ) -> Filled:
@@ -575,7 +560,7 @@ def fill(
                 for leaf in leaves:
                     assert leaf[0] == size, (leaf[0], size)
                     entries.append(leaf)
-                    nodes.extend(_push(frontier, size, leaf[5]))
+                    nodes.extend(sequencer._push(frontier, size, leaf[5]))
                     size += 1
             writer.write("passports", [c[0] for c in chunk], pcols)
             writer.write("passport_versions", [c[1] for c in chunk], vcols)
