@@ -21,7 +21,7 @@ from api.schemas import (
     VersionListSchema,
 )
 from edge import views
-from edge.request import one_read, session, settings
+from edge.request import one_read, session, settings, validate_first, writing
 from passport import idempotency, rdf, search
 from passport.carriers import qr
 from passport.credentials import reading, signed, untp07
@@ -144,12 +144,14 @@ class PassportBatch(MethodView):
     @blp.response(201, BatchResultSchema, headers=deps.REPLAYED)
     def post(self) -> Response:
         """Issue up to 10,000 passports in one request, all or nothing."""
-        db = session()
+        validate_first()  # the write lock is taken after validation, for the inserts only
         org = deps.caller()
         body = untp07.incoming_all(_batch(deps.json_body(), settings().max_batch))
+        prepared = issuing.prepare_all(settings().base_url, org, body)
+        db = writing()
 
         def write() -> idempotency.Answer:
-            passports = issuing.issue_passports(db, settings(), org, body)
+            passports = issuing.store(db, settings(), org, prepared)
             result = {"count": len(passports), "passports": [_ref(p) for p in passports]}
             return idempotency.Answer(201, result)
 

@@ -4,8 +4,11 @@ Every handler, API or page, reaches the database through :func:`session`. The ru
 with an unsafe method (POST, PUT, PATCH, DELETE) opens its transaction as a writer (BEGIN
 IMMEDIATE on SQLite, so concurrent writers queue instead of failing half-way); a safe request
 (GET, HEAD, OPTIONS) reads, and its session refuses to commit (a ``RuntimeError`` naming the
-request), so a read can never write by accident. The session is closed at the end of the
-request (``web.app``), which rolls back anything not committed: a failed request writes nothing.
+request), so a read can never write by accident. A write whose validation is long (a batch)
+may read and validate first and take the write lock only for its inserts
+(:func:`validate_first`, :func:`writing`), so other writers are not held up by it. The
+session is closed at the end of the request (``web.app``), which rolls back anything not
+committed: a failed request writes nothing.
 """
 
 from __future__ import annotations
@@ -50,12 +53,43 @@ def session() -> Session:
     """
     if "db" not in g:
         db = registry().session_factory()
-        if request.method in UNSAFE_METHODS:
-            begin_write(db)
-        else:
+        if request.method not in UNSAFE_METHODS:
             event.listen(db, "before_commit", _ReadOnly(f"{request.method} {request.path}"))
+        elif g.get("validate_first"):
+            event.listen(db, "before_flush", _NOT_YET)
+        else:
+            begin_write(db)
         g.db = db
     return g.db  # type: ignore[no-any-return]
+
+
+def validate_first() -> None:
+    """Call before the request's first :func:`session`: the unsafe request reads (who calls,
+    what exists) in an ordinary transaction, validates, and takes the write lock only at
+    :func:`writing`, so a long validation never holds it; a write before that is a bug."""
+    g.validate_first = True
+
+
+def writing() -> Session:
+    """The request's session as a writer from here on (after :func:`validate_first`): the
+    reading transaction ends, having written nothing, and the write transaction begins (BEGIN
+    IMMEDIATE on SQLite). What was loaded is read again, inside it, when next used."""
+    db = session()
+    if g.pop("validate_first", False):
+        event.remove(db, "before_flush", _NOT_YET)
+        db.rollback()
+        begin_write(db)
+    return db
+
+
+def _not_yet(_session: Any, _context: Any, _instances: Any) -> None:
+    raise RuntimeError(
+        f"{request.method} {request.path} wrote before writing(): after validate_first(), "
+        "writes wait for edge.request.writing()"
+    )
+
+
+_NOT_YET = _not_yet
 
 
 def one_read() -> Session | Engine:

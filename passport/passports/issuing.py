@@ -155,7 +155,16 @@ def issue_passports(
     batch: bool = True,
 ) -> list[Passport]:
     """Issue many passports, all or nothing; errors name the item's index in a batch."""
-    base_url = settings.base_url
+    prepared = prepare_all(settings.base_url, issuer, subjects, batch=batch)
+    return store(session, settings, issuer, prepared, batch=batch)
+
+
+def prepare_all(
+    base_url: str, issuer: Organisation, subjects: Sequence[Any], *, batch: bool = True
+) -> list[Prepared]:
+    """Check who issues and validate every document, without touching the database (so a
+    batch can be validated before its request takes the write lock); errors name the item's
+    index in a batch, and two items of one product are a conflict."""
     # A remanufacturer places what it remanufactured or repurposed on the market under its own
     # name, with a new passport (Battery Regulation Art. 77(6)).
     require(issuer, "passport.issue")
@@ -184,6 +193,21 @@ def issue_passports(
                 f"({p.uri}); nothing was stored."
             )
         seen[p.identity.key] = i
+    return prepared
+
+
+def store(
+    session: Session,
+    settings: Settings,
+    issuer: Organisation,
+    prepared: Sequence[Prepared],
+    *,
+    batch: bool = True,
+) -> list[Passport]:
+    """Store passports ``prepare_all`` made, as version 1 each, with their log leaves; a
+    product that has a passport already is a conflict (nothing is stored)."""
+    base_url = settings.base_url
+    seen = {p.identity.key: i for i, p in enumerate(prepared)}
     existing = _existing_keys(session, list(seen))
     if existing:
         where = f" (item {seen[existing[0]]} of the batch)" if batch else ""
@@ -308,7 +332,7 @@ ModelsByGtin = dict[str | None, int]
 BatchesByLot = dict[tuple[str | None, str | None], int]
 
 
-def _parents(session: Session, prepared: list[Prepared]) -> tuple[ModelsByGtin, BatchesByLot]:
+def _parents(session: Session, prepared: Sequence[Prepared]) -> tuple[ModelsByGtin, BatchesByLot]:
     """Model passports by GTIN and batch passports by (GTIN, lot) for a set of documents."""
     gtins = sorted({p.identity.link.gtin for p in prepared if p.identity.link.gtin})
     models: ModelsByGtin = {}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
+import pytest
+
+from edge.request import session, validate_first, writing
+from passport.models import Organisation
+from passport.passports import issuing
 from tests.helpers import GTIN, count_passports, passport
 
 URL = "/api/v1/passports/batch"
@@ -89,3 +95,36 @@ def test_ten_thousand_passports_in_one_batch(client, maker):
     over = client.post(URL, json=items(10_001), headers=maker.headers)
     assert over.status_code == 422 and "10000" in over.json["detail"]
     print(f"10,000-passport batch took {elapsed:.1f} s")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_is_validated_before_it_takes_the_write_lock(client, maker, settings, monkeypatch):
+    """Writers are not held up by a batch's validation: while it validates, another process
+    writes to the same SQLite file without waiting; the batch then stores whole."""
+    path = settings.database_url.removeprefix("sqlite:///")
+    others: list[str] = []
+    validate = issuing.prepare_all
+
+    def prepare_while_another_writes(*args: Any, **kwargs: Any) -> Any:
+        with sqlite3.connect(path, timeout=0.2, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the batch held it
+            other.execute("UPDATE log_head SET size = size")
+            other.execute("COMMIT")
+        others.append("wrote")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(issuing, "prepare_all", prepare_while_another_writes)
+    response = client.post("/api/v1/passports/batch", json=items(3), headers=maker.headers)
+    assert response.status_code == 201, response.json
+    assert others == ["wrote"] and count_passports(client) == 3
+
+
+def test_a_write_before_writing_is_a_bug_the_edge_names(app):
+    with app.test_request_context("/api/v1/passports/batch", method="POST"):
+        validate_first()
+        db = session()
+        db.add(Organisation(public_id="org_x", name="X", role="manufacturer"))
+        with pytest.raises(RuntimeError, match="wrote before writing"):
+            db.flush()
+        db.rollback()
+        assert writing() is db
