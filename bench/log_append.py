@@ -388,7 +388,7 @@ def under_batch_load(
         target=_batches, args=(registry.path, workdir, registry.org_pk, stop, done)
     )
     worker.start()
-    time.sleep(2.0)  # the worker is importing and validating its first batch
+    time.sleep(min(2.0, seconds))  # the worker is importing and validating its first batch
     events = 0
     started = time.perf_counter()
     try:
