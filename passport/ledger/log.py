@@ -48,13 +48,17 @@ def content_sha256(content: Any) -> str:
     hashed in a fixed ``json.dumps`` form instead, so issuing never fails because of it and the
     digest can still be re-derived.
     """
+    return hashlib.sha256(content_bytes(content)).hexdigest()
+
+
+def content_bytes(content: Any) -> bytes:
+    """The exact bytes :func:`content_sha256` digests (UTF-8 JSON text, either form)."""
     try:
-        data = canonical_json(content)
+        return canonical_json(content)
     except ValueError:
-        data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
             "ascii"
         )
-    return hashlib.sha256(data).hexdigest()
 
 
 def format_time(moment: datetime) -> str:
