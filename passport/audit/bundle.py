@@ -128,9 +128,8 @@ def _content(found: _Committed | None, tier: Tier, digest: str) -> dict[str, Any
     if hidden:
         needed = max((r.tier for r in hidden), key=ORDER.index)
         return _withheld(
-            f"it holds {len(hidden)} propert{'y' if len(hidden) == 1 else 'ies'} restricted "
-            f"to readers of tier '{needed.value}' or above; its digest is salted, so what you "
-            "may see of it cannot be checked against the leaf",
+            f"it holds properties restricted to readers of tier '{needed.value}' or above; the "
+            "leaf commits to all of it, so a part of it could not be checked",
             needed,
         )
     if found.marked and tier is not Tier.ISSUER:

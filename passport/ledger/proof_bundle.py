@@ -40,6 +40,7 @@ class Report:
 
     lines: list[tuple[str, str]] = field(default_factory=list)  # (OK | WITHHELD | FAIL, text)
     key: str = ""  # which key the checkpoint was checked with, in words
+    advice: str = ""  # what to do about it (compare the bundle's own key)
     size: int = 0
 
     @property
@@ -101,9 +102,10 @@ def _verifier(
     carried = note.Verifier.from_vkey(bundle["log"]["vkey"])
     if carried.name != origin:
         raise note.NoteError(f"the bundle's key is named {carried.name!r}, not {origin!r}")
-    report.key = (
-        f"the key the bundle carries ({bundle['log']['vkey']}): compare it with the key the "
-        "registry publishes, or pass a trusted one with --key"
+    report.key = "the key the bundle carries"
+    report.advice = (
+        f" ({bundle['log']['vkey']}): compare it with the key the registry publishes, or pass a "
+        "trusted one with --key"
     )
     return [carried]
 
@@ -157,7 +159,9 @@ def _checkpoint(
         raise note.NoteError(f"the checkpoint is of log {checkpoint.origin!r}, not the bundle's")
     report.size = checkpoint.size
     report.add(
-        "OK", f"checkpoint of {checkpoint.origin} at size {checkpoint.size} signed, by {report.key}"
+        "OK",
+        f"checkpoint of {checkpoint.origin} at size {checkpoint.size} signed, by {report.key}"
+        + report.advice,
     )
     log_names = {v.name for v in logs}
     cosigners = [name for name in signed_by if name not in log_names]
@@ -198,13 +202,14 @@ def _entry(
     report.add("OK", f"{where}: in the log, by {leaf['actor']}")
     if isinstance(entry.get("content"), str):
         if content_sha256(entry["content"]) != leaf["content"]["sha256"]:
-            report.add("FAIL", f"{where}: the document does not hash to what the leaf commits")
+            report.add("FAIL", f"{where}: the content does not hash to what the leaf commits")
             return proof.index, h
-        report.add("OK", f"{where}: the document is the one the leaf commits to{_bound(entry)}")
+        what = "event" if leaf["kind"].startswith("dpp.event.") else "document"
+        report.add("OK", f"{where}: the {what} is the one the leaf commits to{_bound(entry)}")
         _passport_id(bundle, seq, entry["content"])
     else:
         reason = entry["withheld"].get("reason", "")
-        report.add("WITHHELD", f"{where}: document not in this bundle: {reason}")
+        report.add("WITHHELD", f"{where}: its content is not in this bundle: {reason}")
     return proof.index, h
 
 
