@@ -99,6 +99,12 @@ def _is_corrected(event: Event, history: list[Event]) -> bool:
     return any(e.corrects_pk == event.pk for e in history)
 
 
+def prepare_event(body: Any, now: datetime | None = None) -> NewEvent:
+    """Validate an event request body (``InvalidDocument`` listing every problem), with no
+    database: what a request does before it takes the write lock (:func:`store_event`)."""
+    return parse_event(body, now=now or utcnow())
+
+
 def record_event(
     session: Session,
     settings: Settings,
@@ -107,21 +113,46 @@ def record_event(
     body: Any,
     now: datetime | None = None,
 ) -> Event:
-    """Append one event (or a correction) to a passport's history.
+    """Append one event (or a correction) to a passport's history: :func:`prepare_event`
+    and :func:`store_event` in one (a request validates before it writes, and stores after)."""
+    now = now or utcnow()
+    passport = get_passport(session, passport_public_id, lock=True)  # a 404 before a 422
+    return _store(session, settings, org, passport, prepare_event(body, now), now)
+
+
+def store_event(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport_public_id: str,
+    new: NewEvent,
+    now: datetime | None = None,
+) -> Event:
+    """Append one validated event (:func:`prepare_event`) to a passport's history.
 
     An append reads what it checks against, not the passport's history: its commissioning
     time, the corrected event (a correction) and the stored life status, which the new event
     moves on (a correction, which may undo any earlier event, derives it from the whole
     history). The work that needs no database (parsing the event, its EPCIS hash, its leaf)
     is done apart from the statements, so a writer holds its locks for little more than
-    its inserts.
+    its inserts. ``now`` (the time it is recorded) defaults to the time of the call.
     """
-    base_url = settings.base_url
-    now = now or utcnow()
     # The passport's row is locked as it is read, so two writers cannot take the same
     # sequence number (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
     passport = get_passport(session, passport_public_id, lock=True)
-    new = parse_event(body, now=now)
+    return _store(session, settings, org, passport, new, now or utcnow())
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport: Passport,
+    new: NewEvent,
+    now: datetime,
+) -> Event:
+    """:func:`store_event` on the passport, its row locked."""
+    base_url = settings.base_url
     _check_battery_health(session, passport, new)
     check_allowed(
         new,
