@@ -78,6 +78,17 @@ SIZES = {
         lookups=20,
         load_seconds=1.0,  # the concurrent-load part: seconds are the smoke test's cost
     ),
+    # For a loaded machine: the full run's shape at a tenth of its log (say so when quoting it).
+    "medium": Size(
+        real=300,
+        events=600,
+        proof_small=10_000,
+        fill=100_000,
+        raw_rows=3_000,
+        proofs=300,
+        lookups=300,
+        load_seconds=10.0,
+    ),
     "full": Size(
         real=1_000,
         events=1_000,
