@@ -14,7 +14,7 @@ from api import deps
 from api.event_summaries import event_summary
 from api.schemas import EventCreatedSchema, EventsArgsSchema
 from edge.reads import note_events_read
-from edge.request import session, settings
+from edge.request import session, settings, validate_first, writing
 from passport import idempotency
 from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
@@ -117,12 +117,15 @@ class PassportEvents(MethodView):
     )
     def post(self, passport_id: str) -> Response:
         """Record an event (or a correction of one) in a passport's history."""
-        db = session()
+        validate_first()  # the write lock is taken after validation, for the inserts only
         org = deps.caller()
         body = deps.json_body()
+        lookup.get_passport(session(), passport_id)  # an unknown passport: a 404 before a 422
+        new = history.prepare_event(body)
+        db = writing()
 
         def write() -> idempotency.Answer:
-            event = history.record_event(db, settings(), org, passport_id, body)
+            event = history.store_event(db, settings(), org, passport_id, new)
             location = url_for("events.PassportEvents", passport_id=passport_id)
             return idempotency.Answer(201, _created(event), f"{location}#{event.seq}")
 

@@ -34,9 +34,17 @@ DOMAIN = {"passport", "repairs", "schemas"}
 MAX_LINES = 500
 SIZED = ("passport", "repairs", "edge", "api", "web")
 
-# The foundation of the domain: errors, settings, the database, roles and public URLs. It
-# imports nothing of ours, and every room of passport/ may build on it.
-BASE = {"passport.errors", "passport.config", "passport.db", "passport.roles", "passport.routes"}
+# The foundation of the domain: errors, settings, the database (and its statements compiled
+# once), roles and public URLs. It imports nothing of ours, and every room of passport/ may
+# build on it.
+BASE = {
+    "passport.errors",
+    "passport.config",
+    "passport.db",
+    "passport.compiled_sql",
+    "passport.roles",
+    "passport.routes",
+}
 MODELS = BASE | {"passport.models"}
 
 # room -> what of ours it may import besides itself (the most specific key applies)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from passport.config import Settings
@@ -21,7 +21,14 @@ from passport.events.catalogue import EVENT_TYPES, disposition_for
 from passport.events.parsing import NewEvent, parse_event
 from passport.events.rules import check_allowed
 from passport.ledger import log, sequencer
-from passport.models import MAX_ROW_NUMBER, Event, Organisation, Passport, utcnow
+from passport.models import (
+    MAX_ROW_NUMBER,
+    Event,
+    Organisation,
+    Passport,
+    PassportVersion,
+    utcnow,
+)
 from passport.passports.lookup import get_passport
 from passport.passports.versions import get_version, is_battery
 from passport.signing.registry import issuer_did
@@ -49,22 +56,34 @@ def commissioned_at(session: Session, passport: Passport, history: list[Event]) 
 def _commissioned_at(session: Session, passport: Passport) -> datetime:
     """:func:`commissioned_at` without the history: the first commissioning event that no
     correction names, found through the passport's events and the index of corrections."""
-    first = session.scalar(
-        select(Event.event_time)
-        .where(Event.passport_pk == passport.pk, Event.type == "commissioning")
-        .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
-        .order_by(Event.seq)
-        .limit(1)
-    )
+    first = session.scalar(_FIRST_COMMISSIONING, {"pk": passport.pk})
     return first if first is not None else _produced_at(session, passport)
 
 
-# Built once: an alias costs more to make than the query it serves.
+# Built once (an append's statements cost more to build than to run), with the passport's pk
+# as their parameter.
 _CORRECTION = aliased(Event)
+_FIRST_COMMISSIONING = (
+    select(Event.event_time)
+    .where(Event.passport_pk == bindparam("pk"), Event.type == "commissioning")
+    .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
+    .order_by(Event.seq)
+    .limit(1)
+)
+_CURRENT_DOCUMENT = select(PassportVersion.document).where(
+    PassportVersion.passport_pk == bindparam("pk"), PassportVersion.version == bindparam("version")
+)
+_LAST_SEQ = select(func.max(Event.seq)).where(Event.passport_pk == bindparam("pk"))
 
 
 def _produced_at(session: Session, passport: Passport) -> datetime:
-    product = get_version(session, passport).document.get("product", {})
+    # The current version's document alone (not the row with its credential).
+    document = session.scalar(
+        _CURRENT_DOCUMENT, {"pk": passport.pk, "version": passport.current_version}
+    )
+    if document is None:
+        document = get_version(session, passport).document  # NotFound, as before
+    product = document.get("product", {})
     produced = product.get("productionDate")
     if isinstance(produced, str):
         try:
@@ -80,6 +99,12 @@ def _is_corrected(event: Event, history: list[Event]) -> bool:
     return any(e.corrects_pk == event.pk for e in history)
 
 
+def prepare_event(body: Any, now: datetime | None = None) -> NewEvent:
+    """Validate an event request body (``InvalidDocument`` listing every problem), with no
+    database: what a request does before it takes the write lock (:func:`store_event`)."""
+    return parse_event(body, now=now or utcnow())
+
+
 def record_event(
     session: Session,
     settings: Settings,
@@ -88,22 +113,46 @@ def record_event(
     body: Any,
     now: datetime | None = None,
 ) -> Event:
-    """Append one event (or a correction) to a passport's history.
+    """Append one event (or a correction) to a passport's history: :func:`prepare_event`
+    and :func:`store_event` in one (a request validates before it writes, and stores after)."""
+    now = now or utcnow()
+    passport = get_passport(session, passport_public_id, lock=True)  # a 404 before a 422
+    return _store(session, settings, org, passport, prepare_event(body, now), now)
+
+
+def store_event(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport_public_id: str,
+    new: NewEvent,
+    now: datetime | None = None,
+) -> Event:
+    """Append one validated event (:func:`prepare_event`) to a passport's history.
 
     An append reads what it checks against, not the passport's history: its commissioning
     time, the corrected event (a correction) and the stored life status, which the new event
     moves on (a correction, which may undo any earlier event, derives it from the whole
     history). The work that needs no database (parsing the event, its EPCIS hash, its leaf)
     is done apart from the statements, so a writer holds its locks for little more than
-    its inserts.
+    its inserts. ``now`` (the time it is recorded) defaults to the time of the call.
     """
+    # The passport's row is locked as it is read, so two writers cannot take the same
+    # sequence number (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
+    passport = get_passport(session, passport_public_id, lock=True)
+    return _store(session, settings, org, passport, new, now or utcnow())
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    passport: Passport,
+    new: NewEvent,
+    now: datetime,
+) -> Event:
+    """:func:`store_event` on the passport, its row locked."""
     base_url = settings.base_url
-    now = now or utcnow()
-    passport = get_passport(session, passport_public_id)
-    # Lock the passport row so two writers cannot take the same sequence number
-    # (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
-    session.execute(select(Passport.pk).where(Passport.pk == passport.pk).with_for_update())
-    new = parse_event(body, now=now)
     _check_battery_health(session, passport, new)
     check_allowed(
         new,
@@ -118,9 +167,7 @@ def record_event(
         corrected = _corrected(session, org, passport, new.corrects)
 
     related = _related_passport(session, new)
-    seq = (
-        session.scalar(select(func.max(Event.seq)).where(Event.passport_pk == passport.pk)) or 0
-    ) + 1
+    seq = (session.scalar(_LAST_SEQ, {"pk": passport.pk}) or 0) + 1
     recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
     salt = log.new_salt() if new.details.get("measurements") else None
     actor = issuer_did(base_url, org)

@@ -19,12 +19,14 @@ to the log does. Functions here flush; the caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from passport import compiled_sql
 from passport.config import Settings
 from passport.errors import NotFound
 from passport.ledger import log, merkle, note
@@ -56,10 +58,18 @@ def seal(session: Session, settings: Settings, *, head: tuple[int, bytes] | None
     signed = note.sign_note(body, signer(settings))
     values = {"size": size, "root": root, "note": signed, "created_at": utcnow()}
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # A size is signed once: a startup seal of a head already signed, or racing another
     # startup's seal, stores nothing (Ed25519 is deterministic: the notes are the same).
-    session.execute(insert(LogCheckpoint).values(**values).on_conflict_do_nothing())
+    compiled_sql.run(session, _STORE[dialect == "postgresql"], values)
+
+
+# The checkpoint's INSERT … ON CONFLICT DO NOTHING, for SQLite and PostgreSQL, built once.
+_STORE = {
+    postgres: insert(cast(Table, LogCheckpoint.__table__))
+    .values({c: bindparam(c) for c in ("size", "root", "note", "created_at")})
+    .on_conflict_do_nothing()
+    for postgres, insert in ((False, sqlite_insert), (True, pg_insert))
+}
 
 
 def newest(session: Session) -> LogCheckpoint | None:

@@ -212,7 +212,9 @@ def seal_actors(
     """Seal those of these organisations not sealed yet, with their unsealed keys, at log
     ``size`` (the sequencer passes the size before its entries). An organisation sealed once is
     never sealed again here: a key made later is sealed by whoever makes it."""
-    ids = sorted(set(public_ids))
+    ids = sorted(set(public_ids) - _sealed_in(session))
+    if not ids:
+        return
     orgs = list(
         session.scalars(
             select(Organisation).where(Organisation.public_id.in_(ids), Organisation.seal.is_(None))
@@ -236,6 +238,17 @@ def seal_actors(
     ):
         owner = by_pk[key.organisation_pk].public_id
         key.seal = sign(private_key, key_facts(key, owner), size, backfill)
+
+
+def _sealed_in(session: Session) -> set[str]:
+    """The public ids of the organisations this session holds with a seal: sealed in the
+    database too (a seal is written once and never removed; a rolled-back one expires with its
+    transaction), so an append by an organisation it has loaded asks nothing more."""
+    sealed: set[str] = set()
+    for obj in session.identity_map.values():
+        if isinstance(obj, Organisation) and "seal" in obj.__dict__ and obj.__dict__["seal"]:
+            sealed.add(obj.__dict__["public_id"])
+    return sealed
 
 
 def seal_key(session: Session, private_key: Ed25519PrivateKey, key: ApiKey) -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from passport import compiled_sql
 from passport.config import Settings
 from passport.ledger import checkpoints, log, merkle, seals
 from passport.models import LogEntry, LogHead, LogNode
@@ -76,15 +77,13 @@ def _sequence(
 ) -> tuple[list[LogEntry], tuple[int, bytes]]:
     """Store the leaves and the nodes they complete; return them and the new head."""
     rows, nodes, head = leaves(session, origin, items)
-    entries = [LogEntry(**row) for row in rows]
-    session.add_all(entries)
-    session.flush()
+    for start in range(0, len(rows), log.CHUNK):
+        compiled_sql.run(session, _INSERT_ENTRY, rows[start : start + log.CHUNK])
     for start in range(0, len(nodes), log.CHUNK):
-        session.execute(insert(LogNode), nodes[start : start + log.CHUNK])
-    session.execute(
-        update(LogHead).where(LogHead.id == log.HEAD_ID).values(size=head[0], root=head[1])
-    )
-    return entries, head
+        compiled_sql.run(session, _INSERT_NODE, nodes[start : start + log.CHUNK])
+    compiled_sql.run(session, _SET_HEAD, {"size": head[0], "root": head[1]})
+    # The entries as stored (not added to the session: nothing reads them back through it).
+    return [LogEntry(**row) for row in rows], head
 
 
 def leaves(
@@ -142,6 +141,30 @@ def _push(
     return made
 
 
+# The sequencer's statements, built once and compiled once per database (passport.compiled_sql):
+# building, keying and compiling them per append cost more than running them.
+_HEAD, _ENTRIES, _NODES = (cast(Table, Model.__table__) for Model in (LogHead, LogEntry, LogNode))
+_TOUCH_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == bindparam("id"))
+    .values(size=_HEAD.c.size)
+    .returning(_HEAD.c.size)
+)
+_SET_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == log.HEAD_ID)
+    .values(size=bindparam("size"), root=bindparam("root"))
+)
+_INSERT_ENTRY = insert(_ENTRIES).values({c.name: bindparam(c.name) for c in _ENTRIES.columns})
+_INSERT_NODE = insert(_NODES).values({c.name: bindparam(c.name) for c in _NODES.columns})
+_NEWEST_ENTRY = (
+    select(_ENTRIES.c.subject, _ENTRIES.c.subject_seq, _ENTRIES.c["index"], _ENTRIES.c.leaf_hash)
+    .where(_ENTRIES.c.subject == bindparam("subject"))
+    .order_by(_ENTRIES.c.subject_seq.desc())
+    .limit(1)
+)
+
+
 def _lock_head(session: Session) -> int:
     """Take the log's write lock and return its size (creating the head row if need be)."""
     dialect = session.get_bind().dialect.name
@@ -157,13 +180,16 @@ def _lock_head(session: Session) -> int:
             size = session.scalar(stmt)
     else:
         # A write statement first, so that even a transaction opened with a plain BEGIN holds
-        # SQLite's write lock before it reads the size (begin_write makes this a no-op).
-        session.execute(
-            sqlite_insert(LogHead)
-            .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        size = session.scalar(select(LogHead.size).where(LogHead.id == log.HEAD_ID))
+        # SQLite's write lock before it reads the size (begin_write makes this a no-op): one
+        # statement that writes the size as it is and returns it, once the head row exists.
+        size = compiled_sql.run(session, _TOUCH_HEAD, {"id": log.HEAD_ID}).scalar()
+        if size is None:
+            session.execute(
+                sqlite_insert(LogHead)
+                .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            size = session.scalar(select(LogHead.size).where(LogHead.id == log.HEAD_ID))
     assert size is not None
     return int(size)
 
@@ -178,13 +204,10 @@ def _last_entries(session: Session, subjects: list[str]) -> dict[str, tuple[int,
     columns = (LogEntry.subject, LogEntry.subject_seq, LogEntry.index, LogEntry.leaf_hash)
     found: dict[str, tuple[int, int, bytes]] = {}
     if len(subjects) == 1:
-        stmt = (
-            select(*columns)
-            .where(LogEntry.subject == subjects[0])
-            .order_by(LogEntry.subject_seq.desc())
-            .limit(1)
+        newest_one: list[Any] = list(
+            compiled_sql.run(session, _NEWEST_ENTRY, {"subject": subjects[0]})
         )
-        for subject, seq, index, h in session.execute(stmt):
+        for subject, seq, index, h in newest_one:
             found[subject] = (seq, index, bytes(h))
         return found
     for start in range(0, len(subjects), log.CHUNK):

@@ -13,9 +13,11 @@ from passport.gs1.identity import candidate_keys
 from passport.models import Passport
 
 
-def get_passport(session: Session, public_id: str) -> Passport:
-    """The passport with this id; NotFound if there is none."""
-    passport = session.scalars(select(Passport).where(Passport.public_id == public_id)).first()
+def get_passport(session: Session, public_id: str, *, lock: bool = False) -> Passport:
+    """The passport with this id; NotFound if there is none. ``lock`` locks its row until the
+    transaction ends (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE)."""
+    stmt = select(Passport).where(Passport.public_id == public_id)
+    passport = session.scalars(stmt.with_for_update(of=Passport) if lock else stmt).first()
     if passport is None:
         raise NotFound(f"No passport with id '{public_id}'.")
     return passport

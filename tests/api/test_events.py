@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -12,6 +13,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from passport.config import Settings
+from passport.events import history as events_history
 from passport.routes import Routes
 from tests.conftest import BASE_URL
 from tests.helpers import FIXTURES, passport
@@ -327,3 +329,33 @@ def test_a_remanufactured_product_gets_a_new_passport_linked_to_the_original(cli
     triples = rdf.to_nquads(doc, BASE_URL)
     assert "<https://w3id.org/kreislauf#remanufacturedFrom>" in triples
     assert "remanufacturedFrom" not in client.get(f"/api/v1/passports/{original}").json
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_event_is_validated_before_it_takes_the_write_lock(
+    client, maker, cafe, settings, monkeypatch
+):
+    """Writers are not held up by an event's validation: while it validates, another process
+    writes to the same SQLite file without waiting; the event is then recorded."""
+    pid = issue(client, maker)
+    path = settings.database_url.removeprefix("sqlite:///")
+    others: list[str] = []
+    validate = events_history.prepare_event
+
+    def prepare_while_another_writes(*args: Any, **kwargs: Any) -> Any:
+        with sqlite3.connect(path, timeout=0.2, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the append held it
+            other.execute("UPDATE log_head SET size = size")
+            other.execute("COMMIT")
+        others.append("wrote")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(events_history, "prepare_event", prepare_while_another_writes)
+    response = record(client, cafe, pid, REPAIR)
+    assert response.status_code == 201, response.json
+    assert others == ["wrote"] and [e["seq"] for e in history(client, pid)["events"]] == [1]
+
+
+def test_an_unknown_passport_is_a_404_before_its_body_is_looked_at(client, cafe):
+    response = record(client, cafe, "p_nosuchpassport", {"type": "repair"})
+    assert response.status_code == 404, response.json
