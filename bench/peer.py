@@ -26,7 +26,13 @@ The client is ``http.client`` with a keep-alive connection: uvicorn keeps it ope
 sync worker closes it after each answer, so Kreislauf's figures include a TCP connect per
 request (what any client of ``kreislauf run`` pays). A second set of figures opens a new
 connection for every request on both sides, to tell the connect from the work. Targets:
-reads >= 1.0 x the peer, durable writes >= 0.5 x.
+reads >= 1.0 x the peer, durable writes >= 0.5 x. Each ratio is the median over rounds of
+the two sides' rates in the same round. Kreislauf's per-key write limit is raised
+(``KREISLAUF_WRITE_RATE``) so that it counts every write but refuses none.
+
+``--profile`` measures nothing over HTTP: it runs each kind of request in process through
+Flask's test client, times it, and prints a cProfile of it (``--profile-dir`` keeps the
+``.prof`` files), to say where Kreislauf's time goes.
 
 The peer is installed, on first use of the full size, into its own virtualenv under
 ``.bench/peer-venv`` (git-ignored), so its pins never touch ours; without an index the peer
@@ -34,7 +40,7 @@ rows say "not measured" and why. The smoke size never installs anything: it meas
 peer only if that virtualenv is already there.
 
 Usage: python bench/peer.py [--size smoke|full] [--rounds 5] [--requests 200]
-                            [--write docs/PERFORMANCE.md] [--profile]
+                            [--write docs/PERFORMANCE.md] [--profile [--profile-dir D]]
 """
 
 from __future__ import annotations
