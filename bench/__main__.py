@@ -47,7 +47,7 @@ from bench.common import Row  # noqa: E402
 
 REPORT = ROOT / "docs" / "PERFORMANCE.md"
 # The order of the table; any other bench/*.py with a run() follows, by name.
-ORDER = ["bulk_issuance", "serving", "log_append", "qr_codes", "labels", "scale"]
+ORDER = ["bulk_issuance", "serving", "peer", "log_append", "qr_codes", "labels", "scale"]
 NOT_BENCHMARKS = {"common", "mutate"}  # mutate.py is the mutation-testing harness
 SIZES = ("smoke", "full")
 COLUMNS = ("work", "Kreislauf", "baseline", "ratio", "target", "met")

@@ -26,7 +26,7 @@ def test_each_benchmark_runs_at_smoke_size_and_returns_rows(name):
 
 def test_the_benchmarks_are_the_speed_benchmarks():
     found = names()
-    for name in ("qr_codes", "labels", "bulk_issuance", "serving", "log_append"):
+    for name in ("qr_codes", "labels", "bulk_issuance", "serving", "log_append", "peer"):
         assert name in found
     assert "mutate" not in found and "common" not in found  # not speed benchmarks
 
@@ -94,3 +94,18 @@ def test_a_report_without_a_summary_gets_one_before_its_first_section(tmp_path):
     text = path.read_text()
     assert text.index("## Summary") < text.index("## Bulk issuance")
     assert "| w | k | b | — | t | — | `bench/labels.py` |" in text
+
+
+def test_the_peer_benchmark_never_installs_the_peer_at_smoke_size(monkeypatch):
+    """Without the peer's virtualenv the smoke size measures Kreislauf alone and says why."""
+    import bench.peer as peer
+
+    monkeypatch.setattr(peer, "PEER_VENV", peer.ROOT / ".bench" / "no-such-venv")
+    rows = peer.run("smoke")
+    assert [row.work for row in rows] == [f"peer: {peer.LABELS[w]}" for w in peer.WORK]
+    for row in rows:
+        check(row)
+        assert "req/s" in row.kreislauf  # Kreislauf's side was measured
+        assert "not measured: not installed" in row.baseline
+        assert row.ratio is None and row.met is None
+    assert not (peer.ROOT / ".bench" / "no-such-venv").exists()
