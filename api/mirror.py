@@ -16,6 +16,7 @@ from flask import Blueprint, Response, json, request
 from edge.request import session
 from passport.errors import InvalidRequest
 from passport.mirrors import reads
+from passport.mirrors.documents import JSON_LD, VC_JWT
 from passport.routes import API, LOG, MIRRORS
 
 bp = Blueprint("mirror", __name__, url_prefix=f"{MIRRORS}/<host>")
@@ -41,11 +42,23 @@ def _version() -> int | None:
     return int(value)
 
 
+def _signed() -> bool:
+    """``?format=jwt`` or ``Accept: application/vc+jwt``: the credential the origin signed."""
+    fmt = request.args.get("format")
+    if fmt not in (None, "jsonld", "jwt"):
+        raise InvalidRequest(f"'format' must be 'jsonld' or 'jwt' on a mirror, got {fmt!r}")
+    best = request.accept_mimetypes.best_match([JSON_LD, VC_JWT], default=JSON_LD)
+    return fmt == "jwt" or (fmt is None and best == VC_JWT)
+
+
 @bp.get(f"{API}/passports/<passport_id>")
 def passport(host: str, passport_id: str) -> Response:
     """A mirrored passport's credential (``?version=N``, else the newest held), as the origin
-    served it."""
-    return _served(reads.version(session(), host, passport_id, _version()))
+    served it: JSON-LD, or its VC-JWT (``?format=jwt``, ``Accept: application/vc+jwt``)."""
+    found = reads.version(session(), host, passport_id, _version(), signed=_signed())
+    response = _served(found)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.get(f"{API}/passports/<passport_id>/events")

@@ -391,9 +391,14 @@ def _mirrors() -> dict[str, dict[str, Any]]:
     at = f"{MIRRORS}/{{host}}"
     pid = _path("passport_id", {"type": "string"}, "The passport's id at the origin")
     version = _query("version", {"type": "integer", "minimum": 1}, "A version (default: newest)")
+    fmt = _query("format", {"enum": ["jsonld", "jwt"]}, "jwt: the VC-JWT the origin signed")
     return {
         f"{at}/api/v1/passports/{{passport_id}}": _mirror_get(
-            "A mirrored passport's credential", {"application/ld+json": OBJECT}, pid, version
+            "A mirrored passport's credential",
+            {"application/ld+json": OBJECT, "application/vc+jwt": TEXT},
+            pid,
+            version,
+            fmt,
         ),
         f"{at}/api/v1/passports/{{passport_id}}/events": _mirror_get(
             "A mirrored passport's events, each checked against the origin's log",

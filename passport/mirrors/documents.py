@@ -10,8 +10,9 @@ What a leaf's ``content.sha256`` covers (``passport.ledger.log``) decides what c
   such a passport's events are refused (and retried at each sync) rather than kept unchecked.
 * a **version** commits its stored document *with a random salt that is never served* (so a
   guesser cannot test restricted values against the public digest). No public view can be
-  checked against it: the mirror keeps the credential as served, one per version leaf, and
-  checks only that it is one JSON document naming this passport's version.
+  checked against it. The mirror checks instead that the credential is the one the origin
+  signs for the public (its VC-JWT, verified with the key the issuer's did:web document at
+  the origin names) and keeps both, byte for byte: one pair per version leaf.
 """
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from passport.errors import MirrorRefused
 from passport.ledger import client, log
-from passport.routes import Routes
+from passport.routes import LOG, Routes
+from passport.routes import REGISTRY_DID as REGISTRY
+from passport.signing.did import verify_vc_jwt_with_did
+from passport.signing.jose import CredentialError
 
 Get = Callable[[str], bytes]
 VERSION_KINDS = ("dpp.issued", "dpp.version", "dpp.withdrawn")
 EVENT_KIND = "dpp.event."
 JSON_LD = "application/ld+json"
 JSON = "application/json"
+VC_JWT = "application/vc+jwt"
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,11 @@ class Leaf:
 @dataclass(frozen=True)
 class Fetched:
     """What the mirror keeps of one passport: its id, the new versions' credentials (number ->
-    bytes) and its events listing with the committed events only (and how many)."""
+    JSON-LD bytes and VC-JWT bytes) and its events listing with the committed events only (and
+    how many)."""
 
     passport_id: str
-    versions: dict[int, bytes]
+    versions: dict[int, tuple[bytes, bytes]]
     events: bytes
     event_count: int
 
@@ -75,16 +81,20 @@ def passport_id(base: str, subject: str, get: Get) -> str:
         raise MirrorRefused(f"the origin does not resolve {subject}: {exc}") from None
 
 
-def fetch(base: str, pid: str, leaves: Sequence[Leaf], have: int, get: Get) -> Fetched:
+def fetch(
+    base: str, log_origin: str, pid: str, leaves: Sequence[Leaf], have: int, get: Get
+) -> Fetched:
     """The documents of passport ``pid`` that ``leaves`` (all of its mirrored leaves, in log
     order) commit to, but the first ``have`` versions, which the mirror holds already."""
     at = Routes(base)
     count = sum(1 for leaf in leaves if leaf.kind in VERSION_KINDS)
     versions = {}
     for number in range(have + 1, count + 1):
-        body = get(at.version(pid, number))
-        _check_version(body, at.version(pid, number))
-        versions[number] = body
+        url = at.version(pid, number)
+        body = get(url)
+        token = get(f"{url}&format=jwt")
+        _check_version(body, token, url, _resolver(base, log_origin, get))
+        versions[number] = (body, token)
     events = [leaf for leaf in leaves if leaf.kind.startswith(EVENT_KIND)]
     listing = json.loads(get(at.events(pid) + "?format=json"))
     served = listing.get("events")
@@ -97,16 +107,46 @@ def fetch(base: str, pid: str, leaves: Sequence[Leaf], have: int, get: Get) -> F
     return Fetched(pid, versions, body, len(events))
 
 
-def _check_version(body: bytes, url: str) -> None:
+def _check_version(body: bytes, token: bytes, url: str, resolve: Resolver) -> None:
     try:
         document = json.loads(body)
     except ValueError:
         raise MirrorRefused(f"{url} is not a JSON document") from None
+    try:
+        signed = verify_vc_jwt_with_did(token.decode("ascii"), resolve)
+    except (CredentialError, UnicodeDecodeError, OSError, LookupError) as exc:
+        raise MirrorRefused(f"{url}: its VC-JWT does not verify: {exc}") from None
+    if signed != document:
+        raise MirrorRefused(f"{url} is not the credential its issuer signed")
     # The id names the origin's public base URL, which may differ from the address mirrored.
     named = urlsplit(str(document.get("id", ""))) if isinstance(document, dict) else None
     wanted = urlsplit(url)
     if named is None or (named.path, named.query) != (wanted.path, wanted.query):
         raise MirrorRefused(f"{url} is not the credential of that version")
+
+
+Resolver = Callable[[str], dict[str, Any]]
+
+
+def _resolver(base: str, log_origin: str, get: Get) -> Resolver:
+    """did:web documents of the origin (its own and its organisations'), fetched from the
+    mirrored address: a DID of any other host is not the origin's to vouch for."""
+    public_host = log_origin.removesuffix(LOG)
+    parts = urlsplit(base)
+
+    def resolve(did: str) -> dict[str, Any]:
+        if not did.startswith("did:web:"):
+            raise LookupError(f"{did} is not a did:web")
+        host, *segments = did.removeprefix("did:web:").split(":")
+        if unquote(host) != public_host:
+            raise LookupError(f"{did} is not of the origin {public_host}")
+        path = "/" + "/".join(unquote(s) for s in segments) + "/did.json"
+        found = json.loads(get(f"{parts.scheme}://{parts.netloc}{path if segments else REGISTRY}"))
+        if not isinstance(found, dict):
+            raise LookupError(f"{did}'s document is not a JSON object")
+        return found
+
+    return resolve
 
 
 def check_event(pid: str, event: Any, leaf: Leaf) -> None:

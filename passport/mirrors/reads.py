@@ -33,21 +33,22 @@ def checkpoint(session: Session, host: str) -> Served:
     return Served(origin.note.encode("utf-8"), "text/plain; charset=utf-8", origin.url, _at(origin))
 
 
-def version(session: Session, host: str, passport_id: str, number: int | None) -> Served:
-    """A passport's credential: ``number``, or the newest version the mirror holds."""
+def version(
+    session: Session, host: str, passport_id: str, number: int | None, *, signed: bool = False
+) -> Served:
+    """A passport's credential: ``number``, or the newest version the mirror holds; as JSON-LD
+    or (``signed``) as the VC-JWT the origin signed."""
     origin = by_host(session, host)
+    kind = "jwt" if signed else "version"
     where = (
         MirrorDocument.origin_pk == origin.pk,
         MirrorDocument.passport_id == passport_id,
-        MirrorDocument.kind == "version",
+        MirrorDocument.kind == kind,
     )
     if number is None:
         number = session.scalar(select(func.max(MirrorDocument.number)).where(*where))
-    found = (
-        None
-        if number is None
-        else session.get(MirrorDocument, (origin.pk, passport_id, "version", number))
-    )
+    key = (origin.pk, passport_id, kind, number)
+    found = None if number is None else session.get(MirrorDocument, key)
     if found is None:
         raise NotFound(f"the mirror of {host} holds no passport {passport_id!r} of that version")
     return Served(bytes(found.body), found.media_type, origin.url, _at(origin))

@@ -237,7 +237,7 @@ def _documents(
         ]
         try:
             pid = pid or documents.passport_id(origin.url, subject, get)
-            fetched = documents.fetch(origin.url, pid, leaves, have, get)
+            fetched = documents.fetch(origin.url, origin.log_origin, pid, leaves, have, get)
         except (MirrorRefused, OSError, ValueError) as exc:
             detail = exc.detail if isinstance(exc, MirrorRefused) else str(exc)
             report.refused.append(f"{subject}: {detail}")
@@ -249,18 +249,22 @@ def _documents(
 
 def _keep(session: Session, origin: MirrorOrigin, subject: str, fetched: documents.Fetched) -> None:
     pid = fetched.passport_id
-    for number, body in fetched.versions.items():
-        session.add(
-            MirrorDocument(
-                origin_pk=origin.pk,
-                passport_id=pid,
-                kind="version",
-                number=number,
-                subject=subject,
-                media_type=documents.JSON_LD,
-                body=body,
+    for number, (body, token) in fetched.versions.items():
+        for kind, media_type, data in (
+            ("version", documents.JSON_LD, body),
+            ("jwt", documents.VC_JWT, token),
+        ):
+            session.add(
+                MirrorDocument(
+                    origin_pk=origin.pk,
+                    passport_id=pid,
+                    kind=kind,
+                    number=number,
+                    subject=subject,
+                    media_type=media_type,
+                    body=data,
+                )
             )
-        )
     session.execute(
         delete(MirrorDocument).where(
             MirrorDocument.origin_pk == origin.pk,
@@ -303,7 +307,7 @@ def incomplete(session: Session, origin: MirrorOrigin) -> dict[str, tuple[str | 
         _, versions, events = held.get(subject, (pid, 0, -1))
         if kind == "version":
             versions = max(versions, number)
-        else:
+        elif kind == "events":
             events = number
         held[subject] = (pid, versions, events)
     wanted: dict[str, tuple[str | None, int]] = {}

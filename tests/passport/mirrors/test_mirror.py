@@ -38,6 +38,7 @@ from web.cli.main import cli
 
 HOST = "registry.example.org"
 ACCEPT = {"Accept": "application/json, */*;q=0.1"}  # what passport.ledger.client.fetch sends
+JWT = {"Accept": "application/vc+jwt"}
 Get = Callable[[str], bytes]
 
 
@@ -144,6 +145,11 @@ def test_a_mirror_serves_the_origins_passports_and_checkpoint(client, maker, caf
         assert served.status_code == 200, served.json
         assert served.data == client.get(f"/api/v1/passports/{pid}?version=1", headers=ACCEPT).data
         assert served.headers["Kreislauf-Mirror-Of"] == BASE_URL
+        token = at.get(f"/mirror/{HOST}/api/v1/passports/{pid}?format=jwt")
+        assert token.mimetype == "application/vc+jwt"
+        assert token.data == client.get(f"/api/v1/passports/{pid}?version=1&format=jwt").data
+        accepted = at.get(f"/mirror/{HOST}/api/v1/passports/{pid}", headers=JWT)
+        assert accepted.data == token.data
         events = at.get(f"/mirror/{HOST}/api/v1/passports/{pid}/events")
         assert events.json["events"] == client.get(f"/api/v1/passports/{pid}/events").json["events"]
     assert at.get(f"/mirror/{HOST}/evidence").json["evidence"] == []
@@ -221,6 +227,32 @@ def test_a_changed_document_is_refused_and_fetched_again_later(client, maker, ca
     later = _sync(mirror, honest)
     assert (later.entries, later.passports, later.refused) == (0, 1, [])
     assert at.get(f"/mirror/{HOST}/api/v1/passports/{first}/events").status_code == 200
+
+
+def test_a_changed_credential_is_refused(client, maker, cafe, mirror):
+    """A version's leaf commits to its document with a salt the origin never serves: what is
+    checked is that the credential is the one its issuer signed (the VC-JWT)."""
+    first, second = _issued(client, maker, cafe)
+    origins.add_origin(mirror.session, BASE_URL, None, answered_by(client))
+
+    def one_byte(url: str, data: bytes) -> bytes:
+        if url.endswith(f"/{second}?version=1"):
+            return data.replace(b"M-2", b"M-3", 1)
+        return data
+
+    report = _sync(mirror, answered_by(client, one_byte))
+    assert report.passports == 1 and len(report.refused) == 1
+    assert "is not the credential its issuer signed" in report.refused[0]
+    assert mirror.client.get(f"/mirror/{HOST}/api/v1/passports/{second}").status_code == 404
+
+    def forged(url: str, data: bytes) -> bytes:
+        if url.endswith(f"/{second}?version=1&format=jwt"):
+            head, payload, signature = data.split(b".")
+            return b".".join([head, payload, signature[:-2] + b"AA"])
+        return data
+
+    report = _sync(mirror, answered_by(client, forged))
+    assert report.passports == 0 and "VC-JWT does not verify" in report.refused[0]
 
 
 def test_entries_that_do_not_make_the_signed_root_are_refused(client, maker, cafe, mirror):
