@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from passport.db import begin_write
 from passport.errors import MirrorRefused
 from passport.ledger import client, merkle, note
 from passport.mirrors import documents, tree
@@ -66,10 +67,18 @@ def sync(
     get: Get | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    commit: Callable[[], None] | None = None,
 ) -> Report:
     """Sync ``origin`` (see the module's description); raises MirrorRefused if the origin's
-    checkpoint or entries do not verify."""
+    checkpoint or entries do not verify.
+
+    Without ``commit`` everything is written in the caller's transaction. With it (the command
+    passes ``session.commit``), nothing is written while the origin is being asked: each step
+    fetches first, then writes in a short transaction of its own (the log's new leaves, then
+    each passport's documents), so a long sync never holds the database's write lock while it
+    waits for the network, and what it verified is kept if it is interrupted."""
     get = get or client.fetch
+    writing = _Writing(session, commit)
     progress = progress or Progress()
     text = get(f"{origin.url}{LOG}/checkpoint").decode("utf-8")
     checkpoint = _verified(origin, text)
@@ -78,23 +87,48 @@ def sync(
         report.stale = True
     elif checkpoint.size == origin.size and origin.note is not None:
         if checkpoint.root_hash != origin.root:
+            writing.begin()
             report.evidence = _evidence(session, origin, text, [], "same size, another root")
             return report
     else:
         proof = _proof(origin, checkpoint, get)
         if isinstance(proof, str):
+            writing.begin()
             report.evidence = _evidence(session, origin, text, [], proof)
             return report
         if not merkle_holds(origin, checkpoint, proof):
             reason = "the consistency proof from the held checkpoint does not verify"
+            writing.begin()
             report.evidence = _evidence(session, origin, text, proof, reason)
             return report
-        report.entries = _append(session, origin, checkpoint, get, progress)
+        leaves = fetch_leaves(origin.url, origin.size, checkpoint.size, get, progress)
+        writing.begin()
+        report.entries = _append(session, origin, checkpoint, leaves)
         origin.note = text
+    writing.begin()
     origin.synced_at = now or datetime.now(UTC)
     report.size = origin.size
-    _documents(session, origin, get, progress, report)
+    writing.end()
+    _documents(session, origin, get, progress, report, writing)
     return report
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """Short write transactions when the caller gives ``commit`` (see :func:`sync`)."""
+
+    session: Session
+    commit: Callable[[], None] | None
+
+    def begin(self) -> None:
+        """End what was read so far and open a writer's transaction."""
+        if self.commit is not None:
+            self.commit()
+            begin_write(self.session)
+
+    def end(self) -> None:
+        if self.commit is not None:
+            self.commit()
 
 
 def _verified(origin: MirrorOrigin, text: str) -> note.Checkpoint:
@@ -154,10 +188,9 @@ def _evidence(
 
 
 def _append(
-    session: Session, origin: MirrorOrigin, checkpoint: note.Checkpoint, get: Get, p: Progress
+    session: Session, origin: MirrorOrigin, checkpoint: note.Checkpoint, leaves: list[bytes]
 ) -> int:
-    """Fetch and store the leaves up to ``checkpoint``, refused unless they make its root."""
-    leaves = fetch_leaves(origin.url, origin.size, checkpoint.size, get, p)
+    """Store the leaves up to ``checkpoint``, refused unless they make its root."""
     frontier = tree.push(tree.load(origin.frontier), leaves)
     if tree.root(frontier) != checkpoint.root_hash:
         raise MirrorRefused(f"{origin.url}'s entries do not make the root its checkpoint signs")
@@ -221,7 +254,12 @@ def parse_bundle(data: bytes) -> list[bytes]:
 
 
 def _documents(
-    session: Session, origin: MirrorOrigin, get: Get, p: Progress, report: Report
+    session: Session,
+    origin: MirrorOrigin,
+    get: Get,
+    p: Progress,
+    report: Report,
+    writing: _Writing,
 ) -> None:
     """Fetch the documents of every passport the mirror holds leaves of but not documents."""
     wanted = incomplete(session, origin)
@@ -242,7 +280,9 @@ def _documents(
             detail = exc.detail if isinstance(exc, MirrorRefused) else str(exc)
             report.refused.append(f"{subject}: {detail}")
         else:
+            writing.begin()
             _keep(session, origin, subject, fetched)
+            writing.end()
             report.passports += 1
         p.step(1)
 

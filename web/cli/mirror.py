@@ -60,16 +60,29 @@ def mirror_add(origin_url: str, vkey: str | None) -> None:
 def mirror_sync(origin: str | None) -> None:
     """Pull each origin's (or ORIGIN's: its host or URL) newest checkpoint, leaves and
     documents; exit 1 if an origin showed an inconsistent history or a passport was refused."""
+    from passport.errors import MirrorRefused
     from passport.mirrors import origins, sync
 
     failed = False
-    with command_session(Settings.from_env(), migrate=True) as session:
+    # Not opened as the writer: a sync writes in short transactions of its own (commit=).
+    with command_session(Settings.from_env(), write=False, migrate=True) as session:
         chosen = origins.chosen(session, origin)
         if not chosen:
             raise click.ClickException("No origin to sync: `kreislauf mirror add URL` first.")
         for row in chosen:
-            with _bar() as progress:
-                report = sync.sync(session, row, progress=progress)
+            try:
+                with _bar() as progress:
+                    report = sync.sync(session, row, progress=progress, commit=session.commit)
+            except MirrorRefused as exc:
+                session.rollback()
+                click.echo(f"{row.host}: REFUSED, {exc.detail}", err=True)
+                failed = True
+                continue
+            except OSError as exc:  # unreachable, or an HTTP error where no answer is optional
+                session.rollback()
+                click.echo(f"{row.host}: not synced, the origin did not answer: {exc}", err=True)
+                failed = True
+                continue
             session.commit()
             failed |= _print(report)
     if failed:
