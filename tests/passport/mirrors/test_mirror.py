@@ -273,11 +273,16 @@ def test_entries_that_do_not_make_the_signed_root_are_refused(client, maker, caf
     assert _origin(mirror.session).size == 0
 
 
+@pytest.mark.parametrize(
+    ("leaves", "reason"),
+    [(5, "consistency proof"), (4, "same size, another root")],
+    ids=["longer", "same-size"],
+)
 def test_a_forked_origin_is_refused_and_the_evidence_kept(
-    client, maker, cafe, mirror, settings, tmp_path, sqlite_template
+    client, maker, cafe, mirror, settings, tmp_path, sqlite_template, monkeypatch, leaves, reason
 ):
     """A second registry with the origin's key and name but another history: what a rewritten
-    history looks like from outside."""
+    history looks like from outside (longer than the one held, or as long with another root)."""
     _issued(client, maker, cafe)
     get = answered_by(client)
     origins.add_origin(mirror.session, BASE_URL, None, get)
@@ -291,7 +296,7 @@ def test_a_forked_origin_is_refused_and_the_evidence_kept(
     )
     fork.session.commit()
     headers = {"Authorization": f"Bearer {key}"}
-    for serial in ("F-1", "F-2", "F-3", "F-4", "F-5"):
+    for serial in [f"F-{n}" for n in range(leaves)]:
         body = passport("item", serial=serial)
         assert fork.client.post("/api/v1/passports", json=body, headers=headers).status_code == 201
     offered = fork.client.get("/log/v1/checkpoint").data.decode()
@@ -303,11 +308,24 @@ def test_a_forked_origin_is_refused_and_the_evidence_kept(
     assert served["vkey"] == _origin(mirror.session).vkey
     [evidence] = served["evidence"]
     assert (evidence["held"], evidence["offered"]) == (held, offered)
-    assert "consistency proof" in evidence["reason"] and evidence["consistencyProof"]
+    assert reason in evidence["reason"]
+    assert bool(evidence["consistencyProof"]) == (leaves == 5)
     assert mirror.client.get(f"/mirror/{HOST}/log/v1/checkpoint").data.decode() == held
     assert _sync(mirror, answered_by(fork.client)).evidence is not None  # kept once
     assert len(mirror.client.get(f"/mirror/{HOST}/evidence").json["evidence"]) == 1
     next(forked, None)
+    _environment(monkeypatch, mirror)
+    status = CliRunner().invoke(cli, ["mirror", "status"])
+    assert status.exit_code == 0, status.output
+    assert "EVIDENCE" in status.output and reason in status.output
+    shown = [line.strip() for line in status.output.splitlines()]
+    assert all(line in shown for line in (held + offered).splitlines() if line)
+
+
+def _environment(monkeypatch: Any, mirror: Registry) -> None:
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", mirror.settings.database_url)
+    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(mirror.settings.data_dir))
+    monkeypatch.setenv("KREISLAUF_BASE_URL", mirror.settings.base_url)
 
 
 def test_the_origins_key_must_sign_its_checkpoint(client, maker, cafe, mirror):
@@ -346,9 +364,7 @@ def test_mirror_add_sync_and_status_on_the_command_line(
     app, client, maker, cafe, mirror, monkeypatch
 ):
     first, _ = _issued(client, maker, cafe)
-    monkeypatch.setenv("KREISLAUF_DATABASE_URL", mirror.settings.database_url)
-    monkeypatch.setenv("KREISLAUF_DATA_DIR", str(mirror.settings.data_dir))
-    monkeypatch.setenv("KREISLAUF_BASE_URL", mirror.settings.base_url)
+    _environment(monkeypatch, mirror)
     runner = CliRunner()
     with serving(app) as origin:
         host = urlsplit(origin).netloc
