@@ -17,7 +17,7 @@ from edge.request import session
 from passport.errors import InvalidRequest
 from passport.mirrors import reads
 from passport.mirrors.documents import JSON_LD, VC_JWT
-from passport.routes import API, LOG, MIRRORS
+from passport.routes import API, DID_DOCUMENT, LOG, MIRRORS, ORGANISATIONS, REGISTRY_DID
 
 bp = Blueprint("mirror", __name__, url_prefix=f"{MIRRORS}/<host>")
 MIRROR_OF = "Kreislauf-Mirror-Of"
@@ -71,6 +71,19 @@ def events(host: str, passport_id: str) -> Response:
 def checkpoint(host: str) -> Response:
     """The origin's checkpoint the mirror holds every leaf of, byte for byte as it signed it."""
     return _served(reads.checkpoint(session(), host))
+
+
+@bp.get(REGISTRY_DID)
+def registry_did(host: str) -> Response:
+    """The origin's own did:web document, as it was when it last verified a credential."""
+    return _served(reads.did_document(session(), host, REGISTRY_DID))
+
+
+@bp.get(f"{ORGANISATIONS}/<org_id>/{DID_DOCUMENT}")
+def organisation_did(host: str, org_id: str) -> Response:
+    """An issuer's did:web document at the origin, whose key verifies its VC-JWTs."""
+    path = f"{ORGANISATIONS}/{org_id}/{DID_DOCUMENT}"
+    return _served(reads.did_document(session(), host, path))
 
 
 @bp.get("/evidence")

@@ -409,6 +409,15 @@ def _mirrors() -> dict[str, dict[str, Any]]:
             "The origin's checkpoint the mirror holds every leaf of, as the origin signed it",
             {"text/plain": TEXT},
         ),
+        f"{at}{REGISTRY_DID}": _mirror_get(
+            "The origin's did:web document, as it was when it last verified a credential",
+            {"application/json": OBJECT},
+        ),
+        f"{at}{ORGANISATIONS}/{{org_id}}/{DID_DOCUMENT}": _mirror_get(
+            "An issuer's did:web document at the origin (its key verifies the VC-JWTs)",
+            {"application/json": OBJECT},
+            _path("org_id", {"type": "string"}, "The organisation's id at the origin"),
+        ),
         f"{at}/evidence": _mirror_get(
             "Checkpoints the origin signed that cannot both be true, verbatim",
             {"application/json": OBJECT},

@@ -53,6 +53,7 @@ class Fetched:
 
     passport_id: str
     versions: dict[int, tuple[bytes, bytes]]
+    dids: dict[str, bytes]  # path -> the DID document that verified a VC-JWT, as served
     events: bytes
     event_count: int
 
@@ -89,11 +90,12 @@ def fetch(
     at = Routes(base)
     count = sum(1 for leaf in leaves if leaf.kind in VERSION_KINDS)
     versions = {}
+    dids: dict[str, bytes] = {}
     for number in range(have + 1, count + 1):
         url = at.version(pid, number)
         body = get(url)
         token = get(f"{url}&format=jwt")
-        _check_version(body, token, url, _resolver(base, log_origin, get))
+        _check_version(body, token, url, _resolver(base, log_origin, get, dids))
         versions[number] = (body, token)
     events = [leaf for leaf in leaves if leaf.kind.startswith(EVENT_KIND)]
     listing = json.loads(get(at.events(pid) + "?format=json"))
@@ -104,7 +106,7 @@ def fetch(
         check_event(pid, event, leaf)
     listing["events"] = served[: len(events)]  # events newer than the mirrored checkpoint wait
     body = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
-    return Fetched(pid, versions, body, len(events))
+    return Fetched(pid, versions, dids, body, len(events))
 
 
 def _check_version(body: bytes, token: bytes, url: str, resolve: Resolver) -> None:
@@ -128,9 +130,10 @@ def _check_version(body: bytes, token: bytes, url: str, resolve: Resolver) -> No
 Resolver = Callable[[str], dict[str, Any]]
 
 
-def _resolver(base: str, log_origin: str, get: Get) -> Resolver:
+def _resolver(base: str, log_origin: str, get: Get, kept: dict[str, bytes]) -> Resolver:
     """did:web documents of the origin (its own and its organisations'), fetched from the
-    mirrored address: a DID of any other host is not the origin's to vouch for."""
+    mirrored address (a DID of any other host is not the origin's to vouch for) and kept in
+    ``kept`` by path, so that the mirror can serve them when the origin is gone."""
     public_host = log_origin.removesuffix(LOG)
     parts = urlsplit(base)
 
@@ -140,10 +143,12 @@ def _resolver(base: str, log_origin: str, get: Get) -> Resolver:
         host, *segments = did.removeprefix("did:web:").split(":")
         if unquote(host) != public_host:
             raise LookupError(f"{did} is not of the origin {public_host}")
-        path = "/" + "/".join(unquote(s) for s in segments) + "/did.json"
-        found = json.loads(get(f"{parts.scheme}://{parts.netloc}{path if segments else REGISTRY}"))
+        path = "/" + "/".join(unquote(s) for s in segments) + "/did.json" if segments else REGISTRY
+        data = get(f"{parts.scheme}://{parts.netloc}{path}")
+        found = json.loads(data)
         if not isinstance(found, dict):
             raise LookupError(f"{did}'s document is not a JSON object")
+        kept[path] = data
         return found
 
     return resolve

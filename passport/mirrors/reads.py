@@ -68,6 +68,16 @@ def events(session: Session, host: str, passport_id: str) -> Served:
     return Served(bytes(found.body), found.media_type, origin.url, _at(origin))
 
 
+def did_document(session: Session, host: str, path: str) -> Served:
+    """A DID document of the origin (``/.well-known/did.json``, ``/orgs/{id}/did.json``) as
+    it was when it last verified a mirrored credential."""
+    origin = by_host(session, host)
+    found = session.get(MirrorDocument, (origin.pk, path, "did", 0))
+    if found is None:
+        raise NotFound(f"the mirror of {host} holds no DID document at {path}")
+    return Served(bytes(found.body), "application/json", origin.url, _at(origin))
+
+
 def evidence(session: Session, host: str) -> dict[str, Any]:
     """The origin, the key its checkpoints verify with, and each pair of checkpoints it signed
     that cannot both be true, verbatim."""
@@ -102,7 +112,7 @@ def evidence_of(session: Session, origin: MirrorOrigin) -> list[MirrorEvidence]:
 def passports(session: Session, origin: MirrorOrigin) -> int:
     """How many passports of ``origin`` the mirror holds documents of."""
     stmt = select(func.count(func.distinct(MirrorDocument.passport_id))).where(
-        MirrorDocument.origin_pk == origin.pk
+        MirrorDocument.origin_pk == origin.pk, MirrorDocument.kind != "did"
     )
     return int(session.scalar(stmt) or 0)
 

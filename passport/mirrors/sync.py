@@ -305,6 +305,19 @@ def _keep(session: Session, origin: MirrorOrigin, subject: str, fetched: documen
                     body=data,
                 )
             )
+    for path, data in fetched.dids.items():
+        # One row per DID document, replaced by the newest that verified a credential.
+        session.merge(
+            MirrorDocument(
+                origin_pk=origin.pk,
+                passport_id=path,
+                kind="did",
+                number=0,
+                subject=path,
+                media_type=documents.JSON,
+                body=data,
+            )
+        )
     session.execute(
         delete(MirrorDocument).where(
             MirrorDocument.origin_pk == origin.pk,
@@ -345,6 +358,8 @@ def incomplete(session: Session, origin: MirrorOrigin) -> dict[str, tuple[str | 
         ).where(MirrorDocument.origin_pk == origin.pk)
     ):
         _, versions, events = held.get(subject, (pid, 0, -1))
+        if kind == "did":
+            continue
         if kind == "version":
             versions = max(versions, number)
         elif kind == "events":

@@ -4,7 +4,9 @@ client. What goes over a real socket and the command line is at the end."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import shutil
 import urllib.error
 from collections.abc import Callable, Iterator
@@ -105,6 +107,11 @@ def cafe(make_org: Any) -> Any:
     return make_org("Repair Café Cardiff", "repairer")
 
 
+def jwt_kid(token: bytes) -> str:
+    header = token.split(b".")[0].decode()
+    return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
+
+
 def _origin(session: Session) -> MirrorOrigin:
     return origins.by_host(session, HOST)
 
@@ -153,6 +160,11 @@ def test_a_mirror_serves_the_origins_passports_and_checkpoint(client, maker, caf
         events = at.get(f"/mirror/{HOST}/api/v1/passports/{pid}/events")
         assert events.json["events"] == client.get(f"/api/v1/passports/{pid}/events").json["events"]
     assert at.get(f"/mirror/{HOST}/evidence").json["evidence"] == []
+    kid = jwt_kid(token.data)  # did:web:registry.example.org:orgs:<id>#...
+    org = kid.split("#")[0].split(":")[-1]
+    did = at.get(f"/mirror/{HOST}/orgs/{org}/did.json")
+    assert did.status_code == 200 and did.data == client.get(f"/orgs/{org}/did.json").data
+    assert at.get(f"/mirror/{HOST}/orgs/nobody/did.json").status_code == 404
 
 
 def test_a_second_sync_fetches_only_what_is_new(client, maker, cafe, mirror):
