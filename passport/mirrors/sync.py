@@ -92,10 +92,6 @@ def sync(
             return report
     else:
         proof = _proof(origin, checkpoint, get)
-        if isinstance(proof, str):
-            writing.begin()
-            report.evidence = _evidence(session, origin, text, [], proof)
-            return report
         if not merkle_holds(origin, checkpoint, proof):
             reason = "the consistency proof from the held checkpoint does not verify"
             writing.begin()
@@ -142,14 +138,15 @@ def _verified(origin: MirrorOrigin, text: str) -> note.Checkpoint:
     return checkpoint
 
 
-def _proof(origin: MirrorOrigin, checkpoint: note.Checkpoint, get: Get) -> list[bytes] | str:
-    """The origin's consistency proof from the held size, or why it gave none."""
+def _proof(origin: MirrorOrigin, checkpoint: note.Checkpoint, get: Get) -> list[bytes]:
+    """The origin's consistency proof from the held size. An origin that cannot be reached
+    raises OSError (nothing is kept: that is no evidence); a malformed answer is refused."""
     if origin.size == 0:
         return []
     try:
         return client.fetch_consistency(origin.url, origin.size, checkpoint.size, get)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return f"the origin gave no consistency proof from size {origin.size}: {exc}"
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MirrorRefused(f"{origin.url}'s consistency proof is malformed: {exc}") from None
 
 
 def merkle_holds(origin: MirrorOrigin, checkpoint: note.Checkpoint, proof: list[bytes]) -> bool:
