@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.log import encode_bundle
@@ -29,8 +30,9 @@ from passport.db import make_engine, make_session_factory
 from passport.errors import InvalidRequest, MirrorRefused
 from passport.ledger import merkle
 from passport.mirrors import origins, sync
-from passport.mirrors.tables import MirrorOrigin
+from passport.mirrors.tables import MirrorDocument, MirrorOrigin
 from passport.signing.keys import ensure_keys
+from tests.api.test_battery_measurements import INSPECTION
 from tests.api.test_events import REPAIR, issue, record
 from tests.conftest import BASE_URL
 from tests.helpers import passport
@@ -265,6 +267,42 @@ def test_a_changed_credential_is_refused(client, maker, cafe, mirror):
 
     report = _sync(mirror, answered_by(client, forged))
     assert report.passports == 0 and "VC-JWT does not verify" in report.refused[0]
+
+
+def test_a_measured_event_is_not_kept_unchecked_and_its_measurements_never_reach_a_mirror(
+    client, maker, cafe, mirror
+):
+    """An event with battery measurements commits them with a salt; the public sees neither,
+    so its digest cannot be re-derived from the public view: the passport waits, the others
+    are kept, and no measured value is ever stored by the mirror."""
+    first, second = _issued(client, maker, cafe)
+    assert record(client, cafe, second, INSPECTION).status_code == 201
+    get = answered_by(client)
+    origins.add_origin(mirror.session, BASE_URL, None, get)
+    report = _sync(mirror, get)
+    assert report.passports == 1 and len(report.refused) == 1
+    assert "withheld from the public" in report.refused[0]
+    bodies = mirror.session.scalars(select(MirrorDocument.body)).all()
+    assert bodies and not any(b"86.5" in bytes(body) for body in bodies)
+    assert mirror.client.get(f"/mirror/{HOST}/api/v1/passports/{first}").status_code == 200
+
+
+def test_an_older_checkpoint_moves_nothing_back(client, maker, cafe, mirror):
+    first, _ = _issued(client, maker, cafe)
+    get = answered_by(client)
+    origins.add_origin(mirror.session, BASE_URL, None, get)
+    old = client.get("/log/v1/checkpoint").data
+    _sync(mirror, get)
+    assert record(client, cafe, first, REPAIR).status_code == 201
+    newest = client.get("/log/v1/checkpoint").data
+    _sync(mirror, get)
+
+    def stale(url: str, data: bytes) -> bytes:
+        return old if url.endswith("/log/v1/checkpoint") else data
+
+    report = _sync(mirror, answered_by(client, stale))
+    assert report.stale and report.evidence is None and (report.before, report.size) == (5, 5)
+    assert mirror.client.get(f"/mirror/{HOST}/log/v1/checkpoint").data == newest
 
 
 def test_entries_that_do_not_make_the_signed_root_are_refused(client, maker, cafe, mirror):
