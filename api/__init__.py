@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
     import swagger_ui_bundle
 
     from api import (
+        bundles,
         contexts,
         en18222,
         events,
@@ -142,6 +143,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.schema("Event", component=_event_component())
     api.register_blueprint(passports.blp)
     api.register_blueprint(events.blp)
+    api.register_blueprint(bundles.blp)  # a passport's history, to verify offline
     api.register_blueprint(repairs.blp)
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)

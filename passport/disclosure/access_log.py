@@ -29,6 +29,7 @@ WAYS = (
     "resolver-vc-sd-jwt",
     "page",
     "api-en18222",
+    "api-proof-bundle",
 )
 
 

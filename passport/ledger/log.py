@@ -48,13 +48,17 @@ def content_sha256(content: Any) -> str:
     hashed in a fixed ``json.dumps`` form instead, so issuing never fails because of it and the
     digest can still be re-derived.
     """
+    return hashlib.sha256(content_bytes(content)).hexdigest()
+
+
+def content_bytes(content: Any) -> bytes:
+    """The exact bytes :func:`content_sha256` digests (UTF-8 JSON text, either form)."""
     try:
-        data = canonical_json(content)
+        return canonical_json(content)
     except ValueError:
-        data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
             "ascii"
         )
-    return hashlib.sha256(data).hexdigest()
 
 
 def format_time(moment: datetime) -> str:
@@ -74,10 +78,11 @@ def version_content(row: PassportVersion, passport_id: str | None = None) -> dic
     """What a version's leaf digests: the stored document with the version's random salt (and,
     for a first version, the passport's public id: pass ``passport_id``).
 
-    The document holds restricted values (a measured state of health, an issuer-marked
-    recipe) a guesser could otherwise try against the public digest; the salt is stored with
-    the version and never served, so only the registry (and ``kreislauf verify``) re-derives
-    it. Versions logged before the salt existed committed the bare document.
+    The document holds restricted values (a measured state of health, an issuer-marked recipe) a
+    guesser could otherwise try against the public digest; the salt is stored with the version and
+    served only in a proof bundle, with the whole document, to a reader who may see all of it
+    (``passport.audit.bundle``), so nobody else can re-derive the digest. Versions logged before
+    the salt existed committed the bare document.
     """
     first = passport_id if row.version == 1 else None
     return committed(row.document, row.content_salt, first)
@@ -110,11 +115,11 @@ def event_content(
 ) -> dict[str, Any]:
     """What an event's leaf digests: every stored field that says what happened.
 
-    An event carrying battery measurements (restricted, and guessable: a state of health is
-    one of a few thousand numbers) is digested with its random salt, as a version is; the
-    salt is served only with the measurements (EPCIS ``sensorMetadata``), so only a reader who
-    may see them can re-derive the digest. Other events, and events logged before salts
-    existed, commit their fields bare.
+    An event carrying battery measurements (restricted, and guessable: a state of health is one of
+    a few thousand numbers) is digested with its random salt, as a version is; the salt is served
+    only with the measurements (EPCIS ``sensorMetadata``, a proof bundle), so only a reader who may
+    see them can re-derive the digest. Other events, and events logged before salts existed, commit
+    their fields bare.
     """
     fields = {
         "seq": event.seq,

@@ -252,6 +252,7 @@ BLUEPRINT_OPERATIONS = [
     "GET /api/v1/passports/{passport_id}/events",
     "POST /api/v1/passports/{passport_id}/events",
     "GET /api/v1/passports/{passport_id}/events/{seq}/receipt",
+    "GET /api/v1/passports/{passport_id}/proof-bundle",
     "GET /api/v1/repairs",
     "GET /api/v1/grants",
     "POST /api/v1/grants",

@@ -14,6 +14,7 @@ import click
 
 from web.cli.access_log import prune_access_log
 from web.cli.backup import backup_command, restore_command
+from web.cli.bundle import verify_bundle_command
 from web.cli.eu_registry import register_eu_command
 from web.cli.keys import keys_group
 from web.cli.labels import labels_command
@@ -46,6 +47,7 @@ for command in (
     witness_add,
     witness_command,
     verify_history_command,
+    verify_bundle_command,
     export_ords_command,
     labels_command,
     prune_access_log,

@@ -13,11 +13,22 @@ from flask import Blueprint, Flask
 
 from edge.request import settings
 from web import auth
-from web.pages import accounts, community, home, impact, labels, passport, repairs, transfer
+from web.pages import (
+    accounts,
+    community,
+    home,
+    impact,
+    labels,
+    passport,
+    proof,
+    repairs,
+    transfer,
+)
 
 pages = Blueprint("pages", __name__)
 pages.add_url_rule("/", view_func=home.index, methods=["GET"])
 pages.add_url_rule("/passports/<passport_id>", view_func=passport.passport_page, methods=["GET"])
+pages.add_url_rule("/passports/<passport_id>/proof", view_func=proof.proof_page, methods=["GET"])
 pages.add_url_rule("/impact", view_func=impact.impact_page, methods=["GET"])
 pages.add_url_rule("/impact/groups/<path:group>", view_func=impact.impact_group, methods=["GET"])
 pages.add_url_rule("/impact/method", view_func=impact.impact_method, methods=["GET"])
