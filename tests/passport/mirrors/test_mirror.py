@@ -192,6 +192,11 @@ def test_a_second_sync_fetches_only_what_is_new(client, maker, cafe, mirror):
     assert at.get(f"/mirror/{HOST}/log/v1/checkpoint").data == client.get("/log/v1/checkpoint").data
     again = _sync(mirror, get)
     assert (again.entries, again.passports) == (0, 0)
+    withdrawn = client.post(f"/api/v1/passports/{second}/withdraw", headers=maker.headers)
+    assert withdrawn.status_code == 200
+    assert _sync(mirror, get).passports == 1
+    served = at.get(f"/mirror/{HOST}/api/v1/passports/{second}")
+    assert served.data == client.get(f"/api/v1/passports/{second}", headers=ACCEPT).data
 
 
 def test_unknown_origins_passports_and_versions_are_404_problems(client, maker, cafe, mirror):
