@@ -98,7 +98,7 @@ def sync(
             report.evidence = _evidence(session, origin, text, proof, reason)
             return report
         leaves = fetch_leaves(origin.url, origin.size, checkpoint.size, get, progress)
-        writing.begin()
+        writing.begin(origin)
         report.entries = _append(session, origin, checkpoint, leaves)
         origin.note = text
     writing.begin()
@@ -116,11 +116,17 @@ class _Writing:
     session: Session
     commit: Callable[[], None] | None
 
-    def begin(self) -> None:
-        """End what was read so far and open a writer's transaction."""
+    def begin(self, origin: MirrorOrigin | None = None) -> None:
+        """End what was read so far and open a writer's transaction; with ``origin``, refuse
+        to go on if another sync advanced it meanwhile."""
         if self.commit is not None:
+            size = None if origin is None else origin.size
             self.commit()
             begin_write(self.session)
+            if origin is not None:
+                self.session.refresh(origin)
+                if origin.size != size:
+                    raise MirrorRefused("another sync advanced this origin meanwhile: run again")
 
     def end(self) -> None:
         if self.commit is not None:
