@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
         keys,
         limits,
         log,
+        mirror,
         passports,
         paths,
         repairs,
@@ -151,6 +152,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(status.blp)  # W3C Bitstring Status Lists (revocation)
     app.register_blueprint(resolver.bp)  # plain Flask blueprints, described in api.paths
     app.register_blueprint(log.bp)
+    app.register_blueprint(mirror.bp)  # other registries' passports, read-only
     app.register_blueprint(contexts.bp)
     errors.init_app(app)
     limits.init_app(app, app.extensions["kreislauf"].settings)  # API writes per key

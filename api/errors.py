@@ -38,6 +38,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.KeyMissing: (503, "signing-key-missing"),
     errors.SigningUnavailable: (503, "signing-unavailable"),
     errors.EuRegistryError: (502, "eu-registry"),
+    errors.MirrorRefused: (502, "mirror-refused"),
 }
 
 

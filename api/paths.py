@@ -15,6 +15,7 @@ from passport.routes import (
     CONTEXTS,
     DID_DOCUMENT,
     LOG,
+    MIRRORS,
     ORGANISATIONS,
     REGISTRY_DID,
     RESOLVER_DESCRIPTION,
@@ -360,6 +361,70 @@ def _log() -> dict[str, dict[str, Any]]:
     }
 
 
+# --- mirrors of other registries ----------------------------------------------------------------
+
+HOST = _path(
+    "host", {"type": "string", "examples": ["registry.example.org"]}, "The origin's host[:port]"
+)
+MIRRORED = (
+    "Served as the origin served it; `Kreislauf-Mirror-Of` names the origin, `Last-Modified` "
+    "is the time of the last sync"
+)
+
+
+def _mirror_get(summary: str, content: dict[str, Any], *parameters: Any) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["mirrors"],
+            "summary": summary,
+            "parameters": [HOST, *parameters],
+            "responses": {
+                "200": _ok(MIRRORED, content),
+                "400": _problem("A malformed argument"),
+                "404": _problem("This registry mirrors no such origin, passport or version"),
+            },
+        }
+    }
+
+
+def _mirrors() -> dict[str, dict[str, Any]]:
+    at = f"{MIRRORS}/{{host}}"
+    pid = _path("passport_id", {"type": "string"}, "The passport's id at the origin")
+    version = _query("version", {"type": "integer", "minimum": 1}, "A version (default: newest)")
+    fmt = _query("format", {"enum": ["jsonld", "jwt"]}, "jwt: the VC-JWT the origin signed")
+    return {
+        f"{at}/api/v1/passports/{{passport_id}}": _mirror_get(
+            "A mirrored passport's credential",
+            {"application/ld+json": OBJECT, "application/vc+jwt": TEXT},
+            pid,
+            version,
+            fmt,
+        ),
+        f"{at}/api/v1/passports/{{passport_id}}/events": _mirror_get(
+            "A mirrored passport's events, each checked against the origin's log",
+            {"application/json": OBJECT},
+            pid,
+        ),
+        f"{at}/log/v1/checkpoint": _mirror_get(
+            "The origin's checkpoint the mirror holds every leaf of, as the origin signed it",
+            {"text/plain": TEXT},
+        ),
+        f"{at}{REGISTRY_DID}": _mirror_get(
+            "The origin's did:web document, as it was when it last verified a credential",
+            {"application/json": OBJECT},
+        ),
+        f"{at}{ORGANISATIONS}/{{org_id}}/{DID_DOCUMENT}": _mirror_get(
+            "An issuer's did:web document at the origin (its key verifies the VC-JWTs)",
+            {"application/json": OBJECT},
+            _path("org_id", {"type": "string"}, "The organisation's id at the origin"),
+        ),
+        f"{at}/evidence": _mirror_get(
+            "Checkpoints the origin signed that cannot both be true, verbatim",
+            {"application/json": OBJECT},
+        ),
+    }
+
+
 # --- contexts and the description itself -------------------------------------------------------
 
 
@@ -392,7 +457,7 @@ def _others() -> dict[str, dict[str, Any]]:
 
 def all_paths() -> dict[str, dict[str, Any]]:
     """The path items written here, by path."""
-    return {**_resolver(), **_dids(), **_log(), **_others()}
+    return {**_resolver(), **_dids(), **_log(), **_mirrors(), **_others()}
 
 
 def document(spec: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import passport.mirrors.tables  # noqa: F401 - registers the mirror_* tables on Base.metadata
 import repairs.models  # noqa: F401 - registers repair_records on Base.metadata
 from passport.db import make_engine
 from passport.models import Base

@@ -193,3 +193,11 @@ class EuRegistryError(KreislaufError):
     ``kreislauf register-eu`` meets this; what was not registered stays queued)."""
 
     title = "EU registry unavailable"
+
+
+class MirrorRefused(KreislaufError):
+    """A mirror refuses what an origin served: a checkpoint its key did not sign, entries that
+    do not make the signed root, a document that is not what its leaf commits to (only
+    ``kreislauf mirror sync`` meets this; nothing of the refused part is stored)."""
+
+    title = "Mirror refused"

@@ -254,6 +254,13 @@ OPEN = (
     "GET /log/v1/tile/<level>/<rest>",
     # C2SP tlog-witness: the checkpoint's signatures are the permission, not a role
     "POST /log/v1/witness/add-checkpoint",
+    # a mirror serves other registries' public documents, read-only (passport.mirrors)
+    "GET /mirror/<host>/.well-known/did.json",
+    "GET /mirror/<host>/api/v1/passports/<passport_id>",
+    "GET /mirror/<host>/api/v1/passports/<passport_id>/events",
+    "GET /mirror/<host>/evidence",
+    "GET /mirror/<host>/log/v1/checkpoint",
+    "GET /mirror/<host>/orgs/<org_id>/did.json",
     "GET /orgs/<org_id>/did.json",
     "GET /passports/<passport_id>",
     "GET /passports/<passport_id>/claim",

@@ -15,6 +15,8 @@ API = "/api/v1"
 PASSPORTS = f"{API}/passports"
 PASSPORT_PAGES = "/passports"
 LOG = "/log/v1"
+# Other registries' passports and logs, served read-only by a mirror under MIRRORS/{host}.
+MIRRORS = "/mirror"
 REGISTRY_DID = "/.well-known/did.json"
 RESOLVER_DESCRIPTION = "/.well-known/gs1resolver"
 ORGANISATIONS = "/orgs"

@@ -142,6 +142,8 @@ RULES: dict[str, set[str]] = {
         "passport.ledger",
         "passport.passports",
     },
+    # mirrors of other registries (issue 14): their logs, the documents the leaves commit to
+    "passport.mirrors": MODELS | {"passport.ledger", "passport.signing"},
     # the stored views' read key (one statement) and the store: they know no view's shape
     "passport.views_cache": MODELS,
     # --- above the domain ------------------------------------------------------------------

@@ -60,6 +60,13 @@ def _log_verifier(base: str, origin: str, get: Callable[[str], bytes]) -> note.V
     return note.Verifier(origin, Ed25519PublicKey.from_public_bytes(raw))
 
 
+def log_verifier(
+    base: str, origin: str, get: Callable[[str], bytes] | None = None
+) -> note.Verifier:
+    """The log key the registry at ``base`` publishes in its did:web document, for ``origin``."""
+    return _log_verifier(base, origin, get or fetch)
+
+
 def passport_address(url: str, get: Callable[[str], bytes] | None = None) -> tuple[str, str]:
     """The registry's origin and the id of the passport that ``url`` names.
 

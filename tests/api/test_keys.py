@@ -134,6 +134,7 @@ def _parameters(ids: dict[str, str]) -> dict[str, str]:
         "product_id": f"01/{GTIN}/21/KEY1",
         "element_path": "$.name",
         "number": "1",
+        "host": "registry.example.org",  # a mirrored origin (none here: 404)
     }
 
 

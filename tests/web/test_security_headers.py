@@ -35,6 +35,7 @@ def arguments(pid: str, org_id: str) -> list[dict[str, str]]:
         "product_id": f"01/{GTIN}/21/12345",
         "element_path": "$.name",
         "number": "1",
+        "host": "registry.example.org",  # a mirrored origin (none here: 404)
     }
     unknown = real | {
         "passport_id": "nope",

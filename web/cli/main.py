@@ -19,6 +19,7 @@ from web.cli.eu_registry import register_eu_command
 from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
+from web.cli.mirror import mirror_group
 from web.cli.organisations import create_org, create_user, set_operator_id
 from web.cli.permissions import permissions_command
 from web.cli.repair_data import export_ords_command, import_ords_command
@@ -54,6 +55,7 @@ for command in (
     restore_command,
     permissions_command,
     register_eu_command,
+    mirror_group,
 ):
     cli.add_command(command)
 
