@@ -31,6 +31,8 @@ _SANE = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _FIELDS = ("method", "path", "status", "duration_ms")
 
 logger = logging.getLogger("kreislauf.requests")
+# One encoder for every line: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,12 +49,13 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or request_id()
         if rid:
             entry["request_id"] = rid
+        given = record.__dict__
         for name in _FIELDS:
-            if hasattr(record, name):
-                entry[name] = getattr(record, name)
+            if name in given:
+                entry[name] = given[name]
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _encode(entry)
 
 
 LOG_CONFIG: dict[str, Any] = {
@@ -106,19 +109,11 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     rid = g.get("request_id") or uuid.uuid4().hex
     response.headers[HEADER] = rid
+    if not logger.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    logger.info(
-        "%s %s %s",
-        request.method,
-        request.path[:300],
-        response.status_code,
-        extra={
-            "request_id": rid,
-            "method": request.method,
-            "path": request.path[:300],
-            "status": response.status_code,
-            "duration_ms": duration,
-        },
-    )
+    method, path, status = request.method, request.path[:300], response.status_code
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration}
+    logger.info("%s %s %s", method, path, status, extra={"request_id": rid, **fields})
     return response
