@@ -6,8 +6,9 @@ Every unsafe request (POST, PUT, PATCH, DELETE) to the JSON API that carries an
 Reads, the pages (people sign in there: ``passport.throttle`` slows down guessing) and requests
 without a key (refused anyway) are not counted, and Flask-Limiter is not asked about them at
 all: its three hooks are wrapped so that they run only for a request that counts (they cost
-about a tenth of a millisecond on every read otherwise, to find no limit). Over the limit the answer is a 429 problem
-document with ``Retry-After``, before the body is read and before anything is written.
+about a tenth of a millisecond on every read otherwise, to find no limit). Over the limit the
+answer is a 429 problem document with ``Retry-After``, before the body is read and before
+anything is written.
 
 The counts live in memory (each worker process counts for itself) or, when
 ``KREISLAUF_REDIS_URL`` is set, in Redis, where every worker shares them. They are keyed by a
