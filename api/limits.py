@@ -108,12 +108,14 @@ def _only_when_counted(app: Flask, limiter: Limiter) -> None:
 
 
 def _when_counted(hook: Callable[..., Any]) -> Callable[..., Any]:
-    """``hook``, run only for a request that counts (else it hands back what it was given)."""
+    """``hook``, run only for a request that counts. Else it hands back what it was given: the
+    response to an ``after_request`` hook, nothing to a ``before_request`` hook (which then lets
+    the request through), the error to a teardown hook (which returns nothing Flask reads)."""
 
     @wraps(hook)
     def guarded(*args: Any) -> Any:
         if _not_counted():
-            return args[0] if args and isinstance(args[0], Response) else None
+            return args[0] if args else None
         return hook(*args)
 
     return guarded
