@@ -23,6 +23,7 @@ from werkzeug.routing import PathConverter
 
 from api import deps, errors
 from edge import views
+from edge.headers import Fixed, add_vary
 from edge.request import one_read, session, settings
 from passport import links
 from passport.credentials import reading, signed
@@ -65,6 +66,7 @@ CORS = {
     "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization",
     "Access-Control-Expose-Headers": "Link, Location, Deprecation",
 }
+_CORS = Fixed(CORS)
 
 
 @bp.before_request
@@ -75,8 +77,8 @@ def _preflight() -> Response | None:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.headers.update(CORS)
-    response.vary.update(("Accept", "Accept-Language"))
+    _CORS.put(response)
+    add_vary(response, ("Accept", "Accept-Language"))
     return response
 
 

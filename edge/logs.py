@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -31,6 +32,8 @@ _SANE = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _FIELDS = ("method", "path", "status", "duration_ms")
 
 logger = logging.getLogger("kreislauf.requests")
+# One encoder for every line: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,7 +42,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc_iso(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -47,12 +50,30 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or request_id()
         if rid:
             entry["request_id"] = rid
+        given = record.__dict__
         for name in _FIELDS:
-            if hasattr(record, name):
-                entry[name] = getattr(record, name)
+            if name in given:
+                entry[name] = given[name]
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _encode(entry)
+
+
+_second: list[tuple[int, str]] = [(0, "1970-01-01T00:00:00")]  # the last second written
+
+
+def _utc_iso(created: float) -> str:
+    """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``, rounded as
+    it rounds, with the date and time of day formatted once a second, not once a line."""
+    second = math.floor(created)
+    micro = round((created - second) * 1e6)
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    last, text = _second[-1]
+    if second != last:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second[-1] = (second, text)
+    return f"{text}.{micro // 1000:03d}+00:00"
 
 
 LOG_CONFIG: dict[str, Any] = {
@@ -106,19 +127,11 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     rid = g.get("request_id") or uuid.uuid4().hex
     response.headers[HEADER] = rid
+    if not logger.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    logger.info(
-        "%s %s %s",
-        request.method,
-        request.path[:300],
-        response.status_code,
-        extra={
-            "request_id": rid,
-            "method": request.method,
-            "path": request.path[:300],
-            "status": response.status_code,
-            "duration_ms": duration,
-        },
-    )
+    method, path, status = request.method, request.path[:300], response.status_code
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration}
+    logger.info("%s %s %s", method, path, status, extra={"request_id": rid, **fields})
     return response

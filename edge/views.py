@@ -100,7 +100,8 @@ def _answer(view: View, etag: str, slot: Slot) -> Response:
         ("Cache-Control", PRIVATE if view.varies else PUBLIC),
         ("Vary", f"Accept, {slot.vary}" if view.varies else "Accept"),
     ]
-    if request.if_none_match.contains_weak(etag):
+    # Without If-None-Match (most requests) there is nothing to parse.
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(etag):
         kept = [(k, v) for k, v in headers if k.lower() != "content-type"]
         return Response(status=304, headers=kept)
     body = slot.finish(view.body) if slot.finish else view.body

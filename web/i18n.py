@@ -22,6 +22,8 @@ COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 def _asked() -> str | None:
     """``?lang=``; None when the query string is not UTF-8 (werkzeug cannot decode it then)."""
+    if not request.query_string:  # most requests: no arguments to parse
+        return None
     try:
         return request.args.get("lang")
     except UnicodeDecodeError:  # raw bytes sent unencoded: the view answers 400, not us 500

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import redis
+from flask import request
 from sqlalchemy import func, select
 
 from passport.config import Settings
@@ -128,3 +129,24 @@ def test_a_bad_write_rate_stops_the_app_from_starting(make_app):
     assert (read.write_rate, read.redis_url) == ("5/second", REDIS_URL)
     assert REDIS_URL not in repr(read)
     assert Settings.from_env({}).write_rate == "600/minute"
+
+
+def test_a_request_that_does_not_count_never_enters_flask_limiter(make_org, make_app, monkeypatch):
+    acme = make_org("Acme Kettles GmbH", "manufacturer")
+    app = make_app(write_rate="5/minute")
+    limiter = next(iter(app.extensions["limiter"]))
+    entered: list[str] = []
+    original = limiter.identify_request  # the first thing its before_request hook does
+
+    def identify() -> str:
+        entered.append(request.method)
+        return original()
+
+    monkeypatch.setattr(limiter, "identify_request", identify)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/keys", headers=acme.headers).status_code == 200  # a read
+    assert client.post("/api/v1/keys").status_code == 401  # no key: not counted
+    assert entered == []
+    assert client.post("/api/v1/keys", headers=acme.headers).status_code == 201
+    assert entered == ["POST"]  # a write with a key is counted by Flask-Limiter, as before
