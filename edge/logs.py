@@ -14,67 +14,21 @@ gunicorn so its own lines are JSON too.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
-from datetime import UTC, datetime
-from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+
+from edge.log_format import LOG_CONFIG, JsonFormatter  # the line's format, without Flask
 
 __all__ = ["LOG_CONFIG", "JsonFormatter", "configure", "init_app", "request_id"]
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{8,128}")
-_FIELDS = ("method", "path", "status", "duration_ms")
 
 logger = logging.getLogger("kreislauf.requests")
-
-
-class JsonFormatter(logging.Formatter):
-    """A log record as one JSON object: time (UTC, ISO 8601), level, logger, message, the
-    request id when there is a request, and the request fields given as ``extra``."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        rid = getattr(record, "request_id", None) or request_id()
-        if rid:
-            entry["request_id"] = rid
-        for name in _FIELDS:
-            if hasattr(record, name):
-                entry[name] = getattr(record, name)
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": JsonFormatter}},
-    "handlers": {
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stderr",
-        }
-    },
-    "root": {"level": "INFO", "handlers": ["stderr"]},
-    "loggers": {
-        # gunicorn's own loggers hand their lines to the root's JSON handler
-        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
-        # at INFO SQLAlchemy would log every statement with its parameters
-        "sqlalchemy": {"level": "WARNING"},
-    },
-}
 
 
 def configure() -> None:

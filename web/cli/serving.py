@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -44,13 +44,49 @@ def init_db() -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
+    settings = Settings.from_env()
+    _in_child(_prepare, settings)  # gunicorn's master stays small: it only forks the workers
+    serve(settings, host, port, workers)
+
+
+def _prepare(settings: Settings) -> None:
+    """Migrate the schema, create missing signing keys and sign the log's head."""
     from passport.signing.keys import ensure_keys
 
-    settings = Settings.from_env()
     upgrade_schema(settings)
     ensure_keys(settings.data_dir)
     seal_log(settings)
-    serve(settings, host, port, workers)
+
+
+def _in_child(work: Callable[[Settings], None], settings: Settings) -> None:
+    """Run ``work`` in a forked child and wait for it: what it imports and allocates
+    (Alembic, SQLAlchemy, the models, cryptography: some 50 MiB) leaves with the child, and
+    never reaches gunicorn's master or, through it, every worker. Its errors end the command
+    as they would have in-process (a click error's message and status; a traceback, status 1)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's status is what the parent checks
+        status = 0
+        try:
+            work(settings)
+        except click.ClickException as error:
+            error.show()
+            status = error.exit_code
+        except SystemExit as error:
+            status = error.code if isinstance(error.code, int) else 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            status = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    if status != 0:
+        sys.exit(status if status > 0 else 1)
 
 
 @click.command("demo")
@@ -137,8 +173,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the app for ``settings`` with gunicorn until it is stopped."""
     from gunicorn.app.base import BaseApplication
 
-    from edge.logs import LOG_CONFIG
-    from web.app import create_app
+    from edge.log_format import LOG_CONFIG  # no Flask: the master never imports the app
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -153,6 +188,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             self.cfg.set("graceful_timeout", 30)
 
         def load(self) -> Any:
+            from web.app import create_app  # in each worker (no preload_app): see below
+
             return create_app(settings)
 
     Server().run()
