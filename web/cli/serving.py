@@ -60,21 +60,22 @@ def _prepare(settings: Settings) -> None:
 
 def _in_child(work: Callable[[Settings], None], settings: Settings) -> None:
     """Run ``work`` in a forked child and wait for it: what it imports and allocates
-    (Alembic, SQLAlchemy, the models, cryptography: some 50 MiB) leaves with the child, and
-    never reaches gunicorn's master or, through it, every worker. Its errors end the command
-    as they would have in-process (a click error's message and status; a traceback, status 1)."""
+    (Alembic, the models, cryptography: some 50 MiB) leaves with the child, and never reaches
+    gunicorn's master or, through it, every worker. A click error in the child ends the
+    command here, as it would have in-process (its message and status); anything else is
+    the child's traceback on standard error and status 1."""
     sys.stdout.flush()
     sys.stderr.flush()
+    read_end, write_end = os.pipe()
     child = os.fork()
-    if child == 0:  # pragma: no cover - the child's status is what the parent checks
+    if child == 0:  # pragma: no cover - the parent checks what the child reports
+        os.close(read_end)
         status = 0
         try:
             work(settings)
         except click.ClickException as error:
-            error.show()
-            status = error.exit_code
-        except SystemExit as error:
-            status = error.code if isinstance(error.code, int) else 1
+            os.write(write_end, f"{error.exit_code}\n{error.format_message()}".encode())
+            status = 1
         except BaseException:
             import traceback
 
@@ -84,9 +85,17 @@ def _in_child(work: Callable[[Settings], None], settings: Settings) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reported:
+        message = reported.read().decode()
     status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    if message:
+        code, _, text = message.partition("\n")
+        error = click.ClickException(text)
+        error.exit_code = int(code)
+        raise error
     if status != 0:
-        sys.exit(status if status > 0 else 1)
+        sys.exit(1)
 
 
 @click.command("demo")
@@ -186,9 +195,13 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             self.cfg.set("accesslog", None)
             # SIGTERM: stop accepting, let requests in flight finish for up to 30 s.
             self.cfg.set("graceful_timeout", 30)
+            # No preload_app: each worker builds the app after the fork and the master never
+            # imports it (about 28 MiB, as gunicorn's bare master). Preloading would share the
+            # app's pages between the workers (lower PSS) but add them all to the master's
+            # RSS, and the registry's memory target is judged on RSS (docs/PERFORMANCE.md).
 
         def load(self) -> Any:
-            from web.app import create_app  # in each worker (no preload_app): see below
+            from web.app import create_app  # in each worker, after the fork
 
             return create_app(settings)
 
