@@ -9,9 +9,9 @@ of every kind, and reads the RSS and PSS of the master and each worker from
 
 * **reads**: the resolver (JSON-LD, linkset, a browser's redirect) and the history page, the
   paths the read-path targets are about, each of them asked for ``--repeat`` times;
-* **everything**: then also the API's JSON-LD and Turtle, the JSON-LD contexts, the QR codes,
-  the label sheet, the OpenAPI document and its docs page, the impact pages, the log's
-  checkpoint and proofs: every heavy library the app can load, loaded.
+* **everything**: then also the API's JSON-LD and Turtle, events and EPCIS, EN 18222, the
+  JSON-LD contexts, the QR codes, the OpenAPI document and its docs page, the impact pages,
+  the labels page (a redirect to sign in: no PDF), the log's checkpoint and proofs.
 
 The target is judged on RSS, summed over master and workers, as ``bench/serving.py`` reports
 it; PSS (shared pages divided among the processes sharing them) is given beside it.
@@ -108,7 +108,7 @@ def other_paths(seeded: Seeded, repeat: int) -> list[tuple[str, str]]:
     some = [p.removeprefix("/passports/") for p in seeded.page_paths[:3]]
     asks = [("/", HTML), ("/healthz", "*/*"), ("/impact", HTML), ("/impact/method", HTML)]
     asks += [("/api/openapi.json", "*/*"), ("/api/docs", HTML), ("/labels", HTML)]
-    asks += [("/contexts/untp-dpp-0.6.0.jsonld", JSONLD), ("/log/v1/checkpoint", "*/*")]
+    asks += [("/contexts/kreislauf/v2", JSONLD), ("/log/v1/checkpoint", "*/*")]
     asks += [("/log/v1/proof/inclusion?index=0&size=2", "*/*")]
     asks += [("/.well-known/did.json", "*/*"), ("/.well-known/gs1resolver", "*/*")]
     for pid in some:
