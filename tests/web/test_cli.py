@@ -201,10 +201,11 @@ def test_starting_the_command_line_loads_no_heavy_module():
 
 # What a worker's app must not load before a request needs it (docs/PERFORMANCE.md, memory):
 # Turtle (rdflib, PyLD and its lxml and requests), QR codes (segno), validation of what is
-# written (jsonschema, jsonschema-rs) and the EN 18222 element paths (jsonpath-rfc9535).
+# written (jsonschema, jsonschema-rs), the EN 18222 element paths (jsonpath-rfc9535) and keys,
+# signatures and seals (cryptography: reads sign nothing).
 ON_DEMAND = {
     "rdflib", "pyld", "lxml", "requests", "segno", "jsonschema", "jsonschema_rs", "referencing",
-    "jsonpath_rfc9535", "regex", "alembic", "psycopg",
+    "jsonpath_rfc9535", "regex", "cryptography", "alembic", "psycopg",
 }  # fmt: skip
 
 
