@@ -22,7 +22,7 @@ from api.schemas import (
 )
 from edge import views
 from edge.request import one_read, session, settings, validate_first, writing
-from passport import idempotency, rdf, search
+from passport import idempotency, search
 from passport.carriers import qr
 from passport.credentials import reading, signed, untp07
 from passport.disclosure import access_log
@@ -357,6 +357,8 @@ def _answer(passport: Passport, seen: reading.Reading, fmt: str | None) -> Respo
         token = signed.sign_reading(settings(), passport, seen)
         return Response(token, mimetype=signed.VC_JWT, headers=headers)
     if _wants_turtle(fmt):
+        from passport import rdf  # rdflib and PyLD load with the first Turtle asked for
+
         turtle = rdf.to_turtle(seen.credential, settings().base_url)
         return Response(turtle, mimetype="text/turtle", headers=headers)
     mimetype = "application/json" if fmt == "json" else "application/ld+json"

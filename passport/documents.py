@@ -18,15 +18,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
-from typing import Any
-
-import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from passport.batteries.categories import battery_schema, category_errors
 from passport.errors import FieldError, InvalidDocument
+
+if TYPE_CHECKING:  # imported where used: a worker that only reads never loads them (memory)
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 _JSON_TYPES = {
     "string": "a string",
@@ -70,6 +71,8 @@ def schema_validator(name: str) -> Draft202012Validator:
     """A reusable validator for one of our schemas, with format checking on."""
     # Building a validator resolves every $ref; bulk issuance validates thousands of documents.
     # Without an explicit format checker python-jsonschema ignores "format" entirely.
+    from jsonschema import Draft202012Validator
+
     checker = Draft202012Validator.FORMAT_CHECKER
     return Draft202012Validator(load_schema(name), format_checker=checker, registry=_registry())
 
@@ -85,6 +88,9 @@ def compiled_validator(name: str) -> jsonschema_rs.Validator:
     whole corpus of documents and their mutations. A rejected document is validated again by
     :func:`schema_validator`, which words the errors: the messages are those of before.
     """
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+
     checker = Draft202012Validator.FORMAT_CHECKER
     formats = {name: _format_check(checker, name) for name in checker.checkers}
     battery = battery_schema()
@@ -107,6 +113,8 @@ def _format_check(checker: Any, name: str) -> Any:
 def _registry() -> Registry[Any]:
     """The schemas our schemas reference by URI: the battery schema, by its ``$id`` (which is
     where the passport schema's relative ``$ref`` "battery.schema.json" resolves to)."""
+    from referencing import Registry, Resource
+
     battery = battery_schema()
     registry: Registry[Any] = Registry().with_resource(
         str(battery["$id"]), Resource.from_contents(battery)

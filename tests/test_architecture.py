@@ -172,8 +172,16 @@ RULES: dict[str, set[str]] = {
     "web.demo_battery": set(),  # BatteryPass data of a demo battery: plain data
     "web.demo": {"web.demo_battery", "passport", "repairs", "schemas"},
     # The command line is an entry point like the WSGI server: it may build the app.
-    # (and gives gunicorn the app's JSON log configuration, edge.logs)
-    "web.cli": {"web.app", "web.demo", "edge.logs", "passport", "repairs", "schemas"},
+    # (and gives gunicorn the app's JSON log configuration, edge.log_format: without Flask)
+    "web.cli": {
+        "web.app",
+        "web.demo",
+        "edge.logs",
+        "edge.log_format",
+        "passport",
+        "repairs",
+        "schemas",
+    },
     # The composition root: create_app is the one place that wires everything together.
     "web.app": OURS,
     "web": set(),  # web.i18n

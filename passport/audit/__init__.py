@@ -13,8 +13,8 @@ logged before their first leaf committed them must match the log key's seals
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from passport.audit.served import check_grants, check_passport_ids, check_passports, check_seals
@@ -23,6 +23,9 @@ from passport.errors import KeyMissing
 from passport.ledger import checkpoints, log
 from passport.ledger.note import Verifier
 from passport.ledger.verify import Report, verify_log
+
+if TYPE_CHECKING:  # cryptography loads with the first key used (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 __all__ = ["verify_registry"]
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from passport.disclosure.annotations import schema_restrictions
@@ -40,6 +39,9 @@ from passport.models import (
 )
 from passport.passports.issuing import search_text
 from passport.routes import Routes
+
+if TYPE_CHECKING:  # cryptography loads with the first key used (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, KreislaufError)
 

@@ -14,10 +14,11 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft4Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # imported where used: a worker that only reads never loads jsonschema
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import ValidationError
 
 BATTERY_SCHEMA = "battery.schema.json"
 
@@ -55,6 +56,8 @@ def official_schema(category: str) -> dict[str, Any]:
 @cache
 def category_validator(category: str) -> Draft4Validator:
     """A reusable draft-04 validator for one category, with format checking on."""
+    from jsonschema import Draft4Validator
+
     return Draft4Validator(official_schema(category), format_checker=Draft4Validator.FORMAT_CHECKER)
 
 

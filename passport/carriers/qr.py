@@ -31,10 +31,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from html import escape
 from operator import itemgetter
-
-import segno
+from typing import TYPE_CHECKING
 
 from passport.carriers.qr_codewords import message
+
+if TYPE_CHECKING:
+    import segno
 
 __all__ = ["QUIET_ZONE", "QrSymbol", "encode", "qr_matrix", "qr_png", "qr_svg"]
 
@@ -356,6 +358,8 @@ def _alignment_centres(version: int) -> list[int]:
 
 def _sample(version: int, mask: int) -> segno.QRCode:
     # any content: only the format and version information of the symbol are read
+    import segno  # here, not at the top: a worker loads it with its first QR code
+
     return segno.make_qr("0", version=version, error="m", mask=mask, boost_error=False)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jsonpath_rfc9535
-
 from passport.errors import Conflict, InvalidRequest, NotFound
 
 SUBJECT = "credentialSubject"
@@ -24,6 +22,8 @@ def select(path: str, document: dict[str, Any]) -> tuple[Location, Any]:
 
     400 for an expression RFC 9535 does not accept or one that selects several nodes; 404 when
     it selects none."""
+    import jsonpath_rfc9535  # and its regex engine: loaded with the first element asked for
+
     try:
         nodes = jsonpath_rfc9535.find(path, document)
     except jsonpath_rfc9535.JSONPathError as error:

@@ -17,10 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from passport.documents import (
     compiled_validator,
@@ -37,6 +34,10 @@ from passport.events.bare_words import bare_word_matches
 from passport.events.catalogue import EVENT_TYPES, emitted_vocabulary
 from passport.events.sensors import normalised
 from passport.events.times import as_utc, parse_rfc3339, utc_text
+
+if TYPE_CHECKING:  # jsonschema loads with the first validation (passport.documents)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # The future is allowed this much slack: recorders' clocks drift, and a volunteer typing
 # "14:00" at 13:58 is not recording the future.

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from passport.ledger import checkpoints, merkle, note
 from passport.links import link_type_iri
 from passport.routes import API, PASSPORT_PAGES, PASSPORTS, Routes
@@ -51,6 +49,8 @@ class Result:
 
 
 def _log_verifier(base: str, origin: str, get: Callable[[str], bytes]) -> note.Verifier:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     document = json.loads(get(Routes(base).registry_did_document))
     methods = [m for m in document.get("verificationMethod", []) if "#log-" in m.get("id", "")]
     if len(methods) != 1:

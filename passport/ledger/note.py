@@ -19,10 +19,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+if TYPE_CHECKING:  # cryptography loads with the first key used: reads sign nothing (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 # Signature type bytes from the C2SP signed-note registry.
 ALG_ED25519 = 0x01
@@ -82,6 +85,8 @@ def key_id(name: str, alg: int, public_key: bytes) -> bytes:
 
 
 def _raw_public(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
@@ -126,6 +131,8 @@ class Verifier:
         key = b64decode(encoded, "vkey key")
         if len(key) != 33:
             raise NoteError(f"vkey key must be 1 + 32 bytes, got {len(key)}")
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         verifier = cls(name, Ed25519PublicKey.from_public_bytes(key[1:]), key[0])
         # The ID is redundant; a mismatch means a corrupted or spliced vkey.
         if verifier.key_id.hex() != hex_id:
@@ -143,6 +150,8 @@ class Verifier:
             message, signature = _cosigned_message(timestamp, text), signature[8:]
         if len(signature) != 64:
             return False
+        from cryptography.exceptions import InvalidSignature
+
         try:
             self.public_key.verify(signature, message)
         except InvalidSignature:
@@ -173,6 +182,8 @@ class Signer:
 
     @classmethod
     def from_seed(cls, name: str, seed: bytes, alg: int = ALG_ED25519, **kw: int) -> Signer:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return cls(name, Ed25519PrivateKey.from_private_bytes(seed), alg, **kw)
 
     @classmethod

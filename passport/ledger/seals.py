@@ -54,10 +54,8 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -66,6 +64,12 @@ from sqlalchemy.orm import Session
 from passport.ledger import log
 from passport.models import ApiKey, Grant, Gs1Prefix, Organisation, Passport, RegistrySeal
 from passport.signing.jose import canonical_json
+
+if TYPE_CHECKING:  # cryptography loads with the first seal made or checked (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 DOMAIN = b"kreislauf-seal/v1\n"
 GRANTS = "grants/"  # + the issuer's public id: registry_seals row of its set of grants
@@ -182,6 +186,8 @@ def check(
     except (binascii.Error, ValueError, TypeError):
         return "has a malformed seal (not <size>.<n|b>.<base64 signature>)"
     message = _message(facts, parsed.sealed_at, parsed.backfill)
+    from cryptography.exceptions import InvalidSignature
+
     for public_key in public_keys:
         try:
             public_key.verify(parsed.signature, message)

@@ -18,14 +18,20 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Protocol, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+if TYPE_CHECKING:  # cryptography loads with the first key used: reads sign nothing (memory)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+    # A resolver maps a JWS ``kid`` to a key object or a public JWK. It signals "unknown kid"
+    # by returning None or raising LookupError (KeyError included).
+    KeyResolver = Callable[[str], PublicKey | Mapping[str, Any] | None]
 
 __all__ = [
     "CredentialError",
@@ -54,18 +60,23 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 SIGNING_ALG = "EdDSA"
 EDDSA_ALGORITHMS = frozenset({"EdDSA", "Ed25519"})
 DEFAULT_ALGORITHMS = EDDSA_ALGORITHMS
-# alg -> (curve, hash, coordinate/scalar byte length). JWS ECDSA signatures are raw r||s.
-ECDSA_ALGORITHMS: dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm, int]] = {
-    "ES256": (ec.SECP256R1(), hashes.SHA256(), 32),
-    "ES384": (ec.SECP384R1(), hashes.SHA384(), 48),
-    "ES512": (ec.SECP521R1(), hashes.SHA512(), 66),
-}
+ECDSA_ALGORITHMS = frozenset({"ES256", "ES384", "ES512"})
 _EC_CURVE_NAMES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 
-PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
-# A resolver maps a JWS ``kid`` to a key object or a public JWK. It signals "unknown kid" by
-# returning None or raising LookupError (KeyError included).
-KeyResolver = Callable[[str], PublicKey | Mapping[str, Any] | None]
+
+@cache
+def _ecdsa(alg: str) -> tuple[ec.EllipticCurve, hashes.HashAlgorithm, int]:
+    """alg -> (curve, hash, coordinate/scalar byte length). JWS ECDSA signatures are raw r||s."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    table: dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm, int]] = {
+        "ES256": (ec.SECP256R1(), hashes.SHA256(), 32),
+        "ES384": (ec.SECP384R1(), hashes.SHA384(), 48),
+        "ES512": (ec.SECP521R1(), hashes.SHA512(), 66),
+    }
+    return table[alg]
+
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -225,6 +236,9 @@ def _parse_json_segment(segment: str, what: str) -> Any:
 
 
 def _jwk_to_key(jwk: Mapping[str, Any]) -> PublicKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if kty == "OKP" and crv == "Ed25519":
         x = b64url_decode(jwk.get("x", ""), "JWK x")
@@ -234,7 +248,7 @@ def _jwk_to_key(jwk: Mapping[str, Any]) -> PublicKey:
     if kty == "EC":
         for alg, name in _EC_CURVE_NAMES.items():
             if crv == name:
-                curve, _, size = ECDSA_ALGORITHMS[alg]
+                curve, _, size = _ecdsa(alg)
                 x = b64url_decode(jwk.get("x", ""), "JWK x")
                 y = b64url_decode(jwk.get("y", ""), "JWK y")
                 if len(x) != size or len(y) != size:
@@ -260,19 +274,27 @@ def _resolve(kid: str, alg: str, resolve_key: KeyResolver) -> PublicKey:
         if jwk_alg is not None and jwk_alg != alg and {jwk_alg, alg} != set(EDDSA_ALGORITHMS):
             raise CredentialError(f"key {kid!r} is for {jwk_alg}, token uses {alg}")
         return _jwk_to_key(found)
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if isinstance(found, Ed25519PublicKey | ec.EllipticCurvePublicKey):
         return found
     raise CredentialError(f"resolver returned an unsupported key object for {kid!r}")
 
 
 def _check_signature(alg: str, key: PublicKey, signature: bytes, data: bytes) -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     try:
         if alg in EDDSA_ALGORITHMS:
             if not isinstance(key, Ed25519PublicKey):
                 raise CredentialError(f"alg {alg} needs an Ed25519 key")
             key.verify(signature, data)
             return
-        curve, digest, size = ECDSA_ALGORITHMS[alg]
+        curve, digest, size = _ecdsa(alg)
         if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve.name:
             raise CredentialError(f"alg {alg} needs a {_EC_CURVE_NAMES[alg]} key")
         if len(signature) != 2 * size:

@@ -17,17 +17,17 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from typing import TYPE_CHECKING, Any
 
 from passport.config import Settings
 from passport.errors import KeyMissing
 from passport.signing.jose import CredentialError, b64url_encode, canonical_json
+
+if TYPE_CHECKING:  # cryptography loads with the first key used: reads sign nothing (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 __all__ = [
     "ROLES",
@@ -47,6 +47,8 @@ ROLES = ("log", "vc")
 
 def ed25519_public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     """The RFC 8037 public JWK, with only the required members (so it is also thumbprint input)."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
 
@@ -74,16 +76,23 @@ class Ed25519Key:
 
     @classmethod
     def generate(cls) -> Ed25519Key:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
     def from_private_bytes(cls, seed: bytes) -> Ed25519Key:
         """From the 32-byte seed (JWK ``d``); used for deterministic test keys."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return cls(Ed25519PrivateKey.from_private_bytes(seed))
 
     @classmethod
     def from_pem(cls, pem: bytes) -> Ed25519Key:
         """Load an unencrypted PKCS#8 PEM; rejects any other key type."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         try:
             key = serialization.load_pem_private_key(pem, password=None)
         except (ValueError, TypeError) as exc:
@@ -94,6 +103,8 @@ class Ed25519Key:
 
     def to_pem(self) -> bytes:
         """Unencrypted PKCS#8 PEM; protecting the file (0600, secret store) is the caller's job."""
+        from cryptography.hazmat.primitives import serialization
+
         return self._private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

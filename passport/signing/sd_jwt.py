@@ -18,14 +18,11 @@ import hmac
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING, Any
 
 from passport.signing.jose import (
     DEFAULT_ALGORITHMS,
     CredentialError,
-    KeyResolver,
     Signer,
     b64url_decode,
     b64url_encode,
@@ -34,6 +31,9 @@ from passport.signing.jose import (
     verify_vc_jwt,
 )
 from passport.signing.keys import Ed25519Key
+
+if TYPE_CHECKING:
+    from passport.signing.jose import KeyResolver
 
 __all__ = ["SD_ALG", "Issued", "Path", "issue", "salt_secret", "salts", "verify_sd_jwt"]
 
@@ -60,6 +60,8 @@ class Issued:
 
 def salt_secret(key: Ed25519Key) -> bytes:
     """A secret for salts, derived from the VC key (no other secret to keep or rotate)."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.private_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )

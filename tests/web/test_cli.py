@@ -199,6 +199,42 @@ def test_starting_the_command_line_loads_no_heavy_module():
     assert "Usage: kreislauf labels" in result.stdout  # the commands' help was really printed
 
 
+# What a worker's app must not load before a request needs it (docs/PERFORMANCE.md, memory):
+# Turtle (rdflib, PyLD and its lxml and requests), QR codes (segno), validation of what is
+# written (jsonschema, jsonschema-rs), the EN 18222 element paths (jsonpath-rfc9535) and keys,
+# signatures and seals (cryptography: reads sign nothing).
+ON_DEMAND = {
+    "rdflib", "pyld", "lxml", "requests", "segno", "jsonschema", "jsonschema_rs", "referencing",
+    "jsonpath_rfc9535", "regex", "cryptography", "alembic", "psycopg",
+}  # fmt: skip
+
+
+def test_the_app_a_worker_builds_loads_what_only_some_requests_need_on_demand(tmp_path):
+    code = (
+        "import json, sys\n"
+        "from passport.config import Settings\n"
+        "from web.app import create_app\n"
+        f"create_app(Settings(database_url='sqlite:///{tmp_path / 'r.db'}'))\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = json.loads(result.stderr.splitlines()[-1])
+    assert sorted(m for m in loaded if m.split(".")[0] in ON_DEMAND) == []
+
+
+def test_run_names_an_unreachable_database_in_one_line_and_serves_nothing(monkeypatch):
+    absent = make_url(POSTGRES_URL).set(database=f"kreislauf_absent_{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", absent.render_as_string(hide_password=False))
+    served = []
+    monkeypatch.setattr("web.cli.serving.serve", lambda *args: served.append(args))
+    result = CliRunner().invoke(cli, ["run"])  # the schema step runs in a forked child
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: Cannot open the registry database postgresql")
+    assert len(result.output.splitlines()) == 1 and served == []
+
+
 def _cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

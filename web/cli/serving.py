@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -44,13 +44,58 @@ def init_db() -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn (a production WSGI server)."""
+    settings = Settings.from_env()
+    _in_child(_prepare, settings)  # gunicorn's master stays small: it only forks the workers
+    serve(settings, host, port, workers)
+
+
+def _prepare(settings: Settings) -> None:
+    """Migrate the schema, create missing signing keys and sign the log's head."""
     from passport.signing.keys import ensure_keys
 
-    settings = Settings.from_env()
     upgrade_schema(settings)
     ensure_keys(settings.data_dir)
     seal_log(settings)
-    serve(settings, host, port, workers)
+
+
+def _in_child(work: Callable[[Settings], None], settings: Settings) -> None:
+    """Run ``work`` in a forked child and wait for it: what it imports and allocates
+    (Alembic, the models, cryptography: some 50 MiB) leaves with the child, and never reaches
+    gunicorn's master or, through it, every worker. A click error in the child ends the
+    command here, as it would have in-process (its message and status); anything else is
+    the child's traceback on standard error and status 1."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the parent checks what the child reports
+        os.close(read_end)
+        status = 0
+        try:
+            work(settings)
+        except click.ClickException as error:
+            os.write(write_end, f"{error.exit_code}\n{error.format_message()}".encode())
+            status = 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            status = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reported:
+        message = reported.read().decode()
+    status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    if message:
+        code, _, text = message.partition("\n")
+        error = click.ClickException(text)
+        error.exit_code = int(code)
+        raise error
+    if status != 0:
+        sys.exit(1)
 
 
 @click.command("demo")
@@ -137,8 +182,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the app for ``settings`` with gunicorn until it is stopped."""
     from gunicorn.app.base import BaseApplication
 
-    from edge.logs import LOG_CONFIG
-    from web.app import create_app
+    from edge.log_format import LOG_CONFIG  # no Flask: the master never imports the app
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -151,8 +195,14 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             self.cfg.set("accesslog", None)
             # SIGTERM: stop accepting, let requests in flight finish for up to 30 s.
             self.cfg.set("graceful_timeout", 30)
+            # No preload_app: each worker builds the app after the fork and the master never
+            # imports it (about 28 MiB, as gunicorn's bare master). Preloading would share the
+            # app's pages between the workers (lower PSS) but add them all to the master's
+            # RSS, and the registry's memory target is judged on RSS (docs/PERFORMANCE.md).
 
         def load(self) -> Any:
+            from web.app import create_app  # in each worker, after the fork
+
             return create_app(settings)
 
     Server().run()
