@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from passport.events.sensors import ATTRIBUTES, value_and_unit
@@ -74,10 +74,25 @@ def _measurements(event: Event) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+# What tells whether a history can hold a measurement at all: columns only, built once (an Event
+# entity would join its recorder and related passport, for the many histories without any).
+_KINDS = select(Event.type, Event.details).where(Event.passport_pk == bindparam("pk"))
+
+
+def _may_measure(session: Session, passport: Passport) -> bool:
+    """Whether any event (standing or not) carries a measurement or implies a battery status."""
+    return any(
+        type_ in IMPLIED_STATUS or (isinstance(details, dict) and details.get("measurements"))
+        for type_, details in session.execute(_KINDS, {"pk": passport.pk})
+    )
+
+
 def latest_measurements(session: Session, passport: Passport) -> dict[str, Measured]:
     """Each measured attribute's latest value, in the order of ``ATTRIBUTES``; {} if none."""
-    events = _standing(session, passport)
     latest: dict[str, Measured] = {}
+    if not _may_measure(session, passport):
+        return latest  # nothing measured, nothing implied: no need to read the events whole
+    events = _standing(session, passport)
     if not any(_measurements(e) or e.type in IMPLIED_STATUS for e in events):
         return latest  # nothing measured, nothing implied: no need to read the document
     battery = any(_measurements(e) for e in events) or is_battery(session, passport)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from passport.credentials import as_sent, status_list
@@ -141,6 +141,20 @@ _LINKS = {
 
 _CORRECTION = aliased(Event)  # built once: making an alias costs more than the query
 
+# The standing remanufacture and repurpose events naming a passport, or named by it: columns
+# only (an Event entity would join its recorder and related passport for nothing), built once
+# (building and keying a statement cost more than running it). Correlated, so each candidate
+# is one probe of ix_events_corrects_pk (an uncorrelated NOT IN would read every correction).
+_STANDING_LINKS = (
+    select(Event.type, Event.passport_pk, Event.related_pk)
+    .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
+    .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
+    .order_by(Event.pk)
+)
+_NAMING = _STANDING_LINKS.where(Event.related_pk == bindparam("pk"))
+_NAMED = _STANDING_LINKS.where(Event.passport_pk == bindparam("pk"))
+_URI = select(Passport.uri).where(Passport.pk == bindparam("pk"))
+
 
 def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     """Links between an original and the product remanufactured or repurposed from it.
@@ -148,20 +162,13 @@ def _lineage(session: Session, passport: Passport) -> dict[str, str]:
     From the standing remanufacture and repurpose events: the new passport names its original,
     the original names the new one (the first standing event of each type wins).
     """
-    # Correlated, so each candidate is one probe of ix_events_corrects_pk (an uncorrelated
-    # NOT IN would read every correction in the registry).
-    standing = (
-        select(Event)
-        .where(Event.type.in_(_LINKS), Event.related_pk.is_not(None))
-        .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
-        .order_by(Event.pk)
-    )
     links: dict[str, str] = {}
-    for event in session.scalars(standing.where(Event.related_pk == passport.pk)):
-        original = session.get(Passport, event.passport_pk)
-        if original is not None:
-            links.setdefault(_LINKS[event.type][0], original.uri)
-    for event in session.scalars(standing.where(Event.passport_pk == passport.pk)):
-        if event.related is not None:
-            links.setdefault(_LINKS[event.type][1], event.related.uri)
+    for type_, original, _ in session.execute(_NAMING, {"pk": passport.pk}):
+        uri = session.scalar(_URI, {"pk": original})
+        if uri is not None:
+            links.setdefault(_LINKS[type_][0], uri)
+    for type_, _, related in session.execute(_NAMED, {"pk": passport.pk}):
+        uri = session.scalar(_URI, {"pk": related})
+        if uri is not None:
+            links.setdefault(_LINKS[type_][1], uri)
     return links
