@@ -6,7 +6,8 @@ costs SQLite to run: an event append's log statements spent most of their time i
 object, so statements are module constants) and hands its SQL to the session's connection
 (``exec_driver_sql``: the connection's events still see it, the query-plan test EXPLAINs it).
 Bind parameters go through their types' bind processors (``UtcDateTime``); result rows come back
-as the driver returns them (ints, text, bytes), so use it for statements that read such columns.
+as the driver returns them (ints, text, bytes), so use it for statements that read such columns,
+or :func:`first`, which hands each column to its type's result processor (a datetime, JSON).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def _compiled(dialect: Dialect, statement: ClauseElement) -> _Compiled:
     order = tuple(compiled.positiontup or ()) if dialect.positional else None
     processors = dict(compiled._bind_processors)  # the types' processors, by parameter name
     carried = {k: v for k, v in compiled.construct_params(_check=False).items() if v is not None}
-    return _Compiled(str(compiled), order, carried, processors)
+    results = tuple(
+        column[3]._cached_result_processor(dialect, None) for column in compiled._result_columns
+    )
+    return _Compiled(str(compiled), order, carried, processors, results)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class _Compiled:
     order: tuple[str, ...] | None
     carried: dict[str, Any]
     processors: dict[str, Callable[[Any], Any]]
+    results: tuple[Callable[[Any], Any] | None, ...]  # by result column, None: as it comes
 
 
 def run(
@@ -55,6 +60,18 @@ def run(
     if isinstance(values, Mapping):
         return connection.exec_driver_sql(compiled.sql, params[0])
     return connection.exec_driver_sql(compiled.sql, params)
+
+
+def first(
+    session: Session, statement: ClauseElement, values: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row ``statement`` returns (None if none), each column through its type's result
+    processor, as the ORM would give it (a ``UtcDateTime`` as an aware datetime)."""
+    row = run(session, statement, values).first()
+    if row is None:
+        return None
+    results = _compiled(session.get_bind().dialect, statement).results
+    return tuple(v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True))
 
 
 def _params(compiled: _Compiled, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
