@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -194,7 +195,7 @@ class Signer:
     def verifier(self) -> Verifier:
         return Verifier(self.name, self.private_key.public_key(), self.alg)
 
-    @property
+    @cached_property  # a public-key derivation and a hash: asked at every signature
     def key_id(self) -> bytes:
         return key_id(self.name, self.alg, _raw_public(self.private_key.public_key()))
 

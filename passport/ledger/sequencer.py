@@ -61,11 +61,12 @@ def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> 
     if not items:
         return []
     entries, head = _sequence(session, log.origin(settings.base_url), items)
-    checkpoints.seal(session, settings, head=head)
+    signer = checkpoints.signer(settings)
+    checkpoints.seal(session, settings, head=head, by=signer)
     # The acting organisations' names, roles and keys, which no leaf digests (seals module).
     seals.seal_actors(
         session,
-        checkpoints.signer(settings).private_key,
+        signer.private_key,
         [seals.public_id_of(i.actor_did) for i in items],
         entries[0].index,  # sealed before its first entry: verify checks that
     )
