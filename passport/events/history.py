@@ -84,6 +84,7 @@ def _target(session: Session, public_id: str) -> _Target:
     serialised by BEGIN IMMEDIATE), with its newest event's number and its commissioning time
     (:func:`commissioned_at` without the history): one statement, columns only. NotFound if
     there is no such passport."""
+    session.flush()  # what the ORM's queries did first (autoflush); nothing when clean
     postgres = session.get_bind().dialect.name == "postgresql"
     row = compiled_sql.first(session, _TARGET[postgres], {"public_id": public_id})
     if row is None:

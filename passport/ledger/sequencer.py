@@ -151,6 +151,7 @@ _TOUCH_HEAD = (
     .values(size=_HEAD.c.size)
     .returning(_HEAD.c.size)
 )
+_LOCK_HEAD = select(_HEAD.c.size).where(_HEAD.c.id == bindparam("id")).with_for_update()
 _SET_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == log.HEAD_ID)
@@ -170,15 +171,14 @@ def _lock_head(session: Session) -> int:
     """Take the log's write lock and return its size (creating the head row if need be)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = select(LogHead.size).where(LogHead.id == log.HEAD_ID).with_for_update()
-        size = session.scalar(stmt)
+        size = compiled_sql.run(session, _LOCK_HEAD, {"id": log.HEAD_ID}).scalar()
         if size is None:
             session.execute(
                 pg_insert(LogHead)
                 .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
                 .on_conflict_do_nothing(index_elements=["id"])
             )
-            size = session.scalar(stmt)
+            size = compiled_sql.run(session, _LOCK_HEAD, {"id": log.HEAD_ID}).scalar()
     else:
         # A write statement first, so that even a transaction opened with a plain BEGIN holds
         # SQLite's write lock before it reads the size (begin_write makes this a no-op): one
