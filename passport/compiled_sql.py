@@ -136,6 +136,8 @@ def _on_driver(connection: Connection, sql: str, params: list[Any], one: bool) -
         raise DBAPIError.instance(
             sql, params[0] if one else params, error, dialect.loaded_dbapi.Error, dialect=dialect
         ) from error
+    if cursor.description is None:  # no rows to read: done with it now
+        cursor.close()
     return Rows(cursor)
 
 
