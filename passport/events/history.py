@@ -8,12 +8,27 @@ gaps, and each recorded event is appended to the transparency log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
+from passport import compiled_sql
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, Forbidden, InvalidDocument, NotFound
 from passport.events import epcis, status
@@ -29,16 +44,15 @@ from passport.models import (
     PassportVersion,
     utcnow,
 )
-from passport.passports.lookup import get_passport
 from passport.passports.versions import get_version, is_battery
 from passport.signing.registry import issuer_did
 
 
-def list_events(session: Session, passport: Passport) -> list[Event]:
-    """Every event of a passport, corrections included, in the order they were recorded."""
-    return list(
-        session.scalars(select(Event).where(Event.passport_pk == passport.pk).order_by(Event.seq))
-    )
+def list_events(session: Session, passport: Passport | int) -> list[Event]:
+    """Every event of a passport (or of its pk), corrections included, in the order they were
+    recorded."""
+    pk = passport if isinstance(passport, int) else passport.pk
+    return list(session.scalars(select(Event).where(Event.passport_pk == pk).order_by(Event.seq)))
 
 
 def commissioned_at(session: Session, passport: Passport, history: list[Event]) -> datetime:
@@ -53,38 +67,114 @@ def commissioned_at(session: Session, passport: Passport, history: list[Event]) 
     return _produced_at(session, passport)
 
 
-def _commissioned_at(session: Session, passport: Passport) -> datetime:
-    """:func:`commissioned_at` without the history: the first commissioning event that no
-    correction names, found through the passport's events and the index of corrections."""
-    first = session.scalar(_FIRST_COMMISSIONING, {"pk": passport.pk})
-    return first if first is not None else _produced_at(session, passport)
+@dataclass(frozen=True)
+class _Target:
+    """What an append reads of its passport, in one statement (:data:`_TARGET`)."""
+
+    pk: int
+    uri: str
+    issuer_pk: int
+    life_status: str
+    last_seq: int  # 0: no event yet
+    commissioned_at: datetime
 
 
-# Built once (an append's statements cost more to build than to run), with the passport's pk
-# as their parameter.
-_CORRECTION = aliased(Event)
-_FIRST_COMMISSIONING = (
-    select(Event.event_time)
-    .where(Event.passport_pk == bindparam("pk"), Event.type == "commissioning")
-    .where(~exists().where(_CORRECTION.corrects_pk == Event.pk))
-    .order_by(Event.seq)
-    .limit(1)
+def _target(session: Session, public_id: str) -> _Target:
+    """The passport an event is appended to, its row locked (PostgreSQL; SQLite writers are
+    serialised by BEGIN IMMEDIATE), with its newest event's number and its commissioning time
+    (:func:`commissioned_at` without the history): one statement, columns only. NotFound if
+    there is no such passport."""
+    session.flush()  # what the ORM's queries did first (autoflush); nothing when clean
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = compiled_sql.first(session, _TARGET[postgres], {"public_id": public_id})
+    if row is None:
+        raise NotFound(f"No passport with id '{public_id}'.")
+    pk, uri, issuer_pk, life_status, last_seq, commissioning, version_pk, produced = row
+    if commissioning is None:
+        if version_pk is None:  # no current version: NotFound, as get_version says it
+            get_version(session, session.get_one(Passport, pk))
+        commissioning = _production_day(produced)
+    return _Target(pk, uri, issuer_pk, life_status, last_seq or 0, commissioning)
+
+
+# Built once and compiled once per database (passport.compiled_sql): an append's statements cost
+# more to build than to run. The passport with its commissioning time, its newest event's number
+# and its current version's production date (taken from the document by the database: the
+# document itself is not read), in one statement.
+_PASSPORTS, _EVENTS, _VERSIONS = (
+    cast(Table, Model.__table__) for Model in (Passport, Event, PassportVersion)
 )
-_CURRENT_DOCUMENT = select(PassportVersion.document).where(
-    PassportVersion.passport_pk == bindparam("pk"), PassportVersion.version == bindparam("version")
+_COMMISSIONING, _CORRECTION_ROW = _EVENTS.alias("commissioning"), _EVENTS.alias("correction")
+_JSONB_DOCUMENT = type_coerce(_VERSIONS.c.document, JSONB)
+_PRODUCED = {  # the current version's product.productionDate when it is a JSON string
+    False: case(
+        (
+            func.json_type(_VERSIONS.c.document, "$.product.productionDate") == "text",
+            func.json_extract(_VERSIONS.c.document, "$.product.productionDate"),
+        )
+    ),
+    True: case(
+        (
+            func.jsonb_typeof(_JSONB_DOCUMENT["product"]["productionDate"]) == "string",
+            _JSONB_DOCUMENT["product"]["productionDate"].astext,
+        )
+    ),
+}
+_TARGET = {
+    postgres: select(
+        _PASSPORTS.c.pk,
+        _PASSPORTS.c.uri,
+        _PASSPORTS.c.issuer_pk,
+        _PASSPORTS.c.life_status,
+        select(func.max(_EVENTS.c.seq))
+        .where(_EVENTS.c.passport_pk == _PASSPORTS.c.pk)
+        .scalar_subquery(),
+        # the first commissioning event that no correction names
+        select(_COMMISSIONING.c.event_time)
+        .where(
+            _COMMISSIONING.c.passport_pk == _PASSPORTS.c.pk,
+            _COMMISSIONING.c.type == "commissioning",
+            ~exists().where(_CORRECTION_ROW.c.corrects_pk == _COMMISSIONING.c.pk),
+        )
+        .order_by(_COMMISSIONING.c.seq)
+        .limit(1)
+        .scalar_subquery(),
+        _VERSIONS.c.pk,
+        produced,
+    )
+    .select_from(
+        _PASSPORTS.outerjoin(
+            _VERSIONS,
+            and_(
+                _VERSIONS.c.passport_pk == _PASSPORTS.c.pk,
+                _VERSIONS.c.version == _PASSPORTS.c.current_version,
+            ),
+        )
+    )
+    .where(_PASSPORTS.c.public_id == bindparam("public_id"))
+    .with_for_update(of=_PASSPORTS)
+    for postgres, produced in _PRODUCED.items()
+}
+_INSERT_EVENT = (
+    insert(_EVENTS)
+    .values({c.name: bindparam(c.name) for c in _EVENTS.columns if c.name != "pk"})
+    .returning(_EVENTS.c.pk)
 )
-_LAST_SEQ = select(func.max(Event.seq)).where(Event.passport_pk == bindparam("pk"))
+_SET_LIFE_STATUS = (
+    update(_PASSPORTS)
+    .where(_PASSPORTS.c.pk == bindparam("passport_pk"))
+    .values(life_status=bindparam("new_status"))
+)
 
 
 def _produced_at(session: Session, passport: Passport) -> datetime:
-    # The current version's document alone (not the row with its credential).
-    document = session.scalar(
-        _CURRENT_DOCUMENT, {"pk": passport.pk, "version": passport.current_version}
+    return _production_day(
+        get_version(session, passport).document.get("product", {}).get("productionDate")
     )
-    if document is None:
-        document = get_version(session, passport).document  # NotFound, as before
-    product = document.get("product", {})
-    produced = product.get("productionDate")
+
+
+def _production_day(produced: Any) -> datetime:
+    """The earliest moment of a production date (``YYYY-MM-DD…``), else 1970."""
     if isinstance(produced, str):
         try:
             day = datetime.fromisoformat(produced[:10]).date()
@@ -116,8 +206,8 @@ def record_event(
     """Append one event (or a correction) to a passport's history: :func:`prepare_event`
     and :func:`store_event` in one (a request validates before it writes, and stores after)."""
     now = now or utcnow()
-    passport = get_passport(session, passport_public_id, lock=True)  # a 404 before a 422
-    return _store(session, settings, org, passport, prepare_event(body, now), now)
+    target = _target(session, passport_public_id)  # a 404 before a 422
+    return _store(session, settings, org, target, prepare_event(body, now), now)
 
 
 def store_event(
@@ -139,35 +229,39 @@ def store_event(
     """
     # The passport's row is locked as it is read, so two writers cannot take the same
     # sequence number (PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE).
-    passport = get_passport(session, passport_public_id, lock=True)
-    return _store(session, settings, org, passport, new, now or utcnow())
+    target = _target(session, passport_public_id)
+    return _store(session, settings, org, target, new, now or utcnow())
 
 
 def _store(
     session: Session,
     settings: Settings,
     org: Organisation,
-    passport: Passport,
+    passport: _Target,
     new: NewEvent,
     now: datetime,
 ) -> Event:
-    """:func:`store_event` on the passport, its row locked."""
+    """:func:`store_event` on the passport, its row locked.
+
+    Its statements are compiled once (passport.compiled_sql) and the event row is inserted
+    without the ORM's unit of work; the returned :class:`Event` is put in the session as if it
+    had been read (a query that reads the row returns it).
+    """
     base_url = settings.base_url
-    _check_battery_health(session, passport, new)
+    _check_battery_health(session, passport.pk, new)
     check_allowed(
         new,
         role=org.role,
         is_issuer=passport.issuer_pk == org.pk,
         life_status=passport.life_status,
-        commissioned_at=_commissioned_at(session, passport),
+        commissioned_at=passport.commissioned_at,
     )
 
     corrected: Event | None = None
     if new.corrects is not None:
-        corrected = _corrected(session, org, passport, new.corrects)
+        corrected = _corrected(session, org, passport.pk, new.corrects)
 
     related = _related_passport(session, new)
-    seq = (session.scalar(_LAST_SEQ, {"pk": passport.pk}) or 0) + 1
     recorded_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
     salt = log.new_salt() if new.details.get("measurements") else None
     actor = issuer_did(base_url, org)
@@ -179,34 +273,32 @@ def _store(
         details=new.details,
         recorder=actor,
         recorded_at=recorded_at,
-        corrects_event=_epcis(base_url, passport, corrected) if corrected else None,
+        corrects_event=_epcis(base_url, passport.uri, corrected) if corrected else None,
         related=related.uri if related else None,
         salt=salt,
     )
     kind = EVENT_TYPES[new.type]
-    event = Event(
-        passport_pk=passport.pk,
-        seq=seq,
-        type=new.type,
-        biz_step=kind.biz_step,
-        disposition=disposition_for(new.type, new.details),
-        event_time=new.event_time,
-        time_offset=new.offset,
-        recorded_at=recorded_at,
-        recorder=org,
-        details=new.details,
-        corrects=corrected,
-        related_pk=related.pk if related else None,
-        event_id=rendered["eventID"],
-        content_salt=salt,
-    )
-    if corrected is None:
-        # A new event stands (only a correction declares another wrong), so the status is
-        # the one it brings about, or the stored one (derived so far) if it brings none.
-        after = status.status_for(new.type, new.details)
-        life_status = passport.life_status if after is None else after
+    row: dict[str, Any] = {
+        "passport_pk": passport.pk,
+        "seq": passport.last_seq + 1,
+        "type": new.type,
+        "biz_step": kind.biz_step,
+        "disposition": disposition_for(new.type, new.details),
+        "event_time": new.event_time,
+        "time_offset": new.offset,
+        "recorded_at": recorded_at,
+        "recorder_pk": org.pk,
+        "details": new.details,
+        "corrects_pk": corrected.pk if corrected else None,
+        "related_pk": related.pk if related else None,
+        "event_id": rendered["eventID"],
+        "content_salt": salt,
+    }
+    pk = compiled_sql.run(session, _INSERT_EVENT, row).scalar_one()
+    # The row as stored, with its relations, in the session as if it had been read (no flush).
+    event = Event(pk=pk, **row, recorder=org, corrects=corrected, related=related)
+    make_transient_to_detached(event)
     session.add(event)
-    session.flush()
     sequencer.append(
         session,
         settings,
@@ -218,18 +310,27 @@ def _store(
         ),
         time=recorded_at,
     )
-    if corrected is not None:
-        life_status = status.derive_status(_summary(list_events(session, passport)))
+    if corrected is None:
+        # A new event stands (only a correction declares another wrong), so the status is
+        # the one it brings about, or the stored one (derived so far) if it brings none.
+        after = status.status_for(new.type, new.details)
+        life_status = passport.life_status if after is None else after
+    else:
+        life_status = status.derive_status(_summary(list_events(session, passport.pk)))
     if passport.life_status != life_status:
-        passport.life_status = life_status
-    session.flush()
+        values = {"passport_pk": passport.pk, "new_status": life_status}
+        compiled_sql.run(session, _SET_LIFE_STATUS, values)
+        # A Passport of this row in the session reads the new status when next asked.
+        held = session.identity_map.get(identity_key(Passport, passport.pk))
+        if held is not None:
+            session.expire(held, ["life_status"])
     return event
 
 
-def _corrected(session: Session, org: Organisation, passport: Passport, seq: int) -> Event:
+def _corrected(session: Session, org: Organisation, passport_pk: int, seq: int) -> Event:
     """The event a correction by ``org`` declares wrong; refused unless ``org`` may."""
     corrected = session.scalars(
-        select(Event).where(Event.passport_pk == passport.pk, Event.seq == seq)
+        select(Event).where(Event.passport_pk == passport_pk, Event.seq == seq)
     ).first()
     pointer = "/correction/corrects"
     if corrected is None:
@@ -252,10 +353,12 @@ def _corrected(session: Session, org: Organisation, passport: Passport, seq: int
     return corrected
 
 
-def _check_battery_health(session: Session, passport: Passport, new: NewEvent) -> None:
+def _check_battery_health(session: Session, passport_pk: int, new: NewEvent) -> None:
     """A battery passport's state of health is a restricted measurement, never the public
     ``batteryHealth`` a refurbisher or seller of other products may state."""
-    if "batteryHealth" in new.details and is_battery(session, passport):
+    if "batteryHealth" in new.details and is_battery(
+        session, session.get_one(Passport, passport_pk)
+    ):
         raise InvalidDocument(
             "The event has 1 problem",
             [
@@ -293,14 +396,15 @@ def _related_passport(session: Session, new: NewEvent) -> Passport | None:
     return None
 
 
-def _epcis(base_url: str, passport: Passport, event: Event) -> dict[str, Any]:
-    """An event as EPCIS 2.0, rebuilt from what is stored (the hash comes out the same)."""
-    corrected = _epcis(base_url, passport, event.corrects) if event.corrects else None
+def _epcis(base_url: str, uri: str, event: Event) -> dict[str, Any]:
+    """An event of the passport with URI ``uri`` as EPCIS 2.0, rebuilt from what is stored (the
+    hash comes out the same)."""
+    corrected = _epcis(base_url, uri, event.corrects) if event.corrects else None
     return epcis.epcis_event(
         event_type=event.type,
         event_time=event.event_time,
         offset=event.time_offset,
-        epc=passport.uri,
+        epc=uri,
         details=event.details,
         recorder=issuer_did(base_url, event.recorder),
         recorded_at=event.recorded_at,
@@ -315,7 +419,7 @@ def epcis_document(
 ) -> dict[str, Any]:
     """The passport's whole history as an EPCIS 2.0 document, identified by ``document_url``."""
     return epcis.epcis_document(
-        [_epcis(base_url, passport, e) for e in history],
+        [_epcis(base_url, passport.uri, e) for e in history],
         document_id=document_url,
         created=utcnow(),
     )

@@ -19,8 +19,10 @@ to the log does. Functions here flush; the caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,7 +40,14 @@ PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 def signer(settings: Settings) -> note.Signer:
     """The log key as a signed-note signer named after the log's origin."""
-    return note.Signer(log.origin(settings.base_url), load_key(settings, "log").private_key)
+    return _signer(log.origin(settings.base_url), load_key(settings, "log").private_key)
+
+
+@lru_cache(maxsize=16)
+def _signer(origin: str, private_key: Ed25519PrivateKey) -> note.Signer:
+    """One signer per origin and key (``load_key`` hands out one key object per key file
+    version): every append signs, and a signer's key ID costs a public-key derivation."""
+    return note.Signer(origin, private_key)
 
 
 def verifier(settings: Settings) -> note.Verifier:
@@ -46,16 +55,22 @@ def verifier(settings: Settings) -> note.Verifier:
     return note.Verifier(log.origin(settings.base_url), load_key(settings, "log").public_key)
 
 
-def seal(session: Session, settings: Settings, *, head: tuple[int, bytes] | None = None) -> None:
+def seal(
+    session: Session,
+    settings: Settings,
+    *,
+    head: tuple[int, bytes] | None = None,
+    by: note.Signer | None = None,
+) -> None:
     """Sign the log's current head and store it (kept as it is if that size is signed already).
 
     A write: called by the sequencer after every append (which passes the ``head`` it has just
-    written, sparing a read), and once at startup by the command line for a log written before
-    that (see the module docstring).
+    written, sparing a read, and the signer ``by``), and once at startup by the command line
+    for a log written before that (see the module docstring).
     """
     size, root = head if head is not None else log.head(session)
     body = note.Checkpoint(log.origin(settings.base_url), size, root).format()
-    signed = note.sign_note(body, signer(settings))
+    signed = note.sign_note(body, by or signer(settings))
     values = {"size": size, "root": root, "note": signed, "created_at": utcnow()}
     dialect = session.get_bind().dialect.name
     # A size is signed once: a startup seal of a head already signed, or racing another

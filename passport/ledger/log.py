@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport import compiled_sql
 from passport.ledger import merkle
 from passport.models import Event, LogEntry, LogHead, PassportVersion
 from passport.routes import Routes
@@ -190,7 +191,7 @@ def nodes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, 
             terms.append(f'(level = {mark} AND "index" IN ({", ".join([mark] * len(indices))}))')
             params += [level, *indices]
         sql = f'SELECT level, "index", hash FROM log_nodes WHERE {" OR ".join(terms)}'
-        for level, index, h in connection.exec_driver_sql(sql, tuple(params)):
+        for level, index, h in compiled_sql.run_sql(session, sql, tuple(params)):
             found[(int(level), int(index))] = bytes(h)
     missing = [k for k in wanted if k not in found]
     if missing:

@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # cryptography loads with the first key used: reads sign nothing (memory)
@@ -205,7 +206,7 @@ class Signer:
     def verifier(self) -> Verifier:
         return Verifier(self.name, self.private_key.public_key(), self.alg)
 
-    @property
+    @cached_property  # a public-key derivation and a hash: asked at every signature
     def key_id(self) -> bytes:
         return key_id(self.name, self.alg, _raw_public(self.private_key.public_key()))
 

@@ -61,11 +61,12 @@ def append_many(session: Session, settings: Settings, items: Sequence[Item]) -> 
     if not items:
         return []
     entries, head = _sequence(session, log.origin(settings.base_url), items)
-    checkpoints.seal(session, settings, head=head)
+    signer = checkpoints.signer(settings)
+    checkpoints.seal(session, settings, head=head, by=signer)
     # The acting organisations' names, roles and keys, which no leaf digests (seals module).
     seals.seal_actors(
         session,
-        checkpoints.signer(settings).private_key,
+        signer.private_key,
         [seals.public_id_of(i.actor_did) for i in items],
         entries[0].index,  # sealed before its first entry: verify checks that
     )
@@ -150,6 +151,7 @@ _TOUCH_HEAD = (
     .values(size=_HEAD.c.size)
     .returning(_HEAD.c.size)
 )
+_LOCK_HEAD = select(_HEAD.c.size).where(_HEAD.c.id == bindparam("id")).with_for_update()
 _SET_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == log.HEAD_ID)
@@ -169,15 +171,14 @@ def _lock_head(session: Session) -> int:
     """Take the log's write lock and return its size (creating the head row if need be)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = select(LogHead.size).where(LogHead.id == log.HEAD_ID).with_for_update()
-        size = session.scalar(stmt)
+        size = compiled_sql.run(session, _LOCK_HEAD, {"id": log.HEAD_ID}).scalar()
         if size is None:
             session.execute(
                 pg_insert(LogHead)
                 .values(id=log.HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
                 .on_conflict_do_nothing(index_elements=["id"])
             )
-            size = session.scalar(stmt)
+            size = compiled_sql.run(session, _LOCK_HEAD, {"id": log.HEAD_ID}).scalar()
     else:
         # A write statement first, so that even a transaction opened with a plain BEGIN holds
         # SQLite's write lock before it reads the size (begin_write makes this a no-op): one
