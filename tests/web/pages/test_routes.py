@@ -16,6 +16,11 @@ def handlers() -> dict[str, object]:
 
 def test_every_page_is_in_the_url_map() -> None:
     names = set(handlers())
-    assert {"pages.index", "pages.passport_page", "pages.impact_method", "pages.proof_page"} <= names
+    assert {
+        "pages.index",
+        "pages.passport_page",
+        "pages.impact_method",
+        "pages.proof_page",
+    } <= names
     assert {"forms.sign_in", "forms.log_repair", "forms.claim", "forms.labels"} <= names
     assert len(names) == 15
