@@ -80,12 +80,14 @@ class _Target:
 
 
 def _target(session: Session, public_id: str) -> _Target:
-    """The passport an event is appended to, its row locked (PostgreSQL; SQLite writers are
-    serialised by BEGIN IMMEDIATE), with its newest event's number and its commissioning time
-    (:func:`commissioned_at` without the history): one statement, columns only. NotFound if
+    """The passport an event is appended to, its row locked first (PostgreSQL: :data:`_LOCK`;
+    SQLite writers are serialised by BEGIN IMMEDIATE), with its newest event's number and its
+    commissioning time (:func:`commissioned_at` without the history): columns only. NotFound if
     there is no such passport."""
     session.flush()  # what the ORM's queries did first (autoflush); nothing when clean
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        compiled_sql.first(session, _LOCK, {"public_id": public_id})
     row = compiled_sql.first(session, _TARGET[postgres], {"public_id": public_id})
     if row is None:
         raise NotFound(f"No passport with id '{public_id}'.")
@@ -152,9 +154,14 @@ _TARGET = {
         )
     )
     .where(_PASSPORTS.c.public_id == bindparam("public_id"))
-    .with_for_update(of=_PASSPORTS)
     for postgres, produced in _PRODUCED.items()
 }
+# PostgreSQL: the passport's row locked by a statement of its own, before _TARGET reads. Under
+# READ COMMITTED a statement that waited for the lock still computes its subqueries (the newest
+# event's number) from the snapshot it began with, so a locking _TARGET could number an event
+# as its concurrent predecessor did; the next statement sees what that one committed.
+_LOCK = select(_PASSPORTS.c.pk).where(_PASSPORTS.c.public_id == bindparam("public_id"))
+_LOCK = _LOCK.with_for_update()
 _INSERT_EVENT = (
     insert(_EVENTS)
     .values({c.name: bindparam(c.name) for c in _EVENTS.columns if c.name != "pk"})

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,6 +32,9 @@ from passport.config import Settings
 from passport.errors import NotFound
 from passport.ledger import log, merkle, note
 from passport.models import LogCheckpoint, utcnow
+
+if TYPE_CHECKING:  # cryptography loads with the first key used: reads sign nothing (memory)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from passport.signing.keys import load_key
 
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
