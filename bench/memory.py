@@ -22,7 +22,6 @@ Usage: python bench/memory.py [--items 2000] [--with-history 100] [--workers 2] 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -38,12 +37,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from serving import (  # noqa: E402
     ACCESS_LOG_FORMAT,
-    BASE_URL,
     VENV_BIN,
     Seeded,
     build_baseline,
     free_port,
     seed,
+    server_env,
     stop,
     wait_ready,
 )
@@ -136,13 +135,7 @@ def measure(
         seeded = seed(workdir, items, with_history)
         baseline_db = build_baseline(workdir, seeded)
         reg_port, base_port = free_port(), free_port()
-        env = dict(
-            os.environ,
-            KREISLAUF_DATABASE_URL=seeded.database_url,
-            KREISLAUF_BASE_URL=BASE_URL,
-            KREISLAUF_DATA_DIR=str(workdir / "data"),
-            BASELINE_DB=str(baseline_db),
-        )
+        env = server_env(seeded, workdir, baseline_db)
         out: dict[str, list[Process]] = {}
         registry = baseline = None
         try:

@@ -256,6 +256,17 @@ def build_baseline(workdir: Path, seeded: Seeded) -> Path:
     return db
 
 
+def server_env(seeded: Seeded, workdir: Path, baseline_db: Path) -> dict[str, str]:
+    """The environment both servers start in: the registry's settings and the baseline's file."""
+    return dict(
+        os.environ,
+        KREISLAUF_DATABASE_URL=seeded.database_url,
+        KREISLAUF_BASE_URL=BASE_URL,
+        KREISLAUF_DATA_DIR=str(workdir / "data"),
+        BASELINE_DB=str(baseline_db),
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -513,13 +524,7 @@ def main() -> None:
             "page": lua(workdir, "page", seeded.page_paths, html),
         }
         reg_port, base_port = free_port(), free_port()
-        env = dict(
-            os.environ,
-            KREISLAUF_DATABASE_URL=seeded.database_url,
-            KREISLAUF_BASE_URL=BASE_URL,
-            KREISLAUF_DATA_DIR=str(workdir / "data"),
-            BASELINE_DB=str(baseline_db),
-        )
+        env = server_env(seeded, workdir, baseline_db)
         registry = baseline = None
         try:
             registry = subprocess.Popen(
