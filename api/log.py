@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from edge.request import session, settings
 from passport.errors import InvalidRequest, NotFound
 from passport.ledger import checkpoints, log, merkle, tiles, witness
+from passport.ledger.tile_format import encode_bundle
 from passport.routes import LOG
 
 bp = Blueprint("log", __name__, url_prefix=LOG)
@@ -218,14 +219,6 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
     return number, width
 
 
-def tile_path(number: int) -> str:
-    """The inverse of :func:`parse_tile_path` for the index part."""
-    digits = str(number)
-    digits = "0" * (-len(digits) % 3) + digits
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
-
-
 def _tile_response(data: bytes, full: bool) -> Response:
     response = Response(data, mimetype="application/octet-stream")
     # Full tiles never change; a partial one is replaced by a wider one as the log grows.
@@ -275,12 +268,3 @@ def entry_bundle(rest: str) -> Response:
     if len(leaves) != width_:
         raise RuntimeError(f"the log lacks leaves of entry bundle {rest}")
     return _tile_response(encode_bundle([bytes(leaf) for leaf in leaves]), width is None)
-
-
-def encode_bundle(leaves: list[bytes]) -> bytes:
-    out = bytearray()
-    for leaf in leaves:
-        if len(leaf) > 0xFFFF:
-            raise ValueError(f"a leaf of {len(leaf)} bytes does not fit an entry bundle")
-        out += len(leaf).to_bytes(2, "big") + leaf
-    return bytes(out)

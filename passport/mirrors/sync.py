@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from passport.db import begin_write
 from passport.errors import MirrorRefused
 from passport.ledger import client, merkle, note
+from passport.ledger.tile_format import decode_bundle, tile_path
 from passport.mirrors import documents, tree
 from passport.mirrors.documents import Get, Leaf
 from passport.mirrors.tables import MirrorDocument, MirrorEntry, MirrorEvidence, MirrorOrigin
@@ -222,34 +223,15 @@ def fetch_leaves(base: str, start: int, end: int, get: Get, p: Progress) -> list
         first = number * BUNDLE
         width = min(BUNDLE, end - first)
         path = tile_path(number) + ("" if width == BUNDLE else f".p/{width}")
-        bundle = parse_bundle(get(f"{base}{LOG}/tile/entries/{path}"))
+        try:
+            bundle = decode_bundle(get(f"{base}{LOG}/tile/entries/{path}"))
+        except ValueError as error:
+            raise MirrorRefused(str(error)) from error
         if len(bundle) != width:
             raise MirrorRefused(f"entry bundle {path} holds {len(bundle)} leaves, not {width}")
         taken = bundle[max(start - first, 0) :]
         leaves += taken
         p.step(len(taken))
-    return leaves
-
-
-def tile_path(number: int) -> str:
-    """C2SP tlog-tiles' index path: 1234067 -> x001/x234/067."""
-    digits = str(number)
-    digits = "0" * (-len(digits) % 3) + digits
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
-
-
-def parse_bundle(data: bytes) -> list[bytes]:
-    """An entry bundle's leaves: each a big-endian uint16 length, then that many bytes."""
-    leaves, at = [], 0
-    while at < len(data):
-        if at + 2 > len(data):
-            raise MirrorRefused("an entry bundle ends inside a length")
-        length = int.from_bytes(data[at : at + 2], "big")
-        if at + 2 + length > len(data):
-            raise MirrorRefused("an entry bundle ends inside a leaf")
-        leaves.append(data[at + 2 : at + 2 + length])
-        at += 2 + length
     return leaves
 
 

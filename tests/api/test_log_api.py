@@ -11,9 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, func, select, update
 
-from api.log import encode_bundle, parse_tile_path, tile_path
+from api.log import parse_tile_path
 from passport.errors import InvalidRequest
 from passport.ledger import checkpoints, log, merkle, note, sequencer
+from passport.ledger.tile_format import decode_bundle, encode_bundle, tile_path
 from passport.models import LogCheckpoint, LogEntry, LogHead, LogNode, Passport
 from tests.conftest import settings_of
 from tests.helpers import FIXTURES
@@ -391,3 +392,12 @@ def test_the_first_write_to_an_older_database_seals_everything_before_it(client,
     assert _checkpoint(client).size == 4
     for index in range(4):
         assert client.get(f"/log/v1/receipt/{index}").status_code == 200
+
+
+def test_an_entry_bundle_decodes_to_its_leaves_and_a_cut_one_is_refused():
+    leaves = [b"", b"a", b"x" * 300, bytes(range(256))]
+    data = encode_bundle(leaves)
+    assert decode_bundle(data) == leaves
+    for cut in (1, 3, len(data) - 1):
+        with pytest.raises(ValueError, match="ends inside"):
+            decode_bundle(data[:cut])

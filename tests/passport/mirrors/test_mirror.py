@@ -23,12 +23,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.log import encode_bundle
 from passport import organisations
 from passport.config import Settings
 from passport.db import make_engine, make_session_factory
 from passport.errors import InvalidRequest, MirrorRefused
 from passport.ledger import merkle
+from passport.ledger.tile_format import decode_bundle, encode_bundle
 from passport.mirrors import origins, sync
 from passport.mirrors.tables import MirrorDocument, MirrorOrigin
 from passport.signing.keys import ensure_keys
@@ -320,7 +320,7 @@ def test_entries_that_do_not_make_the_signed_root_are_refused(client, maker, caf
 
     def swapped(url: str, data: bytes) -> bytes:
         if "/tile/entries/" in url:
-            leaves = sync.parse_bundle(data)
+            leaves = decode_bundle(data)
             return encode_bundle([leaves[1], leaves[0], *leaves[2:]])
         return data
 
