@@ -3,28 +3,27 @@
 An SQLAlchemy statement costs more to build, key and compile than a small indexed statement
 costs SQLite to run: an event append's log statements spent most of their time in that work.
 :func:`run` compiles a Core statement once per dialect (``functools.cache`` on the statement
-object, so statements are module constants) and hands its SQL to the session's connection
-(``exec_driver_sql``: the connection's events still see it, the query-plan test EXPLAINs it),
-or, when nothing listens to the connection's statements (no ``before_cursor_execute`` or other
-statement listener, no echo), straight to a cursor of the driver's connection, sparing
-SQLAlchemy's execution context and result object (about 50 µs a statement, more than SQLite
-takes to run it); a driver error is raised as SQLAlchemy's (``IntegrityError``, …) either way.
-Bind parameters go through their types' bind processors (``UtcDateTime``); result rows come back
-as the driver returns them (ints, text, bytes), so use it for statements that read such columns,
-or :func:`first`, which hands each column to its type's result processor (a datetime, JSON).
+object, so statements are module constants) and hands its SQL to the session's connection with
+``exec_driver_sql``: the connection's events still see it (the query-plan test EXPLAINs it),
+and a driver error is raised as SQLAlchemy's (``IntegrityError``, …). Bind parameters go
+through their types' bind processors (``UtcDateTime``); result rows come back as the driver
+returns them (ints, text, bytes), so use it for statements that read such columns, or
+:func:`first`, which hands each column to its type's result processor (a datetime, JSON).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import Connection, CursorResult, Dialect
-from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy import CursorResult, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
+
+# What a statement answers: its rows, of any width.
+Result = CursorResult[Unpack[tuple[Any, ...]]]
 
 
 @cache
@@ -55,90 +54,22 @@ def run(
     session: Session,
     statement: ClauseElement,
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-) -> CursorResult[Any] | Rows:
+) -> Result:
     """Run ``statement`` with ``values`` (a mapping, or a list of them for an executemany) in
     the session's transaction."""
     compiled = _compiled(session.get_bind().dialect, statement)
     rows = [values] if isinstance(values, Mapping) else values
     params = [_params(compiled, row) for row in rows]
     connection = session.connection()
-    if _watched(connection):
-        if isinstance(values, Mapping):
-            return connection.exec_driver_sql(compiled.sql, params[0])
-        return connection.exec_driver_sql(compiled.sql, params)
-    return _on_driver(connection, compiled.sql, params, isinstance(values, Mapping))
+    if isinstance(values, Mapping):
+        return connection.exec_driver_sql(compiled.sql, params[0])
+    return connection.exec_driver_sql(compiled.sql, params)
 
 
-def run_sql(session: Session, sql: str, params: tuple[Any, ...]) -> CursorResult[Any] | Rows:
+def run_sql(session: Session, sql: str, params: tuple[Any, ...]) -> Result:
     """Run SQL written for the driver (its paramstyle) in the session's transaction, as
     :func:`run` runs a compiled statement."""
-    connection = session.connection()
-    if _watched(connection):
-        return connection.exec_driver_sql(sql, params)
-    return _on_driver(connection, sql, [params], True)
-
-
-def _watched(connection: Connection) -> bool:
-    """Whether anything sees a statement run on ``connection`` (then it goes through
-    SQLAlchemy's execution): statement listeners, the dialect's execution events, echo."""
-    dispatch = connection.dispatch
-    return bool(
-        dispatch.before_cursor_execute
-        or dispatch.after_cursor_execute
-        or dispatch.before_execute
-        or dispatch.after_execute
-        or connection.dialect._has_events
-        or connection._echo
-    )
-
-
-class Rows:
-    """A driver cursor's rows, read as :class:`CursorResult` is where this module's callers
-    read them: iterated, or ``first``, ``scalar``, ``scalar_one``. Closes the cursor when read."""
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        rows = self._cursor.fetchall() if self._cursor.description is not None else []
-        self._cursor.close()
-        return iter(rows)
-
-    def first(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone() if self._cursor.description is not None else None
-        self._cursor.close()
-        return None if row is None else tuple(row)
-
-    def scalar(self) -> Any:
-        row = self.first()
-        return None if row is None else row[0]
-
-    def scalar_one(self) -> Any:
-        row = self.first()
-        if row is None:
-            raise NoResultFound("No row was found when one was required")
-        return row[0]
-
-
-def _on_driver(connection: Connection, sql: str, params: list[Any], one: bool) -> Rows:
-    dialect = connection.dialect
-    dbapi_connection: Any = connection.connection
-    cursor = dbapi_connection.cursor()
-    try:
-        if one:
-            cursor.execute(sql, params[0])
-        else:
-            cursor.executemany(sql, params)
-    except dialect.loaded_dbapi.Error as error:
-        cursor.close()
-        if dialect.is_disconnect(error, dbapi_connection, cursor):
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            sql, params[0] if one else params, error, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from error
-    if cursor.description is None:  # no rows to read: done with it now
-        cursor.close()
-    return Rows(cursor)
+    return session.connection().exec_driver_sql(sql, params)
 
 
 def first(

@@ -191,8 +191,8 @@ def nodes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, 
             terms.append(f'(level = {mark} AND "index" IN ({", ".join([mark] * len(indices))}))')
             params += [level, *indices]
         sql = f'SELECT level, "index", hash FROM log_nodes WHERE {" OR ".join(terms)}'
-        for level, index, h in compiled_sql.run_sql(session, sql, tuple(params)):
-            found[(int(level), int(index))] = bytes(h)
+        for row in compiled_sql.run_sql(session, sql, tuple(params)):
+            found[(int(row[0]), int(row[1]))] = bytes(row[2])
     missing = [k for k in wanted if k not in found]
     if missing:
         raise RuntimeError(f"the log's node table lacks complete subtrees {missing[:5]}")
