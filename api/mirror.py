@@ -23,13 +23,19 @@ bp = Blueprint("mirror", __name__, url_prefix=f"{MIRRORS}/<host>")
 MIRROR_OF = "Kreislauf-Mirror-Of"
 
 
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Every answer, a 404 too, is readable from any origin's page (a copy of public data)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def _served(found: reads.Served) -> Response:
     response = Response(found.body, content_type=found.media_type)
     response.headers[MIRROR_OF] = found.origin
     if found.synced_at is not None:
         response.headers["Last-Modified"] = format_datetime(found.synced_at, usegmt=True)
     response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -90,6 +96,4 @@ def organisation_did(host: str, org_id: str) -> Response:
 def evidence(host: str) -> Response:
     """Pairs of checkpoints the origin signed that cannot both be true (empty: none seen)."""
     body = json.dumps(reads.evidence(session(), host))
-    response = Response(body, mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return Response(body, mimetype="application/json")

@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import CursorResult, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 
 # What a statement answers: its rows, of any width.
-Result = CursorResult[Unpack[tuple[Any, ...]]]
+Result = CursorResult[*tuple[Any, ...]]
 
 
 @cache

@@ -148,6 +148,7 @@ def test_a_mirror_serves_the_origins_passports_and_checkpoint(client, maker, caf
     assert checkpoint.status_code == 200
     assert checkpoint.data == client.get("/log/v1/checkpoint").data  # byte for byte
     assert checkpoint.headers["Kreislauf-Mirror-Of"] == BASE_URL
+    assert checkpoint.headers["Access-Control-Allow-Origin"] == "*"
     assert checkpoint.headers["Last-Modified"].endswith(" GMT")
     for pid in (first, second):
         served = at.get(f"/mirror/{HOST}/api/v1/passports/{pid}")
@@ -213,6 +214,7 @@ def test_unknown_origins_passports_and_versions_are_404_problems(client, maker, 
     ):
         answer = at.get(url)
         assert answer.status_code == 404 and answer.mimetype == "application/problem+json", url
+        assert answer.headers["Access-Control-Allow-Origin"] == "*", url
     _sync(mirror, get)
     for url in (
         f"/mirror/{HOST}/api/v1/passports/nope",
