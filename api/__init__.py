@@ -107,6 +107,7 @@ def init_app(app: Flask) -> None:
         limits,
         log,
         mirror,
+        moves,
         passports,
         paths,
         repairs,
@@ -144,6 +145,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(passports.blp)
     api.register_blueprint(events.blp)
     api.register_blueprint(bundles.blp)  # a passport's history, to verify offline
+    api.register_blueprint(moves.blp)  # moving a passport to another registry, and in
     api.register_blueprint(repairs.blp)
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)

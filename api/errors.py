@@ -25,6 +25,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.Forbidden: (403, "forbidden"),
     errors.NoSuchLink: (404, "no-such-link"),
     errors.NotFound: (404, "not-found"),
+    errors.PassportMoved: (409, "passport-moved"),
     errors.Conflict: (409, "conflict"),
     errors.TooManyAttempts: (429, "too-many-attempts"),
     errors.CodeUsed: (409, "transfer-code-used"),

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from api import deps, summaries
+from api import deps, moves, summaries
 from api.schemas import (
     AccessLogArgsSchema,
     BatchResultSchema,
@@ -30,6 +30,7 @@ from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.errors import FieldError, InvalidDocument
 from passport.models import Passport
+from passport.moves.tables import MOVED
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
 from passport.views_cache import keys
@@ -216,6 +217,8 @@ class PassportById(MethodView):
         Reads need no key; with one (`Authorization: Bearer`), the view is that organisation's:
         restricted properties appear only for the tiers that may see them."""
         found = keys.by_id(one_read(), passport_id)
+        if found.status == MOVED:  # to its resolver URI at the new registry
+            return moves.to_new_home(found.pk)
         reader = deps.reader()
         tier = Tier.PUBLIC if reader is None else tier_of(session(), reader, found)
         accept = request.headers.get("Accept", "")

@@ -87,6 +87,13 @@ class Conflict(KreislaufError):
     title = "Conflict"
 
 
+class PassportMoved(Conflict):
+    """The passport moved to another registry: its history stays here, read-only, and every
+    write (a version, an event, a transfer, another move) belongs to the new registry."""
+
+    title = "Passport moved"
+
+
 class NotAuthenticated(KreislaufError):
     title = "Authentication required"
 

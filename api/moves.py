@@ -1,0 +1,165 @@
+"""Moving a passport between registries (issue 14, point 5; docs/FEDERATION.md): the old
+registry records the move and redirects, the new one issues it from the old proof bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import deps
+from edge.request import session, settings
+from passport.disclosure.readers import tier_of
+from passport.ledger import proof_bundle
+from passport.moves import arriving, moving
+from passport.passports import lookup
+from passport.routes import PASSPORTS
+
+blp = Blueprint(
+    "moves",
+    __name__,
+    url_prefix=PASSPORTS,
+    description="Moving a passport to another registry: the move, the import, the history before",
+)
+
+PROBLEM = {
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
+MOVED = {"description": "The passport moved to another registry (its history stays)", **PROBLEM}
+MOVE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["to"],
+                "additionalProperties": False,
+                "properties": {
+                    "to": {"type": "string", "format": "uri", "description": "The new registry"}
+                },
+            },
+            "example": {"to": "https://dpp.new-registry.example"},
+        }
+    },
+}
+IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["bundle"],
+                "additionalProperties": False,
+                "properties": {
+                    "bundle": {
+                        "type": "object",
+                        "description": "The old registry's proof bundle, ending in its move here",
+                    },
+                    "logKey": {"type": "string", "description": "The old log's vkey (C2SP)"},
+                },
+            }
+        }
+    },
+}
+ERRORS = {
+    401: {"description": "No or unknown API key", **PROBLEM},
+    403: {"description": "Not allowed for this organisation", **PROBLEM},
+}
+
+
+@blp.route("/<string:passport_id>/move")
+class PassportMove(MethodView):
+    @blp.doc(
+        requestBody=MOVE_BODY,
+        security=[{"bearer": []}],
+        responses=ERRORS
+        | {
+            200: {"description": "Moved: the dpp.moved entry is in the log"},
+            404: {"description": "Unknown passport", **PROBLEM},
+            409: {"description": "Moved already, withdrawn, or a community passport", **PROBLEM},
+            422: {"description": "`to` is not another registry's http(s) base URL", **PROBLEM},
+        },
+    )
+    def post(self, passport_id: str) -> dict[str, Any]:
+        """Move a passport to another registry (issuer only): its history stays here, served
+        and verifiable; its resolver paths, page and API address redirect (308) there."""
+        db = session()
+        move = moving.move_passport(db, settings(), deps.caller(), passport_id, deps.json_body())
+        db.commit()
+        history = moving.history_url(settings().base_url, passport_id)
+        return {"id": passport_id, "to": move.to_url, "uri": move.new_uri, "history": history}
+
+
+@blp.route("/import")
+class PassportImport(MethodView):
+    @blp.doc(
+        requestBody=IMPORT_BODY,
+        security=[{"bearer": []}],
+        responses=ERRORS
+        | {
+            201: {"description": "Issued here, with a dpp.moved-in entry linking back"},
+            409: {"description": "The product already has a passport here", **PROBLEM},
+            422: {
+                "description": "The bundle does not verify, moves elsewhere, or lacks "
+                "the newest document; nothing was stored",
+                **PROBLEM,
+            },
+        },
+    )
+    def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Issue a passport moved here from another registry, from that registry's proof
+        bundle of its history (which must end in its move here)."""
+        db = session()
+        passport = arriving.import_passport(db, settings(), deps.caller(), deps.json_body())
+        db.commit()
+        location = url_for("passports.PassportById", passport_id=passport.public_id)
+        body = {"id": passport.public_id, "uri": passport.uri, "version": 1}
+        return body, 201, {"Location": location}
+
+
+@blp.route("/<string:passport_id>/previous-history")
+class PreviousHistory(MethodView):
+    @blp.doc(
+        security=[{}, {"bearer": []}],
+        responses={
+            200: {
+                "description": "The old registry's proof bundle of the passport, as handed "
+                "over (documents the reader's tier may not see withheld)",
+                "content": {proof_bundle.MEDIA_TYPE: {"schema": {"type": "object"}}},
+            },
+            404: {"description": "Unknown passport, or issued here", **PROBLEM},
+        },
+    )
+    def get(self, passport_id: str) -> Response:
+        """The passport's history at the registry it moved here from, to verify offline."""
+        db = session()
+        passport = lookup.get_passport(db, passport_id)
+        text = arriving.previous_text(db, passport, tier_of(db, deps.reader(), passport))
+        response = Response(text, mimetype=proof_bundle.MEDIA_TYPE)
+        response.headers.update({"Cache-Control": "private, no-cache", "Vary": "Authorization"})
+        return response.make_conditional(request) if response.add_etag() is None else response
+
+
+def moved_away(target: str, uri: str) -> Response:
+    """308 to where a moved passport is now, saying so (``Link`` and a JSON body)."""
+    response = redirect(target, code=308)
+    response.headers["Link"] = f'<{uri}>; rel="canonical"'
+    response.headers["Kreislauf-Moved-To"] = uri
+    return response
+
+
+def to_new_home(passport_pk: int) -> Response:
+    """A moved passport's page or API address: 308 to its resolver URI at the new registry."""
+    move = moving.new_home(session(), passport_pk)
+    assert move is not None  # its status says it moved
+    return moved_away(move.new_uri, move.new_uri)
+
+
+def forwarded(passport_pk: int, path: str) -> Response:
+    """A moved passport's resolver path: 308 to the same path and query on the new host."""
+    target = moving.forward(session(), passport_pk, path)
+    move = moving.new_home(session(), passport_pk)
+    assert target is not None and move is not None  # its status says it moved
+    return moved_away(target, move.new_uri)
