@@ -139,7 +139,8 @@ class PreviousHistory(MethodView):
         text = arriving.previous_text(db, passport, tier_of(db, deps.reader(), passport))
         response = Response(text, mimetype=proof_bundle.MEDIA_TYPE)
         response.headers.update({"Cache-Control": "private, no-cache", "Vary": "Authorization"})
-        return response.make_conditional(request) if response.add_etag() is None else response
+        response.add_etag()
+        return response.make_conditional(request)
 
 
 def moved_away(target: str, uri: str) -> Response:

@@ -328,3 +328,73 @@ def test_a_passport_moves_in_to_this_registry(client, maker, session, settings, 
     assert json.loads(row.previous_bundle) == json.loads(moves.bundle_text(bundle))
     _verified(session, settings)
     _verified(elsewhere.session, elsewhere.settings)
+
+
+def test_a_mirrored_log_must_be_checked_with_the_key_the_mirror_holds(client, maker, session):
+    """The bundle's own key is not enough when this registry mirrors the old log."""
+    from passport.ledger import merkle
+    from passport.mirrors.tables import MirrorOrigin
+    from tests.move_bundles import OLD, moved_bundle
+
+    bundle = moved_bundle(passport("item", serial="M-1"), PATH)
+    other = "old-registry.example.com/log/v1+12345678+" + "A" * 44
+    session.add(
+        MirrorOrigin(
+            host="old-registry.example.com",
+            url=OLD,
+            log_origin=bundle["log"]["origin"],
+            vkey=other,
+            trust="given",
+            root=merkle.EMPTY_ROOT,
+            frontier=[],
+        )
+    )
+    session.commit()
+    url = "/api/v1/passports/import"
+    refused = client.post(url, json={"bundle": bundle}, headers=maker.headers)
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["pointer"] == "/bundle/log/vkey"
+    assert other in refused.json["errors"][0]["message"]
+    given = client.post(url, json={"bundle": bundle, "logKey": other}, headers=maker.headers)
+    assert given.status_code == 422 and given.json["errors"][0]["pointer"] == "/logKey"
+    origin = session.scalars(select(MirrorOrigin)).one()
+    origin.vkey = bundle["log"]["vkey"]
+    session.commit()
+    answer = client.post(url, json={"bundle": bundle}, headers=maker.headers)
+    assert answer.status_code == 201, answer.json
+
+
+def test_verify_catches_a_changed_move_and_a_changed_earlier_history(
+    client, maker, session, settings
+):
+    from passport.moves.tables import PassportMove
+    from tests.move_bundles import moved_bundle
+
+    answer = client.post(
+        "/api/v1/passports/import",
+        json={"bundle": moved_bundle(passport("item", serial="M-1"), PATH)},
+        headers=maker.headers,
+    )
+    assert answer.status_code == 201, answer.json
+    pid = answer.json["id"]
+    mine = _bundle(client, pid, maker)
+    assert proof_bundle.verify(json.dumps(mine).encode()).ok
+    changed = json.loads(json.dumps(mine))
+    changed["previous"]["entries"][0]["content"] = changed["previous"]["entries"][0][
+        "content"
+    ].replace("Acme K1", "Acme K2")
+    report = proof_bundle.verify(json.dumps(changed).encode())
+    assert not report.ok
+    assert "the earlier history is not the one whose SHA-256 is committed" in report.failures
+    # kreislauf verify: the rows the move leaves commit to, changed, are caught.
+    moved = client.post(f"/api/v1/passports/{pid}/move", json={"to": NEW}, headers=maker.headers)
+    assert moved.status_code == 200
+    _verified(session, settings)
+    row = session.scalars(select(PassportMove)).one()
+    row.to_url = "https://elsewhere.example"
+    arrival = session.scalars(select(PassportArrival)).one()
+    arrival.previous_bundle = arrival.previous_bundle.replace("Acme K1", "Acme K2")
+    session.commit()
+    problems = [str(p) for p in verify_registry(session, settings).problems]
+    assert any("dpp.moved," in p and "content digest" in p for p in problems), problems
+    assert any("dpp.moved-in" in p and "content digest" in p for p in problems), problems
