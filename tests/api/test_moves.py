@@ -100,6 +100,9 @@ def test_a_moved_passport_redirects_and_keeps_its_history(client, maker, cafe, s
     assert client.get(f"/api/v1/passports/{pid}/events").status_code == 200
     assert client.get(f"/api/v1/passports/{pid}/events/1/receipt").status_code == 200
     assert client.get(f"/api/v1/passports/{pid}/versions").status_code == 200
+    proof = client.get(f"/passports/{pid}/proof", headers={"Accept-Language": "de"})
+    assert "zu new-registry.example.net umgezogen" in proof.get_data(as_text=True)
+    assert new_uri in proof.get_data(as_text=True)
     bundle = _bundle(client, pid)
     assert _kinds(bundle) == ["dpp.issued", "dpp.event.repair", moves.MOVED]
     moved = json.loads(bundle["entries"][-1]["content"])

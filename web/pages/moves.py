@@ -21,7 +21,7 @@ class Arrived:
 
     host: str
     date: str
-    history: str  # the earlier history's proof bundle, kept here
+    history: str  # the earlier history's proof bundle, kept here (moved away: the new URI)
 
 
 def arrived(db: Session, passport: Passport) -> Arrived | None:
@@ -32,6 +32,14 @@ def arrived(db: Session, passport: Passport) -> Arrived | None:
     host = urlsplit(str(came.link.get("uri", ""))).netloc
     history = url_for("moves.PreviousHistory", passport_id=passport.public_id)
     return Arrived(host, long_date(came.arrived_at.date()), history)
+
+
+def departed(db: Session, passport: Passport) -> Arrived | None:
+    """Where the passport moved to (None: it did not): its new host, the date, its new URI."""
+    move = moving.new_home(db, passport.pk)
+    if move is None:
+        return None
+    return Arrived(urlsplit(move.to_url).netloc, long_date(move.moved_at.date()), move.new_uri)
 
 
 def moved_away(passport_pk: int) -> Response:

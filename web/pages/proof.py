@@ -10,7 +10,7 @@ from passport.errors import KeyMissing, NotFound
 from passport.ledger import checkpoints, proof_bundle
 from passport.passports import lookup
 from web.html import not_found, render
-from web.pages.moves import arrived
+from web.pages.moves import arrived, departed
 
 
 def proof_page(passport_id: str) -> ResponseReturnValue:
@@ -27,6 +27,7 @@ def proof_page(passport_id: str) -> ResponseReturnValue:
         file=f"{passport.public_id}{proof_bundle.FILE_SUFFIX}",
         vkey=_log_key(),
         arrived=arrived(session(), passport),
+        departed=departed(session(), passport),
     )
 
 
