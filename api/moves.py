@@ -64,6 +64,10 @@ IMPORT_BODY = {
     },
 }
 ERRORS = {
+    400: {
+        "description": "Malformed JSON, nested over 64 levels, or a number out of bounds",
+        **PROBLEM,
+    },
     401: {"description": "No or unknown API key", **PROBLEM},
     403: {"description": "Not allowed for this organisation", **PROBLEM},
 }
@@ -79,6 +83,7 @@ class PassportMove(MethodView):
             200: {"description": "Moved: the dpp.moved entry is in the log"},
             404: {"description": "Unknown passport", **PROBLEM},
             409: {"description": "Moved already, withdrawn, or a community passport", **PROBLEM},
+            413: {"description": "Body over 1 MiB, refused before it is read", **PROBLEM},
             422: {"description": "`to` is not another registry's http(s) base URL", **PROBLEM},
         },
     )
@@ -101,6 +106,7 @@ class PassportImport(MethodView):
         | {
             201: {"description": "Issued here, with a dpp.moved-in entry linking back"},
             409: {"description": "The product already has a passport here", **PROBLEM},
+            413: {"description": "Body over 64 MiB, refused before it is read", **PROBLEM},
             422: {
                 "description": "The bundle does not verify, moves elsewhere, or lacks "
                 "the newest document; nothing was stored",

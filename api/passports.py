@@ -205,6 +205,10 @@ class PassportById(MethodView):
                 "description": "Not Modified: `If-None-Match` names the view's current strong "
                 "ETag (every unsigned answer carries one; docs/CACHING.md). No body"
             },
+            308: {
+                "description": "The passport moved to another registry: `Location` is its URI "
+                "there (its history stays here: /proof-bundle)"
+            },
             401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
             503: {"description": "The registry has no signing key (vc+jwt, vc+sd-jwt)", **PROBLEM},
