@@ -87,7 +87,7 @@ def check(bundle: dict[str, Any], report: Report, verify: Verify) -> None:
         return
     try:
         _check_previous(bundle, previous, report, verify)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
         report.add("FAIL", f"the earlier history: {exc}")
 
 
