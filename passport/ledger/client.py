@@ -39,6 +39,20 @@ def fetch(url: str) -> bytes:
         return bytes(response.read())
 
 
+def post(url: str, body: bytes) -> tuple[int, str, bytes]:
+    """POST ``body`` as text; the status, content type and body, for errors too (a witness's
+    409 says its size in the body)."""
+    _check_base(url)
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.status, response.headers.get_content_type(), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get_content_type(), bytes(error.read())
+
+
 @dataclass
 class Result:
     lines: list[tuple[bool, str]] = field(default_factory=list)
