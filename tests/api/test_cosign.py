@@ -199,3 +199,42 @@ def _last_index(session: Any, public_id: str) -> int:
 
     uri = session.scalar(select(Passport.uri).where(Passport.public_id == public_id))
     return int(session.scalar(select(func.max(LogEntry.index)).where(LogEntry.subject == uri)))
+
+
+def test_the_page_says_how_many_registries_have_seen_the_history(
+    settings, session, maker, cafe, witness_registry, tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    from web.app import create_app
+    from web.pages import witnesses
+
+    monkeypatch.setattr(witnesses, "TTL", -1.0)  # read the witnesses' sizes at every request
+    path = tmp_path / "policy.txt"
+    path.write_text(policy_text(settings, witness_registry))
+    app = create_app(replace(settings, witness_policy=path))
+    client = app.test_client()
+    try:
+        pid = issue(client, maker, serial="P-1")
+        page = client.get(f"/passports/{pid}")
+        assert "No independent registry has countersigned this history yet." in page.text
+        knows(witness_registry, settings)
+        cosign(session, policy.parse(path.read_text()), witness_registry)
+        for _ in range(2):  # built, then served from the store with the count filled in
+            page = client.get(f"/passports/{pid}")
+            assert "1 independent registry has seen this history and countersigned it." in page.text
+            assert "kreislauf:seen" not in page.text
+        german = client.get(f"/passports/{pid}", headers={"Accept-Language": "de"})
+        assert "1 unabhängiges Register hat diesen Verlauf gesehen" in german.text
+        proof = client.get(f"/passports/{pid}/proof")
+        assert "Who else has seen it" in proof.text and "1 independent registry" in proof.text
+        record(client, cafe, pid, REPAIR)  # a newer entry no witness has seen yet
+        assert "No independent registry" in client.get(f"/passports/{pid}").text
+    finally:
+        app.extensions["kreislauf"].engine.dispose()
+
+
+def test_without_a_policy_the_page_says_nothing_of_witnesses(client, maker):
+    pid = issue(client, maker, serial="P-2")
+    page = client.get(f"/passports/{pid}").text
+    assert "independent registr" not in page and "kreislauf:seen" not in page
