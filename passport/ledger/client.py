@@ -14,7 +14,7 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -215,6 +215,12 @@ def witness_request(
     the size has not changed)."""
     size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
     proof = fetch_consistency(base, old, size, get) if 0 < old < size else []
+    return add_checkpoint_body(old, proof, checkpoint)
+
+
+def add_checkpoint_body(old: int, proof: Sequence[bytes], checkpoint: str) -> str:
+    """The C2SP tlog-witness add-checkpoint body: ``old N``, the consistency proof a hash a
+    line, a blank line, the signed checkpoint."""
     lines = "".join(note.b64encode(h) + "\n" for h in proof)
     return f"old {old}\n{lines}\n{checkpoint}"
 

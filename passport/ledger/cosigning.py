@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passport.ledger import note
+from passport.ledger import client, note
 from passport.ledger.policy import Policy, PolicyError, Witness, parse
 from passport.models import LogCheckpoint, LogCosignature
 
@@ -55,12 +55,6 @@ class Outcome:
     witness: str
     line: str | None
     message: str
-
-
-def request_body(old: int, proof: Sequence[bytes], checkpoint: str) -> bytes:
-    """The C2SP add-checkpoint body: ``old N``, the proof a hash a line, a blank line, the note."""
-    lines = "".join(note.b64encode(h) + "\n" for h in proof)
-    return f"old {old}\n{lines}\n{checkpoint}".encode()
 
 
 def collect(
@@ -94,7 +88,8 @@ def _ask(
     old = min(sizes.get(witness.name, 0), size)
     for attempt in range(2):
         hashes = proof(old, size) if 0 < old < size else []
-        status, media_type, body = post(url, request_body(old, hashes, checkpoint))
+        request = client.add_checkpoint_body(old, hashes, checkpoint).encode()
+        status, media_type, body = post(url, request)
         if status == 409 and media_type.startswith(SIZE_TYPE) and attempt == 0:
             told = body.decode("ascii", "replace").strip()
             if not told.isdigit() or int(told) > size:
