@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from edge.request import session, settings
 from passport.errors import InvalidRequest, NotFound
-from passport.ledger import checkpoints, log, merkle, tiles, witness
+from passport.ledger import checkpoints, cosigning, log, merkle, tiles, witness
 from passport.ledger.tile_format import encode_bundle
 from passport.routes import LOG
 
@@ -82,11 +82,13 @@ def _json(body: dict[str, Any]) -> Response:
 
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
-    """The newest signed checkpoint (C2SP tlog-checkpoint): every write to the log signs one."""
-    row = checkpoints.newest(session())
+    """The newest signed checkpoint (C2SP tlog-checkpoint): every write to the log signs one.
+    Witnesses' cosignatures on it, once the registry has them, follow the log's signature."""
+    db = session()
+    row = checkpoints.newest(db)
     if row is None:
         raise NotFound("The log has no signed checkpoint yet; `kreislauf init-db` signs one.")
-    response = Response(row.note, content_type=TEXT)
+    response = Response(cosigning.with_cosignatures(db, row), content_type=TEXT)
     response.headers["Cache-Control"] = "public, max-age=2"
     return response
 

@@ -70,6 +70,10 @@ class Settings:
     # (KREISLAUF_VIEW_CACHE_MB, in MiB; 0 keeps none): served again, with a strong ETag, while
     # nothing they depend on changes (passport.views_cache, docs/CACHING.md).
     view_cache_mb: int = 32
+    # The registry's C2SP tlog-policy file (KREISLAUF_WITNESS_POLICY): the witnesses it asks to
+    # cosign its checkpoints (`kreislauf cosign`) and the quorum a checkpoint needs
+    # (passport.ledger.cosigning, docs/FEDERATION.md "Witnesses").
+    witness_policy: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -100,6 +104,9 @@ class Settings:
             ),
             untp_default=env.get("KREISLAUF_UNTP_DEFAULT") or Settings.untp_default,
             view_cache_mb=_cache_mb(env.get("KREISLAUF_VIEW_CACHE_MB")),
+            witness_policy=Path(env["KREISLAUF_WITNESS_POLICY"])
+            if env.get("KREISLAUF_WITNESS_POLICY")
+            else None,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

@@ -389,6 +389,23 @@ class LogCheckpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class LogCosignature(Base):
+    """A witness's cosignature (C2SP tlog-cosignature) on one of this registry's checkpoints,
+    asked for under the registry's witness policy (``kreislauf cosign``): the signature line as
+    the witness sent it, verified with the policy's key for that witness before it was kept."""
+
+    __tablename__ = "log_cosignatures"
+
+    key_name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key_id: Mapped[bytes] = mapped_column(LargeBinary(4), primary_key=True)
+    size: Mapped[int] = mapped_column(
+        ForeignKey("log_checkpoints.size"), primary_key=True, autoincrement=False, index=True
+    )
+    line: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the cosignature's timestamp
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class WitnessedLog(Base):
     """Another log this registry witnesses (C2SP tlog-witness): its key and the newest
     checkpoint size and root it has verified and cosigned."""

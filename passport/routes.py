@@ -95,6 +95,11 @@ class Routes:
     def checkpoint(self) -> str:
         return f"{self.base_url}{LOG}/checkpoint"
 
+    @property
+    def witness_prefix(self) -> str:
+        """This registry's C2SP tlog-witness submission prefix (``…/add-checkpoint``)."""
+        return f"{self.base_url}{LOG}/witness"
+
     def consistency_proof(self, first: int, second: int) -> str:
         return f"{self.base_url}{LOG}/proof/consistency?first={first}&second={second}"
 

@@ -2,7 +2,7 @@
 point 5: the rows the `dpp.moved` and `dpp.moved-in` leaves commit to)
 
 Revision ID: 0019
-Revises: 0017 (0018 once the lead's migration is merged: change down_revision then)
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ from passport.disclosure.tiers import ORDER, Tier
 from passport.disclosure.views import EVENT_RESTRICTIONS
 from passport.errors import NotFound
 from passport.events import history
-from passport.ledger import checkpoints, log, moves, proof_bundle
+from passport.ledger import checkpoints, cosigning, log, moves, proof_bundle
 from passport.ledger.note import Verifier
 from passport.models import Event, LogEntry, Passport, PassportVersion
 from passport.moves import arriving
@@ -55,9 +55,13 @@ def build(session: Session, verifier: Verifier, passport: Passport, tier: Tier) 
             select(LogEntry).where(LogEntry.subject == passport.uri).order_by(LogEntry.subject_seq)
         )
     )
-    checkpoint = checkpoints.newest(session)
-    if not rows or checkpoint is None or checkpoint.size <= rows[-1].index:
+    newest = checkpoints.newest(session)
+    if not rows or newest is None or newest.size <= rows[-1].index:
         raise NotFound("No signed checkpoint covers this passport's history yet.")
+    # A checkpoint that witnesses cosigned, if one covers the whole history: a reader with the
+    # registry's witness policy can then check more than the registry's own word.
+    checkpoint = cosigning.best_covering(session, rows[-1].index + 1) or newest
+    signed = cosigning.with_cosignatures(session, checkpoint)
     committed = _committed(session, passport)
     entries: list[dict[str, Any]] = []
     shows = False
@@ -71,7 +75,7 @@ def build(session: Session, verifier: Verifier, passport: Passport, tier: Tier) 
         counters[group] += 1
         leaf = bytes(row.leaf)
         hashes = log.inclusion(session, row.index, checkpoint.size)
-        proof = checkpoints.format_proof(checkpoints.TlogProof(row.index, hashes, checkpoint.note))
+        proof = checkpoints.format_proof(checkpoints.TlogProof(row.index, hashes, signed))
         entry: dict[str, Any] = {"leaf": leaf.decode("utf-8"), "proof": proof}
         entry.update(_content(found, tier, json.loads(leaf)["content"]["sha256"]))
         shows = shows or bool(entry.pop("_shows", False))
@@ -80,7 +84,7 @@ def build(session: Session, verifier: Verifier, passport: Passport, tier: Tier) 
         "format": proof_bundle.FORMAT,
         "passport": {"id": passport.public_id, "uri": passport.uri},
         "log": {"origin": verifier.name, "vkey": verifier.vkey},
-        "checkpoint": checkpoint.note,
+        "checkpoint": signed,
         "reader": tier.value,
         "entries": entries,
     }

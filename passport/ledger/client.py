@@ -14,7 +14,7 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,6 +37,20 @@ def fetch(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/json, */*;q=0.1"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - http(s)
         return bytes(response.read())
+
+
+def post(url: str, body: bytes) -> tuple[int, str, bytes]:
+    """POST ``body`` as text; the status, content type and body, for errors too (a witness's
+    409 says its size in the body)."""
+    _check_base(url)
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.status, response.headers.get_content_type(), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get_content_type(), bytes(error.read())
 
 
 @dataclass
@@ -201,6 +215,12 @@ def witness_request(
     the size has not changed)."""
     size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
     proof = fetch_consistency(base, old, size, get) if 0 < old < size else []
+    return add_checkpoint_body(old, proof, checkpoint)
+
+
+def add_checkpoint_body(old: int, proof: Sequence[bytes], checkpoint: str) -> str:
+    """The C2SP tlog-witness add-checkpoint body: ``old N``, the consistency proof a hash a
+    line, a blank line, the signed checkpoint."""
     lines = "".join(note.b64encode(h) + "\n" for h in proof)
     return f"old {old}\n{lines}\n{checkpoint}"
 

@@ -271,6 +271,16 @@ def entry(session: Session, index: int) -> LogEntry | None:
     return session.get(LogEntry, index)
 
 
+def last_index(session: Session, subject: str) -> int | None:
+    """The log index of the newest entry of the passport with URI ``subject`` (None if none)."""
+    return session.scalar(
+        select(LogEntry.index)
+        .where(LogEntry.subject == subject)
+        .order_by(LogEntry.subject_seq.desc())
+        .limit(1)
+    )
+
+
 def event_entry(session: Session, subject: str, event: Event) -> LogEntry | None:
     """The log entry recording ``event`` of the passport with URI ``subject``.
 

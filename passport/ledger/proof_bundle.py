@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from passport.ledger import checkpoints, merkle, moves, note
+from passport.ledger.policy import Policy
 
 FORMAT = "https://kreislauf.eu/proof-bundle/v1"
 MEDIA_TYPE = "application/vnd.kreislauf.proof-bundle+json"
@@ -114,16 +115,24 @@ def verify(
     data: bytes,
     trusted: Sequence[note.Verifier] = (),
     witnesses: Sequence[note.Verifier] = (),
+    policy: Policy | None = None,
 ) -> Report:
     """Check a proof bundle offline; every failure is a FAIL line, never an exception.
 
     ``trusted`` are log keys to check the checkpoint with (none: the key in the bundle);
     ``witnesses`` are witness keys whose cosignatures are checked if the checkpoint has them.
+    A C2SP tlog-``policy`` adds its logs and witnesses, and the checkpoint must then have
+    its quorum of cosignatures.
     """
     report = Report()
+    if policy is not None:
+        trusted = [*trusted, *policy.log_verifiers()]
+        witnesses = [*witnesses, *policy.witness_verifiers()]
     try:
         bundle = parse(data)
         checkpoint = _checkpoint(bundle, trusted, witnesses, report)
+        if policy is not None:
+            _quorum(bundle["checkpoint"], policy, report)
     except (BundleError, note.NoteError) as exc:
         report.add("FAIL", str(exc))
         return report
@@ -173,6 +182,15 @@ def _checkpoint(
     if others:
         report.add("OK", f"not checked (no key given): signatures of {', '.join(others)}")
     return checkpoint
+
+
+def _quorum(checkpoint: str, policy: Policy, report: Report) -> None:
+    cosigners = policy.cosigners(checkpoint)
+    names = ", ".join(cosigners) or "no witness"
+    if policy.satisfied(cosigners):
+        report.add("OK", f"the policy's quorum ({policy.describe()}) is met: {names}")
+    else:
+        report.add("FAIL", f"the policy needs {policy.describe()}; cosigned by {names}")
 
 
 def _entry(

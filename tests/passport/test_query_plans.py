@@ -38,6 +38,7 @@ GROWING = frozenset(
         "log_entries",
         "log_nodes",
         "log_checkpoints",
+        "log_cosignatures",
         "access_reads",
         "idempotency_keys",
         "transfer_codes",

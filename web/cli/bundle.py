@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from passport.ledger.policy import Policy
 
 __all__ = ["verify_bundle_command"]
 
@@ -27,26 +31,43 @@ __all__ = ["verify_bundle_command"]
 @click.option(
     "--witness", "witnesses", multiple=True, help="A witness's verifier key (vkey). Repeatable."
 )
-def verify_bundle_command(file: str, keys: tuple[str, ...], witnesses: tuple[str, ...]) -> None:
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A C2SP tlog-policy file: its logs and witnesses are trusted, and the checkpoint must "
+    "have its quorum of cosignatures.",
+)
+def verify_bundle_command(
+    file: str, keys: tuple[str, ...], witnesses: tuple[str, ...], policy_file: str | None
+) -> None:
     """Check a proof bundle (GET /api/v1/passports/ID/proof-bundle) offline: the checkpoint's
-    signature, each entry's inclusion proof and each document against its leaf. Exit 1 on any
-    failure."""
-    from passport.ledger import note, proof_bundle
+    signature (and with --policy its witnesses' quorum), each entry's inclusion proof and each
+    document against its leaf. Exit 1 on any failure."""
+    from passport.ledger import note, policy, proof_bundle
 
     try:
         trusted = [note.Verifier.from_vkey(v) for k in keys for v in _vkeys(k)]
         cosigners = [note.Verifier.from_vkey(v) for v in witnesses]
-    except (OSError, note.NoteError) as exc:
+        rules = _policy(policy_file) if policy_file else None
+    except (OSError, note.NoteError, policy.PolicyError) as exc:
         raise click.BadParameter(str(exc)) from None
     with click.open_file(file, "rb") as stream:
         data = stream.read()
-    report = proof_bundle.verify(data, trusted, cosigners)
+    report = proof_bundle.verify(data, trusted, cosigners, rules)
     for state, line in report.lines:
         click.echo(f"{state:<8} {line}")
     if not report.ok:
         click.echo(f"Not verified: {len(report.failures)} check(s) failed.", err=True)
         sys.exit(1)
     click.echo(f"Verified with {report.key}.")
+
+
+def _policy(path: str) -> Policy:
+    from passport.ledger import policy
+
+    with open(path, encoding="utf-8") as file:
+        return policy.parse(file.read())
 
 
 def _vkeys(value: str) -> list[str]:

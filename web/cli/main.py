@@ -24,6 +24,7 @@ from web.cli.organisations import create_org, create_user, set_operator_id
 from web.cli.permissions import permissions_command
 from web.cli.repair_data import export_ords_command, import_ords_command
 from web.cli.serving import demo, init_db, run
+from web.cli.witnesses import cosign_command, log_keys_command
 
 __all__ = ["cli", "main"]
 
@@ -46,6 +47,8 @@ for command in (
     verify_command,
     witness_add,
     witness_command,
+    cosign_command,
+    log_keys_command,
     verify_history_command,
     verify_bundle_command,
     export_ords_command,

@@ -35,7 +35,7 @@ from passport.permissions import may
 from passport.views_cache import keys
 from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, render_private, safe_url
-from web.pages import battery, battery_passport
+from web.pages import battery, battery_passport, witnesses
 from web.pages.moves import arrived, moved_away
 from web.pages.timeline import recalls, timeline
 
@@ -62,7 +62,8 @@ def _built(found: keys.Found) -> views.Built:
     passport = db.get(Passport, found.pk)
     assert passport is not None  # found in this request
     seen = reading.read(db, settings().base_url, passport, tier=Tier.PUBLIC)
-    page = render("passport.html", **_context(db, passport, seen, Markup(CHECKPOINT_SLOT)))
+    slots = Markup(CHECKPOINT_SLOT), witnesses.marker(db, passport)
+    page = render("passport.html", **_context(db, passport, seen, *slots))
     return views.Built(page, seen, "page")
 
 
@@ -72,7 +73,11 @@ def _public_slot() -> views.Slot:
     size = keys.newest_checkpoint(one_read())
     line = _checkpoint_line(size).encode()
     slot = ("page", str(get_locale()), request.host_url, request.path)
-    return views.Slot(slot, "Cookie", f"-{size}", lambda body: body.replace(_SLOT, line, 1))
+    seen = witnesses.witnessed()
+    live = f"-{size}" + (f"-{seen.stamp}" if seen is not None else "")
+    return views.Slot(
+        slot, "Cookie", live, lambda body: witnesses.fill(body.replace(_SLOT, line, 1), seen)
+    )
 
 
 def _personal(found: keys.Found, reader: Organisation | None) -> ResponseReturnValue:
@@ -82,7 +87,8 @@ def _personal(found: keys.Found, reader: Organisation | None) -> ResponseReturnV
     assert passport is not None  # found in this request
     seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
     line = _checkpoint_line(checkpoints.newest_size(db))
-    response = render_private("passport.html", **_context(db, passport, seen, line))
+    context = _context(db, passport, seen, line, witnesses.sentence(db, passport))
+    response = render_private("passport.html", **context)
     response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Cookie")
     note_read(reader, passport, seen, "page")
@@ -110,7 +116,7 @@ def _line(size: int, _locale: str, _root: str) -> Markup:
 
 
 def _context(
-    db: Session, passport: Passport, seen: reading.Reading, checkpoint: Markup
+    db: Session, passport: Passport, seen: reading.Reading, checkpoint: Markup, witnessed: Markup
 ) -> dict[str, Any]:
     doc = seen.credential
     rows = history.list_events(db, passport)
@@ -150,6 +156,7 @@ def _context(
         "community": _community_facts(product) if community else None,
         "claimable": passport.granularity == "item" and passport.life_status not in TERMINAL,
         "checkpoint": checkpoint,
+        "witnessed": witnessed,
         "withheld": bool(seen.withheld),
         "arrived": arrived(db, passport),
     }

@@ -10,6 +10,7 @@ from passport.errors import KeyMissing, NotFound
 from passport.ledger import checkpoints, proof_bundle
 from passport.passports import lookup
 from web.html import not_found, render
+from web.pages import witnesses
 from web.pages.moves import arrived, departed
 
 
@@ -26,6 +27,7 @@ def proof_page(passport_id: str) -> ResponseReturnValue:
         download=url_for("proof_bundles.ProofBundle", passport_id=passport.public_id),
         file=f"{passport.public_id}{proof_bundle.FILE_SUFFIX}",
         vkey=_log_key(),
+        witnessed=witnesses.sentence(session(), passport),
         arrived=arrived(session(), passport),
         departed=departed(session(), passport),
     )
