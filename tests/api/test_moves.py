@@ -401,3 +401,31 @@ def test_verify_catches_a_changed_move_and_a_changed_earlier_history(
     problems = [str(p) for p in verify_registry(session, settings).problems]
     assert any("dpp.moved," in p and "content digest" in p for p in problems), problems
     assert any("dpp.moved-in" in p and "content digest" in p for p in problems), problems
+
+
+def test_a_passport_moves_twice_and_its_whole_history_verifies(
+    client, maker, session, settings, elsewhere
+):
+    """old-registry.example.com -> this registry -> the other one: the last bundle carries both
+    earlier histories, one inside the other, and verify-bundle checks both links."""
+    from tests.move_bundles import moved_bundle
+
+    first = moved_bundle(passport("item", serial="M-1"), PATH)
+    here = client.post("/api/v1/passports/import", json={"bundle": first}, headers=maker.headers)
+    assert here.status_code == 201, here.json
+    pid = here.json["id"]
+    moved = client.post(f"/api/v1/passports/{pid}/move", json={"to": NEW}, headers=maker.headers)
+    assert moved.status_code == 200
+    second = _bundle(client, pid, maker)
+    assert _kinds(second) == ["dpp.issued", moves.MOVED_IN, moves.MOVED]
+    there = _org(elsewhere)
+    answer = _import(elsewhere, there, second)
+    assert answer.status_code == 201, answer.json
+    last = _bundle(elsewhere.client, answer.json["id"], there)
+    assert last["previous"]["previous"]["log"]["origin"] == "old-registry.example.com/log/v1"
+    report = proof_bundle.verify(json.dumps(last).encode())
+    assert report.ok, report.lines
+    holds = [t for s, t in report.lines if "the link back holds" in t]
+    assert len(holds) == 2, report.lines
+    _verified(session, settings)
+    _verified(elsewhere.session, elsewhere.settings)
