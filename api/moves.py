@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, request, url_for
+from flask import Response, json, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import deps
 from edge.request import session, settings
 from passport.disclosure.readers import tier_of
-from passport.ledger import proof_bundle
+from passport.ledger import log, proof_bundle
 from passport.moves import arriving, moving
+from passport.moves.tables import PassportMove as Move
 from passport.passports import lookup
 from passport.routes import PASSPORTS
 
@@ -149,24 +150,30 @@ class PreviousHistory(MethodView):
         return response.make_conditional(request)
 
 
-def moved_away(target: str, uri: str) -> Response:
-    """308 to where a moved passport is now, saying so (``Link`` and a JSON body)."""
-    response = redirect(target, code=308)
-    response.headers["Link"] = f'<{uri}>; rel="canonical"'
-    response.headers["Kreislauf-Moved-To"] = uri
-    return response
+def moved_away(target: str, move: Move) -> Response:
+    """308 to where a moved passport is now, saying so: ``Link`` to its new URI and a JSON
+    body naming the new registry, the time of the move and where its history stays."""
+    body = {
+        "detail": f"The passport moved to {move.to_url} on {move.moved_at:%Y-%m-%d}; its "
+        "history before the move stays here (its proof bundle).",
+        "to": move.to_url,
+        "uri": move.new_uri,
+        "movedAt": log.format_time(move.moved_at),
+    }
+    headers = {"Location": target, "Link": f'<{move.new_uri}>; rel="canonical"'}
+    headers["Kreislauf-Moved-To"] = move.new_uri
+    return Response(json.dumps(body), 308, headers, mimetype="application/json")
 
 
 def to_new_home(passport_pk: int) -> Response:
     """A moved passport's page or API address: 308 to its resolver URI at the new registry."""
     move = moving.new_home(session(), passport_pk)
     assert move is not None  # its status says it moved
-    return moved_away(move.new_uri, move.new_uri)
+    return moved_away(move.new_uri, move)
 
 
 def forwarded(passport_pk: int, path: str) -> Response:
     """A moved passport's resolver path: 308 to the same path and query on the new host."""
-    target = moving.forward(session(), passport_pk, path)
     move = moving.new_home(session(), passport_pk)
-    assert target is not None and move is not None  # its status says it moved
-    return moved_away(target, move.new_uri)
+    assert move is not None  # its status says it moved
+    return moved_away(move.to_url + path, move)

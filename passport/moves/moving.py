@@ -111,13 +111,6 @@ def move_passport(
     return move
 
 
-def forward(session: Session, passport_pk: int, path: str) -> str | None:
-    """Where a request for a moved passport goes: ``path`` (with its query) on the new
-    registry's host; None if the passport did not move."""
-    move = move_of(session, passport_pk)
-    return None if move is None else move.to_url + path
-
-
 def new_home(session: Session, passport_pk: int) -> PassportMove | None:
     """The move of a passport (its new URI is where its page and API address redirect)."""
     return move_of(session, passport_pk)

@@ -89,6 +89,8 @@ def test_a_moved_passport_redirects_and_keeps_its_history(client, maker, cafe, s
         assert answer.status_code == 308, answer.get_data(as_text=True)
         assert answer.headers["Location"] == NEW + PATH + query
         assert answer.headers["Link"] == f'<{new_uri}>; rel="canonical"'
+        assert answer.json["to"] == NEW and answer.json["uri"] == new_uri
+        assert f"moved to {NEW} on " in answer.json["detail"]
     # The page and the API address: to the passport's resolver URI at the new registry.
     api = f"/api/v1/passports/{pid}"
     for url in (f"/passports/{pid}", api, f"{api}?version=1"):
