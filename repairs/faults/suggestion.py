@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import threading
 from importlib import resources
+from typing import Any
 
 from passport.errors import FieldError, InvalidDocument, UnsupportedProductCategory
 from repairs.faults.features import MAX_PROBLEM_LENGTH
 from repairs.faults.model import FaultModel, Scored
 
-__all__ = ["MODEL_FILE", "SUGGESTIONS", "shipped_model", "suggest", "supported_categories"]
+__all__ = [
+    "MODEL_FILE",
+    "SUGGESTIONS",
+    "parse_request",
+    "shipped_model",
+    "suggest",
+    "supported_categories",
+]
 
 MODEL_FILE = "model.json.gz"
 SUGGESTIONS = 3
@@ -56,3 +64,22 @@ def suggest(category: str, problem: str, limit: int = SUGGESTIONS) -> list[Score
             [FieldError("/problem", f"at most {MAX_PROBLEM_LENGTH} characters")],
         )
     return model.scores(category, problem)[:limit]
+
+
+def parse_request(body: Any) -> tuple[str, str]:
+    """``{"productCategory": …, "problem": …}`` as (category, problem), or every field's error."""
+    if not isinstance(body, dict):
+        raise InvalidDocument(
+            "Send an object with productCategory and problem.",
+            [FieldError("", "an object with productCategory and problem")],
+        )
+    found = []
+    for name in ("productCategory", "problem"):
+        value = body.get(name)
+        if not isinstance(value, str):
+            found.append(FieldError(f"/{name}", f"{name}: a string is required"))
+    found += [FieldError(f"/{k}", f"{k}: unknown field") for k in sorted(body, key=str)
+              if k not in ("productCategory", "problem")]  # fmt: skip
+    if found:
+        raise InvalidDocument("; ".join(error.message for error in found), found)
+    return body["productCategory"], body["problem"]
