@@ -4,8 +4,10 @@ The categories that share a fault list (Laptop and Desktop computer; Mobile and 
 what a feature says about a fault, learnt from all their notes, and each keeps its own prior:
 how often each fault is seen in that category. A feature seen once in training is dropped,
 which keeps the file small and the model honest. Scores are the posterior, flattened by
-:data:`TEMPERATURE` (naive Bayes counts every letter group as independent evidence, so its raw
-posterior is nearly always 1.0 for its first guess).
+:data:`TEMPERATURE`: naive Bayes counts every letter group as independent evidence, so its raw
+posterior is nearly always 1.0 for its first guess. With 12, the mean first score on the
+held-out notes (0.70) matches how often the first suggestion is right (0.69), and the log loss
+is near its least; the temperature never changes the order, so no accuracy figure depends on it.
 
 The model is plain data (counts), written as gzip'd canonical JSON: training twice gives the
 same bytes.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +30,7 @@ __all__ = ["FORMAT", "CategoryModel", "FaultModel", "ListModel", "Scored"]
 FORMAT = "kreislauf-fault-model/1"
 ALPHA = 1.0  # additive (Laplace) smoothing of the feature counts
 PRIOR_ALPHA = 1.0  # additive smoothing of a category's fault counts
-TEMPERATURE = 8.0
+TEMPERATURE = 12.0
 
 
 @dataclass(frozen=True)
@@ -38,26 +41,39 @@ class Scored:
 
 @dataclass
 class ListModel:
-    """One fault list: its fault types and, per kept feature, its count in each fault's notes."""
+    """One fault list: its fault types and, per kept feature, its count in each fault's notes.
+
+    Held flat, as the server keeps it: ``rows`` maps a feature to its row; the row's entries
+    are ``starts[row]`` to ``starts[row + 1]`` of ``fault_index`` and ``counts`` (arrays of
+    machine integers, a few bytes an entry, not a Python object each).
+    """
 
     faults: list[str]
     descriptions: list[str]
-    counts: dict[str, dict[int, int]]
-    totals: list[int] = field(default_factory=list)  # all kept features counted, per fault
-    _deltas: dict[str, list[tuple[int, float]]] | None = field(default=None, repr=False)
+    rows: dict[str, int]
+    starts: array[int]
+    fault_index: array[int]
+    counts: array[int]
+    totals: list[int]  # all kept features counted, per fault
+    _deltas: array[float] | None = field(default=None, repr=False)
 
-    def deltas(self) -> dict[str, list[tuple[int, float]]]:
-        """Per feature, what seeing it adds to each fault it was seen with (log odds vs unseen)."""
+    def row(self, feature: str) -> dict[int, int]:
+        """A feature's counts per fault index (empty if it was not kept)."""
+        if feature not in self.rows:
+            return {}
+        at = self.rows[feature]
+        span = range(self.starts[at], self.starts[at + 1])
+        return {self.fault_index[j]: self.counts[j] for j in span}
+
+    def deltas(self) -> array[float]:
+        """Per entry, what seeing its feature adds to its fault (log odds vs never seen)."""
         if self._deltas is None:
-            self._deltas = {
-                feature: [(index, math.log((n + ALPHA) / ALPHA)) for index, n in row.items()]
-                for feature, row in self.counts.items()
-            }
+            self._deltas = array("d", (math.log((n + ALPHA) / ALPHA) for n in self.counts))
         return self._deltas
 
     def unseen(self) -> list[float]:
         """Per fault, the log probability of a kept feature never seen with it."""
-        size = len(self.counts)
+        size = len(self.rows)
         return [math.log(ALPHA / (total + ALPHA * size)) for total in self.totals]
 
 
@@ -82,14 +98,14 @@ class FaultModel:
         model = self.lists[chosen.fault_list]
         total = sum(chosen.prior) + PRIOR_ALPHA * len(model.faults)
         logits = [math.log((n + PRIOR_ALPHA) / total) for n in chosen.prior]
-        deltas = model.deltas()
-        seen = [f for f in features(problem) if f in deltas]
+        deltas, starts, fault_index = model.deltas(), model.starts, model.fault_index
+        rows = [model.rows[f] for f in features(problem) if f in model.rows]
         unseen = model.unseen()
         for index in range(len(logits)):
-            logits[index] += len(seen) * unseen[index]
-        for feature in seen:
-            for index, delta in deltas[feature]:
-                logits[index] += delta
+            logits[index] += len(rows) * unseen[index]
+        for row in rows:
+            for j in range(starts[row], starts[row + 1]):
+                logits[fault_index[j]] += deltas[j]
         top = max(logits)
         weights = [math.exp((logit - top) / TEMPERATURE) for logit in logits]
         norm = sum(weights)
@@ -105,10 +121,10 @@ class FaultModel:
                     "faults": model.faults,
                     "descriptions": model.descriptions,
                     "totals": model.totals,
-                    "counts": {
-                        feature: [[i, n] for i, n in sorted(row.items())]
-                        for feature, row in sorted(model.counts.items())
-                    },
+                    "features": sorted(model.rows, key=model.rows.__getitem__),
+                    "starts": model.starts.tolist(),
+                    "faultIndex": model.fault_index.tolist(),
+                    "counts": model.counts.tolist(),
                 }
                 for name, model in sorted(self.lists.items())
             },
@@ -129,7 +145,10 @@ class FaultModel:
             name: ListModel(
                 faults=list(entry["faults"]),
                 descriptions=list(entry["descriptions"]),
-                counts={f: {int(i): int(n) for i, n in row} for f, row in entry["counts"].items()},
+                rows={feature: at for at, feature in enumerate(entry["features"])},
+                starts=array("l", entry["starts"]),
+                fault_index=array("H", entry["faultIndex"]),
+                counts=array("l", entry["counts"]),
                 totals=[int(t) for t in entry["totals"]],
             )
             for name, entry in document["lists"].items()
@@ -154,12 +173,17 @@ def fit_list(
         for feature in features(problem):
             row = counts.setdefault(feature, {})
             row[index[fault]] = row.get(index[fault], 0) + 1
-    kept = {f: row for f, row in counts.items() if sum(row.values()) >= min_count}
+    kept = sorted(f for f, row in counts.items() if sum(row.values()) >= min_count)
     totals = [0] * len(faults)
-    for row in kept.values():
-        for i, n in row.items():
+    starts, fault_index, entries = array("l", [0]), array("H"), array("l")
+    for feature in kept:
+        for i, n in sorted(counts[feature].items()):
             totals[i] += n
-    return ListModel(list(faults), list(descriptions), kept, totals)
+            fault_index.append(i)
+            entries.append(n)
+        starts.append(len(entries))
+    rows = {feature: at for at, feature in enumerate(kept)}
+    return ListModel(list(faults), list(descriptions), rows, starts, fault_index, entries, totals)
 
 
 def prior(faults: Sequence[str], labels: Iterable[str]) -> list[int]:

@@ -40,8 +40,9 @@ def test_a_category_prior_decides_when_the_text_tells_nothing() -> None:
 
 def test_features_seen_once_are_dropped() -> None:
     listed = fit_list(["A", "B"], ["", ""], [("alpha", "A"), ("alpha", "B"), ("zeta", "A")])
-    assert "w:alpha" in listed.counts and "w:zeta" not in listed.counts
-    assert listed.counts["w:alpha"] == {0: 1, 1: 1}
+    assert "w:alpha" in listed.rows and "w:zeta" not in listed.rows
+    assert listed.row("w:alpha") == {0: 1, 1: 1}
+    assert listed.row("w:zeta") == {}
 
 
 def test_file_round_trip_is_exact_and_stable() -> None:
