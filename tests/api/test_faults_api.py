@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
+
+from tests.helpers import passport
 
 URL = "/api/v1/faults/suggest"
 
@@ -65,3 +69,14 @@ def test_is_described_in_the_openapi_document(client: FlaskClient) -> None:
     assert {"200", "422"} <= set(operation["responses"])
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["productCategory", "problem"]
+
+
+def test_a_repair_event_carries_the_chosen_fault_type(client: FlaskClient, maker: Any) -> None:
+    issued = client.post("/api/v1/passports", json=passport("item"), headers=maker.headers)
+    pid = issued.get_json()["id"]
+    repair = {"outcome": "fixed", "category": "Laptop", "faultType": "Integrated screen"}
+    body = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00", "repair": repair}
+    answer = client.post(f"/api/v1/passports/{pid}/events", json=body, headers=maker.headers)
+    assert answer.status_code == 201, answer.get_json()
+    [event] = client.get(f"/api/v1/passports/{pid}/events").get_json()["events"]
+    assert event["repair"]["faultType"] == "Integrated screen"
