@@ -80,3 +80,20 @@ def test_a_repair_event_carries_the_chosen_fault_type(client: FlaskClient, maker
     assert answer.status_code == 201, answer.get_json()
     [event] = client.get(f"/api/v1/passports/{pid}/events").get_json()["events"]
     assert event["repair"]["faultType"] == "Integrated screen"
+
+
+def test_the_model_is_loaded_on_first_use_not_when_the_app_starts(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from passport.config import Settings\n"
+        "from web.app import create_app\n"
+        f"create_app(Settings(database_url='sqlite:///{tmp_path / 'r.db'}'))\n"
+        "from repairs.faults import suggestion\n"
+        "print(suggestion._model is None)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True"
