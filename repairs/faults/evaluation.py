@@ -90,7 +90,9 @@ def evaluate(model: FaultModel, folder: Path) -> tuple[list[Row], list[Row]]:
             )
         return result
 
-    by_language = sorted(set(languages), key=lambda lang: (lang == "other", -languages.count(lang)))
+    by_language = sorted(
+        set(languages), key=lambda lang: (lang == "other", -languages.count(lang), lang)
+    )
     categories = [r.category for r in held]
     return rows(categories, list(data.FAULT_LISTS)), rows(languages, by_language)
 
