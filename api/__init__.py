@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
         contexts,
         en18222,
         events,
+        faults,
         grants,
         health,
         keys,
@@ -147,6 +148,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(bundles.blp)  # a passport's history, to verify offline
     api.register_blueprint(moves.blp)  # moving a passport to another registry, and in
     api.register_blueprint(repairs.blp)
+    api.register_blueprint(faults.blp)  # fault types suggested from open repair data
     api.register_blueprint(grants.blp)
     api.register_blueprint(keys.blp)
     api.register_blueprint(en18222.blp)  # the EN 18222 DPP API, over the same use cases

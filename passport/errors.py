@@ -36,6 +36,12 @@ class InvalidDocument(KreislaufError):
         self.errors: list[FieldError] = list(errors)
 
 
+class UnsupportedProductCategory(InvalidDocument):
+    """A product category that has no fault list to suggest from (``repairs.faults``)."""
+
+    title = "Unsupported product category"
+
+
 class InvalidIdentifier(KreislaufError):
     """A GTIN, GMN or GS1 Digital Link URI is malformed or fails its check digit."""
 

@@ -252,6 +252,8 @@ OPEN = (
     "GET /api/v1/passports/<passport_id>/qr.<kind>",
     "GET /api/v1/passports/<passport_id>/versions",
     "GET /api/v1/repairs",
+    # a suggestion from the shipped fault model: public data in, nothing stored (a read by POST)
+    "POST /api/v1/faults/suggest",
     "GET /c/<key>",
     "GET /contexts/<name>",
     "GET /credentials/status/<number>",
