@@ -86,7 +86,7 @@ def _cors(response: Response) -> Response:
 @bp.route(RESOLVER_DESCRIPTION, methods=["GET", "HEAD", "OPTIONS"])
 def description() -> Response:
     """Describe this resolver (GS1-Conformant Resolver 1.2)."""
-    body = links.resolver_description(settings().base_url)
+    body = links.resolver_description(settings().base_url, mirrors=settings().mirrors)
     return Response(json.dumps(body), mimetype="application/json")
 
 
@@ -261,7 +261,8 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         kind = f'{LINKSET}; profile="{links.UNTP_LINKSET_PROFILE}"' if untp else LINKSET
         return Response(json.dumps(body), content_type=kind, headers=headers)
     if link_type:
-        wanted = links.parse_link_type(link_type)
+        # An IANA name or a URI relation (the mirrors') is asked for as it is in the linkset.
+        wanted = links.parse_link_type(link_type) or link_type
         chosen = next((k for k in available if k.rel == wanted), None)
         if chosen is None:
             raise NoSuchLink(
@@ -285,7 +286,8 @@ def _deprecate_all(headers: dict[str, str], linkset_href: str) -> None:
 
 def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
     """The passport's links as one reader sees it (inherited links count too), then the
-    links between its versions: the previous version's credential and the latest one's."""
+    links between its versions: the previous version's credential and the latest one's, then
+    its copy at each registry that mirrors this one (KREISLAUF_MIRRORS)."""
     routes = Routes(base)
     found = links.passport_links(
         uri=passport.uri,
@@ -298,7 +300,11 @@ def _links(base: str, passport: Any, seen: reading.Reading) -> list[links.Link]:
     )
     current = passport.current_version
     hrefs = [routes.version(passport.public_id, n) for n in range(1, current + 1)]
-    return found + links.version_links(hrefs, _version() or current)
+    copies = [
+        (Routes(m).host, Routes(Routes(m).mirrored(routes.host)).passport(passport.public_id))
+        for m in settings().mirrors
+    ]
+    return found + links.version_links(hrefs, _version() or current) + links.mirror_links(copies)
 
 
 def _restricted_roles(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_TIME_ZONE = "Europe/Berlin"
@@ -74,6 +75,13 @@ class Settings:
     # cosign its checkpoints (`kreislauf cosign`) and the quorum a checkpoint needs
     # (passport.ledger.cosigning, docs/FEDERATION.md "Witnesses").
     witness_policy: Path | None = None
+    # The registries that mirror this one, its backup operators (KREISLAUF_MIRRORS: their base
+    # URLs, separated by spaces or commas): published in /.well-known/gs1resolver and in every
+    # passport's linkset, each with the address of its copy (docs/FEDERATION.md).
+    mirrors: tuple[str, ...] = ()
+    # As a mirror: seconds between the server's own `kreislauf mirror sync` runs
+    # (KREISLAUF_MIRROR_SYNC_SECONDS; 0, the default, runs none: a timer may run the command).
+    mirror_sync_seconds: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -107,6 +115,10 @@ class Settings:
             witness_policy=Path(env["KREISLAUF_WITNESS_POLICY"])
             if env.get("KREISLAUF_WITNESS_POLICY")
             else None,
+            mirrors=mirror_urls(env.get("KREISLAUF_MIRRORS") or ""),
+            mirror_sync_seconds=_count(
+                "KREISLAUF_MIRROR_SYNC_SECONDS", env.get("KREISLAUF_MIRROR_SYNC_SECONDS")
+            ),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 
@@ -132,6 +144,19 @@ def _count(name: str, text: str | None) -> int:
 def _cache_mb(text: str | None) -> int:
     """KREISLAUF_VIEW_CACHE_MB: MiB of views each worker keeps (unset: the default)."""
     return _count("KREISLAUF_VIEW_CACHE_MB", text) if text else Settings.view_cache_mb
+
+
+def mirror_urls(text: str) -> tuple[str, ...]:
+    """KREISLAUF_MIRRORS: http(s) base URLs (no query or fragment), trailing "/" dropped."""
+    found = []
+    for url in text.replace(",", " ").split():
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"KREISLAUF_MIRRORS: {url!r} is not an http(s)://host[:port] URL")
+        if parts.query or parts.fragment:
+            raise ValueError(f"KREISLAUF_MIRRORS: {url!r} must have no query or fragment")
+        found.append(url.rstrip("/"))
+    return tuple(dict.fromkeys(found))
 
 
 def _flag(name: str, text: str | None) -> bool:

@@ -22,6 +22,8 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from passport.routes import Routes
+
 __all__ = [
     "GS1_VOC",
     "LINKSET_MEDIA_TYPE",
@@ -32,6 +34,7 @@ __all__ = [
     "link_header",
     "link_type_iri",
     "linkset",
+    "mirror_links",
     "parse_link_type",
     "passport_links",
     "resolver_description",
@@ -102,7 +105,12 @@ MAX_LINK_HEADER = 2000
 PREDECESSOR_VERSION = "predecessor-version"
 LATEST_VERSION = "latest-version"
 SUCCESSOR_VERSION = "successor-version"
-_IANA_RELATIONS = frozenset({PREDECESSOR_VERSION, LATEST_VERSION})
+# A copy of the passport at a registry that mirrors this one (its backup operator): an RFC 8288
+# extension relation, a URI both linkset schemas accept as a key. Not IANA's ``alternate``
+# ("a substitute"): an origin may list other formats of the passport that way, and a client must
+# tell a copy kept by another operator, which outlives this registry, from those.
+MIRROR = "https://kreislauf.eu/rel/mirror"
+_AS_THEY_ARE = frozenset({PREDECESSOR_VERSION, LATEST_VERSION, MIRROR})
 # ``linkType=all`` is the GS1 Resolver 1.x way to ask for the linkset; ``linkType=linkset`` is
 # UNTP 0.7's and ISO/IEC 18975's. ``all`` still answers, deprecated since this day (RFC 9745).
 LINK_TYPE_ALL_DEPRECATED = 1796256000  # 2026-12-03T00:00:00Z
@@ -139,9 +147,9 @@ class LinkContext:
 def link_type_iri(rel: str) -> str:
     """``gs1:dpp`` -> ``https://ref.gs1.org/voc/dpp``; ValueError for anything not in v1.16.
 
-    The IANA version relations (``predecessor-version``, ``latest-version``) stay short names.
-    """
-    if rel in _IANA_RELATIONS:
+    The IANA version relations (``predecessor-version``, ``latest-version``) stay short names,
+    and ``MIRROR`` the URI it is."""
+    if rel in _AS_THEY_ARE:
         return rel
     entry = LINK_TYPES.get(rel)
     if entry is None:
@@ -435,6 +443,12 @@ def version_links(version_hrefs: Sequence[str], version: int) -> list[Link]:
     return found
 
 
+def mirror_links(copies: Sequence[tuple[str, str]]) -> list[Link]:
+    """One ``MIRROR`` link per (mirror host, URL of the passport's copy there)."""
+    title = "Copy of this passport at {}, a registry that mirrors this one"
+    return [Link(MIRROR, href, title.format(host), "application/ld+json") for host, href in copies]
+
+
 def describe_item(subject: Mapping[str, Any]) -> str | None:
     """The ``itemDescription`` of a linkset context, as in ``modelLinkset.json``."""
     product = _mapping(subject.get("product"))
@@ -450,14 +464,17 @@ def describe_item(subject: Mapping[str, Any]) -> str | None:
     return ", ".join(parts)
 
 
-def resolver_description(base_url: str, *, name: str = "Kreislauf registry") -> dict[str, Any]:
+def resolver_description(
+    base_url: str, *, name: str = "Kreislauf registry", mirrors: Sequence[str] = ()
+) -> dict[str, Any]:
     """The ``/.well-known/gs1resolver`` document.
 
     Keys follow Resolver CE's ``gs1resolver.json``; left out are those that would be untrue
     here (schema.org link types, context values, language-variant redirects, semantic
     interpretation, terms of use and contact we have not got). ``linkTypeDefaultCanBeLinkset``
     is the Resolver 1.x name of CE's ``linkTypeDefaultCanBeAll``: false, because a request
-    without ``linkType`` never gets the linkset by default.
+    without ``linkType`` never gets the linkset by default. ``kreislaufMirrors`` (our own key,
+    GS1 consumers ignore it) names the registries that mirror this one and where each serves it.
     """
     if not _is_web_url(base_url):
         raise ValueError(f"resolver root {base_url!r} is not an http(s) URL")
@@ -466,6 +483,8 @@ def resolver_description(base_url: str, *, name: str = "Kreislauf registry") -> 
         for curie, entry in sorted(LINK_TYPES.items())
         if curie not in _RESERVED
     }
+    host = Routes(base_url).host
+    copies = [{"url": m, "prefix": f"{Routes(m).mirrored(host)}/"} for m in mirrors]
     return {
         "name": name,
         "resolverRoot": base_url.rstrip("/"),
@@ -475,4 +494,4 @@ def resolver_description(base_url: str, *, name: str = "Kreislauf registry") -> 
         # passport.gs1 applies the syntax dictionary's req=/ex= rules to every URI.
         "validatesAIcombinations": True,
         "activeLinkTypes": {"en": active},
-    }
+    } | ({"kreislaufMirrors": copies} if copies else {})

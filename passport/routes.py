@@ -103,6 +103,18 @@ class Routes:
     def consistency_proof(self, first: int, second: int) -> str:
         return f"{self.base_url}{LOG}/proof/consistency?first={first}&second={second}"
 
+    # --- mirrors ----------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """``host[:port]``: the segment a mirror serves this registry under."""
+        return urlsplit(self.base_url).netloc.lower()
+
+    def mirrored(self, host: str) -> str:
+        """Where this registry, as a mirror, serves the registry at ``host``: under it, that
+        registry's own paths (``Routes(routes.mirrored(host)).passport(id)``)."""
+        return f"{self.base_url}{MIRRORS}/{host}"
+
     # --- identities and documents ------------------------------------------------------------
 
     @property

@@ -294,3 +294,69 @@ def test_nothing_the_resolver_is_sent_makes_it_fail(client, maker):
             headers={"Accept": accept},
         )
         assert raw.status_code == 400 and "not allowed in a URI" in raw.get_data(as_text=True)
+
+
+# --- the registries that mirror this one (KREISLAUF_MIRRORS, docs/FEDERATION.md) -------------
+
+MIRRORS = ("https://backup.example.net", "http://127.0.0.1:8081/kreislauf")
+
+
+class TestMirrorsNamed:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace(settings, mirrors=MIRRORS)
+
+    def test_the_description_names_each_mirror_and_where_it_serves_this_registry(self, client):
+        body = client.get("/.well-known/gs1resolver").json
+        assert body["kreislaufMirrors"] == [
+            {
+                "url": "https://backup.example.net",
+                "prefix": "https://backup.example.net/mirror/registry.example.org/",
+            },
+            {
+                "url": "http://127.0.0.1:8081/kreislauf",
+                "prefix": "http://127.0.0.1:8081/kreislauf/mirror/registry.example.org/",
+            },
+        ]
+        assert body["resolverRoot"] == BASE_URL  # the GS1 keys are as they were
+
+    def test_each_linkset_links_the_copy_at_each_mirror_and_validates(self, client, maker):
+        created = issue(client, maker, passport("item"))
+        response = client.get(ITEM + "?linkType=linkset")
+        assert list(linkset_validator().iter_errors(response.json)) == []
+        copies = response.json["linkset"][0]["https://kreislauf.eu/rel/mirror"]
+        path = f"/mirror/registry.example.org/api/v1/passports/{created['id']}"
+        assert [c["href"] for c in copies] == [mirror + path for mirror in MIRRORS]
+        assert all(c["title"] and c["type"] == "application/ld+json" for c in copies)
+        assert "backup.example.net" in copies[0]["title"]
+        untp = client.get(
+            ITEM,
+            headers={"Accept": 'application/linkset+json; profile="' + UNTP_PROFILE + '"'},
+        )
+        assert list(untp_linkset_validator().iter_errors(untp.json)) == []
+        assert "https://kreislauf.eu/rel/mirror" in untp.json["linkset"][0]
+        # Not the default link: the Link header names the passport and the linkset only.
+        header = client.get(ITEM, headers={"Accept": "application/ld+json"}).headers["Link"]
+        assert "/mirror/" not in header
+        chosen = client.get(ITEM + "?linkType=https://kreislauf.eu/rel/mirror")
+        assert chosen.status_code == 307 and chosen.headers["Location"] == MIRRORS[0] + path
+
+
+UNTP_PROFILE = "https://untp.unece.org/schema/idr/linkset-schema"
+
+
+@cache
+def untp_linkset_validator() -> Any:
+    schema = json.loads((FIXTURES / "standards/untp-0.7.0/LinksetSchema.json").read_text())
+    cls = validators.validator_for(schema, default=Draft202012Validator)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def test_mirrors_must_be_web_urls() -> None:
+    assert Settings.from_env({"KREISLAUF_MIRRORS": " https://a.example/,http://b.example:81 "})
+    found = Settings.from_env({"KREISLAUF_MIRRORS": "https://a.example/, http://b.example:81"})
+    assert found.mirrors == ("https://a.example", "http://b.example:81")
+    assert Settings.from_env({}).mirrors == ()
+    for bad in ("a.example", "ftp://a.example", "https://a.example/?x=1", "https://"):
+        with pytest.raises(ValueError, match="KREISLAUF_MIRRORS"):
+            Settings.from_env({"KREISLAUF_MIRRORS": bad})
