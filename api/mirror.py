@@ -9,15 +9,26 @@ version the mirror does not hold is a 404 problem.
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.utils import format_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, Response, json, request
+from flask import Blueprint, Response, json, redirect, request
 
-from edge.request import session
+from edge.request import session, settings
+from passport import links
 from passport.errors import InvalidRequest
-from passport.mirrors import reads
+from passport.mirrors import reads, resolving
 from passport.mirrors.documents import JSON_LD, VC_JWT
-from passport.routes import API, DID_DOCUMENT, LOG, MIRRORS, ORGANISATIONS, REGISTRY_DID
+from passport.routes import (
+    API,
+    COMMUNITY,
+    DID_DOCUMENT,
+    LOG,
+    MIRRORS,
+    ORGANISATIONS,
+    REGISTRY_DID,
+)
 
 bp = Blueprint("mirror", __name__, url_prefix=f"{MIRRORS}/<host>")
 MIRROR_OF = "Kreislauf-Mirror-Of"
@@ -32,9 +43,13 @@ def _cors(response: Response) -> Response:
 
 def _served(found: reads.Served) -> Response:
     response = Response(found.body, content_type=found.media_type)
-    response.headers[MIRROR_OF] = found.origin
-    if found.synced_at is not None:
-        response.headers["Last-Modified"] = format_datetime(found.synced_at, usegmt=True)
+    return _marked(response, found.origin, found.synced_at)
+
+
+def _marked(response: Response, origin: str, synced_at: datetime | None) -> Response:
+    response.headers[MIRROR_OF] = origin
+    if synced_at is not None:
+        response.headers["Last-Modified"] = format_datetime(synced_at, usegmt=True)
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
@@ -97,3 +112,42 @@ def evidence(host: str) -> Response:
     """Pairs of checkpoints the origin signed that cannot both be true (empty: none seen)."""
     body = json.dumps(reads.evidence(session(), host))
     return Response(body, mimetype="application/json")
+
+
+@bp.get("/01/<path:_rest>")
+@bp.get("/8013/<path:_rest>")
+@bp.get(f"{COMMUNITY}<_rest>")
+def resolve(host: str, _rest: str) -> Response:
+    """The origin's resolver path (a GS1 Digital Link, ``/c/{key}``) at its mirror: the
+    linkset of the mirror's copies (``?linkType=linkset``, ``Accept: application/linkset+json``)
+    or a 307 to one of them (the credential, or the link ``?linkType=`` names)."""
+    path, query = _below_prefix()
+    found = resolving.resolve(session(), host, path + query, settings().base_url)
+    here = f"{settings().base_url}{MIRRORS}/{host}{path.rstrip('/')}?linkType=linkset"
+    link_type = request.args.get("linkType")
+    if link_type in ("linkset", "all") or (link_type is None and _linkset_asked()):
+        response = Response(json.dumps(found.linkset()), content_type=links.LINKSET_MEDIA_TYPE)
+    else:
+        response = redirect(_passing_query(found.chosen(link_type).href), code=307)
+    response.headers["Link"] = links.link_header(found.copies, here)
+    return _marked(response, found.origin, found.synced_at)
+
+
+def _below_prefix() -> tuple[str, str]:
+    """The path under ``/mirror/{host}`` and the query (``?…`` or empty), as sent: still
+    percent-encoded, so that a %2F inside a lot or serial stays one value."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    path = "/" + urlsplit(raw).path.split("/", 3)[3]
+    query = request.query_string.decode("latin-1")
+    return path, f"?{query}" if query else ""
+
+
+def _linkset_asked() -> bool:
+    best = request.accept_mimetypes.best_match([JSON_LD, links.LINKSET_MEDIA_TYPE])
+    return best == links.LINKSET_MEDIA_TYPE
+
+
+def _passing_query(target: str) -> str:
+    """The request's query passed on (less ``linkType``), as the origin's resolver does."""
+    query = [(k, v) for k, v in parse_qsl(request.query_string.decode()) if k != "linkType"]
+    return target + ("&" if "?" in target else "?") + urlencode(query) if query else target

@@ -272,6 +272,9 @@ OPEN = (
     "POST /log/v1/witness/add-checkpoint",
     # a mirror serves other registries' public documents, read-only (passport.mirrors)
     "GET /mirror/<host>/.well-known/did.json",
+    "GET /mirror/<host>/01/<_rest>",
+    "GET /mirror/<host>/8013/<_rest>",
+    "GET /mirror/<host>/c/<_rest>",
     "GET /mirror/<host>/api/v1/passports/<passport_id>",
     "GET /mirror/<host>/api/v1/passports/<passport_id>/events",
     "GET /mirror/<host>/evidence",

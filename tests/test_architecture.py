@@ -147,7 +147,8 @@ RULES: dict[str, set[str]] = {
         "passport.passports",
     },
     # mirrors of other registries (issue 14): their logs, the documents the leaves commit to
-    "passport.mirrors": MODELS | {"passport.ledger", "passport.signing"},
+    "passport.mirrors": MODELS
+    | {"passport.ledger", "passport.signing", "passport.gs1", "passport.links"},
     # moving a passport to another registry, and issuing one moved here (issue 14, point 5)
     "passport.moves": MODELS
     | {

@@ -34,6 +34,8 @@ URLS = {
     "resolver_description": AT.resolver_description,
     # a C2SP tlog-witness submission prefix: its one operation is POSTed below it
     "witness_prefix": AT.witness_prefix + "/add-checkpoint",
+    # what this registry serves of another as its mirror: that registry's paths below it
+    "mirrored": Routes(AT.mirrored("origin.example:8443")).checkpoint,
 }
 POSTED = {"witness_prefix"}
 
@@ -56,8 +58,8 @@ def test_the_app_serves_the_url(app: Flask, name: str) -> None:
 
 
 def test_every_url_of_routes_is_checked() -> None:
-    # Not fetched: the log's name (a host and path, no scheme) and an organisation's address,
-    # which its did:web is made of (its document is organisation_did_document).
-    names = {"log_origin", "organisation"}
+    # Not fetched: the log's name (a host and path, no scheme), an organisation's address,
+    # which its did:web is made of (its document is organisation_did_document), and the host.
+    names = {"log_origin", "organisation", "host"}
     built = {name for name in dir(Routes) if not name.startswith("_") and name not in names}
     assert built == set(URLS)
