@@ -427,7 +427,24 @@ def _mirrors() -> dict[str, dict[str, Any]]:
             "Checkpoints the origin signed that cannot both be true, verbatim",
             {"application/json": OBJECT},
         ),
+        f"{at}/01/{{gtin}}/21/{{serial}}": _mirror_resolve(GTIN_PARAMETER, SERIAL),
+        f"{at}{COMMUNITY}{{key}}": _mirror_resolve(_path("key", {"type": "string"}, "Its key")),
     }
+
+
+def _mirror_resolve(*parameters: Any) -> dict[str, Any]:
+    """An origin's resolver path at its mirror (any of /01/…, /8013/…, /c/{key})."""
+    found = _mirror_get(
+        "An origin's resolver path: the mirror's copies",
+        {"application/linkset+json": LINKSET},
+        *parameters,
+        RESOLVER_QUERY[0],
+    )
+    found["get"]["responses"]["307"] = {
+        "description": "To the mirror's copy of the credential, or the link `linkType` names",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
+    return found
 
 
 # --- contexts and the description itself -------------------------------------------------------
