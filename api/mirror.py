@@ -18,7 +18,7 @@ from flask import Blueprint, Response, json, redirect, request
 from edge.request import session, settings
 from passport import links
 from passport.errors import InvalidRequest
-from passport.mirrors import reads, resolving
+from passport.mirrors import cosigning, reads, resolving
 from passport.mirrors.documents import JSON_LD, VC_JWT
 from passport.routes import (
     API,
@@ -109,8 +109,9 @@ def organisation_did(host: str, org_id: str) -> Response:
 
 @bp.get("/evidence")
 def evidence(host: str) -> Response:
-    """Pairs of checkpoints the origin signed that cannot both be true (empty: none seen)."""
-    body = json.dumps(reads.evidence(session(), host))
+    """Pairs of checkpoints the origin signed that cannot both be true (empty: none seen),
+    and the mirror's cosigning key."""
+    body = json.dumps(reads.evidence(session(), host, cosigning.verifier(settings())))
     return Response(body, mimetype="application/json")
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.errors import NotFound
+from passport.ledger import note
+from passport.mirrors import cosigning
 from passport.mirrors.origins import by_host
 from passport.mirrors.tables import MirrorDocument, MirrorEvidence, MirrorOrigin
 
@@ -27,10 +29,13 @@ class Served:
 
 
 def checkpoint(session: Session, host: str) -> Served:
+    """The origin's checkpoint byte for byte, with the mirror's cosignature line appended (a
+    signed note may carry signatures its reader does not know: the origin's still verifies)."""
     origin = by_host(session, host)
     if origin.note is None:
         raise NotFound(f"the mirror of {host} holds no checkpoint yet")
-    return Served(origin.note.encode("utf-8"), "text/plain; charset=utf-8", origin.url, _at(origin))
+    body = (origin.note + (origin.cosignature or "")).encode("utf-8")
+    return Served(body, "text/plain; charset=utf-8", origin.url, _at(origin))
 
 
 def version(
@@ -78,14 +83,16 @@ def did_document(session: Session, host: str, path: str) -> Served:
     return Served(bytes(found.body), "application/json", origin.url, _at(origin))
 
 
-def evidence(session: Session, host: str) -> dict[str, Any]:
-    """The origin, the key its checkpoints verify with, and each pair of checkpoints it signed
-    that cannot both be true, verbatim."""
+def evidence(session: Session, host: str, mirror: note.Verifier) -> dict[str, Any]:
+    """The origin, the key its checkpoints verify with, the key of ``mirror``'s cosignatures
+    and what they mean, and each pair of checkpoints the origin signed that cannot both be
+    true, verbatim."""
     origin = by_host(session, host)
     return {
         "origin": origin.url,
         "log": origin.log_origin,
         "vkey": origin.vkey,
+        "mirror": {"name": mirror.name, "vkey": mirror.vkey, "cosignature": cosigning.MEANING},
         "evidence": [
             {
                 "foundAt": row.found_at.isoformat(),

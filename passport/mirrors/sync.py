@@ -29,7 +29,7 @@ from passport.db import begin_write
 from passport.errors import MirrorRefused
 from passport.ledger import client, merkle, note
 from passport.ledger.tile_format import decode_bundle, tile_path
-from passport.mirrors import documents, tree
+from passport.mirrors import cosigning, documents, tree
 from passport.mirrors.documents import Get, Leaf
 from passport.mirrors.tables import MirrorDocument, MirrorEntry, MirrorEvidence, MirrorOrigin
 from passport.routes import LOG
@@ -69,9 +69,12 @@ def sync(
     progress: Progress | None = None,
     now: datetime | None = None,
     commit: Callable[[], None] | None = None,
+    cosigner: note.Signer | None = None,
 ) -> Report:
     """Sync ``origin`` (see the module's description); raises MirrorRefused if the origin's
-    checkpoint or entries do not verify.
+    checkpoint or entries do not verify. With ``cosigner`` (the mirror's key,
+    ``passport.mirrors.cosigning``) a checkpoint whose leaves are stored is cosigned in the
+    transaction that stores them (C2SP tlog-mirror: never before they are durable).
 
     Without ``commit`` everything is written in the caller's transaction. With it (the command
     passes ``session.commit``), nothing is written while the origin is being asked: each step
@@ -79,6 +82,7 @@ def sync(
     each passport's documents), so a long sync never holds the database's write lock while it
     waits for the network, and what it verified is kept if it is interrupted."""
     get = get or client.fetch
+    now = now or datetime.now(UTC)
     writing = _Writing(session, commit)
     progress = progress or Progress()
     text = get(f"{origin.url}{LOG}/checkpoint").decode("utf-8")
@@ -91,6 +95,9 @@ def sync(
             writing.begin()
             report.evidence = _evidence(session, origin, text, [], "same size, another root")
             return report
+        if cosigner is not None and origin.cosignature is None:  # held from before 0020
+            writing.begin()
+            origin.cosignature = cosigning.cosign(cosigner, origin.note, now)
     else:
         proof = _proof(origin, checkpoint, get)
         if not merkle_holds(origin, checkpoint, proof):
@@ -102,8 +109,9 @@ def sync(
         writing.begin(origin)
         report.entries = _append(session, origin, checkpoint, leaves)
         origin.note = text
+        origin.cosignature = None if cosigner is None else cosigning.cosign(cosigner, text, now)
     writing.begin()
-    origin.synced_at = now or datetime.now(UTC)
+    origin.synced_at = now
     report.size = origin.size
     writing.end()
     _documents(session, origin, get, progress, report, writing)

@@ -34,6 +34,9 @@ class MirrorOrigin(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The mirror's own cosignature/v1 line on ``note`` (passport.mirrors.cosigning), signed when
+    # its leaves were stored; served appended to it. None: not cosigned (synced before 0020).
+    cosignature: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The complete subtrees of the mirrored tree (hex, left to right): the next root in O(log n).
     frontier: Mapped[list[str]] = mapped_column(JsonType)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

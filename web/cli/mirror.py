@@ -61,18 +61,22 @@ def mirror_sync(origin: str | None) -> None:
     """Pull each origin's (or ORIGIN's: its host or URL) newest checkpoint, leaves and
     documents; exit 1 if an origin showed an inconsistent history or a passport was refused."""
     from passport.errors import MirrorRefused
-    from passport.mirrors import origins, sync
+    from passport.mirrors import cosigning, origins, sync
 
     failed = False
+    settings = Settings.from_env()
     # Not opened as the writer: a sync writes in short transactions of its own (commit=).
-    with command_session(Settings.from_env(), write=False, migrate=True) as session:
+    with command_session(settings, write=False, migrate=True) as session:
+        cosigner = cosigning.signer(settings)  # the mirror's key: it cosigns what it holds
         chosen = origins.chosen(session, origin)
         if not chosen:
             raise click.ClickException("No origin to sync: `kreislauf mirror add URL` first.")
         for row in chosen:
             try:
                 with _bar() as progress:
-                    report = sync.sync(session, row, progress=progress, commit=session.commit)
+                    report = sync.sync(
+                        session, row, progress=progress, commit=session.commit, cosigner=cosigner
+                    )
             except MirrorRefused as exc:
                 session.rollback()
                 click.echo(f"{row.host}: REFUSED, {exc.detail}", err=True)
@@ -142,12 +146,16 @@ def _print(report: Any) -> bool:
 @mirror_group.command("status")
 def mirror_status() -> None:
     """Show each mirrored origin: its key, what the mirror holds, the last sync, any evidence."""
-    from passport.mirrors import origins, reads
+    from passport.mirrors import cosigning, origins, reads
 
-    with command_session(Settings.from_env(), write=False) as session:
+    settings = Settings.from_env()
+    with command_session(settings, write=False) as session:
         rows = origins.origins(session)
         if not rows:
             click.echo("This registry mirrors no other registry.")
+        else:
+            vkey = cosigning.verifier(settings).vkey
+            click.echo(f"This mirror cosigns the checkpoints it holds with {vkey}")
         for row in rows:
             synced = row.synced_at.isoformat() if row.synced_at else "never"
             trust = "trusted on first use" if row.trust == "first-use" else "given"

@@ -439,5 +439,10 @@ def test_mirror_add_sync_and_status_on_the_command_line(
     assert status.exit_code == 0, status.output
     assert "4 entries, 2 passports, last sync 20" in status.output
     assert "trusted on first use" in status.output and "EVIDENCE" not in status.output
+    assert "This mirror cosigns the checkpoints it holds with mirror.example.net/mirror+" in (
+        status.output
+    )
+    cosigned = mirror.client.get(f"/mirror/{host}/log/v1/checkpoint").data.decode()
+    assert cosigned.splitlines()[-1].startswith("\u2014 mirror.example.net/mirror ")
     served = mirror.client.get(f"/mirror/{host}/api/v1/passports/{first}/events")
     assert served.status_code == 200 and served.headers["Kreislauf-Mirror-Of"] == origin

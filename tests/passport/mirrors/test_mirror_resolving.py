@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator, validators
 
-from passport.mirrors import origins
+from passport.errors import MirrorRefused
+from passport.ledger import checkpoints, note
+from passport.mirrors import cosigning, origins, sync
 from passport.passports import community
 from tests.api.test_events import REPAIR, record
 from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, GTIN
-from tests.passport.mirrors.test_mirror import HOST, _issued, _sync, answered_by
+from tests.passport.mirrors.test_mirror import HOST, _issued, _origin, _sync, answered_by
 
 AT = f"/mirror/{HOST}"
 COPIES = f"https://mirror.example.net{AT}/api/v1/passports"
@@ -122,3 +125,76 @@ def test_a_community_path_at_the_mirror(client, maker, cafe, mirror, session, re
     linkset = mirror.client.get(f"{AT}/c/{key}?linkType=linkset").json
     assert linkset["linkset"][0]["anchor"] == f"{BASE_URL}/c/{key}"
     assert list(gs1_linkset_validator().iter_errors(linkset)) == []
+
+
+# --- the mirror's cosignature (C2SP tlog-mirror) --------------------------------------------
+
+MIRROR_NAME = "mirror.example.net/mirror"
+
+
+def test_the_mirror_cosigns_each_checkpoint_it_holds_every_leaf_of(client, maker, cafe, mirror):
+    first, _ = _issued(client, maker, cafe)
+    get = answered_by(client)
+    origins.add_origin(mirror.session, BASE_URL, None, get)
+    cosigner = cosigning.signer(mirror.settings)
+    when = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    sync.sync(mirror.session, _origin(mirror.session), get, now=when, cosigner=cosigner)
+    mirror.session.commit()
+
+    signed = client.get("/log/v1/checkpoint").data.decode()
+    served = mirror.client.get(f"{AT}/log/v1/checkpoint").data.decode()
+    assert served.startswith(signed)  # the origin's note byte for byte, then one more line
+    extra = served.removeprefix(signed)
+    assert extra.startswith(f"\u2014 {MIRROR_NAME} ") and extra.count("\n") == 1
+    described = mirror.client.get(f"{AT}/evidence").json["mirror"]
+    assert described["name"] == MIRROR_NAME
+    assert "durably holds every entry" in described["cosignature"]
+    by_mirror = note.Verifier.from_vkey(described["vkey"])
+    by_origin = note.Verifier.from_vkey(_origin(mirror.session).vkey)
+    assert by_mirror.alg == note.ALG_COSIGNATURE_V1
+    assert note.verify_note(served, [by_origin, by_mirror])[1] == [f"{HOST}/log/v1", MIRROR_NAME]
+    # A client that knows only the origin's key ignores the mirror's line.
+    assert note.verify_note(served, [by_origin])[1] == [f"{HOST}/log/v1"]
+    assert note.verify_note(served, [by_mirror])[1] == [MIRROR_NAME]
+    stamp = note.parse_note(served)[1][-1].signature[:8]
+    assert int.from_bytes(stamp, "big") == int(when.timestamp())
+    # Not the log key, with which the registry cosigns as a witness (another statement).
+    assert by_mirror.public_bytes != checkpoints.verifier(mirror.settings).public_bytes
+
+    # The origin grows: the new checkpoint is cosigned once its leaves are stored.
+    assert record(client, cafe, first, REPAIR).status_code == 201
+    sync.sync(mirror.session, _origin(mirror.session), get, cosigner=cosigner)
+    mirror.session.commit()
+    newer = mirror.client.get(f"{AT}/log/v1/checkpoint").data.decode()
+    assert newer.startswith(client.get("/log/v1/checkpoint").data.decode()) and newer != served
+    assert note.verify_note(newer, [by_origin, by_mirror])[1] == [f"{HOST}/log/v1", MIRROR_NAME]
+
+    # A checkpoint held from before the mirror cosigned is cosigned at the next sync.
+    _origin(mirror.session).cosignature = None
+    mirror.session.commit()
+    bare = mirror.client.get(f"{AT}/log/v1/checkpoint").data.decode()
+    assert note.verify_note(bare, [by_origin, by_mirror])[1] == [f"{HOST}/log/v1"]
+    sync.sync(mirror.session, _origin(mirror.session), get, cosigner=cosigner)
+    mirror.session.commit()
+    again = mirror.client.get(f"{AT}/log/v1/checkpoint").data.decode()
+    assert note.verify_note(again, [by_mirror])[1] == [MIRROR_NAME]
+
+
+def test_refused_entries_are_never_cosigned(client, maker, cafe, mirror):
+    _issued(client, maker, cafe)
+    origins.add_origin(mirror.session, BASE_URL, None, answered_by(client))
+    mirror.session.commit()
+
+    def swapped(url: str, data: bytes) -> bytes:
+        if "/tile/entries/" in url:
+            return data[:-1]  # a leaf cut short
+        return data
+
+    cosigner = cosigning.signer(mirror.settings)
+    with pytest.raises(MirrorRefused):
+        sync.sync(
+            mirror.session, _origin(mirror.session), answered_by(client, swapped), cosigner=cosigner
+        )
+    mirror.session.rollback()
+    assert _origin(mirror.session).cosignature is None
+    assert mirror.client.get(f"{AT}/log/v1/checkpoint").status_code == 404
