@@ -199,10 +199,32 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # imports it (about 28 MiB, as gunicorn's bare master). Preloading would share the
             # app's pages between the workers (lower PSS) but add them all to the master's
             # RSS, and the registry's memory target is judged on RSS (docs/PERFORMANCE.md).
+            if settings.mirror_sync_seconds > 0:
+                self.cfg.set("when_ready", _start_mirror_sync)
+                self.cfg.set("on_exit", _stop_mirror_sync)
 
         def load(self) -> Any:
             from web.app import create_app  # in each worker, after the fork
 
             return create_app(settings)
 
+    def _start_mirror_sync(_server: Any) -> None:
+        """KREISLAUF_MIRROR_SYNC_SECONDS: ``kreislauf mirror sync`` from a scheduler process
+        of its own (web.cli.periodic), on the database and keys of ``settings``."""
+        from web.cli.periodic import start_mirror_sync
+
+        env = {
+            "KREISLAUF_DATABASE_URL": settings.database_url,
+            "KREISLAUF_DATA_DIR": str(settings.data_dir),
+            "KREISLAUF_BASE_URL": settings.base_url,
+        }
+        scheduler.append(start_mirror_sync(settings.mirror_sync_seconds, env))
+
+    def _stop_mirror_sync(_server: Any) -> None:
+        from web.cli.periodic import stop_scheduler
+
+        for process in scheduler:
+            stop_scheduler(process)
+
+    scheduler: list[Any] = []
     Server().run()
