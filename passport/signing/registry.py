@@ -70,11 +70,20 @@ def registry_did_document(settings: Settings) -> dict[str, Any]:
     """The registry's DID document: its VC key as assertion method, then its log (checkpoint)
     key, published for checkpoint verifiers but in no verification relationship."""
     vc, log = load_key(settings, "vc"), load_key(settings, "log")
-    return _document(
+    document = _document(
         settings.base_url,
         {f"vc-{vc.thumbprint()}": vc},
         other_keys={f"log-{log.thumbprint()}": log},
     )
+    # The registries that mirror this one (KREISLAUF_MIRRORS) as DID services: where each
+    # serves this registry's paths, as /.well-known/gs1resolver names them too.
+    host = Routes(settings.base_url).host
+    mirrors = [f"{Routes(mirror).mirrored(host)}/" for mirror in settings.mirrors]
+    services = [
+        {"id": f"{document['id']}#mirror-{n}", "type": "KreislaufMirror", "serviceEndpoint": url}
+        for n, url in enumerate(mirrors, 1)
+    ]
+    return document | ({"service": services} if services else {})
 
 
 def _organisation(session: Session, org_id: str) -> Organisation:

@@ -319,6 +319,19 @@ class TestMirrorsNamed:
             },
         ]
         assert body["resolverRoot"] == BASE_URL  # the GS1 keys are as they were
+        did = client.get("/.well-known/did.json").json
+        assert did["service"] == [
+            {
+                "id": "did:web:registry.example.org#mirror-1",
+                "type": "KreislaufMirror",
+                "serviceEndpoint": "https://backup.example.net/mirror/registry.example.org/",
+            },
+            {
+                "id": "did:web:registry.example.org#mirror-2",
+                "type": "KreislaufMirror",
+                "serviceEndpoint": "http://127.0.0.1:8081/kreislauf/mirror/registry.example.org/",
+            },
+        ]
 
     def test_each_linkset_links_the_copy_at_each_mirror_and_validates(self, client, maker):
         created = issue(client, maker, passport("item"))
