@@ -82,7 +82,6 @@ def sync(
     each passport's documents), so a long sync never holds the database's write lock while it
     waits for the network, and what it verified is kept if it is interrupted."""
     get = get or client.fetch
-    now = now or datetime.now(UTC)
     writing = _Writing(session, commit)
     progress = progress or Progress()
     text = get(f"{origin.url}{LOG}/checkpoint").decode("utf-8")
@@ -97,7 +96,7 @@ def sync(
             return report
         if cosigner is not None and origin.cosignature is None:  # held from before 0020
             writing.begin()
-            origin.cosignature = cosigning.cosign(cosigner, origin.note, now)
+            origin.cosignature = cosigning.cosign(cosigner, origin.note, now or _now())
     else:
         proof = _proof(origin, checkpoint, get)
         if not merkle_holds(origin, checkpoint, proof):
@@ -109,13 +108,19 @@ def sync(
         writing.begin(origin)
         report.entries = _append(session, origin, checkpoint, leaves)
         origin.note = text
-        origin.cosignature = None if cosigner is None else cosigning.cosign(cosigner, text, now)
+        origin.cosignature = (
+            None if cosigner is None else cosigning.cosign(cosigner, text, now or _now())
+        )
     writing.begin()
-    origin.synced_at = now
+    origin.synced_at = now or _now()
     report.size = origin.size
     writing.end()
     _documents(session, origin, get, progress, report, writing)
     return report
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
