@@ -21,12 +21,14 @@ from jsonschema.validators import validator_for
 from passport.links import (
     GS1_VOC,
     LINK_TYPES,
+    MIRROR,
     Link,
     LinkContext,
     describe_item,
     link_header,
     link_type_iri,
     linkset,
+    mirror_links,
     parse_link_type,
     passport_links,
     resolver_description,
@@ -554,3 +556,37 @@ def test_version_links_name_the_previous_and_the_latest_version() -> None:
     anchor = "https://id.gs1.org/01/09520123456788/21/1"
     context = linkset(anchor, version_links(hrefs, 2))["linkset"][0]
     assert context["predecessor-version"][0]["href"] == hrefs[0]  # IANA short names as keys
+
+
+# --- the registries that mirror this one -----------------------------------------------------
+
+
+def test_mirror_links_validate_and_are_never_the_default() -> None:
+    copies = mirror_links([("backup.example.net", "https://backup.example.net/mirror/x/p/1")])
+    assert copies == [
+        Link(
+            MIRROR,
+            "https://backup.example.net/mirror/x/p/1",
+            "Copy of this passport at backup.example.net, a registry that mirrors this one",
+            "application/ld+json",
+        )
+    ]
+    assert link_type_iri(MIRROR) == MIRROR == "https://kreislauf.eu/rel/mirror"
+    dpp = Link("gs1:dpp", BASE + "/api/v1/passports/1", "Passport", "application/ld+json")
+    document = linkset(URI, [*copies, dpp])
+    assert _errors(document) == []
+    [context] = document["linkset"]
+    assert context[DEFAULT_LINK][0]["href"] == dpp.href  # the passport, not a copy
+    assert context[MIRROR][0]["href"] == copies[0].href
+
+
+def test_the_resolver_description_names_the_mirrors_in_one_key_of_its_own() -> None:
+    plain = resolver_description(BASE)
+    named = resolver_description(BASE, mirrors=("https://backup.example.net",))
+    assert set(named) - set(plain) == {"kreislaufMirrors"}
+    assert named["kreislaufMirrors"] == [
+        {
+            "url": "https://backup.example.net",
+            "prefix": "https://backup.example.net/mirror/registry.example.org/",
+        }
+    ]
