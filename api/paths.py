@@ -428,6 +428,7 @@ def _mirrors() -> dict[str, dict[str, Any]]:
             {"application/json": OBJECT},
         ),
         f"{at}/01/{{gtin}}/21/{{serial}}": _mirror_resolve(GTIN_PARAMETER, SERIAL),
+        f"{at}/8013/{{gmn}}": _mirror_resolve(_path("gmn", {"type": "string"}, "GMN (AI 8013)")),
         f"{at}{COMMUNITY}{{key}}": _mirror_resolve(_path("key", {"type": "string"}, "Its key")),
     }
 
