@@ -18,7 +18,7 @@ from flask import Blueprint, Response, json, redirect, request
 from edge.request import session, settings
 from passport import links
 from passport.errors import InvalidRequest
-from passport.mirrors import cosigning, reads, resolving
+from passport.mirrors import reads, resolving
 from passport.mirrors.documents import JSON_LD, VC_JWT
 from passport.routes import (
     API,
@@ -111,7 +111,7 @@ def organisation_did(host: str, org_id: str) -> Response:
 def evidence(host: str) -> Response:
     """Pairs of checkpoints the origin signed that cannot both be true (empty: none seen),
     and the mirror's cosigning key."""
-    body = json.dumps(reads.evidence(session(), host, cosigning.verifier(settings())))
+    body = json.dumps(reads.evidence(session(), host, settings()))
     return Response(body, mimetype="application/json")
 
 

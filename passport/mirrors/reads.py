@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from passport.config import Settings
 from passport.errors import NotFound
-from passport.ledger import note
 from passport.mirrors import cosigning
 from passport.mirrors.origins import by_host
 from passport.mirrors.tables import MirrorDocument, MirrorEvidence, MirrorOrigin
@@ -83,11 +83,12 @@ def did_document(session: Session, host: str, path: str) -> Served:
     return Served(bytes(found.body), "application/json", origin.url, _at(origin))
 
 
-def evidence(session: Session, host: str, mirror: note.Verifier) -> dict[str, Any]:
-    """The origin, the key its checkpoints verify with, the key of ``mirror``'s cosignatures
+def evidence(session: Session, host: str, settings: Settings) -> dict[str, Any]:
+    """The origin, the key its checkpoints verify with, the key of this mirror's cosignatures
     and what they mean, and each pair of checkpoints the origin signed that cannot both be
     true, verbatim."""
     origin = by_host(session, host)
+    mirror = cosigning.verifier(settings)
     return {
         "origin": origin.url,
         "log": origin.log_origin,
