@@ -4,6 +4,7 @@ runs it once at a time, again after the interval, and ends with the server."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
 
 
 def _scheduler(seconds: str, marks: Path, sleep: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "web.cli.periodic", seconds]
+    command = [sys.executable, "-m", "web.cli.periodic", seconds, str(os.getpid())]
     return subprocess.Popen(
         [*command, sys.executable, "-c", RUN, str(marks), sleep],
         cwd=ROOT,
@@ -75,3 +76,25 @@ def test_a_stopped_periodic_starts_nothing() -> None:
     assert periodic.run_once() is None and periodic.runs == 1
     periodic.loop()  # returns at once
     assert list(MIRROR_SYNC) == ["-m", "web.cli.main", "mirror", "sync"]
+
+
+def test_the_scheduler_ends_when_the_master_is_gone() -> None:
+    """A master killed outright leaves no scheduler behind (it checks its parent each second)."""
+    master = (
+        "import subprocess, sys\n"
+        "import os\n"
+        "command = [sys.executable, '-m', 'web.cli.periodic', '3600', str(os.getpid())]\n"
+        "command += [sys.executable, '-c', '1']\n"
+        "print(subprocess.Popen(command, stdout=subprocess.DEVNULL).pid)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", master], cwd=ROOT, capture_output=True, check=True)
+    status = Path(f"/proc/{int(done.stdout)}/status")
+
+    def gone() -> bool:
+        try:
+            state = status.read_text()
+        except FileNotFoundError:
+            return True
+        return "\nState:\tZ" in state or "\nState:\tX" in state
+
+    _until(gone, 15)

@@ -12,7 +12,7 @@ replaced), and a fork while another thread holds a lock (a log handler's, a stre
 that lock held forever in the worker. The master stays one thread and imports only
 ``subprocess`` for this. Everything goes to the server's log: the scheduler's own lines (JSON,
 as gunicorn's) and the command's. The scheduler ends if the master is gone (it checks its
-parent before every run); SIGTERM ends it and the run under way (a sync writes in short
+parent every second between runs); SIGTERM ends it and the run under way (a sync writes in short
 transactions of its own, so it keeps what it verified).
 
 Standard library only (and the log format): the master imports this module.
@@ -36,19 +36,32 @@ MIRROR_SYNC = ("-m", "web.cli.main", "mirror", "sync")
 class Periodic:
     """Run ``command`` now, then ``seconds`` after each run ended, until :meth:`stop`."""
 
-    def __init__(self, command: Sequence[str], seconds: float, log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        seconds: float,
+        log: Callable[[str], None],
+        parent: int | None = None,
+    ) -> None:
         self.command = list(command)
         self.seconds = seconds
         self.log = log
         self.runs = 0
-        self.parent = os.getppid()
+        # The master's pid, given: one read here could already be init's if it died at once.
+        self.parent = os.getppid() if parent is None else parent
         self._stopping = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
 
     def loop(self) -> None:
-        while not self._stopping.is_set() and os.getppid() == self.parent:
+        while self._going():
             self.run_once()
-            self._stopping.wait(self.seconds)
+            waited = 0.0
+            while waited < self.seconds and self._going():  # a master gone ends it within 1 s
+                self._stopping.wait(min(1.0, self.seconds - waited))
+                waited += 1.0
+
+    def _going(self) -> bool:
+        return not self._stopping.is_set() and os.getppid() == self.parent
 
     def run_once(self) -> int | None:
         """One run, waited for: its exit status (None when stopping)."""
@@ -74,7 +87,8 @@ class Periodic:
 def start_mirror_sync(seconds: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     """The scheduler of ``kreislauf mirror sync`` every ``seconds``, on the registry ``env``
     names (its database, keys and base URL), as a process of its own."""
-    command = [sys.executable, "-m", "web.cli.periodic", str(seconds), sys.executable]
+    master = str(os.getpid())
+    command = [sys.executable, "-m", "web.cli.periodic", str(seconds), master, sys.executable]
     return subprocess.Popen(
         [*command, *MIRROR_SYNC], env={**os.environ, **env}, stdin=subprocess.DEVNULL
     )
@@ -90,14 +104,14 @@ def stop_scheduler(process: subprocess.Popen[bytes], seconds: float = 30) -> Non
 
 
 def main(argv: Sequence[str]) -> None:
-    """``python -m web.cli.periodic SECONDS COMMAND…``"""
+    """``python -m web.cli.periodic SECONDS MASTER_PID COMMAND…``"""
     import logging.config
 
     from edge.log_format import LOG_CONFIG
 
     logging.config.dictConfig(LOG_CONFIG)
     log = logging.getLogger("kreislauf.periodic")
-    periodic = Periodic(argv[1:], float(argv[0]), log.info)
+    periodic = Periodic(argv[2:], float(argv[0]), log.info, parent=int(argv[1]))
 
     def stop(_signum: int, _frame: Any) -> None:
         periodic.stop()
