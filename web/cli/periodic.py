@@ -67,7 +67,9 @@ class Periodic:
         """One run, waited for: its exit status (None when stopping)."""
         if self._stopping.is_set():
             return None
-        what = " ".join(self.command[1:])
+        what = " ".join(self.command)
+        if self.command[1:3] == list(MIRROR_SYNC[:2]):  # python -m web.cli.main …
+            what = " ".join(["kreislauf", *self.command[3:]])
         self.log(f"{what}: starting (every {self.seconds:g} s)")
         self._child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
         status = self._child.wait()

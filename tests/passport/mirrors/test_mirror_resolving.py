@@ -255,7 +255,9 @@ def test_a_server_with_a_sync_interval_syncs_its_origins_by_itself(
             server.terminate()
             output = server.communicate(timeout=60)[0].decode()
     assert served.splitlines()[-1].startswith(f"\u2014 {MIRROR_NAME} "), output
-    assert "mirror sync: starting (every 1 s)" in output and "kreislauf.periodic" in output
+    assert (
+        "kreislauf mirror sync: starting (every 1 s)" in output and "kreislauf.periodic" in output
+    )
     assert f"{host}: 4 entries (4 new), 2 passports updated." in output
 
 
