@@ -1,11 +1,8 @@
 """mirror cosignature: the mirror's own C2SP tlog-cosignature/v1 line on the origin's checkpoint
 it holds every leaf of (passport.mirrors.cosigning), served appended to the origin's note
 
-Numbered 0020 beside 0018 and 0019 (written on other branches at the same time): when they are
-merged, ``down_revision`` names the newest of them.
-
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-03
 """
 
@@ -15,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
