@@ -82,6 +82,9 @@ class Settings:
     # As a mirror: seconds between the server's own `kreislauf mirror sync` runs
     # (KREISLAUF_MIRROR_SYNC_SECONDS; 0, the default, runs none: a timer may run the command).
     mirror_sync_seconds: int = 0
+    # Seconds between the server's own `kreislauf cosign` runs (KREISLAUF_COSIGN_SECONDS; 0, the
+    # default, runs none), asking the witnesses of KREISLAUF_WITNESS_POLICY.
+    cosign_seconds: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -119,6 +122,7 @@ class Settings:
             mirror_sync_seconds=_count(
                 "KREISLAUF_MIRROR_SYNC_SECONDS", env.get("KREISLAUF_MIRROR_SYNC_SECONDS")
             ),
+            cosign_seconds=_count("KREISLAUF_COSIGN_SECONDS", env.get("KREISLAUF_COSIGN_SECONDS")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

@@ -22,8 +22,9 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from passport.ledger import note
+from passport.ledger.policy import parse as parse_policy
 from tests.api.test_events import REPAIR
 from tests.helpers import passport, wait_until_serving
 from web.cli.main import cli
@@ -53,6 +55,7 @@ class Node:
     data: Path
     port: int = field(default_factory=_free_port)
     proc: subprocess.Popen[bytes] | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # settings for its server only
 
     @property
     def url(self) -> str:
@@ -82,7 +85,7 @@ class Node:
     def start(self) -> None:
         self.data.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "web.cli.main", "run", "--port", str(self.port)]
-        env = {**self.env, "PATH": "/usr/bin:/bin", "KREISLAUF_VIEW_CACHE_MB": "0"}
+        env = {**self.env, **self.extra, "PATH": "/usr/bin:/bin", "KREISLAUF_VIEW_CACHE_MB": "0"}
         self.proc = subprocess.Popen(
             [*command, "--workers", "1"],
             env=env,
@@ -149,14 +152,6 @@ def test_registries_mirror_and_witness_each_other_and_outlive_the_origin(nodes):
         node.kreislauf("init-db")
     maker = _org(origin, "Acme Kettles GmbH", "manufacturer", "9520123")
     cafe = _org(origin, "Repair Café Cardiff", "repairer")
-    for node in nodes.values():
-        node.start()
-
-    # The origin issues and records.
-    ids = [
-        origin.post("/api/v1/passports", passport(serial=f"F-{n}"), maker)["id"] for n in range(3)
-    ]
-    origin.post(f"/api/v1/passports/{ids[0]}/events", REPAIR, cafe)
 
     # The witness learns the origin's log key; the origin's policy names the witness.
     log_line, _ = _keys(origin)
@@ -165,18 +160,34 @@ def test_registries_mirror_and_witness_each_other_and_outlive_the_origin(nodes):
     _, witness_line = _keys(witness)
     policy = f"{log_line}\n{witness_line.replace(witness_line.split()[1], 'W', 1)}\nquorum W\n"
     (origin.data / "policy.txt").write_text(policy)
-    cosigned = origin.kreislauf("cosign")
+    rules = parse_policy(policy)
+    # The origin's server asks its witness by itself, and the second mirror syncs by itself,
+    # every second (KREISLAUF_COSIGN_SECONDS, KREISLAUF_MIRROR_SYNC_SECONDS).
+    origin.extra["KREISLAUF_COSIGN_SECONDS"] = "1"
+    mirror2.extra["KREISLAUF_MIRROR_SYNC_SECONDS"] = "1"
+    for node in nodes.values():
+        node.start()
+
+    # The origin issues and records; its server gets the newest checkpoint cosigned.
+    ids = [
+        origin.post("/api/v1/passports", passport(serial=f"F-{n}"), maker)["id"] for n in range(3)
+    ]
+    origin.post(f"/api/v1/passports/{ids[0]}/events", REPAIR, cafe)
+    checkpoint = _until(lambda: _cosigned(origin.get("/log/v1/checkpoint").decode(), rules))
+    size = note.Checkpoint.parse(note.parse_note(checkpoint)[0]).size
+    cosigned = origin.kreislauf("cosign")  # by hand too: the witness has it already
     assert "W: cosigned" in cosigned.output and "quorum met" in cosigned.output
 
-    # Both mirrors take the origin's key out of band and sync.
+    # Both mirrors take the origin's key out of band; one syncs by hand, one by itself.
     for mirror in (mirror1, mirror2):
         mirror.kreislauf("mirror", "add", origin.url, "--key", vkey)
-        mirror.kreislauf("mirror", "sync")
+    mirror1.kreislauf("mirror", "sync")
+    _until(lambda: f"\n{size}\n" in _mirrored(mirror2, origin))
+    _until(lambda: all(_mirrored(mirror2, origin, f"/api/v1/passports/{pid}") for pid in ids))
 
     served = {pid: origin.get(f"/api/v1/passports/{pid}") for pid in ids}
     jwt = origin.get(f"/api/v1/passports/{ids[0]}", accept="application/vc+jwt")
     bundle = origin.get(f"/api/v1/passports/{ids[0]}/proof-bundle")
-    checkpoint = origin.get("/log/v1/checkpoint").decode()
 
     origin.kill()  # the origin is gone
     with pytest.raises(OSError):
@@ -187,7 +198,8 @@ def test_registries_mirror_and_witness_each_other_and_outlive_the_origin(nodes):
         prefix = f"/mirror/{origin.host}"
         copy = mirror.get(f"{prefix}/log/v1/checkpoint").decode()
         text, names = note.verify_note(copy, [verifier])  # the origin's signature, not the mirror's
-        assert names == [verifier.name] and copy.startswith(text)
+        assert names == [verifier.name] and copy.startswith(checkpoint)  # byte for byte
+        assert copy.splitlines()[-1].startswith(f"\u2014 {mirror.host}/mirror ")  # its cosignature
         for pid in ids:
             assert mirror.get(f"{prefix}/api/v1/passports/{pid}") == served[pid]
         assert mirror.get(f"{prefix}/api/v1/passports/{ids[0]}", accept="application/vc+jwt") == jwt
@@ -223,16 +235,40 @@ def test_registries_mirror_and_witness_each_other_and_outlive_the_origin(nodes):
     (forked.data / "policy.txt").write_text(policy)
     refused = forked.kreislauf("cosign", ok=False)
     assert refused.exit_code == 1 and "quorum NOT met" in refused.output
-    for mirror in (mirror1, mirror2):
-        synced = mirror.kreislauf("mirror", "sync", ok=False)
-        assert synced.exit_code == 1, synced.output
-        evidence = json.loads(mirror.get(f"/mirror/{origin.host}/evidence"))["evidence"]
+    synced = mirror1.kreislauf("mirror", "sync", ok=False)
+    assert synced.exit_code == 1, synced.output
+    for mirror in (mirror1, mirror2):  # the second found it by itself
+        evidence = _until(lambda m=mirror: _evidence(m, origin))  # type: ignore[misc]
         assert len(evidence) == 1
         held, offered = evidence[0]["held"], evidence[0]["offered"]
         note.verify_note(held, [verifier])
         note.verify_note(offered, [verifier])  # both signed by the origin's key
         # The mirror still serves the history it verified, not the fork.
         assert mirror.get(f"/mirror/{origin.host}/api/v1/passports/{ids[0]}") == served[ids[0]]
+
+
+def _until(found: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """What ``found`` returns once it is truthy (the servers' own runs come every second)."""
+    deadline = time.monotonic() + seconds
+    while not (value := found()):
+        assert time.monotonic() < deadline, "not done in time"
+        time.sleep(0.3)
+    return value
+
+
+def _cosigned(checkpoint: str, rules: Any) -> str:
+    return checkpoint if rules.cosigners(checkpoint) == ["W"] else ""
+
+
+def _mirrored(mirror: Node, origin: Node, path: str = "/log/v1/checkpoint") -> str:
+    try:
+        return mirror.get(f"/mirror/{origin.host}{path}").decode()
+    except OSError:  # 404 until the sync has it
+        return ""
+
+
+def _evidence(mirror: Node, origin: Node) -> list[Any]:
+    return list(json.loads(mirror.get(f"/mirror/{origin.host}/evidence"))["evidence"])
 
 
 def _verify_jwt(token: bytes, mirror: Node, prefix: str) -> None:

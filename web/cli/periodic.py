@@ -1,11 +1,13 @@
-"""A command the server runs again and again by itself: ``kreislauf mirror sync`` every
-KREISLAUF_MIRROR_SYNC_SECONDS (docs/OPERATIONS.md, "Mirroring another registry").
+"""Commands the server runs again and again by itself: ``kreislauf mirror sync`` every
+KREISLAUF_MIRROR_SYNC_SECONDS (docs/OPERATIONS.md, "Mirroring another registry") and
+``kreislauf cosign`` every KREISLAUF_COSIGN_SECONDS ("Witnesses of this registry").
 
-gunicorn's master starts one small scheduler process (``python -m web.cli.periodic``) when it
-is ready, and ends it when it exits. The scheduler starts the command as its own child, waits
-for it to end, waits the interval, and starts it again. So exactly one sync runs however many
-workers serve, two never overlap, the workers never wait for an origin, and what a sync loads
-(the models, cryptography, the documents it checks) leaves with its process.
+gunicorn's master starts one small scheduler process (``python -m web.cli.periodic``) per
+command when it is ready, and ends them when it exits. The scheduler starts the command as
+its own child, waits for it to end, waits the interval, and starts it again. So exactly one
+run of each command happens however many workers serve, two never overlap, the workers never
+wait for an origin or a witness, and what a run loads (the models, cryptography, the documents
+it checks) leaves with its process.
 
 Not a thread in the master: the master forks workers (at start, and again whenever one is
 replaced), and a fork while another thread holds a lock (a log handler's, a stream's) leaves
@@ -28,9 +30,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["MIRROR_SYNC", "Periodic", "start_mirror_sync", "stop_scheduler"]
+__all__ = ["COSIGN", "MIRROR_SYNC", "Periodic", "start_periodic", "stop_scheduler"]
 
 MIRROR_SYNC = ("-m", "web.cli.main", "mirror", "sync")
+COSIGN = ("-m", "web.cli.main", "cosign")
 
 
 class Periodic:
@@ -86,14 +89,15 @@ class Periodic:
             child.terminate()
 
 
-def start_mirror_sync(seconds: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    """The scheduler of ``kreislauf mirror sync`` every ``seconds``, on the registry ``env``
-    names (its database, keys and base URL), as a process of its own."""
+def start_periodic(
+    job: Sequence[str], seconds: int, env: Mapping[str, str]
+) -> subprocess.Popen[bytes]:
+    """The scheduler of the command ``job`` (:data:`MIRROR_SYNC`, :data:`COSIGN`) every
+    ``seconds``, on the registry ``env`` names (its database, keys and base URL), as a process
+    of its own."""
     master = str(os.getpid())
     command = [sys.executable, "-m", "web.cli.periodic", str(seconds), master, sys.executable]
-    return subprocess.Popen(
-        [*command, *MIRROR_SYNC], env={**os.environ, **env}, stdin=subprocess.DEVNULL
-    )
+    return subprocess.Popen([*command, *job], env={**os.environ, **env}, stdin=subprocess.DEVNULL)
 
 
 def stop_scheduler(process: subprocess.Popen[bytes], seconds: float = 30) -> None:

@@ -178,6 +178,18 @@ def _sigterm_exits() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _periodic_jobs(settings: Settings) -> list[tuple[tuple[str, ...], int]]:
+    """The commands the server runs by itself, with their intervals (none by default)."""
+    from web.cli.periodic import COSIGN, MIRROR_SYNC
+
+    jobs = []
+    if settings.mirror_sync_seconds > 0:
+        jobs.append((MIRROR_SYNC, settings.mirror_sync_seconds))
+    if settings.cosign_seconds > 0 and settings.witness_policy is not None:
+        jobs.append((COSIGN, settings.cosign_seconds))
+    return jobs
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the app for ``settings`` with gunicorn until it is stopped."""
     from gunicorn.app.base import BaseApplication
@@ -199,28 +211,31 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # imports it (about 28 MiB, as gunicorn's bare master). Preloading would share the
             # app's pages between the workers (lower PSS) but add them all to the master's
             # RSS, and the registry's memory target is judged on RSS (docs/PERFORMANCE.md).
-            if settings.mirror_sync_seconds > 0:
-                self.cfg.set("when_ready", _start_mirror_sync)
-                self.cfg.set("on_exit", _stop_mirror_sync)
+            if _periodic_jobs(settings):
+                self.cfg.set("when_ready", _start_periodic)
+                self.cfg.set("on_exit", _stop_periodic)
 
         def load(self) -> Any:
             from web.app import create_app  # in each worker, after the fork
 
             return create_app(settings)
 
-    def _start_mirror_sync(_server: Any) -> None:
-        """KREISLAUF_MIRROR_SYNC_SECONDS: ``kreislauf mirror sync`` from a scheduler process
-        of its own (web.cli.periodic), on the database and keys of ``settings``."""
-        from web.cli.periodic import start_mirror_sync
+    def _start_periodic(_server: Any) -> None:
+        """KREISLAUF_MIRROR_SYNC_SECONDS, KREISLAUF_COSIGN_SECONDS: each command from a
+        scheduler process of its own (web.cli.periodic), on the registry of ``settings``."""
+        from web.cli.periodic import start_periodic
 
         env = {
             "KREISLAUF_DATABASE_URL": settings.database_url,
             "KREISLAUF_DATA_DIR": str(settings.data_dir),
             "KREISLAUF_BASE_URL": settings.base_url,
         }
-        scheduler.append(start_mirror_sync(settings.mirror_sync_seconds, env))
+        if settings.witness_policy is not None:
+            env["KREISLAUF_WITNESS_POLICY"] = str(settings.witness_policy)
+        for job, seconds in _periodic_jobs(settings):
+            scheduler.append(start_periodic(job, seconds, env))
 
-    def _stop_mirror_sync(_server: Any) -> None:
+    def _stop_periodic(_server: Any) -> None:
         from web.cli.periodic import stop_scheduler
 
         for process in scheduler:

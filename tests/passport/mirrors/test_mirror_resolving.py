@@ -5,19 +5,11 @@ one process, as in test_mirror.py, whose fixtures these tests share."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
 from jsonschema import Draft202012Validator, validators
 
 from passport.errors import MirrorRefused
@@ -29,14 +21,11 @@ from tests.conftest import BASE_URL, settings_of
 from tests.helpers import FIXTURES, GTIN
 from tests.passport.mirrors.test_mirror import (
     HOST,
-    _environment,
     _issued,
     _origin,
     _sync,
     answered_by,
 )
-from tests.web.test_browser import serving
-from web.cli.main import cli
 
 AT = f"/mirror/{HOST}"
 COPIES = f"https://mirror.example.net{AT}/api/v1/passports"
@@ -217,62 +206,5 @@ def test_refused_entries_are_never_cosigned(client, maker, cafe, mirror):
     assert mirror.client.get(f"{AT}/log/v1/checkpoint").status_code == 404
 
 
-# --- the server syncs by itself (KREISLAUF_MIRROR_SYNC_SECONDS) -------------------------------
-
-
-def test_a_server_with_a_sync_interval_syncs_its_origins_by_itself(
-    app, client, maker, cafe, mirror, settings, monkeypatch
-):
-    """`kreislauf run` (gunicorn, two workers) with a 1-second interval: the mirror's copy
-    appears, cosigned, without anyone running `kreislauf mirror sync`."""
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the origin's database does not matter here: SQLite once is enough")
-    _issued(client, maker, cafe)
-    _environment(monkeypatch, mirror)
-    port = _free_port()
-    with serving(app) as origin:
-        host = urlsplit(origin).netloc
-        added = CliRunner().invoke(cli, ["mirror", "add", origin])
-        assert added.exit_code == 0, added.output
-        env = {
-            "KREISLAUF_DATABASE_URL": mirror.settings.database_url,
-            "KREISLAUF_DATA_DIR": str(mirror.settings.data_dir),
-            "KREISLAUF_BASE_URL": mirror.settings.base_url,
-            "KREISLAUF_MIRROR_SYNC_SECONDS": "1",
-            "PATH": "/usr/bin:/bin",
-        }
-        command = [sys.executable, "-m", "web.cli.main", "run", "--port", str(port)]
-        server = subprocess.Popen(
-            command,
-            env=env,
-            cwd=Path(__file__).resolve().parents[3],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            served = _when_served(f"http://127.0.0.1:{port}/mirror/{host}/log/v1/checkpoint")
-        finally:
-            server.terminate()
-            output = server.communicate(timeout=60)[0].decode()
-    assert served.splitlines()[-1].startswith(f"\u2014 {MIRROR_NAME} "), output
-    assert (
-        "kreislauf mirror sync: starting (every 1 s)" in output and "kreislauf.periodic" in output
-    )
-    assert f"{host}: 4 entries (4 new), 2 passports updated." in output
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _when_served(url: str, seconds: float = 40.0) -> str:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                return str(answer.read().decode())
-        except OSError:
-            assert time.monotonic() < deadline, f"{url} was not served in time"
-            time.sleep(0.2)
+# The server syncing by itself (KREISLAUF_MIRROR_SYNC_SECONDS) runs in tests/test_federation.py,
+# with four registries as gunicorn processes; the scheduler alone in tests/web/test_periodic.py.
