@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from edge.request import session
 from passport import search
 from passport.errors import InvalidIdentifier, NotFound
-from web.auth import signed_in
+from passport.models import Passport
+from web.auth import required_user, signed_in
 from web.fields import Field, Form
 from web.html import render, render_private
-from web.lookup import find
+from web.lookup import candidates
 
 
 def index() -> ResponseReturnValue:
@@ -28,13 +29,13 @@ def index() -> ResponseReturnValue:
 def start() -> ResponseReturnValue:
     """Find the item to log a repair for, or register one that has no passport."""
     form = _code_form()
-    status = 200
+    status, choices = 200, []
     if request.args.get("code"):
         form.fill(request.args)
-        target, status = _target(form) if form.ok else (None, 200)
+        target, status, choices = _target(form) if form.ok else (None, 200, [])
         if target is not None:
             return redirect(target, code=303)
-    return render_private("start.html", status, form=form)
+    return render_private("start.html", status, form=form, choices=choices)
 
 
 def _code_form() -> Form:
@@ -50,17 +51,21 @@ def _code_form() -> Form:
     )
 
 
-def _target(form: Form) -> tuple[str | None, int]:
+def _target(form: Form) -> tuple[str | None, int, list[Passport]]:
     """Where the code leads (its repair form, or the page of a model or batch), or None with
-    the status of the page that says why not."""
+    the status of the page that says why not and the items it may mean (a shared serial)."""
     try:
-        passport = find(form["code"].value)
+        found = candidates(form["code"].value, required_user().organisation.pk)
     except InvalidIdentifier:
         form["code"].fail(_("This is not a code this registry can read."))
-        return None, 400
+        return None, 400, []
     except NotFound:
         form["code"].fail(_("No passport has this code. Register the item below."))
-        return None, 404
+        return None, 404, []
+    if len(found) > 1:  # a serial number several items share: the volunteer picks one
+        form["code"].fail(_("Several items have this serial number: choose yours below."))
+        return None, 200, found
+    passport = found[0]
     if passport.granularity == "item":
-        return url_for("forms.log_repair", passport_id=passport.public_id), 200
-    return url_for("pages.passport_page", passport_id=passport.public_id), 200
+        return url_for("forms.log_repair", passport_id=passport.public_id), 200, []
+    return url_for("pages.passport_page", passport_id=passport.public_id), 200, []
