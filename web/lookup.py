@@ -26,6 +26,13 @@ _LABEL_WORDS = re.compile(
     re.IGNORECASE,
 )
 _GTIN = re.compile(r"\d{8}|\d{12,14}")
+# A label's lines as ``passport.carriers.labels.label_for`` prints them: "GTIN …", "Serial …",
+# "Lot …", "ID …" (a community passport), each word then its value.
+_LABELLED = re.compile(
+    r"\b(gtin|serial number|serial|seriennummer|lot|batch|charge|id)\b\s*:?\s*([^\s·]+)",
+    re.IGNORECASE,
+)
+_PARTS = {"gtin": "gtin", "lot": "lot", "batch": "lot", "charge": "lot", "id": "id"}
 
 
 def find(code: str) -> Passport:
@@ -67,6 +74,14 @@ def _one(text: str) -> Passport:
         if "://" not in text and not text.startswith("/"):
             text = "https://" + text  # the address as printed, without its scheme
         return lookup.resolve(db, parse_digital_link(text, allow_trailing_slash=True))[0]
+    labelled = {_PARTS.get(k.lower(), "serial"): v for k, v in _LABELLED.findall(text)}
+    if "gtin" in labelled:
+        link = DigitalLink(
+            gtin=labelled["gtin"], lot=labelled.get("lot"), serial=labelled.get("serial")
+        )
+        return lookup.resolve(db, link)[0]
+    if set(labelled) == {"id"}:
+        return community.resolve_community(db, labelled["id"].lower())
     plain = _without_label_words(text)
     parts = plain.split(" ")
     if len(parts) == 2 and _GTIN.fullmatch(parts[0]):  # a GTIN and a serial number

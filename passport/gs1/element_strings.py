@@ -83,4 +83,11 @@ def parse_element_string(text: str) -> DigitalLink:
             check_value(ai, value)
     if "gtin" not in fields and "gmn" not in fields:
         raise InvalidIdentifier("the element string names no product: (01) GTIN or (8013) GMN")
-    return DigitalLink(**fields)
+    return DigitalLink(
+        gtin=fields.get("gtin"),
+        cpv=fields.get("cpv"),
+        lot=fields.get("lot"),
+        serial=fields.get("serial"),
+        gmn=fields.get("gmn"),
+        tpx=fields.get("tpx"),
+    )

@@ -32,6 +32,7 @@ pages.add_url_rule("/passports/<passport_id>/proof", view_func=proof.proof_page,
 pages.add_url_rule("/impact", view_func=impact.impact_page, methods=["GET"])
 pages.add_url_rule("/impact/groups/<path:group>", view_func=impact.impact_group, methods=["GET"])
 pages.add_url_rule("/impact/method", view_func=impact.impact_method, methods=["GET"])
+pages.add_url_rule("/favicon.ico", view_func=home.favicon, methods=["GET"])
 
 forms = Blueprint("forms", __name__)
 forms.before_request(auth.check_csrf)

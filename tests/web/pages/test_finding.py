@@ -4,9 +4,13 @@ alone, a community id; and never offering to register a duplicate of an item it 
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from passport.access import authenticate
+from passport.carriers.labels import label_for, label_sheet_pdf
+from passport.carriers.layouts import LAYOUTS
 from passport.errors import InvalidIdentifier
 from passport.events import history
 from passport.gs1.element_strings import parse_element_string
@@ -119,3 +123,42 @@ def test_element_strings_name_the_product_only():
         with pytest.raises(InvalidIdentifier):
             parse_element_string(wrong)
     assert lookup.RECENT > 0
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_what_a_label_prints_finds_its_item(volunteer, session, maker, cafe, layout, tmp_path):
+    item = lookup.get_passport(session, issue(session, maker, serial=SERIAL, lot="2026W14"))
+    batch_pid = issue(session, maker, granularity="batch", serial=None, lot="2026W15")
+    batch = lookup.get_passport(session, batch_pid)
+    kept = community.issue_community_passport(
+        session,
+        settings_of(session),
+        authenticate(session, cafe.key),
+        category="Kettle",
+        brand="Acme",
+        model="K1",
+        year=None,
+    )
+    session.commit()
+    for passport, where in (
+        (item, repair_form_of(item.public_id)),
+        (batch, f"/passports/{batch.public_id}"),
+        (kept, repair_form_of(kept.public_id)),
+    ):
+        label = label_for(passport, "registry.example.org")
+        pdf = tmp_path / "label.pdf"
+        pdf.write_bytes(label_sheet_pdf([label], layout))
+        run = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        printed = run.stdout.decode()
+        # every identifier line is printed whole (shrunk to fit, never cut)
+        lines = [line for line in (label.number, label.line2) if line]
+        assert lines and all(line in printed for line in lines), printed
+        assert "…" not in " ".join(lines)
+        # typed as printed: the identifier lines together, or the whole label's text
+        for typed in (" ".join(lines), " ".join(printed.split())):
+            found = start(volunteer, typed)
+            assert found.status_code == 303, (typed, field_error(found.text, "code"))
+            assert found.location == where
+    assert label_for(item, "h").number == f"GTIN {GTIN}"
+    assert label_for(item, "h").line2 == f"Serial {SERIAL}"
+    assert label_for(kept, "h").line2 == "ID " + kept.uri.rsplit("/", 1)[-1]
