@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask
 
 from edge.request import settings
-from web import auth
+from web import auth, languages
 from web.pages import (
     accounts,
     community,
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     # Templates drop the blank lines their block tags would leave.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["lang_attr"] = languages.lang_attr  # <p{{ text|lang_attr }}>
     app.register_blueprint(pages)
     app.register_blueprint(forms)
     app.context_processor(

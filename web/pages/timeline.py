@@ -20,6 +20,7 @@ from passport.models import Event
 from repairs.impact import impact_of
 from repairs.ords import records
 from web.html import N_, Link, filled, kilograms, long_date, percent, safe_url, say
+from web.languages import foreign
 
 
 @dataclass
@@ -84,6 +85,13 @@ def _joined(parts: Sequence[Any]) -> Markup | None:
     for before, part in zip(kept, kept[1:], strict=False):
         joined += Markup(" " if str(before).endswith(("!", "?", "…", ":", ";")) else ", ") + part
     return joined
+
+
+def _free(value: Any) -> Any:
+    """A free text someone typed, without its closing full stop, marked with its language
+    when that is another than the page's (web.languages); None when empty."""
+    text = filled(value)
+    return foreign(_unstopped(text)) if text else None
 
 
 def _unstopped(text: str) -> str:
@@ -216,7 +224,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
     d = event.details if isinstance(event.details, dict) else {}
     org, date, kind = event.recorder.name, _time_tag(event), event.type
     entry = Entry(event.seq, kind, Markup())
-    description = filled(d.get("description"))
+    description = _free(d.get("description"))
     details: list[Any] = [description]
     key = f"repair/{d.get('outcome')}" if kind == "repair" else kind
     lead = say(_(LEADS.get(key) or N_("Recorded by %(org)s, %(date)s")), org=org, date=date)
@@ -235,7 +243,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
             percent(health) and _("battery health %(percent)s", percent=percent(health)),
         ]
     elif kind == "repair":
-        details = [filled(d.get("problem")), _outcome(d.get("outcome"))]
+        details = [_free(d.get("problem")), _outcome(d.get("outcome"))]
         parts = _names(d.get("partsReplaced"))
         if parts:
             entry.notes.append(_("Parts replaced: %(parts)s", parts=", ".join(parts)))
