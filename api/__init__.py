@@ -101,12 +101,14 @@ def init_app(app: Flask) -> None:
         contexts,
         en18222,
         events,
+        faults,
         grants,
         health,
         keys,
         limits,
         log,
         mirror,
+        moves,
         passports,
         paths,
         repairs,
@@ -145,7 +147,9 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(passports.blp)
     api.register_blueprint(events.blp)
     api.register_blueprint(bundles.blp)  # a passport's history, to verify offline
+    api.register_blueprint(moves.blp)  # moving a passport to another registry, and in
     api.register_blueprint(repairs.blp)
+    api.register_blueprint(faults.blp)  # fault types suggested from open repair data
     api.register_blueprint(grants.blp)
     api.register_blueprint(transfers.blp)  # transfer codes, as the item page's button
     api.register_blueprint(keys.blp)

@@ -13,8 +13,9 @@ PROBLEM_BASE = "https://w3id.org/kreislauf/problems/"
 
 # error class -> (HTTP status, problem type slug)
 STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
-    errors.InvalidDocument: (422, "invalid-document"),
     # Subclass before its base: the first matching row wins.
+    errors.UnsupportedProductCategory: (422, "unsupported-product-category"),
+    errors.InvalidDocument: (422, "invalid-document"),
     errors.InvalidDigitalLink: (400, "invalid-digital-link"),
     errors.InvalidRequestedIdentifier: (400, "invalid-identifier"),
     errors.InvalidIdentifier: (422, "invalid-identifier"),
@@ -25,6 +26,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.Forbidden: (403, "forbidden"),
     errors.NoSuchLink: (404, "no-such-link"),
     errors.NotFound: (404, "not-found"),
+    errors.PassportMoved: (409, "passport-moved"),
     errors.Conflict: (409, "conflict"),
     errors.TooManyAttempts: (429, "too-many-attempts"),
     errors.CodeUsed: (409, "transfer-code-used"),

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from api import deps, summaries
+from api import deps, moves, summaries
 from api.schemas import (
     AccessLogArgsSchema,
     BatchResultSchema,
@@ -30,6 +30,7 @@ from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.errors import FieldError, InvalidDocument
 from passport.models import Passport
+from passport.moves.tables import MOVED
 from passport.passports import issuing, lookup, versions
 from passport.routes import PASSPORTS, Routes
 from passport.views_cache import keys
@@ -204,6 +205,10 @@ class PassportById(MethodView):
                 "description": "Not Modified: `If-None-Match` names the view's current strong "
                 "ETag (every unsigned answer carries one; docs/CACHING.md). No body"
             },
+            308: {
+                "description": "The passport moved to another registry: `Location` is its URI "
+                "there (its history stays here: /proof-bundle)"
+            },
             401: {"description": "An API key was sent but is unknown or revoked", **PROBLEM},
             404: {"description": "Unknown passport or version", **PROBLEM},
             503: {"description": "The registry has no signing key (vc+jwt, vc+sd-jwt)", **PROBLEM},
@@ -216,6 +221,8 @@ class PassportById(MethodView):
         Reads need no key; with one (`Authorization: Bearer`), the view is that organisation's:
         restricted properties appear only for the tiers that may see them."""
         found = keys.by_id(one_read(), passport_id)
+        if found.status == MOVED:  # to its resolver URI at the new registry
+            return moves.to_new_home(found.pk)
         reader = deps.reader()
         tier = Tier.PUBLIC if reader is None else tier_of(session(), reader, found)
         accept = request.headers.get("Accept", "")

@@ -118,6 +118,11 @@ RESOLVED = {
         "`linkType` to that link",
         "headers": {"Location": {"schema": {"type": "string"}}},
     },
+    "308": {
+        "description": "The passport moved to another registry: the same path and query there "
+        "(docs/FEDERATION.md, 'Moving a passport')",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
     "400": _ok(
         "The URI breaks the GS1 Digital Link syntax (the rule is named): a problem document, "
         "or a page for browsers",

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, Response, json, redirect, render_template, request, url_for
 from werkzeug.routing import PathConverter
 
-from api import deps, errors
+from api import deps, errors, moves
 from edge import views
 from edge.headers import Fixed, add_vary
 from edge.request import one_read, session, settings
@@ -42,6 +42,7 @@ from passport.gs1.digital_link import parse_digital_link_path
 from passport.gs1.identity import candidate_keys
 from passport.models import MAX_ROW_NUMBER as MAX_VERSION
 from passport.models import Passport
+from passport.moves.tables import MOVED
 from passport.passports import community
 from passport.routes import (
     COMMUNITY,
@@ -133,6 +134,8 @@ def resolve(_rest: str) -> Response:
         found, exact = keys.by_identity(one_read(), candidates, link_path)
     except NotFound as exc:
         return _refuse(exc, path, None)
+    if found.status == MOVED:  # to the same path and query at its new registry
+        return moves.forwarded(found.pk, path + query)
     return _answer(found, exact, path, link_path)
 
 
@@ -162,6 +165,8 @@ def resolve_community(key: str) -> Response:
         return _refuse(InvalidRequestedIdentifier(exc.detail), request.path, exc.detail)
     except NotFound as exc:
         return _refuse(exc, request.path, None)
+    if passport.status == MOVED:
+        return moves.forwarded(passport.pk, request.full_path.rstrip("?"))
     found = keys.by_pk(session(), passport.pk)
     assert found is not None  # read in this request's transaction
     return _answer(found, True, request.path, request.path)

@@ -20,7 +20,7 @@ class BatchResultSchema(Schema):
 
 class PassportSummarySchema(PassportRefSchema):
     granularity = fields.String(validate=validate.OneOf(["model", "batch", "item"]))
-    status = fields.String(validate=validate.OneOf(["active", "withdrawn"]))
+    status = fields.String(validate=validate.OneOf(["active", "withdrawn", "moved"]))
     name = fields.String()
     issuer = fields.String(metadata={"description": "Issuing organisation's id"})
     gtin = fields.String(allow_none=True)

@@ -30,7 +30,8 @@ from passport.errors import InvalidRequest
 
 # Endpoints whose body may be as large as Settings.max_body_bytes; all others get
 # Settings.max_write_bytes.
-BULK_ENDPOINTS = frozenset({"passports.PassportBatch"})
+# The batch, and a passport moved here with its whole history (api.moves), may send more.
+BULK_ENDPOINTS = frozenset({"passports.PassportBatch", "moves.PassportImport"})
 MAX_JSON_DEPTH = 64
 # A double written out in full takes up to 310 characters (-1.7976931348623157e308 as an
 # integer literal, as BatteryPass's samples write it); far longer numbers only cost time.

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import passport.mirrors.tables  # noqa: F401 - registers the mirror_* tables on Base.metadata
+import passport.moves.tables  # noqa: F401 - registers passport_moves and passport_arrivals
 import repairs.models  # noqa: F401 - registers repair_records on Base.metadata
 from passport.db import make_engine
 from passport.models import Base

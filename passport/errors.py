@@ -36,6 +36,12 @@ class InvalidDocument(KreislaufError):
         self.errors: list[FieldError] = list(errors)
 
 
+class UnsupportedProductCategory(InvalidDocument):
+    """A product category that has no fault list to suggest from (``repairs.faults``)."""
+
+    title = "Unsupported product category"
+
+
 class InvalidIdentifier(KreislaufError):
     """A GTIN, GMN or GS1 Digital Link URI is malformed or fails its check digit."""
 
@@ -85,6 +91,13 @@ class Conflict(KreislaufError):
     """The request clashes with what is stored (e.g. an identifier already has a passport)."""
 
     title = "Conflict"
+
+
+class PassportMoved(Conflict):
+    """The passport moved to another registry: its history stays here, read-only, and every
+    write (a version, an event, a transfer, another move) belongs to the new registry."""
+
+    title = "Passport moved"
 
 
 class NotAuthenticated(KreislaufError):

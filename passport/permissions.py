@@ -124,6 +124,18 @@ RULES: tuple[Rule, ...] = (
         ways=("POST /api/v1/passports/<passport_id>/withdraw", "DELETE /api/v1/dpps/<dpp_id>"),
     ),
     _rule(
+        "passport.move",
+        "Move a passport to another registry (its history stays, its addresses redirect)",
+        issuer=True,
+        ways=("POST /api/v1/passports/<passport_id>/move",),
+    ),
+    _rule(
+        "passport.import",
+        "Issue a passport moved here from another registry, from its proof bundle",
+        ("manufacturer", "remanufacturer"),
+        ways=("POST /api/v1/passports/import",),
+    ),
+    _rule(
         "passport.community",
         "Register an item without a passport (a community passport)",
         ("repairer", "refurbisher"),
@@ -239,9 +251,13 @@ OPEN = (
     "GET /api/v1/passports/<passport_id>/events",
     "GET /api/v1/passports/<passport_id>/events/<seq>/receipt",
     "GET /api/v1/passports/<passport_id>/proof-bundle",
+    # the history a passport had at the registry it moved here from (tier as for the bundle)
+    "GET /api/v1/passports/<passport_id>/previous-history",
     "GET /api/v1/passports/<passport_id>/qr.<kind>",
     "GET /api/v1/passports/<passport_id>/versions",
     "GET /api/v1/repairs",
+    # a suggestion from the shipped fault model: public data in, nothing stored (a read by POST)
+    "POST /api/v1/faults/suggest",
     "GET /c/<key>",
     "GET /contexts/<name>",
     "GET /credentials/status/<number>",

@@ -42,7 +42,7 @@ from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidd
 from passport.events import history
 from passport.events.status import TERMINAL
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
-from passport.passports.lookup import get_passport
+from passport.passports.lookup import get_passport, refuse_moved
 from passport.permissions import REGISTRY_ROLE, may
 
 # Crockford's base 32: no I, L, O or U, so nothing reads as another character.
@@ -97,6 +97,7 @@ def create_code(
     ``org`` is the organisation handing the item over, or None for a private holder.
     """
     now = now or utcnow()
+    refuse_moved(session, passport.pk, passport.status, "handing it over")
     _check_transferable(passport)
     if org is not None and not may_hand_over(org, passport):
         raise Forbidden(
@@ -192,6 +193,7 @@ def claim(
     """
     details = _details(channel, condition, grade, battery_health)
     passport = get_passport(session, passport_public_id)
+    refuse_moved(session, passport.pk, passport.status, "handing it over")
     _check_transferable(passport)
     throttle.check(session, "claim", passport.public_id, address, now)
     row = session.scalars(

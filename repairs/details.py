@@ -81,9 +81,10 @@ class RepairDetails(EventDetails):
 
     ``outcome`` is fixed, repairable or end_of_life; ``spare_parts`` none, manufacturer or
     third_party; ``category`` an ORDS product category; ``barrier`` (end_of_life only) and
-    ``next_steps`` (repairable only) ORDS's words. A part with a passport of its own
-    (``part_passport``) is linked by a second event, a part replacement: the repair event has
-    no place for it.
+    ``next_steps`` (repairable only) ORDS's words; ``fault_type`` the Open Repair Alliance
+    fault type the volunteer chose (``repairs.faults`` suggests one). A part with a passport of
+    its own (``part_passport``) is linked by a second event, a part replacement: the repair
+    event has no place for it.
     """
 
     outcome: str
@@ -94,12 +95,14 @@ class RepairDetails(EventDetails):
     barrier: str | None = None
     next_steps: str | None = None
     part_passport: str | None = None
+    fault_type: str | None = None
 
     TYPE: ClassVar[str] = "repair"
     KEYS: ClassVar[Mapping[str, str]] = {
         "outcome": "outcome",
         "problem": "problem",
         "category": "category",
+        "fault_type": "faultType",
         "spare_parts": "spareParts",
         "parts": "partsReplaced",
         "barrier": "barrier",

@@ -68,7 +68,9 @@ RULES: dict[str, set[str]] = {
     "passport.rdf": {"passport.contexts", "schemas"},
     "passport.carriers": {"passport.models"},
     "passport.signing": MODELS,
-    "passport.ledger": MODELS | {"passport.signing", "passport.links"},
+    "passport.ledger": MODELS | {"passport.signing", "passport.links", "passport.moves.tables"},
+    # the rows the dpp.moved and dpp.moved-in leaves commit to (issue 14, point 5)
+    "passport.moves.tables": MODELS,
     # who may do what: the one table every check reads (docs/PERMISSIONS.md is made from it)
     "passport.permissions": set(),
     "passport.access": MODELS | {"passport.permissions"},
@@ -94,6 +96,7 @@ RULES: dict[str, set[str]] = {
         "passport.euregistry.queue",  # issuing queues the registration (opt-in)
         "passport.gs1",
         "passport.ledger",
+        "passport.moves.tables",  # a moved passport takes no write
         "passport.signing",
     },
     # battery passports: the dynamic attributes read from events
@@ -140,10 +143,22 @@ RULES: dict[str, set[str]] = {
         "passport.events",
         "passport.gs1",
         "passport.ledger",
+        "passport.moves",
         "passport.passports",
     },
     # mirrors of other registries (issue 14): their logs, the documents the leaves commit to
     "passport.mirrors": MODELS | {"passport.ledger", "passport.signing"},
+    # moving a passport to another registry, and issuing one moved here (issue 14, point 5)
+    "passport.moves": MODELS
+    | {
+        "passport.access",
+        "passport.disclosure.tiers",
+        "passport.gs1",
+        "passport.ledger",
+        "passport.mirrors.tables",
+        "passport.passports",
+        "passport.signing",
+    },
     # the stored views' read key (one statement) and the store: they know no view's shape
     "passport.views_cache": MODELS,
     # --- above the domain ------------------------------------------------------------------

@@ -29,9 +29,11 @@ from passport.disclosure.tiers import ORDER, Tier
 from passport.disclosure.views import EVENT_RESTRICTIONS
 from passport.errors import NotFound
 from passport.events import history
-from passport.ledger import checkpoints, cosigning, log, proof_bundle
+from passport.ledger import checkpoints, cosigning, log, moves, proof_bundle
 from passport.ledger.note import Verifier
 from passport.models import Event, LogEntry, Passport, PassportVersion
+from passport.moves import arriving
+from passport.moves.tables import arrival_of, move_of
 from passport.passports.versions import list_versions
 
 
@@ -66,6 +68,7 @@ def build(session: Session, verifier: Verifier, passport: Passport, tier: Tier) 
     counters: dict[str, int] = defaultdict(int)
     for row in rows:
         group = "event" if row.kind.startswith("dpp.event.") else "version"
+        group = row.kind if row.kind in moves.KINDS else group  # public: passport.ledger.moves
         found = (
             committed[group][counters[group]] if counters[group] < len(committed[group]) else None
         )
@@ -85,6 +88,9 @@ def build(session: Session, verifier: Verifier, passport: Passport, tier: Tier) 
         "reader": tier.value,
         "entries": entries,
     }
+    earlier = arriving.previous(session, passport, tier)  # the history before it moved here
+    if earlier is not None:
+        bundle["previous"] = earlier
     body = json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
     return Bundle(body, shows)
 
@@ -102,7 +108,21 @@ class _Committed:
 def _committed(session: Session, passport: Passport) -> dict[str, list[_Committed]]:
     versions = [_version(v, passport.public_id) for v in list_versions(session, passport)]
     events = [_event(e) for e in history.list_events(session, passport)]
-    return {"version": versions, "event": events}
+    return {"version": versions, "event": events, **_moves(session, passport)}
+
+
+def _moves(session: Session, passport: Passport) -> dict[str, list[_Committed]]:
+    """What the passport's dpp.moved-in and dpp.moved leaves commit to: public, no salt."""
+    found: dict[str, list[_Committed]] = {moves.MOVED_IN: [], moves.MOVED: []}
+    came = arrival_of(session, passport.pk)
+    if came is not None:
+        content = moves.moved_in_content(came.link, came.previous_bundle)
+        found[moves.MOVED_IN] = [_Committed((content,), (), False)]
+    went = move_of(session, passport.pk)
+    if went is not None:
+        content = moves.moved_content(went.to_url, went.new_uri, went.moved_at)
+        found[moves.MOVED] = [_Committed((content,), (), False)]
+    return found
 
 
 def _version(row: PassportVersion, public_id: str) -> _Committed:

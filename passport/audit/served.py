@@ -25,7 +25,7 @@ from passport.errors import KreislaufError
 from passport.events.status import derive_status
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import community_key, identify, identity_key
-from passport.ledger import seals
+from passport.ledger import moves, seals
 from passport.ledger.verify import Report, rows
 from passport.models import (
     ApiKey,
@@ -37,6 +37,7 @@ from passport.models import (
     PassportVersion,
     RegistrySeal,
 )
+from passport.moves.tables import MOVED
 from passport.passports.issuing import search_text
 from passport.routes import Routes
 
@@ -69,6 +70,8 @@ def check_passports(session: Session, report: Report, base_url: str) -> None:
         except _MALFORMED as exc:
             add(f"its newest document or events are malformed: {type(exc).__name__}: {exc}")
             continue
+        if (p.pk, moves.MOVED) in ctx.moves:  # the dpp.moved leaf, checked with the log's
+            expected["status"] = MOVED
         for column, value in expected.items():
             if getattr(p, column) != value:
                 add(f"{column} is {getattr(p, column)!r}, but its log says {value!r}")

@@ -44,6 +44,7 @@ from passport.models import (
     PassportVersion,
     utcnow,
 )
+from passport.passports.lookup import refuse_moved
 from passport.passports.versions import get_version, is_battery
 from passport.signing.registry import issuer_did
 
@@ -77,6 +78,7 @@ class _Target:
     life_status: str
     last_seq: int  # 0: no event yet
     commissioned_at: datetime
+    status: str  # "moved": the passport's history is kept at another registry now
 
 
 def _target(session: Session, public_id: str) -> _Target:
@@ -91,12 +93,12 @@ def _target(session: Session, public_id: str) -> _Target:
     row = compiled_sql.first(session, _TARGET[postgres], {"public_id": public_id})
     if row is None:
         raise NotFound(f"No passport with id '{public_id}'.")
-    pk, uri, issuer_pk, life_status, last_seq, commissioning, version_pk, produced = row
+    pk, uri, issuer_pk, life_status, last_seq, commissioning, version_pk, produced, state = row
     if commissioning is None:
         if version_pk is None:  # no current version: NotFound, as get_version says it
             get_version(session, session.get_one(Passport, pk))
         commissioning = _production_day(produced)
-    return _Target(pk, uri, issuer_pk, life_status, last_seq or 0, commissioning)
+    return _Target(pk, uri, issuer_pk, life_status, last_seq or 0, commissioning, state)
 
 
 # Built once and compiled once per database (passport.compiled_sql): an append's statements cost
@@ -143,6 +145,7 @@ _TARGET = {
         .scalar_subquery(),
         _VERSIONS.c.pk,
         produced,
+        _PASSPORTS.c.status,
     )
     .select_from(
         _PASSPORTS.outerjoin(
@@ -255,6 +258,7 @@ def _store(
     had been read (a query that reads the row returns it).
     """
     base_url = settings.base_url
+    refuse_moved(session, passport.pk, passport.status, "a new event")
     _check_battery_health(session, passport.pk, new)
     check_allowed(
         new,

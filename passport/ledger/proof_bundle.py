@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from passport.ledger import checkpoints, merkle, note
+from passport.ledger import checkpoints, merkle, moves, note
 from passport.ledger.policy import Policy
 
 FORMAT = "https://kreislauf.eu/proof-bundle/v1"
@@ -143,6 +143,7 @@ def verify(
         except (ValueError, KeyError, TypeError) as exc:  # ProofError, NoteError are ValueErrors
             report.add("FAIL", f"entry {seq}: {exc}")
             previous = None
+    moves.check(bundle, report, verify)  # where a moved passport went; its earlier history
     if report.ok:
         report.add(
             "OK",

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from passport.ledger import audit_checkpoints as checkpoints
-from passport.ledger import log, merkle
+from passport.ledger import log, merkle, moves
 from passport.ledger.note import Verifier
 from passport.models import (
     Event,
@@ -29,6 +30,7 @@ from passport.models import (
     Passport,
     PassportVersion,
 )
+from passport.moves.tables import PassportArrival, PassportMove
 from passport.signing.registry import issuer_did
 
 
@@ -100,6 +102,18 @@ class _Context:
         # passport pk -> (index of its dpp.issued entry, whether that leaf commits its public
         # id: not for passports logged before migration 0013, whose ids are sealed instead)
         self.issued: dict[int, tuple[int, bool]] = {}
+        # passport pk -> its move away and its arrival (the dpp.moved, dpp.moved-in leaves)
+        self.moves: dict[tuple[int, str], PassportMove | PassportArrival] = {
+            **{(m.passport_pk, moves.MOVED): m for m in rows(session, report, PassportMove, _PK)},
+            **{
+                (a.passport_pk, moves.MOVED_IN): a
+                for a in rows(session, report, PassportArrival, PassportArrival.passport_pk)
+            },
+        }
+        self.used_moves: set[tuple[int, str]] = set()
+
+
+_PK = PassportMove.passport_pk
 
 
 def rows(session: Session, report: Report, model: Any, order: Any) -> list[Any]:
@@ -157,6 +171,8 @@ def verify_log(session: Session, base_url: str, verifiers: Iterable[Verifier] = 
         for e in logged[ctx.used_events[pk] :]:
             uri = ctx.uris.get(pk, f"passport pk {pk}")
             report.add(None, f"dpp.event.{e.type}", uri, f"event {e.seq} has no log entry")
+    for pk, kind in set(ctx.moves) - ctx.used_moves:
+        report.add(None, kind, ctx.uris.get(pk, f"passport pk {pk}"), "the move has no log entry")
     for pk, uri in ctx.uris.items():
         if not ctx.versions.get(pk):
             report.add(None, "dpp.issued", uri, "the passport has no stored version")
@@ -197,7 +213,15 @@ def _check_entry(
     if pk is None:
         report.add(*where, "no passport has this subject URI")
         return
-    if entry.kind.startswith("dpp.event."):
+    if entry.kind in moves.KINDS:
+        fact = ctx.moves.get((pk, entry.kind))
+        if fact is None or (pk, entry.kind) in ctx.used_moves:
+            report.add(*where, "the passport has no stored move for this entry")
+            return
+        ctx.used_moves.add((pk, entry.kind))
+        kind, (content, time), first = entry.kind, _move(fact), None
+        actor = ctx.orgs[fact.actor_pk]
+    elif entry.kind.startswith("dpp.event."):
         n = ctx.used_events[pk]
         ctx.used_events[pk] += 1
         if n >= len(ctx.events[pk]):
@@ -249,6 +273,13 @@ def _check_entry(
         ctx.issued[pk] = (entry.index, bound)
     if derived != leaf:
         report.add(*where, _differences(leaf, derived))
+
+
+def _move(fact: PassportMove | PassportArrival) -> tuple[dict[str, Any], datetime]:
+    """What a move's leaf digests, and when it was logged."""
+    if isinstance(fact, PassportMove):
+        return moves.moved_content(fact.to_url, fact.new_uri, fact.moved_at), fact.moved_at
+    return moves.moved_in_content(fact.link, fact.previous_bundle), fact.arrived_at
 
 
 def _all_nodes(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:

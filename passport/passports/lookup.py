@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.errors import NotFound
+from passport.errors import NotFound, PassportMoved
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import candidate_keys
 from passport.models import Event, Passport
+from passport.moves.tables import MOVED, move_of
 
 
 def get_passport(session: Session, public_id: str, *, lock: bool = False) -> Passport:
@@ -80,3 +81,17 @@ def items_with_serial(
             return found
     anywhere = select(Passport).where(*item).order_by(Passport.pk.desc()).limit(limit)
     return list(session.scalars(anywhere))
+
+
+def refuse_moved(session: Session, passport_pk: int, status: str, what: str) -> None:
+    """Raise :class:`PassportMoved` if the passport moved to another registry: ``what`` (a new
+    version, an event ...) belongs there now; its history stays here, read-only."""
+    if status != MOVED:
+        return
+    move = move_of(session, passport_pk)
+    where, uri = (move.to_url, move.new_uri) if move else ("another registry", "")
+    raise PassportMoved(
+        f"The passport moved to {where}"
+        + (f" on {move.moved_at:%Y-%m-%d}" if move else "")
+        + f"; {what} belongs to its new registry ({uri}). Its history stays here, read-only."
+    )

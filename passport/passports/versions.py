@@ -16,7 +16,7 @@ from passport.errors import Conflict, FieldError, InvalidDocument, NotFound
 from passport.ledger import log, sequencer
 from passport.models import MAX_ROW_NUMBER, Organisation, Passport, PassportVersion, utcnow
 from passport.passports.issuing import prepare, search_text
-from passport.passports.lookup import get_passport
+from passport.passports.lookup import get_passport, refuse_moved
 from passport.signing.registry import issuer_did
 
 
@@ -102,6 +102,7 @@ def update_passport(
     """Write version n+1 of a passport; the identifiers cannot change."""
     passport = get_passport(session, public_id)
     require(org, "passport.revise", passport)
+    refuse_moved(session, passport.pk, passport.status, "a new version")
     if passport.status == "withdrawn":
         raise Conflict(
             f"Passport {public_id} is withdrawn; a withdrawn passport gets no new versions."
@@ -130,6 +131,7 @@ def withdraw_passport(
     """Mark a passport withdrawn with a new version; every earlier version stays readable."""
     passport = get_passport(session, public_id)
     require(org, "passport.withdraw", passport)
+    refuse_moved(session, passport.pk, passport.status, "withdrawing it")
     if passport.status == "withdrawn":
         raise Conflict(f"Passport {public_id} is already withdrawn.")
     current = get_version(session, passport)

@@ -41,6 +41,7 @@ class Found:
     issuer_pk: int
     current_version: int
     parts: tuple[object, ...]  # the counters, in the order of _COUNTERS
+    status: str = "active"  # "moved": its resolver paths, page and API address redirect
 
     def digest(self, base_url: str, *slot: object) -> str:
         """The strong ETag of one view: the read key, the registry's address and code, and
@@ -78,6 +79,7 @@ _COUNTERS = (
     _last_event(_p.c.model_pk),
     _last_event(_p.c.batch_pk),
     _lineage(),
+    _p.c.status,  # last: a move changes no counter above, but every view of it
 )
 _FOUND = select(
     _p.c.pk, _p.c.public_id, _p.c.uri, _p.c.identity_key, _p.c.issuer_pk, *_COUNTERS
@@ -110,7 +112,14 @@ def _found(row: Sequence[object]) -> Found:
     pk, public_id, uri, identity_key, issuer_pk, current = row[:6]
     assert isinstance(pk, int) and isinstance(issuer_pk, int) and isinstance(current, int)
     return Found(
-        pk, str(public_id), str(uri), str(identity_key), issuer_pk, current, tuple(row[5:])
+        pk,
+        str(public_id),
+        str(uri),
+        str(identity_key),
+        issuer_pk,
+        current,
+        tuple(row[5:]),
+        str(row[-1]),
     )
 
 

@@ -112,6 +112,14 @@ def _request(
         ok = ok and own is not None
     elif action.startswith("event."):
         body = event_body(action.removeprefix("event."))
+    elif action == "passport.move":
+        body = {"to": "https://new-registry.example.net"}
+    elif action == "passport.import":  # a passport moved here from a registry made up
+        from tests.move_bundles import moved_bundle
+
+        gtin_, serial = registry.gtin(caller.name), f"S{next(registry.serials)}"
+        link = f"/01/{gtin_}/21/{serial}"
+        body = {"bundle": moved_bundle(passport("item", gtin_=gtin_, serial=serial), link)}
     elif action == "grant.manage" and method == "POST":
         grantee = "authority" if caller.name != "authority" else "repairer"
         body = {"organisation": registry.orgs[grantee].public_id}

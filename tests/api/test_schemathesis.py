@@ -210,6 +210,12 @@ def _steered(operation: Any, registry: Registry) -> Any:
         bodies = st.lists(PASSPORTS, min_size=1, max_size=3)
     elif label == "POST /api/v1/passports/{passport_id}/events":
         bodies = st.just(REPAIR)
+    elif label == "POST /api/v1/faults/suggest":
+        bodies = st.builds(
+            lambda category, problem: {"productCategory": category, "problem": problem},
+            st.sampled_from(["Laptop", "Mobile", "Vacuum", "Kettle"]),
+            strategies.text,
+        )
     elif label == "POST /api/v1/grants":
         bodies = st.sampled_from(registry.ids["org_id"]).map(lambda o: {"organisation": o})
 
@@ -253,7 +259,11 @@ BLUEPRINT_OPERATIONS = [
     "POST /api/v1/passports/{passport_id}/events",
     "GET /api/v1/passports/{passport_id}/events/{seq}/receipt",
     "GET /api/v1/passports/{passport_id}/proof-bundle",
+    "POST /api/v1/passports/{passport_id}/move",
+    "POST /api/v1/passports/import",
+    "GET /api/v1/passports/{passport_id}/previous-history",
     "GET /api/v1/repairs",
+    "POST /api/v1/faults/suggest",
     "GET /api/v1/grants",
     "POST /api/v1/grants",
     "DELETE /api/v1/grants/{grant_id}",

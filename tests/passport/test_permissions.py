@@ -73,10 +73,12 @@ def test_nobody_and_the_registry() -> None:
 
 def test_a_rival_manufacturer_may_only_correct_its_own() -> None:
     """Another manufacturer does nothing to a product it did not issue but file corrections
-    (which the history accepts only of its own events), and issue its own passports."""
+    (which the history accepts only of its own events), and issue its own passports (or one
+    moved here from another registry)."""
     rival = {r.action for r in RULES if may(r.action, "manufacturer", is_issuer=False)}
     assert rival == {
         "passport.issue",
+        "passport.import",
         "event.correction",
         "transfer.claim",
         "grant.manage",

@@ -92,6 +92,15 @@ def test_every_ords_detail_goes_into_the_body_and_nothing_empty_does() -> None:
     assert waiting.event_bodies()[0]["repair"]["nextSteps"] == "Professional help"
 
 
+def test_the_chosen_fault_type_goes_into_the_repair_event() -> None:
+    value = repair(category="Laptop", fault_type="Integrated screen")
+    assert value.event_bodies()[0]["repair"]["faultType"] == "Integrated screen"
+    assert problems(value) == []
+    assert "faultType" not in repair().event_bodies()[0]["repair"]
+    assert RepairDetails.field_for("/repair/faultType") == "fault_type"
+    assert [f for f, _ in problems(repair(fault_type="x" * 101))] == ["fault_type"]
+
+
 def test_a_part_with_its_own_passport_becomes_a_part_replacement() -> None:
     value = repair(parts=("switch", "x" * 600), part_passport="https://id.example/01/1/21/2")
     repaired, replaced = value.event_bodies()

@@ -30,6 +30,7 @@ __all__ = ["backup_command", "restore_command"]
 
 def _metadata() -> MetaData:
     import passport.mirrors.tables  # noqa: F401 - the mirror_* tables, as migrations/env.py
+    import passport.moves.tables  # noqa: F401 - the passport_moves/arrivals tables, likewise
     import repairs.models  # noqa: F401 - registers repair_records, as migrations/env.py does
     from passport.models import Base
 

@@ -16,6 +16,7 @@ from web.cli.access_log import prune_access_log
 from web.cli.backup import backup_command, restore_command
 from web.cli.bundle import verify_bundle_command
 from web.cli.eu_registry import register_eu_command
+from web.cli.faults import evaluate_faults_command, train_faults_command
 from web.cli.keys import keys_group
 from web.cli.labels import labels_command
 from web.cli.log import verify_command, verify_history_command, witness_add, witness_command
@@ -52,6 +53,8 @@ for command in (
     verify_history_command,
     verify_bundle_command,
     export_ords_command,
+    train_faults_command,
+    evaluate_faults_command,
     labels_command,
     prune_access_log,
     backup_command,

@@ -31,11 +31,13 @@ from passport.events.rules import may_record
 from passport.events.status import TERMINAL
 from passport.ledger import checkpoints
 from passport.models import Organisation, Passport
+from passport.moves.tables import MOVED
 from passport.permissions import may
 from passport.views_cache import keys
 from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, render_private, safe_url
 from web.pages import battery, battery_passport, witnesses
+from web.pages.moves import arrived, moved_away
 from web.pages.parents import parent_links, unknown_item
 from web.pages.timeline import recalls, timeline
 
@@ -46,6 +48,8 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
         found = keys.by_id(one_read(), passport_id)
     except NotFound:
         return not_found()
+    if found.status == MOVED:  # to its resolver URI at the new registry
+        return moved_away(found.pk)
     reader = reader_organisation()
     if reader is not None or "_flashes" in flask_session:  # a page for this person only
         return _personal(found, reader)
@@ -162,6 +166,7 @@ def _context(
         "checkpoint": checkpoint,
         "witnessed": witnessed,
         "withheld": bool(seen.withheld),
+        "arrived": arrived(db, passport),
     }
 
 

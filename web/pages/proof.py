@@ -11,6 +11,7 @@ from passport.ledger import checkpoints, proof_bundle
 from passport.passports import lookup
 from web.html import not_found, render
 from web.pages import witnesses
+from web.pages.moves import arrived, departed
 
 
 def proof_page(passport_id: str) -> ResponseReturnValue:
@@ -27,6 +28,8 @@ def proof_page(passport_id: str) -> ResponseReturnValue:
         file=f"{passport.public_id}{proof_bundle.FILE_SUFFIX}",
         vkey=_log_key(),
         witnessed=witnesses.sentence(session(), passport),
+        arrived=arrived(session(), passport),
+        departed=departed(session(), passport),
     )
 
 
