@@ -68,29 +68,53 @@ def _one(text: str) -> Passport:
     db = session()
     if COMMUNITY in text:
         return community.resolve_community(db, text.rstrip("/").rsplit("/", 1)[-1])
-    if looks_like_element_string(text):
-        return lookup.resolve(db, parse_element_string(text))[0]
-    if looks_like_digital_link(text):
-        if "://" not in text and not text.startswith("/"):
-            text = "https://" + text  # the address as printed, without its scheme
-        return lookup.resolve(db, parse_digital_link(text, allow_trailing_slash=True))[0]
-    labelled = {_PARTS.get(k.lower(), "serial"): v for k, v in _LABELLED.findall(text)}
-    if "gtin" in labelled:
-        link = DigitalLink(
-            gtin=labelled["gtin"], lot=labelled.get("lot"), serial=labelled.get("serial")
-        )
+    link = _link(text)
+    if link is not None:
         return lookup.resolve(db, link)[0]
+    labelled = {_PARTS.get(k.lower(), "serial"): v for k, v in _LABELLED.findall(text)}
     if set(labelled) == {"id"}:
         return community.resolve_community(db, labelled["id"].lower())
     plain = _without_label_words(text)
-    parts = plain.split(" ")
-    if len(parts) == 2 and _GTIN.fullmatch(parts[0]):  # a GTIN and a serial number
-        return lookup.resolve(db, DigitalLink(gtin=parts[0], serial=parts[1]))[0]
-    if plain.isdigit():
-        return lookup.resolve(db, DigitalLink(gtin=plain))[0]
     if COMMUNITY_KEY.fullmatch(plain.lower()):
         try:
             return community.resolve_community(db, plain.lower())
         except NotFound:
             pass  # a passport id can look like one too
     return lookup.get_passport(db, plain.rsplit("/", 1)[-1])
+
+
+def _link(text: str) -> DigitalLink | None:
+    """The GS1 identifier a code spells, in any of the ways a label prints one; None when it
+    spells none (InvalidIdentifier when it tries and gets it wrong)."""
+    if COMMUNITY in text:
+        return None
+    if looks_like_element_string(text):
+        return parse_element_string(text)
+    if looks_like_digital_link(text):
+        if "://" not in text and not text.startswith("/"):
+            text = "https://" + text  # the address as printed, without its scheme
+        return parse_digital_link(text, allow_trailing_slash=True)
+    labelled = {_PARTS.get(k.lower(), "serial"): v for k, v in _LABELLED.findall(text)}
+    if "gtin" in labelled:
+        return DigitalLink(
+            gtin=labelled["gtin"], lot=labelled.get("lot"), serial=labelled.get("serial")
+        )
+    plain = _without_label_words(text)
+    parts = plain.split(" ")
+    if len(parts) == 2 and _GTIN.fullmatch(parts[0]):  # a GTIN and a serial number
+        return DigitalLink(gtin=parts[0], serial=parts[1])
+    if plain.isdigit():
+        return DigitalLink(gtin=plain)
+    return None
+
+
+def asked_item(code: str, found: Passport) -> str | None:
+    """The Digital Link path of the item (or batch) a code names, when the passport found for
+    it is its batch's or model's: that page then says the item has no passport of its own."""
+    try:
+        link = _link(code.strip())
+    except InvalidIdentifier:
+        return None
+    if link is None or link.granularity in ("model", found.granularity):
+        return None
+    return link.path()

@@ -18,7 +18,7 @@ from passport.models import Passport
 from web.auth import required_user, signed_in
 from web.fields import Field, Form
 from web.html import render, render_private
-from web.lookup import candidates
+from web.lookup import asked_item, candidates
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -107,4 +107,6 @@ def _target(form: Form) -> tuple[str | None, int, list[Passport]]:
     passport = found[0]
     if passport.granularity == "item":
         return url_for("forms.log_repair", passport_id=passport.public_id), 200, []
-    return url_for("pages.passport_page", passport_id=passport.public_id), 200, []
+    asked = asked_item(form["code"].value, passport)  # an item with no passport: the page says so
+    page = url_for("pages.passport_page", passport_id=passport.public_id, **{"for": asked})
+    return page, 200, []

@@ -103,7 +103,12 @@ def test_a_community_passport_is_found_by_its_id(volunteer, session, cafe):
 def test_an_unknown_item_of_a_known_model_leads_to_the_model(volunteer, session, maker):
     model = issue(session, maker, granularity="model", serial=None)
     found = start(volunteer, f"(01){GTIN}(21)NOT-MADE")
-    assert found.status_code == 303 and found.location == f"/passports/{model}"
+    assert found.status_code == 303
+    assert found.location == f"/passports/{model}?for=/01/{GTIN}/21/NOT-MADE"
+    page = volunteer.get(found.location).text
+    assert "No passport is registered for the item you scanned" in page
+    assert "Register this one item" in page  # to log its repair, on a passport of its own
+    assert start(volunteer, GTIN).location == f"/passports/{model}"
 
 
 def test_codes_it_cannot_find_or_read(volunteer, session, maker):
