@@ -114,6 +114,7 @@ def init_app(app: Flask) -> None:
         repairs,
         resolver,
         status,
+        transfers,
     )
 
     app.config.update(
@@ -150,6 +151,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(repairs.blp)
     api.register_blueprint(faults.blp)  # fault types suggested from open repair data
     api.register_blueprint(grants.blp)
+    api.register_blueprint(transfers.blp)  # transfer codes, as the item page's button
     api.register_blueprint(keys.blp)
     api.register_blueprint(en18222.blp)  # the EN 18222 DPP API, over the same use cases
     api.register_blueprint(health.blp)  # /healthz and /readyz, for operators

@@ -272,7 +272,9 @@ def _view(passport: Any, seen: reading.Reading, exact: bool, path: str, link_pat
         return _redirect(chosen.href, headers)
     if _best() in (JSONLD, "application/json"):
         return Response(json.dumps(document), mimetype=JSONLD, headers=headers)
-    page = url_for("pages.passport_page", passport_id=passport.public_id)
+    # A batch or model passport answering for an item: its page says so first (?for=).
+    asked = {} if exact else {"for": link_path}
+    page = url_for("pages.passport_page", passport_id=passport.public_id, **asked)
     return _redirect(page, headers)
 
 

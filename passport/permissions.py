@@ -163,7 +163,10 @@ RULES: tuple[Rule, ...] = (
         "Create a transfer code to hand an item over",
         ("refurbisher",),
         issuer=True,
-        ways=("POST /passports/<passport_id>/transfer-code",),
+        ways=(
+            "POST /passports/<passport_id>/transfer-code",
+            "POST /api/v1/passports/<passport_id>/transfer-codes",
+        ),
         note="a private holder gets the next code when claiming",
     ),
     _rule(
@@ -230,6 +233,7 @@ OPEN = (
     "GET /",
     "GET /.well-known/did.json",
     "GET /.well-known/gs1resolver",
+    "GET /favicon.ico",
     "GET /01/<_rest>",
     "GET /8013/<_rest>",
     "GET /api/docs",

@@ -72,6 +72,10 @@ class Routes:
         """The passport's page for people."""
         return f"{self.base_url}{PASSPORT_PAGES}/{_segment(public_id)}"
 
+    def claim(self, public_id: str) -> str:
+        """The page where the next holder enters an item's transfer code."""
+        return f"{self.page(public_id)}/claim"
+
     def events(self, public_id: str) -> str:
         """The passport's lifecycle events (also the id of its EPCIS document)."""
         return f"{self.passport(public_id)}/events"

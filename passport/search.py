@@ -19,6 +19,8 @@ class Page:
 
     items: list[Passport]
     next_cursor: str | None
+    # The cursor of the page before this one (``before=``); None on the first page.
+    previous_cursor: str | None = None
 
 
 def _encode_cursor(pk: int) -> str:
@@ -48,10 +50,14 @@ def search(
     issuer: str | None = None,
     granularity: str | None = None,
     cursor: str | None = None,
+    before: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """Find passports by identifiers, free text and issuer, oldest first, a page at a time."""
-    stmt = select(Passport).order_by(Passport.pk).limit(limit + 1)
+    """Find passports by identifiers, free text and issuer, oldest first, a page at a time:
+    after ``cursor`` (the next page), or the page that ends before ``before`` (going back)."""
+    back = bool(before) and not cursor
+    order = Passport.pk.desc() if back else Passport.pk
+    stmt = select(Passport).order_by(order).limit(limit + 1)
     if gtin:
         try:
             stmt = stmt.where(Passport.gtin == normalise_gtin(gtin))
@@ -73,7 +79,14 @@ def search(
             stmt = stmt.where(Passport.search_text.like(f"%{escaped}%", escape="\\"))
     if cursor:
         stmt = stmt.where(Passport.pk > _decode_cursor(cursor))
+    elif before:
+        stmt = stmt.where(Passport.pk < _decode_cursor(before))
     rows = list(session.scalars(stmt))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, _encode_cursor(rows[-1].pk) if more and rows else None)
+    if back:  # read newest first, shown oldest first; a page follows it (the one it came from)
+        rows.reverse()
+        first = _encode_cursor(rows[0].pk) if more and rows else None
+        return Page(rows, _encode_cursor(rows[-1].pk) if rows else None, first)
+    first = _encode_cursor(rows[0].pk) if cursor and rows else None
+    return Page(rows, _encode_cursor(rows[-1].pk) if more and rows else None, first)

@@ -229,3 +229,35 @@ def claim(
     next_code = create_code(session, passport, None, now)
     throttle.clear(session, "claim", passport.public_id)
     return Handover(event, next_code)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A transfer code created through the API: shown once, in this answer only."""
+
+    passport: Passport
+    code: str
+    created_at: datetime
+
+
+def code_request(
+    session: Session, passport_public_id: str, org: Organisation, body: Any
+) -> IssuedCode:
+    """``POST …/transfer-codes``: the rules of the item page's button, for an organisation
+    selling through the API (the issuer at the first sale, a refurbisher). The body is empty or
+    ``{}``: the code is the registry's to choose, and a code does not expire (the next one, or
+    its use, ends it)."""
+    if body is not None and not isinstance(body, dict):
+        raise InvalidDocument(
+            "The body must be a JSON object.", [FieldError("", "send {} or no body")]
+        )
+    unknown = sorted(body or {})
+    if unknown:
+        errors = [
+            FieldError(f"/{name}", f"{name}: unknown field; a transfer code takes no fields")
+            for name in unknown
+        ]
+        raise InvalidDocument("A transfer code request takes no fields.", errors)
+    passport = get_passport(session, passport_public_id, lock=True)
+    now = utcnow()
+    return IssuedCode(passport, create_code(session, passport, org, now), now)

@@ -173,6 +173,7 @@ RULES: dict[str, set[str]] = {
     "web.auth": {"web.html", "edge", "passport"},
     "web.lookup": {"edge", "passport"},
     "web.charts": {"repairs"},
+    "web.languages": set(),  # which language a product text is in (lang attributes)
     # The page controllers build on what every page shares, never the other way.
     "web.pages": {
         "web.html",
@@ -180,6 +181,7 @@ RULES: dict[str, set[str]] = {
         "web.auth",
         "web.lookup",
         "web.charts",
+        "web.languages",
         "edge",
         "passport",
         "repairs",

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.exceptions import NotFound as NoRoute
 from werkzeug.routing import IntegerConverter
 
 from edge.request import Registry, close_session
@@ -92,8 +93,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     i18n.init_app(app)
     routes.init_app(app)
+    app.register_error_handler(NoRoute, _no_route)  # before the API's problem for any error
     app.after_request(html.harden)  # CSP, nosniff and no framing on every HTML answer
     return app
+
+
+def _no_route(error: NoRoute) -> Response:
+    """An address nothing answers: the not-found page for a browser (it asks for HTML first),
+    a problem document (RFC 9457) for every other client."""
+    from api import errors
+    from web import html
+
+    return html.not_found() if html.wants_page() else errors.http_problem(error)
 
 
 def _operations(app: Flask) -> None:

@@ -254,6 +254,7 @@ def _seed_ebike(session: Session, settings: Settings, cafe: Any) -> tuple[Any, A
             "2026-09-12T14:00:00+02:00",
             outcome="fixed",
             problem="Pack cut out under load; replaced the battery management system",
+            category="Battery/charger/adapter",  # the ORDS category, as the form files it
             spareParts="manufacturer",
             partsReplaced=["battery management system"],
             measurements={
@@ -333,6 +334,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
             "2026-09-03T15:30:00+02:00",
             outcome="fixed",
             problem="Kettle switch did not click off; replaced the switch",
+            category="Kettle",
             spareParts="manufacturer",
             partsReplaced=["power switch"],
         ),
@@ -352,6 +354,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
             "2026-08-14T14:10:00+02:00",
             outcome="end_of_life",
             problem="Heating element burnt out",
+            category="Kettle",
             barrier="Spare parts not available",
         ),
     )
@@ -374,6 +377,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
             "2026-08-20T16:00:00+02:00",
             outcome="fixed",
             problem="Heating element replaced",
+            category="Kettle",
             spareParts="third_party",
         ),
     )

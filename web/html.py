@@ -82,6 +82,12 @@ def message(
     return render_private("message.html", status, title=title, text=text, links=links)
 
 
+def wants_page() -> bool:
+    """Whether the client asks for HTML before JSON (a browser), not a problem document."""
+    kinds = ["application/problem+json", "application/json", "text/html"]
+    return request.accept_mimetypes.best_match(kinds) == "text/html"
+
+
 def not_found(*, private: bool = False) -> Response:
     """404: no passport by that id."""
     if private:

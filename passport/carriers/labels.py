@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from passport.carriers import qr
-from passport.carriers.faces import font
+from passport.carriers.faces import Font, font
 from passport.carriers.layouts import LAYOUTS, PT_PER_MM, Layout
 from passport.carriers.pdf import escape, write_pdf
 from passport.carriers.text import ellipsize, fit, winansi, wrap
@@ -53,6 +53,7 @@ class Label:
     title: str  # product name; wrapped, then cut with an ellipsis where it would overflow
     line2: str = ""  # e.g. "Serial K1-000101" or "Lot 2026W14"
     host: str = ""  # registry host, e.g. "dpp.example.org", printed small
+    number: str = ""  # the product number above line 2, e.g. "GTIN 04098765000010"
 
 
 def label_sheet_pdf(labels: Sequence[Label], layout: str | Layout = "a4-3x7") -> bytes:
@@ -174,9 +175,15 @@ def _text_block(label: Label, x: float, top: float, g: _Geometry) -> bytes:
     bottom = top - g.text_h
     lines: list[tuple[bytes, float, float, float, bytes]] = []  # font, size, x, baseline, text
     floor = bottom  # the title stays above this
-    for text, size, space in ((label.host, g.host_size, 150), (label.line2, g.line2_size, 250)):
+    for text, size, space in (
+        (label.host, g.host_size, 150),
+        (label.line2, g.line2_size, 250),
+        (label.number, g.line2_size, 250),
+    ):
         data = winansi(text)
-        if data:  # host at the bottom, line 2 above it, each cut to one line
+        if data:  # host at the bottom, line 2 and the number above it, each on one line
+            if text is not label.host:  # an identifier is typed from the label: shrink, not cut
+                size = _shrunk(data, regular, size, x, g.text_w)
             baseline = floor + regular.descent * size / 1000
             start, width = fit(regular, size, x, g.text_w)
             lines.append(
@@ -204,12 +211,29 @@ def _text_block(label: Label, x: float, top: float, g: _Geometry) -> bytes:
     return b"".join(out)
 
 
+# Identifier lines shrink to this size at the smallest before they are cut.
+_SMALLEST = 4.5
+
+
+def _shrunk(data: bytes, regular: Font, size: float, x: float, width: float) -> float:
+    """The largest size down to ``_SMALLEST`` at which ``data`` fits on one line."""
+    units = sum(regular.widths[c] for c in data)
+    while size > _SMALLEST and units * size / 1000 > fit(regular, size, x, width)[1]:
+        size = max(_SMALLEST, round(size - 0.1, 1))
+    return size
+
+
 def label_for(passport: Passport, host: str) -> Label:
-    """The label of a passport: its URI as QR code, its name, and its serial or lot."""
+    """The label of a passport: its URI as QR code, its name, and what a person types to find
+    it (the repair start page reads every line): the GTIN, and the serial or lot; a community
+    passport's id (the last part of its URI, ``<host>/c/<id>``)."""
+    number = f"GTIN {passport.gtin}" if passport.gtin else ""
     if passport.serial:
         line2 = f"Serial {passport.serial}"
     elif passport.lot:
         line2 = f"Lot {passport.lot}"
+    elif passport.community:
+        line2 = "ID " + passport.uri.rstrip("/").rsplit("/", 1)[-1]
     else:
-        line2 = f"GTIN {passport.gtin}" if passport.gtin else ""
-    return Label(uri=passport.uri, title=passport.name, line2=line2, host=host)
+        line2 = f"GMN {passport.gmn}" if passport.gmn else ""
+    return Label(uri=passport.uri, title=passport.name, line2=line2, host=host, number=number)

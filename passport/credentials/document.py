@@ -67,6 +67,7 @@ def build_credential(
     lineage: Mapping[str, str] | None = None,
     latest_measurements: Mapping[str, Any] | None = None,
     registered_by: str | None = None,
+    recalls: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Wrap a validated subject in the W3C VC 2.0 ``DigitalProductPassport`` the registry serves.
 
@@ -115,6 +116,10 @@ def build_credential(
     credential.update(lineage or {})
     if latest_measurements:
         credential["latestMeasurements"] = dict(latest_measurements)
+    if recalls:
+        # kreislauf:recalls: the recalls in force, its batch's and model's included
+        # (passport.credentials.recalls): the item's own credential says it is recalled.
+        credential["recalls"] = list(recalls)
     if registered_by is not None:
         # kreislauf:registeredBy: registered by a repairer for a product without a GS1
         # number, not issued by its manufacturer. Readers must not take it for the maker's word.

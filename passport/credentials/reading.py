@@ -18,6 +18,7 @@ from passport.credentials import as_sent, status_list
 from passport.credentials.document import build_credential
 from passport.credentials.inheritance import inherit
 from passport.credentials.measured import measured_section
+from passport.credentials.recalls import recalls_section, standing_recalls
 from passport.credentials.untp07 import V061, to_v07
 from passport.disclosure.annotations import schema_restrictions
 from passport.disclosure.marking import stored_marks
@@ -91,8 +92,10 @@ def read(
     if MEASUREMENTS in hidden:
         measured = None
     batch = session.get(Passport, passport.batch_pk) if passport.batch_pk else None
+    recalls = recalls_section(standing_recalls(session, passport), tier)
     document = build_credential(
         base_url=base_url,
+        recalls=recalls,
         lineage=_lineage(session, passport),
         latest_measurements=measured,
         subject=subject,

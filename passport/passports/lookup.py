@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from passport.errors import NotFound, PassportMoved
 from passport.gs1.digital_link import DigitalLink
 from passport.gs1.identity import candidate_keys
-from passport.models import Passport
+from passport.models import Event, Passport
 from passport.moves.tables import MOVED, move_of
 
 
@@ -51,6 +51,36 @@ def resolve(session: Session, link: DigitalLink) -> tuple[Passport, bool]:
         if key in rows:
             return rows[key], rank == 0
     raise NotFound(f"No passport is registered for {link.path()}.")
+
+
+# How far back "the organisation's recent items" reach: its newest events and passports.
+RECENT = 500
+
+
+def items_with_serial(
+    session: Session, serial: str, organisation_pk: int | None, *, limit: int = 10
+) -> list[Passport]:
+    """Item passports with this serial number, as a volunteer types it from a label.
+
+    The organisation's recent items first (those it recorded an event on or registered,
+    newest first, ``RECENT`` of each); only when none of them has the serial, every item of
+    the registry (no index serves a serial without its GTIN: a bounded scan, for people
+    typing at a counter, not for machines).
+    """
+    if not serial or len(serial) > 20:
+        return []
+    item = (Passport.serial == serial, Passport.granularity == "item")
+    if organisation_pk is not None:
+        recorded = select(Event.passport_pk).where(Event.recorder_pk == organisation_pk)
+        issued = select(Passport.pk).where(Passport.issuer_pk == organisation_pk)
+        near = set(session.scalars(recorded.order_by(Event.pk.desc()).limit(RECENT)))
+        near |= set(session.scalars(issued.order_by(Passport.pk.desc()).limit(RECENT)))
+        own = select(Passport).where(Passport.pk.in_(sorted(near)), *item)
+        found = list(session.scalars(own.order_by(Passport.pk.desc()).limit(limit)))
+        if found:
+            return found
+    anywhere = select(Passport).where(*item).order_by(Passport.pk.desc()).limit(limit)
+    return list(session.scalars(anywhere))
 
 
 def refuse_moved(session: Session, passport_pk: int, status: str, what: str) -> None:

@@ -36,7 +36,7 @@ from tests.permission_registry import (
     rule_path,
 )
 
-WEB = ("/passports/", "/impact", "/signin", "/signout", "/repairs/", "/labels")
+WEB = ("/passports/", "/impact", "/signin", "/signout", "/repairs/", "/labels", "/favicon.ico")
 
 
 def is_web(way: str) -> bool:

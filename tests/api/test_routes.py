@@ -21,6 +21,7 @@ URLS = {
     "versions": AT.versions(P),
     "qr": AT.qr(P),
     "page": AT.page(P),
+    "claim": AT.claim(P),
     "events": AT.events(P),
     "event_receipt": AT.event_receipt(P, 1),
     "community": AT.community("abcdefghijklmnop"),

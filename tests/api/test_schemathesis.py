@@ -267,6 +267,7 @@ BLUEPRINT_OPERATIONS = [
     "GET /api/v1/grants",
     "POST /api/v1/grants",
     "DELETE /api/v1/grants/{grant_id}",
+    "POST /api/v1/passports/{passport_id}/transfer-codes",
     "GET /api/v1/keys",
     "POST /api/v1/keys",
     "DELETE /api/v1/keys/{prefix}",

@@ -113,6 +113,20 @@ def test_demo_seeds_standard_passports_at_every_level(tmp_path):
         assert dte_errors(client.get(f"/api/v1/passports/{p['id']}/events?format=dte").json) == []
     front = client.get("/")
     assert front.status_code == 200 and "Kesselwerk" in front.get_data(as_text=True)
+    # Every demo repair names its ORDS category: the flagship kettle's impact is estimated.
+    repaired = [
+        p
+        for p in items
+        if any(
+            e["type"] == "repair"
+            for e in client.get(f"/api/v1/passports/{p['id']}/events").json["events"]
+        )
+    ]
+    assert len(repaired) >= 3
+    for p in repaired:
+        page = client.get(f"/passports/{p['id']}").get_data(as_text=True)
+        assert "not estimated without a product category" not in page, p["name"]
+        assert "Avoided ≈" in page, p["name"]
     # The sign-in README and the demo print works.
     from tests.web.conftest import sign_in
 

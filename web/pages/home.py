@@ -4,37 +4,77 @@ volunteer the page that finds the item in front of them by its code.
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from functools import cache
+from pathlib import Path
+
+from flask import Response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from edge.request import session
 from passport import search
-from passport.errors import InvalidIdentifier, NotFound
-from web.auth import signed_in
+from passport.errors import InvalidDocument, InvalidIdentifier, NotFound
+from passport.models import Passport
+from web.auth import required_user, signed_in
 from web.fields import Field, Form
 from web.html import render, render_private
-from web.lookup import find
+from web.lookup import asked_item, candidates
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def index() -> ResponseReturnValue:
-    """Show what the registry holds and where to go next."""
-    passports = search.search(session(), limit=50).items
+    """Show what the registry holds, a page at a time, searched by its words; where to go next."""
+    q = " ".join(request.args.get("q", "").split())[:200]
+    try:
+        page = search.search(session(), q=q or None, limit=PAGE_SIZE, **_cursors())
+    except InvalidDocument:  # a cursor this registry did not write: start from the beginning
+        page = search.search(session(), q=q or None, limit=PAGE_SIZE)
     levels = {"item": _("item"), "batch": _("batch"), "model": _("model")}
-    return render("index.html", passports=passports, levels=levels, withdrawn=_("withdrawn"))
+    context = {"passports": page.items, "levels": levels, "withdrawn": _("withdrawn")}
+    return render("index.html", q=q, **context, **_paging(q, page))
+
+
+PAGE_SIZE = 50
+
+
+def _cursors() -> dict[str, str | None]:
+    return {"cursor": request.args.get("cursor"), "before": request.args.get("before")}
+
+
+def _paging(q: str, page: search.Page) -> dict[str, str | None]:
+    """The next and previous pages' addresses (None at either end), the search kept."""
+    kept = {"q": q} if q else {}
+    ahead, back = page.next_cursor, page.previous_cursor
+    return {
+        "next_page": url_for("pages.index", cursor=ahead, **kept) if ahead else None,
+        "previous_page": url_for("pages.index", before=back, **kept) if back else None,
+    }
+
+
+def favicon() -> ResponseReturnValue:
+    """The registry's icon (an SVG: every browser that asks for /favicon.ico shows one), kept
+    by browsers and caches for a day."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(_icon(), mimetype="image/svg+xml", headers=headers)
+
+
+@cache
+def _icon() -> bytes:
+    return (STATIC / "favicon.svg").read_bytes()
 
 
 @signed_in
 def start() -> ResponseReturnValue:
     """Find the item to log a repair for, or register one that has no passport."""
     form = _code_form()
-    status = 200
+    status, choices = 200, []
     if request.args.get("code"):
         form.fill(request.args)
-        target, status = _target(form) if form.ok else (None, 200)
+        target, status, choices = _target(form) if form.ok else (None, 200, [])
         if target is not None:
             return redirect(target, code=303)
-    return render_private("start.html", status, form=form)
+    return render_private("start.html", status, form=form, choices=choices)
 
 
 def _code_form() -> Form:
@@ -50,17 +90,23 @@ def _code_form() -> Form:
     )
 
 
-def _target(form: Form) -> tuple[str | None, int]:
+def _target(form: Form) -> tuple[str | None, int, list[Passport]]:
     """Where the code leads (its repair form, or the page of a model or batch), or None with
-    the status of the page that says why not."""
+    the status of the page that says why not and the items it may mean (a shared serial)."""
     try:
-        passport = find(form["code"].value)
+        found = candidates(form["code"].value, required_user().organisation.pk)
     except InvalidIdentifier:
         form["code"].fail(_("This is not a code this registry can read."))
-        return None, 400
+        return None, 400, []
     except NotFound:
         form["code"].fail(_("No passport has this code. Register the item below."))
-        return None, 404
+        return None, 404, []
+    if len(found) > 1:  # a serial number several items share: the volunteer picks one
+        form["code"].fail(_("Several items have this serial number: choose yours below."))
+        return None, 200, found
+    passport = found[0]
     if passport.granularity == "item":
-        return url_for("forms.log_repair", passport_id=passport.public_id), 200
-    return url_for("pages.passport_page", passport_id=passport.public_id), 200
+        return url_for("forms.log_repair", passport_id=passport.public_id), 200, []
+    asked = asked_item(form["code"].value, passport)  # an item with no passport: the page says so
+    page = url_for("pages.passport_page", passport_id=passport.public_id, **{"for": asked})
+    return page, 200, []

@@ -22,6 +22,7 @@ from edge.reads import note_read
 from edge.request import one_read, session, settings
 from passport import transfers
 from passport.credentials import reading
+from passport.credentials.recalls import standing_recalls
 from passport.disclosure.readers import tier_of
 from passport.disclosure.tiers import Tier
 from passport.errors import NotFound
@@ -37,6 +38,7 @@ from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, render_private, safe_url
 from web.pages import battery, battery_passport, witnesses
 from web.pages.moves import arrived, moved_away
+from web.pages.parents import parent_links, unknown_item
 from web.pages.timeline import recalls, timeline
 
 
@@ -51,7 +53,7 @@ def passport_page(passport_id: str) -> ResponseReturnValue:
     reader = reader_organisation()
     if reader is not None or "_flashes" in flask_session:  # a page for this person only
         return _personal(found, reader)
-    slot = _public_slot()
+    slot = _public_slot(found)
     build = partial(_built, found)
     return views.serve(found, None, Tier.PUBLIC, slot, build, kept=lambda _response: True)
 
@@ -67,12 +69,12 @@ def _built(found: keys.Found) -> views.Built:
     return views.Built(page, seen, "page")
 
 
-def _public_slot() -> views.Slot:
+def _public_slot(found: keys.Found) -> views.Slot:
     """The page of a reader who is not signed in: one per language and address, with the
     newest checkpoint filled in when it is served (every write moves it; the page stays)."""
     size = keys.newest_checkpoint(one_read())
-    line = _checkpoint_line(size).encode()
-    slot = ("page", str(get_locale()), request.host_url, request.path)
+    line = _checkpoint_line(size, found.public_id).encode()
+    slot = ("page", str(get_locale()), request.host_url, request.path, unknown_item(found))
     seen = witnesses.witnessed()
     live = f"-{size}" + (f"-{seen.stamp}" if seen is not None else "")
     return views.Slot(
@@ -86,7 +88,7 @@ def _personal(found: keys.Found, reader: Organisation | None) -> ResponseReturnV
     passport = db.get(Passport, found.pk)
     assert passport is not None  # found in this request
     seen = reading.read(db, settings().base_url, passport, tier=tier_of(db, reader, passport))
-    line = _checkpoint_line(checkpoints.newest_size(db))
+    line = _checkpoint_line(checkpoints.newest_size(db), passport.public_id)
     context = _context(db, passport, seen, line, witnesses.sentence(db, passport))
     response = render_private("passport.html", **context)
     response.headers["Cache-Control"] = "private, no-store"
@@ -101,18 +103,21 @@ CHECKPOINT_SLOT = "<!--kreislauf:checkpoint-->"
 _SLOT = CHECKPOINT_SLOT.encode()
 
 
-def _checkpoint_line(size: int | None) -> Markup:
-    """The footer's line on the newest signed log checkpoint (nothing before the first)."""
-    return _line(size, str(get_locale()), request.script_root) if size else Markup("")
+def _checkpoint_line(size: int | None, passport_id: str) -> Markup:
+    """The footer's line on the newest signed log checkpoint (nothing before the first): a
+    link to the passport's proof page, which says in words what the checkpoint proves (the
+    raw signed note is linked from there)."""
+    if not size:
+        return Markup("")
+    text = _line(size, str(get_locale()))
+    href = url_for("pages.proof_page", passport_id=passport_id)
+    return Markup('<p class="verified"><a href="{}">{}</a></p>').format(href, text)
 
 
 @lru_cache(maxsize=64)
-def _line(size: int, _locale: str, _root: str) -> Markup:
-    """The line for one checkpoint, language and mount point (the arguments it depends on)."""
-    text = _("History verified up to checkpoint %(size)s", size=size)
-    return Markup('<p class="verified"><a href="{}">{}</a></p>').format(
-        url_for("log.checkpoint"), text
-    )
+def _line(size: int, _locale: str) -> str:
+    """The words for one checkpoint and language (the arguments they depend on)."""
+    return _("History verified up to checkpoint %(size)s", size=size)
 
 
 def _context(
@@ -120,6 +125,7 @@ def _context(
 ) -> dict[str, Any]:
     doc = seen.credential
     rows = history.list_events(db, passport)
+    inherited = [r for r in standing_recalls(db, passport) if r.recorded_on.pk != passport.pk]
     subject = doc["credentialSubject"]
     product = subject.get("product", {})
     circularity = subject.get("circularityScorecard") or {}
@@ -133,6 +139,8 @@ def _context(
         "granularity": _granularity(subject.get("granularityLevel")),
         "inherited": bool(doc.get("inheritedProperties")),
         "model_passport": safe_url(doc.get("modelPassport")),
+        "parents": parent_links(doc, passport),
+        "unknown_item": unknown_item(passport),
         "repair_link": _link(circularity.get("repairInformation"), _("How to repair it")),
         "recycling_link": _link(circularity.get("recyclingInformation"), _("How to recycle it")),
         "further": [link for link in map(_link, product.get("furtherInformation") or []) if link],
@@ -143,8 +151,8 @@ def _context(
         "battery_groups": battery_passport.groups(doc, seen.restrictions),
         "restricted_mark": battery_passport.measurements_mark(),
         "lineage": battery.lineage(doc),
-        "entries": timeline(rows),
-        "recalls": recalls(rows),
+        "entries": timeline(rows, inherited),
+        "recalls": recalls(rows, inherited),
         "life_banner": _life_banner(passport.life_status),
         "withdrawn": doc.get("passportStatus") == "withdrawn",
         "changed_hands": history.ownership_changes(rows),

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask
 
 from edge.request import settings
-from web import auth
+from web import auth, languages
 from web.pages import (
     accounts,
     community,
@@ -32,6 +32,7 @@ pages.add_url_rule("/passports/<passport_id>/proof", view_func=proof.proof_page,
 pages.add_url_rule("/impact", view_func=impact.impact_page, methods=["GET"])
 pages.add_url_rule("/impact/groups/<path:group>", view_func=impact.impact_group, methods=["GET"])
 pages.add_url_rule("/impact/method", view_func=impact.impact_method, methods=["GET"])
+pages.add_url_rule("/favicon.ico", view_func=home.favicon, methods=["GET"])
 
 forms = Blueprint("forms", __name__)
 forms.before_request(auth.check_csrf)
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     # Templates drop the blank lines their block tags would leave.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["lang_attr"] = languages.lang_attr  # <p{{ text|lang_attr }}>
     app.register_blueprint(pages)
     app.register_blueprint(forms)
     app.context_processor(

@@ -4,6 +4,7 @@ details that matter to the next owner, and which entries a correction declared w
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -13,11 +14,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from passport.credentials.recalls import StandingRecall
 from passport.events.rules import REGISTRY_ROLE
 from passport.models import Event
 from repairs.impact import impact_of
 from repairs.ords import records
 from web.html import N_, Link, filled, kilograms, long_date, percent, safe_url, say
+from web.languages import foreign
 
 
 @dataclass
@@ -31,10 +34,11 @@ class Entry:
     links: list[Link] = field(default_factory=list)
     corrected_by: Markup | None = None
     impact: Markup | None = None  # what a fixed repair avoided, with a link to the method
+    prefix: str = "event"  # "batch-event", "model-event": recorded on the batch's or model's
 
     @property
     def anchor(self) -> str:
-        return f"event-{self.seq}"
+        return f"{self.prefix}-{self.seq}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Recall:
     reason: str
     severity: str | None
     link: Link | None
+    source: Link | None = None  # the batch or model passport it was recorded on
 
 
 def _offset(value: str) -> timezone:
@@ -70,8 +75,29 @@ def _time_tag(event: Event) -> Markup:
 
 
 def _joined(parts: Sequence[Any]) -> Markup | None:
-    kept = [part for part in parts if part]
-    return Markup(", ").join(kept) if kept else None
+    """The details in one sentence: "bent the hinge back., fixed" loses its full stop; a part
+    that ends in "!" or "?" (or "…") is followed by a space, not a comma."""
+    kept = [part if isinstance(part, Markup) else _unstopped(str(part)) for part in parts if part]
+    kept = [part for part in kept if part]
+    if not kept:
+        return None
+    joined = Markup.escape(kept[0])
+    for before, part in zip(kept, kept[1:], strict=False):
+        joined += Markup(" " if str(before).endswith(("!", "?", "…", ":", ";")) else ", ") + part
+    return joined
+
+
+def _free(value: Any) -> Any:
+    """A free text someone typed, without its closing full stop, marked with its language
+    when that is another than the page's (web.languages); None when empty."""
+    text = filled(value)
+    return foreign(_unstopped(text)) if text else None
+
+
+def _unstopped(text: str) -> str:
+    """A free text without its one closing full stop (an ellipsis "..." stays)."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
 
 
 def _condition(value: Any) -> str | None:
@@ -198,7 +224,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
     d = event.details if isinstance(event.details, dict) else {}
     org, date, kind = event.recorder.name, _time_tag(event), event.type
     entry = Entry(event.seq, kind, Markup())
-    description = filled(d.get("description"))
+    description = _free(d.get("description"))
     details: list[Any] = [description]
     key = f"repair/{d.get('outcome')}" if kind == "repair" else kind
     lead = say(_(LEADS.get(key) or N_("Recorded by %(org)s, %(date)s")), org=org, date=date)
@@ -217,7 +243,7 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
             percent(health) and _("battery health %(percent)s", percent=percent(health)),
         ]
     elif kind == "repair":
-        details = [filled(d.get("problem")), _outcome(d.get("outcome"))]
+        details = [_free(d.get("problem")), _outcome(d.get("outcome"))]
         parts = _names(d.get("partsReplaced"))
         if parts:
             entry.notes.append(_("Parts replaced: %(parts)s", parts=", ".join(parts)))
@@ -336,8 +362,9 @@ def corrections(rows: Sequence[Event]) -> dict[int, Event]:
     return wrong
 
 
-def timeline(rows: Sequence[Event]) -> list[Entry]:
-    """The history in the order it was recorded, each wrong entry marked by its correction."""
+def timeline(rows: Sequence[Event], inherited: Sequence[StandingRecall] = ()) -> list[Entry]:
+    """The history in the order it was recorded, each wrong entry marked by its correction;
+    the recalls in force recorded on the batch's or model's passport among them."""
     by_seq = {e.seq: e for e in rows}
     fixed = corrections(rows)
     entries = []
@@ -352,11 +379,33 @@ def timeline(rows: Sequence[Event]) -> list[Entry]:
             # A repair declared wrong is left out of the impact figures too (repair_rows).
             entry.impact = None
         entries.append(entry)
+    if not inherited:
+        return entries
+    times = [event.recorded_at for event in rows]
+    for recall in sorted(inherited, key=lambda r: r.event.pk, reverse=True):
+        at = bisect_right(times, recall.event.recorded_at)
+        entries.insert(at, _inherited_entry(recall))
+        times.insert(at, recall.event.recorded_at)
     return entries
 
 
-def recalls(rows: Sequence[Event]) -> list[Recall]:
-    """The recalls still in force (not declared wrong by a correction), newest first."""
+def _source(recall: StandingRecall) -> Link:
+    on = recall.recorded_on
+    if on.granularity == "batch":
+        return Link(on.uri, _("Recorded on the passport of batch %(lot)s", lot=on.lot or ""))
+    return Link(on.uri, _("Recorded on the passport of the product model"))
+
+
+def _inherited_entry(recall: StandingRecall) -> Entry:
+    entry = _sentence(recall.event, {})
+    entry.prefix = f"{recall.recorded_on.granularity}-event"
+    entry.links.append(_source(recall))
+    return entry
+
+
+def recalls(rows: Sequence[Event], inherited: Sequence[StandingRecall] = ()) -> list[Recall]:
+    """The recalls still in force (not declared wrong by a correction), newest first; then
+    those recorded on the batch's or model's passport, which reach this item too."""
     wrong = corrections(rows)
     found = []
     for event in reversed(rows):
@@ -369,6 +418,17 @@ def recalls(rows: Sequence[Event]) -> list[Recall]:
                 reason=filled(d.get("reason")) or _("no reason given"),
                 severity=_severity(d.get("severity")),
                 link=Link(url, _("Read the recall notice")) if url else None,
+            )
+        )
+    for recall in inherited:
+        d = recall.event.details if isinstance(recall.event.details, dict) else {}
+        url = safe_url(d.get("url"))
+        found.append(
+            Recall(
+                reason=filled(d.get("reason")) or _("no reason given"),
+                severity=_severity(d.get("severity")),
+                link=Link(url, _("Read the recall notice")) if url else None,
+                source=_source(recall),
             )
         )
     return found

@@ -608,7 +608,7 @@ def test_no_script_and_nothing_external_but_the_product_image(client, session, m
     assert "script" not in parser.tags
     assert parser.styled == []  # no inline styles: the CSP allows our stylesheet only
     ours = [(tag, url) for tag, url in parser.loads if url != "https://cdn.acme.example/k1.jpg"]
-    assert ours == [("link", "/static/kreislauf.css")]
+    assert ours == [("link", "/static/kreislauf.css"), ("link", "/favicon.ico")]
     for _, url in ours:
         assert not urlsplit(url).netloc or urlsplit(url).netloc == "localhost"
     csp = response.headers["Content-Security-Policy"]
