@@ -65,6 +65,7 @@ def postgres_database() -> Iterator[str]:
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     upgrade_database(url)
     yield url
+    _stop_emptying(url)
     with admin.connect() as conn:
         conn.execute(
             text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
@@ -95,28 +96,43 @@ def empty_postgres(url: str) -> None:
     """Delete every row and restart every id sequence, in one round trip.
 
     DELETE rather than TRUNCATE: on tables this small it is several times faster (TRUNCATE
-    makes new files for each table), and it runs before every PostgreSQL test.
+    makes new files for each table), and it runs before every PostgreSQL test. The sequences
+    restart with ``setval`` for the same reason: ``ALTER SEQUENCE ... RESTART`` gives each
+    sequence a new file, which the server syncs to disk at commit (about 2 ms a sequence,
+    30 ms a test), where ``setval`` writes in place. The connection stays open for the next
+    test (one per database and worker; it sits idle in between).
     """
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo) as conn:  # commits on leaving
-        if url not in _EMPTYING:
-            # The sequences of the tables' serial and identity columns (what TRUNCATE ...
-            # RESTART IDENTITY would reset).
-            sequences = conn.execute(
-                "SELECT s.relname FROM pg_class s"
-                " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
-                " JOIN pg_class t ON t.oid = d.refobjid"
-                " WHERE s.relkind = 'S' AND t.relname = ANY(%s)",
-                ([t.name for t in Base.metadata.sorted_tables],),
-            ).fetchall()
-            _EMPTYING[url] = "".join(
-                [f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)]
-                + [f'ALTER SEQUENCE "{name}" RESTART;' for (name,) in sequences]
-            )
-        conn.execute(_EMPTYING[url].encode())  # built here, several statements: no parameters
+    conn, statement = _EMPTYING.get(url, (None, b""))
+    if conn is None or conn.closed:
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = psycopg.connect(conninfo, autocommit=True)
+        # The sequences of the tables' serial and identity columns (what TRUNCATE ...
+        # RESTART IDENTITY would reset), each back to its first value.
+        sequences = conn.execute(
+            "SELECT s.relname, q.seqstart FROM pg_class s"
+            " JOIN pg_sequence q ON q.seqrelid = s.oid"
+            " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid"
+            " WHERE s.relkind = 'S' AND t.relname = ANY(%s)",
+            ([t.name for t in Base.metadata.sorted_tables],),
+        ).fetchall()
+        restart = ", ".join(f"setval('\"{name}\"', {start}, false)" for name, start in sequences)
+        # Several statements in one simple query: one implicit transaction, one round trip.
+        statement = "".join(
+            [f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)]
+            + ([f"SELECT {restart};"] if restart else [])
+        ).encode()  # built here, several statements: no parameters
+        _EMPTYING[url] = (conn, statement)
+    conn.execute(statement)
 
 
-_EMPTYING: dict[str, str] = {}
+def _stop_emptying(url: str) -> None:
+    conn, _ = _EMPTYING.pop(url, (None, b""))
+    if conn is not None:
+        conn.close()
+
+
+_EMPTYING: dict[str, tuple[psycopg.Connection[Any], bytes]] = {}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
