@@ -88,7 +88,9 @@ class Capture:
 @pytest.fixture
 def capture(app: Any, session: Session) -> Iterator[Capture]:
     got = Capture()
-    engines: list[Engine] = [app.extensions["kreislauf"].engine, session.get_bind()]  # type: ignore[list-item]
+    # The app's and the session's engine (one engine, the test's, when they share it).
+    both: list[Engine] = [app.extensions["kreislauf"].engine, session.get_bind()]  # type: ignore[list-item]
+    engines = list(dict.fromkeys(both))
     for engine in engines:
         event.listen(engine, "before_cursor_execute", got)
     yield got
