@@ -1,12 +1,15 @@
 """Issue 14's scenario with four registries, each its own ``kreislauf run`` (gunicorn) process on
 loopback: an origin, two mirrors and a witness.
 
-The origin issues passports and records events; the witness cosigns its checkpoint under the
-origin's witness policy; both mirrors sync it. Then the origin is killed: its passports are
-still served by the mirrors and verify with the origin's keys, and a proof bundle downloaded
-before verifies offline, and fails after a one-byte change. Then a forked origin (the same
-keys and address, a rewritten history) comes up: both mirrors and the witness refuse it, and the
-mirrors show the evidence.
+The origin issues passports and records events; its server asks the witness to cosign its
+checkpoints by itself (KREISLAUF_COSIGN_SECONDS, under its witness policy). The first mirror
+syncs by hand, the second's server by itself (KREISLAUF_MIRROR_SYNC_SECONDS). Then the origin
+is killed: its passports, credentials, events and signed checkpoint (with each mirror's
+cosignature) are still served by both mirrors and verify with the origin's keys, and a proof
+bundle downloaded before verifies offline with the witness quorum, and fails after a one-byte
+change. Then a forked origin (the same keys and address, a rewritten history) comes up: the
+witness refuses to cosign it, and both mirrors refuse it and show the evidence (the second
+finds it by itself).
 
 The commands (``mirror``, ``cosign``, ``witness-add``, ``verify-bundle``) run in this process
 against each registry's database, as an operator would run them beside its server.
