@@ -248,6 +248,8 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
         if parts:
             entry.notes.append(_("Parts replaced: %(parts)s", parts=", ".join(parts)))
         for note in (
+            filled(d.get("faultType"))
+            and _("Fault type: %(fault)s", fault=filled(d.get("faultType"))),
             _spare_parts(d.get("spareParts")),
             _barrier(d.get("barrier"))
             and _("What stopped the repair: %(barrier)s", barrier=_barrier(d.get("barrier"))),
