@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from repairs.faults import suggestion
 from web.fields import Field, Form
+from web.languages import in_english
 
 TYPE, OTHER = "fault_type", "fault_other"
 
@@ -63,7 +64,7 @@ def _fields(best: list[str], faults: list[str], chosen: str, other: str) -> list
             TYPE,
             _("Fault type"),
             kind="radio",
-            choices=[(f, f) for f in best] + [("", _("Not sure"))],
+            choices=[(f, in_english(f)) for f in best] + [("", _("Not sure"))],
             value=chosen,
             hint=_("Suggested from the problem, best first. Check it, then save."),
         ),

@@ -83,3 +83,22 @@ def test_a_mistake_elsewhere_shows_with_the_suggestions(client, session, maker, 
     page = client.post(f"/passports/{pid}/repairs/new", data=sent)
     assert page.status_code == 400 and _radios(page.text)
     assert events_of(session, pid) == []
+
+
+def test_the_step_speaks_german_and_marks_the_english_fault_types(
+    client, session, maker, cafe, make_user
+):
+    sign_in(client, make_user(cafe))
+    pid = issue(session, maker, name="Acme V2 Staubsauger")
+    url = f"/passports/{pid}/repairs/new?lang=de"
+    sent = form_defaults(client.get(url).text)
+    assert sent["category"] == "Vacuum"
+    problem = "Saugt nicht mehr, Schlauch verstopft; gereinigt"
+    page = client.post(url, data=sent | {"problem": problem})
+    assert page.status_code == 200
+    for german in ("Fehlerart", "Nicht sicher", "Eine andere Fehlerart", "Prüfen, dann speichern"):
+        assert german in page.text, german
+    assert re.search(r'name="fault_type" value="[^"]+"[^>]*> <span lang="en">', page.text)
+    assert client.post(url, data=form_defaults(page.text)).status_code == 303
+    body = client.get(f"/passports/{pid}?lang=de").text
+    assert re.search(r'Fehlerart: <span lang="en">[^<]+</span>', body)
