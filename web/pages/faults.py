@@ -48,6 +48,8 @@ def with_fault_step(form: Form, sent: Mapping[str, str]) -> bool:
     at = fields.index(problem) + 1
     fields[at:at] = _fields(best, faults, chosen or "", other)
     form.fields = {f.name: f for f in fields}
+    if not decided:  # shown for the first time: the page opens on it (after any error summary)
+        form[TYPE].attrs |= {"tabindex": "-1", "autofocus": ""}
     return decided
 
 

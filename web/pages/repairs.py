@@ -227,6 +227,9 @@ def _show_refusal(form: Form, value: EventDetails, exc: InvalidDocument) -> None
 def _render(
     form: Form, passport: Passport, title: str, intro: str, status: int
 ) -> ResponseReturnValue:
+    if not form.ok:  # the error summary takes the focus (one autofocus on a page)
+        for f in form:
+            f.attrs.pop("autofocus", None)
     return render_private(
         "event_form.html",
         status,

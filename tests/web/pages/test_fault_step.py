@@ -29,6 +29,11 @@ def test_a_laptop_repair_asks_to_confirm_the_suggested_fault(
     # not saved yet: the same form, the problem kept, at most three suggestions and Not sure
     assert first.status_code == 200 and events_of(session, pid) == []
     assert PROBLEM in first.text and 'role="alert"' not in first.text
+    # the page opens on the step (focus and scroll, no script)
+    assert re.findall(r"<[^>]*\bautofocus\b[^>]*>", first.text) == [
+        '<fieldset class="field" id="f-fault-type" aria-describedby="f-fault-type-hint"'
+        ' tabindex="-1" autofocus="">'
+    ]
     choices = _radios(first.text)
     assert 2 <= len(choices) <= 4 and choices[-1] == ""
     again = form_defaults(first.text)
@@ -82,6 +87,7 @@ def test_a_mistake_elsewhere_shows_with_the_suggestions(client, session, maker, 
     sent = _form(client, pid) | {"problem": PROBLEM, "date": "2999-01-01"}
     page = client.post(f"/passports/{pid}/repairs/new", data=sent)
     assert page.status_code == 400 and _radios(page.text)
+    assert page.text.count("autofocus") == 1 and 'id="error-summary"' in page.text
     assert events_of(session, pid) == []
 
 
