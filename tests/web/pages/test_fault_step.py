@@ -108,3 +108,23 @@ def test_the_step_speaks_german_and_marks_the_english_fault_types(
     assert client.post(url, data=form_defaults(page.text)).status_code == 303
     body = client.get(f"/passports/{pid}?lang=de").text
     assert re.search(r'Fehlerart: <span lang="en">[^<]+</span>', body)
+
+
+def test_an_item_registered_at_the_start_gets_the_step(client, session, cafe, make_user):
+    """/repairs/start → "Register an item without a passport" → its repair form."""
+    from tests.web.pages.test_community import register
+
+    sign_in(client, make_user(cafe))
+    assert 'href="/passports/new/community"' in client.get("/repairs/start").text
+    pid = register(client, category="Mobile", brand="Fairphone", model="4", year="2022")
+    sent = _form(client, pid)
+    assert sent["category"] == "Mobile"
+    problem = "Display cracked after a fall; new screen fitted"
+    page = client.post(f"/passports/{pid}/repairs/new", data=sent | {"problem": problem})
+    assert page.status_code == 200 and _radios(page.text)
+    assert (
+        client.post(f"/passports/{pid}/repairs/new", data=form_defaults(page.text)).status_code
+        == 303
+    )
+    (event,) = events_of(session, pid)
+    assert event.details["faultType"] == form_defaults(page.text)["fault_type"]
