@@ -3,13 +3,22 @@
 Repairs are logged as lifecycle events of a passport; ``registry_row`` maps one such event
 (with its passport and the passport's current document) onto the 14 ORDS columns, so that the
 registry's own repairs are exported and counted beside imported open repair data.
+
+ORDS v0.3 has no column for a fault type; ``fault_types`` gives the fault type of exported
+registry repairs apart, keyed by the row id as the Open Repair Alliance quests key theirs
+(``id_ords``), for a companion file beside the 14-column export (docs/FAULTS.md).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from passport.disclosure.tiers import Tier
 from passport.disclosure.views import stored_view
@@ -25,11 +34,15 @@ from repairs.ords.records import (
     normalise_barrier,
 )
 
-__all__ = ["MISC", "registry_provider", "registry_row"]
+__all__ = ["MISC", "fault_types", "registry_provider", "registry_row"]
 
 # Event outcome (schemas/event.schema.json, repair) -> ORDS repair_status.
 _STATUSES = {"fixed": FIXED, "repairable": REPAIRABLE, "end_of_life": END_OF_LIFE}
 MISC = "Misc"
+# The id of a registry repair's row: the event's primary key, in the ORDS id pattern.
+ID_PREFIX = "kreislauf_"
+_REGISTRY_ID = re.compile(ID_PREFIX + "([0-9]+)")
+_CHUNK = 500
 
 
 def registry_provider(base_url: str) -> str:
@@ -107,7 +120,7 @@ def registry_row(
         brand = passport.issuer.name if passport.issuer is not None else "Unknown"
 
     return OrdsRow(
-        id=f"kreislauf_{event.pk}",
+        id=f"{ID_PREFIX}{event.pk}",
         data_provider=data_provider,
         country=country,
         partner_product_category=typed or MISC,
@@ -122,3 +135,19 @@ def registry_row(
         event_date=when.date(),
         problem=problem,
     )
+
+
+def fault_types(session: Session, ids: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(id_ords, fault type) of each registry repair among the row ``ids`` that has one.
+
+    Imported rows (other ids) have none: ORDS carries no fault type. In the order of ``ids``.
+    """
+    pks = [int(m.group(1)) for i in ids if (m := _REGISTRY_ID.fullmatch(i))]
+    for start in range(0, len(pks), _CHUNK):
+        chunk = pks[start : start + _CHUNK]
+        query = select(Event.pk, Event.details).where(Event.type == "repair", Event.pk.in_(chunk))
+        found = {pk: details for pk, details in session.execute(query)}
+        for pk in chunk:
+            fault = (found.get(pk) or {}).get("faultType")
+            if isinstance(fault, str) and fault.strip():
+                yield f"{ID_PREFIX}{pk}", fault.strip()

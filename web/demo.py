@@ -12,7 +12,7 @@ from passport.config import Settings
 from passport.credentials.inheritance import BATTERY_NOT_INHERITED
 from passport.events import history
 from passport.gs1.check_digits import gs1_check_digit
-from passport.passports import issuing, versions
+from passport.passports import community, issuing, versions
 from passport.routes import Routes
 from web import demo_battery
 
@@ -278,6 +278,27 @@ def _seed_ebike(session: Session, settings: Settings, cafe: Any) -> tuple[Any, A
     return model, ebike, storage
 
 
+def _seed_fault_types(session: Session, settings: Settings, cafe: Any) -> tuple[Any, Any]:
+    """A laptop and a vacuum cleaner registered at the café, each repaired with the fault type
+    its volunteer confirmed (docs/FAULTS.md): the categories with an Open Repair Alliance fault
+    list, so that suggestions, the fault type in the timeline and impact show."""
+    found = []
+    for category, brand, model, year, when, problem, fault in (
+        ("Laptop", "Demo Computers", "Book 14", 2017, "2026-10-08T15:00:00+02:00",
+         "Hinge broken, the screen wobbles; screwed the hinge back", "Case/chassis"),
+        ("Vacuum", "Demo Haushalt", "Staubfix 2000", 2019, "2026-10-08T16:30:00+02:00",
+         "Saugt kaum noch, Schlauch verstopft; Schlauch gereinigt", "Blockage"),
+    ):  # fmt: skip
+        item = community.issue_community_passport(
+            session, settings, cafe, category=category, brand=brand, model=model, year=year
+        )
+        repair = _event("repair", when, outcome="fixed", problem=problem, category=category)
+        repair["repair"] |= {"faultType": fault, "spareParts": "none"}
+        history.record_event(session, settings, cafe, item.public_id, repair)
+        found.append(item)
+    return found[0], found[1]
+
+
 def seed(session: Session, settings: Settings) -> list[str]:
     """Fill an empty registry; return lines worth printing for a newcomer."""
     base_url = settings.base_url
@@ -431,6 +452,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
         ),
     )
     ebike_model_, ebike, storage = _seed_ebike(session, settings, cafe)
+    laptop, vacuum = _seed_fault_types(session, settings, cafe)
     routes = Routes(base_url)
     return [
         "Open these as a phone would after scanning a QR code:",
@@ -440,6 +462,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
         f"  a recalled, recycled battery:  {recalled.uri}",
         f"  an e-bike battery (BatteryPass), repaired, then repurposed: {ebike.uri}",
         f"  its second life as home storage: {storage.uri}",
+        f"  a laptop and a vacuum repaired, with fault types: {laptop.uri} {vacuum.uri}",
         f"  the e-bike battery's model:  {ebike_model_.uri}",
         f"The model with two versions: {routes.versions(model.public_id)}",
         f"A QR code: {routes.qr(kettle.public_id)}",

@@ -61,3 +61,10 @@ def foreign(text: Any) -> Any:
     if language is None:
         return text
     return Markup('<span lang="{}">{}</span>').format(language, text)
+
+
+def in_english(text: str) -> Markup | str:
+    """A term known to be English (an Open Repair Alliance fault type), marked on other pages."""
+    if str(get_locale() or "en") == "en":
+        return text
+    return Markup('<span lang="en">{}</span>').format(text)

@@ -15,7 +15,10 @@ from typing import IO, Any
 
 from repairs.ords.records import COLUMNS, OrdsRow
 
-__all__ = ["to_json", "write_ords"]
+__all__ = ["FAULT_TYPE_COLUMNS", "to_json", "write_fault_types", "write_ords"]
+
+# The companion file of fault types: keyed like the Open Repair Alliance quests.
+FAULT_TYPE_COLUMNS = ("id_ords", "fault_type")
 
 # A field is quoted only when it holds a quote, a comma or a line break.
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -71,6 +74,16 @@ def write_ords(rows: Iterable[OrdsRow], stream: IO[str] | IO[bytes]) -> int:
             emit("".join(chunk))
             chunk.clear()
     emit("".join(chunk))
+    return count
+
+
+def write_fault_types(pairs: Iterable[tuple[str, str]], stream: IO[str]) -> int:
+    """Write ``id_ords,fault_type`` and one line per pair (as ``write_ords`` writes CSV)."""
+    stream.write(_csv_line(FAULT_TYPE_COLUMNS))
+    count = 0
+    for pair in pairs:
+        stream.write(_csv_line(pair))
+        count += 1
     return count
 
 

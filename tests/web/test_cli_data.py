@@ -71,6 +71,48 @@ def test_a_file_with_errors_imports_nothing_unless_skip_invalid(env, tmp_path):
     assert skipped.exit_code == 0 and "Imported 1 of 2 rows" in skipped.output
 
 
+def test_fault_types_go_to_a_companion_file_keyed_like_the_quests(
+    env, tmp_path, session, maker, make_org
+):
+    from passport.access import authenticate
+    from passport.events import history
+    from passport.passports import issuing
+    from tests.conftest import settings_of
+
+    cafe = authenticate(session, make_org("Repair Café Cardiff", "repairer").key)
+    item = issuing.issue_passport(
+        session, settings_of(session), authenticate(session, maker.key), passport()
+    )
+    for problem, fault in (("Hinge broken", "Case/chassis"), ("Slow", None), ("=1+1", "=1+1")):
+        repair = {"outcome": "fixed", "problem": problem, "category": "Laptop"}
+        repair |= {"faultType": fault} if fault else {}
+        body = {"type": "repair", "eventTime": "2026-05-04T12:00:00+02:00", "repair": repair}
+        history.record_event(session, settings_of(session), cafe, item.public_id, body)
+    session.commit()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:3]
+    (tmp_path / "two.csv").write_text("".join(lines), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import-ords", str(tmp_path / "two.csv")]).exit_code == 0
+
+    out, faults = tmp_path / "export.csv", tmp_path / "faults.csv"
+    result = runner.invoke(cli, ["export-ords", str(out), "--fault-types", str(faults)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote the fault types of 2 of them" in result.output
+    with out.open(newline="", encoding="utf-8") as f:
+        exported = {row["problem"]: row["id"] for row in csv.DictReader(f)}
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert len(exported) == 5 and len(header.split(",")) == 14  # ORDS unchanged
+    with faults.open(newline="", encoding="utf-8") as f:
+        assert list(csv.reader(f)) == [
+            ["id_ords", "fault_type"],
+            [exported["Hinge broken"], "Case/chassis"],
+            [exported["'=1+1"], "'=1+1"],  # no formula, as in the export
+        ]
+    # the same filters: no registry repair in the window, an empty companion file
+    runner.invoke(cli, ["export-ords", "-", "--until", "2020-01-01", "--fault-types", str(faults)])
+    assert faults.read_text(encoding="utf-8") == "id_ords,fault_type\n"
+
+
 def test_labels_for_a_batch_decode(env, tmp_path, make_org, session):
     from dataclasses import replace
 

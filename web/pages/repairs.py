@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -28,6 +29,7 @@ from repairs.details import EventDetails, RefurbishmentDetails, RepairDetails, R
 from web.auth import not_for_you, reader_tier, required_user, signed_in
 from web.fields import Field, Form, local_now, parse_number, web_address, when
 from web.html import long_date, message, not_found, render_private
+from web.pages import faults
 from web.pages.event_forms import record_form, repair_form
 
 MAX_PARTS = 50
@@ -42,17 +44,23 @@ def log_repair(passport_id: str) -> ResponseReturnValue:
     if not isinstance(found, Passport):
         return found
     now = local_now()
-    tier = reader_tier(found)
-    product = reading.credential(session(), settings().base_url, found, tier=tier)
-    product = product["credentialSubject"]
-    form = repair_form(product["product"], now)
+    form = repair_form(_product(found), now)
     title, intro = _("Log a repair"), _("Repair of %(name)s", name=found.name)
     if request.method == "GET":
         return _render(form, found, title, intro, 200)
     form.fill(request.form)
+    decided = faults.with_fault_step(form, request.form)  # else: shown to confirm first
     value = _repair(form, found, now)
-    done = _save(form, found, value) if value is not None else None
-    return done if done is not None else _render(form, found, title, intro, 400)
+    done = _save(form, found, value) if value is not None and decided else None
+    return done if done is not None else _render(form, found, title, intro, 200 if form.ok else 400)
+
+
+def _product(passport: Passport) -> dict[str, Any]:
+    """What the passport says about its product, as this reader may see it."""
+    tier = reader_tier(passport)
+    credential = reading.credential(session(), settings().base_url, passport, tier=tier)
+    product: dict[str, Any] = credential["credentialSubject"]["product"]
+    return product
 
 
 @signed_in
@@ -134,6 +142,7 @@ def _repair(form: Form, passport: Passport, now: datetime) -> RepairDetails | No
         barrier=form.value("barrier"),
         next_steps=form.value("next_steps"),
         part_passport=part_passport,
+        fault_type=faults.chosen_fault(form),
     )
 
 
@@ -218,6 +227,9 @@ def _show_refusal(form: Form, value: EventDetails, exc: InvalidDocument) -> None
 def _render(
     form: Form, passport: Passport, title: str, intro: str, status: int
 ) -> ResponseReturnValue:
+    if not form.ok:  # the error summary takes the focus (one autofocus on a page)
+        for f in form:
+            f.attrs.pop("autofocus", None)
     return render_private(
         "event_form.html",
         status,

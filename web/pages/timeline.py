@@ -20,7 +20,7 @@ from passport.models import Event
 from repairs.impact import impact_of
 from repairs.ords import records
 from web.html import N_, Link, filled, kilograms, long_date, percent, safe_url, say
-from web.languages import foreign
+from web.languages import foreign, in_english
 
 
 @dataclass
@@ -248,6 +248,8 @@ def _sentence(event: Event, by_seq: dict[int, Event]) -> Entry:
         if parts:
             entry.notes.append(_("Parts replaced: %(parts)s", parts=", ".join(parts)))
         for note in (
+            filled(d.get("faultType"))
+            and say(_("Fault type: %(fault)s"), fault=in_english(d["faultType"].strip())),
             _spare_parts(d.get("spareParts")),
             _barrier(d.get("barrier"))
             and _("What stopped the repair: %(barrier)s", barrier=_barrier(d.get("barrier"))),

@@ -22,7 +22,9 @@ PER_LOGIN_AT_ADDRESS = SIGN_IN.subject_at_address or 0
 
 
 def error_banner(response) -> str:
-    found = re.search(r'<div class="banner alert" role="alert">(.*?)</div>', response.text, re.S)
+    found = re.search(
+        r'<div class="banner alert"[^>]*role="alert"[^>]*>(.*?)</div>', response.text, re.S
+    )
     assert found, response.text
     return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
