@@ -45,3 +45,16 @@ def test_a_queued_laptop_repair_skips_the_fault_step(client, cafe, make_user, se
     assert response.status_code == 303
     (event,) = events_of(session, pid)
     assert "faultType" not in event.details
+
+
+def test_the_offline_words_and_files_are_served(client):
+    """The page script's words come translated in the page; the worker and the manifest are
+    served from the root with their types, and checked for a newer version on every visit."""
+    page = client.get("/?lang=de").text
+    assert 'data-sent="Gesendet:"' in page and 'data-failed="Nicht gesendet' in page
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    worker = client.get("/sw.js")
+    assert worker.mimetype == "text/javascript" and worker.headers["Cache-Control"] == "no-cache"
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.json["start_url"] == "/repairs/start"
