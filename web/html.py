@@ -17,9 +17,12 @@ from flask_babel import format_date, format_decimal, get_locale
 from markupsafe import Markup
 
 # Pages render only our own files and (on the passport page) the maker's product image.
-# No script runs at all; the policy makes sure none ever can, whatever a text field holds.
+# The only scripts are the registry's own files (static/offline.js and the service worker that
+# keeps pages and queued repairs offline): no inline script can ever run, whatever a text field
+# holds, and scripts talk to the registry only.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' https: http:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -47,7 +50,7 @@ def harden(response: Response) -> Response:
 
 
 def page(html: str, status: int = 200) -> Response:
-    """An HTML answer in which no script can run."""
+    """An HTML answer in which only the registry's own script files can run."""
     response = make_response(html, status)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -17,8 +17,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from edge.request import session, settings
+from passport import idempotency
 from passport.credentials import reading
-from passport.errors import Conflict, Forbidden, InvalidDocument, NotFound
+from passport.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyKeyBusy,
+    IdempotencyKeyReused,
+    InvalidDocument,
+    NotFound,
+)
 from passport.events import history
 from passport.events.rules import may_record
 from passport.events.status import TERMINAL
@@ -26,7 +34,7 @@ from passport.models import Passport
 from passport.passports import lookup
 from repairs import details
 from repairs.details import EventDetails, RefurbishmentDetails, RepairDetails, ResaleDetails
-from web.auth import not_for_you, reader_tier, required_user, signed_in
+from web.auth import CSRF_FIELD, not_for_you, reader_tier, required_user, signed_in
 from web.fields import Field, Form, local_now, parse_number, web_address, when
 from web.html import long_date, message, not_found, render_private
 from web.pages import faults
@@ -195,21 +203,34 @@ def _save(form: Form, passport: Passport, value: EventDetails) -> ResponseReturn
     """
     db = session()
     org = required_user().organisation
-    try:
+
+    def write() -> idempotency.Answer:
         first = details.record(db, settings(), org, passport.public_id, value)[0]
+        anchor = f"event-{first.seq}"
+        target = url_for("pages.passport_page", passport_id=passport.public_id, _anchor=anchor)
+        return idempotency.Answer(303, {}, target)
+
+    try:
+        answer = idempotency.once(db, org, *_key_and_fingerprint(), write)
     except InvalidDocument as exc:
         db.rollback()
         _show_refusal(form, value, exc)
         return None
-    except (Conflict, Forbidden) as exc:
+    except (Conflict, Forbidden, IdempotencyKeyBusy, IdempotencyKeyReused) as exc:
         db.rollback()
         form.general.append(exc.detail)
         return None
     db.commit()
-    target = url_for(
-        "pages.passport_page", passport_id=passport.public_id, _anchor=f"event-{first.seq}"
-    )
-    return redirect(target, code=303)
+    return redirect(answer.location or request.path, code=303)
+
+
+def _key_and_fingerprint() -> tuple[str | None, str]:
+    """The form's Idempotency-Key header (sent by a phone replaying a repair it queued while
+    offline: the same key gets the first answer again, nothing is recorded twice) and what a
+    repeated key must match: the path and the fields sent, the form token left out."""
+    key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
+    fields = {k: v for k, v in request.form.lists() if k != CSRF_FIELD}
+    return key, idempotency.request_fingerprint(fields, request.path)
 
 
 def _show_refusal(form: Form, value: EventDetails, exc: InvalidDocument) -> None:

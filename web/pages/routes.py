@@ -19,6 +19,7 @@ from web.pages import (
     home,
     impact,
     labels,
+    offline,
     passport,
     proof,
     repairs,
@@ -33,6 +34,8 @@ pages.add_url_rule("/impact", view_func=impact.impact_page, methods=["GET"])
 pages.add_url_rule("/impact/groups/<path:group>", view_func=impact.impact_group, methods=["GET"])
 pages.add_url_rule("/impact/method", view_func=impact.impact_method, methods=["GET"])
 pages.add_url_rule("/favicon.ico", view_func=home.favicon, methods=["GET"])
+pages.add_url_rule("/sw.js", view_func=offline.service_worker, methods=["GET"])
+pages.add_url_rule("/manifest.webmanifest", view_func=offline.manifest, methods=["GET"])
 
 forms = Blueprint("forms", __name__)
 forms.before_request(auth.check_csrf)

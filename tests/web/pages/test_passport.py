@@ -569,7 +569,9 @@ def test_html_in_text_fields_is_shown_as_text(client, session, maker, cafe):
     assert "&lt;i&gt;Manual&lt;/i&gt;" in body
     assert 'alt="&#34;&gt;&lt;b&gt;x&lt;/b&gt;"' in body
     lowered = body.lower()
-    assert "<script" not in lowered and "<img src=x" not in lowered
+    # the one script tag is the registry's own offline file (issue 15, point 2)
+    assert lowered.count("<script") == 1 and '<script src="/static/offline.js" defer>' in body
+    assert "<img src=x" not in lowered
     assert "javascript:" not in lowered and "Tap me" not in body  # not a web link: not shown
     assert "evil.example'>" not in body
 
@@ -605,14 +607,21 @@ def test_no_script_and_nothing_external_but_the_product_image(client, session, m
     response = client.get(f"/passports/{pid}")
     parser = Resources()
     parser.feed(response.get_data(as_text=True))
-    assert "script" not in parser.tags
+    # one script, the registry's own offline.js (issue 15, point 2); no inline script
+    assert parser.tags.count("script") == 1
     assert parser.styled == []  # no inline styles: the CSP allows our stylesheet only
     ours = [(tag, url) for tag, url in parser.loads if url != "https://cdn.acme.example/k1.jpg"]
-    assert ours == [("link", "/static/kreislauf.css"), ("link", "/favicon.ico")]
+    assert ours == [
+        ("link", "/static/kreislauf.css"),
+        ("link", "/favicon.ico"),
+        ("link", "/manifest.webmanifest"),
+        ("script", "/static/offline.js"),
+    ]
     for _, url in ours:
         assert not urlsplit(url).netloc or urlsplit(url).netloc == "localhost"
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert "default-src 'none'" in csp and "script-src 'self';" in csp
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
     css = client.get("/static/kreislauf.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
     stylesheet = css.get_data(as_text=True)
