@@ -234,6 +234,8 @@ OPEN = (
     "GET /.well-known/did.json",
     "GET /.well-known/gs1resolver",
     "GET /favicon.ico",
+    "GET /manifest.webmanifest",
+    "GET /sw.js",
     "GET /01/<_rest>",
     "GET /8013/<_rest>",
     "GET /api/docs",

@@ -36,7 +36,17 @@ from tests.permission_registry import (
     rule_path,
 )
 
-WEB = ("/passports/", "/impact", "/signin", "/signout", "/repairs/", "/labels", "/favicon.ico")
+WEB = (
+    "/passports/",
+    "/impact",
+    "/signin",
+    "/signout",
+    "/repairs/",
+    "/labels",
+    "/favicon.ico",
+    "/sw.js",
+    "/manifest.webmanifest",
+)
 
 
 def is_web(way: str) -> bool:
