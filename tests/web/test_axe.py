@@ -23,7 +23,7 @@ from passport.config import Settings
 from passport.db import make_engine, make_session_factory
 from passport.models import Passport
 from passport.signing.keys import ensure_keys
-from tests.web.test_browser import PHONE, chromium, serving
+from tests.web.test_browser import PHONE, chromium, serving, sign_in
 from web.app import create_app
 from web.demo import CAFE_LOGIN, CAFE_PASSWORD, seed
 
@@ -123,11 +123,7 @@ def test_every_page_passes_axe_at_phone_and_desktop_size(demo, browser):
         if group.count():
             visit(group.get_attribute("href") or "/impact")
 
-        page.goto(f"{url}/signin")
-        page.locator("input[name=login]").fill(CAFE_LOGIN)
-        page.locator("input[type=password]").fill(CAFE_PASSWORD)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_load_state()
+        sign_in(page, url, CAFE_LOGIN, CAFE_PASSWORD)
         assert page.url == f"{url}/repairs/start"  # signed in
         for path in (
             "/repairs/start",

@@ -117,6 +117,15 @@ def browser() -> Iterator[Any]:
         yield launched
 
 
+def sign_in(page: Any, origin: str, login: str, password: str = PASSWORD) -> None:
+    """Sign in on the sign-in page as a person would (in any language the page is in)."""
+    page.goto(f"{origin}/signin")
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[type=password]").fill(password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
 def assert_no_horizontal_scroll(page: Any) -> None:
     # A mobile browser widens its layout viewport to fit content that overflows, so
     # innerWidth must also still be the phone's width, not just at least scrollWidth.
@@ -243,11 +252,7 @@ def test_a_volunteer_signs_in_scans_and_logs_a_repair(
     context = browser.new_context(**PHONE, locale="en-GB")
     try:
         page = context.new_page()
-        page.goto(f"{http_server}/signin")
-        page.get_by_label("Login name").fill(login)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        sign_in(page, http_server, login)
         assert page.url == f"{http_server}/repairs/start"
         assert_no_horizontal_scroll(page)
 
@@ -331,11 +336,7 @@ def test_a_repairer_reads_a_battery_passport_on_a_phone(
         assert_no_horizontal_scroll(page)
         keep_screenshot(page, "battery-phone-public.png")
 
-        page.goto(f"{http_server}/signin")
-        page.get_by_label("Login name").fill(login)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        sign_in(page, http_server, login)
         page.goto(f"{http_server}/passports/{pid}")
         region = page.get_by_role("region", name=mark)
         assert region.is_visible() and "Expected lifetime" in region.inner_text()

@@ -15,9 +15,8 @@ from passport.access import authenticate
 from passport.passports import issuing
 from tests.conftest import settings_of
 from tests.helpers import passport
-from tests.web.conftest import PASSWORD
 from tests.web.pages.test_repairs import events_of
-from tests.web.test_browser import PHONE, browser, http_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import PHONE, browser, http_server, sign_in  # noqa: F401 (fixtures)
 
 
 def test_repairs_logged_offline_are_sent_once_when_back_online(
@@ -39,11 +38,7 @@ def test_repairs_logged_offline_are_sent_once_when_back_online(
     context = browser.new_context(**PHONE, locale="en-GB")
     try:
         page = context.new_page()
-        page.goto(f"{http_server}/signin")
-        page.get_by_label("Login name").fill(login)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        sign_in(page, http_server, login)
         # The worker is installed and takes charge of the page; then the scan and the form.
         page.wait_for_function("navigator.serviceWorker.controller !== null")
         page.goto(item)
