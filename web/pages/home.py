@@ -32,7 +32,19 @@ def index() -> ResponseReturnValue:
         page = search.search(session(), q=q or None, limit=PAGE_SIZE)
     levels = {"item": _("item"), "batch": _("batch"), "model": _("model")}
     context = {"passports": page.items, "levels": levels, "withdrawn": _("withdrawn")}
-    return render("index.html", q=q, **context, **_paging(q, page))
+    return render("index.html", q=q, number=_number, **context, **_paging(q, page))
+
+
+def _number(passport: Passport) -> str:
+    """What tells a passport from its namesakes in a list, as its label prints it: the serial
+    number of an item, the batch's lot, a model's GTIN, a community passport's id."""
+    if passport.serial:
+        return _("Serial number %(serial)s", serial=passport.serial)
+    if passport.lot:
+        return _("Batch %(lot)s", lot=passport.lot)
+    if passport.community:
+        return "ID " + passport.uri.rstrip("/").rsplit("/", 1)[-1]
+    return f"GTIN {passport.gtin}" if passport.gtin else ""
 
 
 PAGE_SIZE = 50

@@ -52,3 +52,15 @@ def test_search_keeps_its_words_across_pages(client, session, maker, monkeypatch
     assert names(client.get("/", query_string={"q": "K-1"}).text) == ["Kettle 1"]
     none = client.get("/", query_string={"q": "fridge"})
     assert none.status_code == 200 and "No passport matches “fridge”." in none.text
+
+
+def test_namesakes_are_told_apart_by_what_their_labels_print(client, session, maker):
+    """Items of one model share its name; the list says each one's serial number (in the
+    page's language), and every cell names its column for the phone's one-block-a-row view."""
+    for serial in ("K1-1", "K1-2"):
+        issue(session, maker, serial=serial, name="Kettle")
+    english = client.get("/").text
+    assert "Serial number K1-1" in english and "Serial number K1-2" in english
+    assert 'data-label="Identifier (QR content)"' in english
+    german = client.get("/", headers={"Accept-Language": "de"}).text
+    assert "Seriennummer K1-1" in german and "UNTP DPP 0.7.0" in german
