@@ -328,6 +328,9 @@ class TransferCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # A newer code for the same item replaces this one: one live code per item at a time.
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # After this it opens nothing (passport.transfers); NULL: until it is used or replaced
+    # (a private holder's code, and every code made before migration 0022).
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by_pk: Mapped[int | None] = mapped_column(ForeignKey("organisations.pk"), nullable=True)
 
     created_by: Mapped[Organisation | None] = relationship(lazy="joined")
