@@ -30,6 +30,7 @@ STATUS: dict[type[errors.KreislaufError], tuple[int, str]] = {
     errors.Conflict: (409, "conflict"),
     errors.TooManyAttempts: (429, "too-many-attempts"),
     errors.CodeUsed: (409, "transfer-code-used"),
+    errors.CodeExpired: (410, "transfer-code-expired"),
     errors.CodeRefused: (400, "transfer-code-refused"),
     # C2SP tlog-witness prescribes these statuses; a size mismatch answers in its own format.
     errors.WitnessRequestMalformed: (400, "witness"),

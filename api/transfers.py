@@ -4,6 +4,7 @@ page does with its button (``passport.transfers``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, json, request
@@ -37,14 +38,27 @@ CODE = {
         },
         "createdAt": {"type": "string", "format": "date-time"},
         "expiresAt": {
-            "type": "null",
-            "description": "Always null: a code does not expire; the next code created for the "
-            "item, or its use, ends it",
+            "type": "string",
+            "format": "date-time",
+            "description": "When the code stops opening the item (createdAt plus expiresInDays); "
+            "before that, the next code created for the item, or its use, ends it",
         },
         "claim": {"type": "string", "description": "The page where the buyer enters the code"},
     },
 }
-BODY = {"type": "object", "additionalProperties": False, "maxProperties": 0}
+BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "expiresInDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": transfers.MAX_VALIDITY_DAYS,
+            "default": transfers.DEFAULT_VALIDITY_DAYS,
+            "description": "How many days the code opens the item, counted from its creation",
+        }
+    },
+}
 
 
 @blp.route("/<string:passport_id>/transfer-codes")
@@ -64,7 +78,10 @@ class TransferCodes(MethodView):
             409: {"description": "Not an item's passport, or its life has ended", **PROBLEM},
             413: {"description": "Body over the limit, refused before it is read", **PROBLEM},
             415: {"description": "A body that is not application/json", **PROBLEM},
-            422: {"description": "A field in the body: the request takes none", **PROBLEM},
+            422: {
+                "description": "expiresInDays not a whole number from 1 to 365, or another field",
+                **PROBLEM,
+            },
         },
     )
     def post(self, passport_id: str) -> Response:
@@ -84,7 +101,11 @@ def _answer(issued: transfers.IssuedCode, routes: Routes) -> dict[str, Any]:
     return {
         "passport": pid,
         "code": issued.code,
-        "createdAt": issued.created_at.isoformat().replace("+00:00", "Z"),
-        "expiresAt": None,
+        "createdAt": _time(issued.created_at),
+        "expiresAt": _time(issued.expires_at),
         "claim": routes.claim(pid),
     }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -131,16 +132,28 @@ class TooManyAttempts(KreislaufError):
 
 
 class CodeRefused(KreislaufError):
-    """A transfer code that does not open this item: wrong, or ``used`` (:class:`CodeUsed`)."""
+    """A transfer code that does not open this item: wrong, ``used`` (:class:`CodeUsed`) or
+    ``expired`` (:class:`CodeExpired`)."""
 
     title = "Transfer code refused"
     used = False
+    expired = False
 
 
 class CodeUsed(CodeRefused):
     """A transfer code that opened this item once already, or was replaced by a newer one."""
 
     used = True
+
+
+class CodeExpired(CodeRefused):
+    """A transfer code of this item, unused, whose time ran out (``expires_at``, aware UTC)."""
+
+    expired = True
+
+    def __init__(self, detail: str, expires_at: datetime) -> None:
+        super().__init__(detail)
+        self.expires_at = expires_at
 
 
 class KeyMissing(KreislaufError):

@@ -125,6 +125,9 @@ class Passport(Base):
     __table_args__ = (
         Index("ix_passports_gtin_lot_serial", "gtin", "lot", "serial"),
         Index("ix_passports_issuer_pk", "issuer_pk", "pk"),
+        # A serial number typed alone at a counter (passports.lookup.items_with_serial), newest
+        # first: the GTIN-led index above cannot serve it (migration 0022).
+        Index("ix_passports_serial", "serial", "pk"),
         # Partial indexes of the few rows two hot queries want, which name the rows as these
         # predicates do, literally (passport.passports.issuing.PARENTS, credentials.status_list):
         # issuing's parent lookup, the model and batch passports of a GTIN (not its million
@@ -230,6 +233,9 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("passport_pk", "seq"),
         Index("ix_events_passport_time", "passport_pk", "event_time"),
+        # An organisation's newest events: the items it worked on recently
+        # (passports.lookup.items_with_serial; migration 0022).
+        Index("ix_events_recorder_pk", "recorder_pk", "pk"),
         # The few events that link a passport (parts, remanufacture) or correct an event, found
         # by the passport or event they point at (partial: most events point at nothing).
         Index(
@@ -328,6 +334,9 @@ class TransferCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # A newer code for the same item replaces this one: one live code per item at a time.
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # After this it opens nothing (passport.transfers); NULL: until it is used or replaced
+    # (a private holder's code, and every code made before migration 0022).
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by_pk: Mapped[int | None] = mapped_column(ForeignKey("organisations.pk"), nullable=True)
 
     created_by: Mapped[Organisation | None] = relationship(lazy="joined")

@@ -21,7 +21,15 @@ there is nothing to brute-force, so a slow hash would add nothing. One code per 
 at a time: a new code replaces (revokes) any unused older one, because only the newest
 holder's code should open the item. A wrong code and a used one are told apart: a used code
 can only be known to someone who once held the item, so saying so reveals nothing to a guesser
-and helps the person who was given a stale code.
+and helps the person who was given a stale code. An expired code is told apart for the same
+reason.
+
+Expiry: a code an organisation creates at a sale (the item page's button, the API) expires,
+by default ``DEFAULT_VALIDITY`` (90 days) after it was made, at most ``MAX_VALIDITY_DAYS``
+days: a code printed on a receipt that is never used should not open the item years later,
+when the shop may have taken it back. The code a new holder gets when they claim does not
+expire: a private holder has no account to make a new one, and may pass the item on years
+later. Codes made before expiry existed (migration 0022) have none either.
 """
 
 from __future__ import annotations
@@ -29,18 +37,27 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport import throttle
 from passport.config import Settings
-from passport.errors import CodeRefused, CodeUsed, Conflict, FieldError, Forbidden, InvalidDocument
+from passport.errors import (
+    CodeExpired,
+    CodeRefused,
+    CodeUsed,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidDocument,
+)
 from passport.events import history
 from passport.events.status import TERMINAL
+from passport.events.times import as_utc
 from passport.models import Event, Organisation, Passport, TransferCode, utcnow
 from passport.passports.lookup import get_passport, refuse_moved
 from passport.permissions import REGISTRY_ROLE, may
@@ -54,6 +71,11 @@ CONDITIONS = ("New", "Used", "Refurbished", "Damaged")
 REGISTRY_ORG_ID = "org_registry"
 REGISTRY_ORG_NAME = "Kreislauf registry"
 _READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# How long a code made at a sale opens the item: long enough for a buyer to get round to it
+# (and for a return period to pass), short enough that a forgotten receipt stops working.
+DEFAULT_VALIDITY_DAYS = 90
+DEFAULT_VALIDITY = timedelta(days=DEFAULT_VALIDITY_DAYS)
+MAX_VALIDITY_DAYS = 365
 
 
 def new_code() -> str:
@@ -90,12 +112,40 @@ def _check_transferable(passport: Passport) -> None:
 
 
 def create_code(
-    session: Session, passport: Passport, org: Organisation | None, now: datetime | None = None
+    session: Session,
+    passport: Passport,
+    org: Organisation | None,
+    now: datetime | None = None,
+    *,
+    valid_for: timedelta | None = DEFAULT_VALIDITY,
 ) -> str:
     """A new transfer code for an item (shown once), replacing any unused older one.
 
-    ``org`` is the organisation handing the item over, or None for a private holder.
+    ``org`` is the organisation handing the item over, or None for a private holder, whose
+    code never expires (``valid_for`` is then ignored).
     """
+    return issue_code(session, passport, org, now, valid_for=valid_for).code
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A new transfer code: shown once, in the answer or on the page that creates it."""
+
+    passport: Passport
+    code: str
+    created_at: datetime
+    expires_at: datetime | None  # None: until it is used or replaced
+
+
+def issue_code(
+    session: Session,
+    passport: Passport,
+    org: Organisation | None,
+    now: datetime | None = None,
+    *,
+    valid_for: timedelta | None = DEFAULT_VALIDITY,
+) -> IssuedCode:
+    """:func:`create_code`, with when the code was made and until when it opens the item."""
     now = now or utcnow()
     refuse_moved(session, passport.pk, passport.status, "handing it over")
     _check_transferable(passport)
@@ -114,16 +164,18 @@ def create_code(
         .values(revoked_at=now)
     )
     code = new_code()
+    expires_at = now + valid_for if org is not None and valid_for is not None else None
     session.add(
         TransferCode(
             passport_pk=passport.pk,
             code_hash=hash_code(code),
             created_at=now,
+            expires_at=expires_at,
             created_by_pk=org.pk if org is not None else None,
         )
     )
     session.flush()
-    return code
+    return IssuedCode(passport, code, now, expires_at)
 
 
 def registry_organisation(session: Session) -> Organisation:
@@ -201,10 +253,16 @@ def claim(
             TransferCode.passport_pk == passport.pk, TransferCode.code_hash == hash_code(code)
         )
     ).first()
-    if row is None or row.used_at is not None or row.revoked_at is not None:
+    expired = row is not None and row.expires_at is not None and as_utc(now) >= row.expires_at
+    if row is None or row.used_at is not None or row.revoked_at is not None or expired:
         throttle.record_failure(session, "claim", passport.public_id, address, now)
         if row is None:
             raise CodeRefused("This transfer code is not the code of this item.")
+        if row.used_at is None and row.revoked_at is None and row.expires_at is not None:
+            raise CodeExpired(
+                f"This transfer code expired on {row.expires_at:%Y-%m-%d %H:%M} UTC.",
+                row.expires_at,
+            )
         raise CodeUsed("This transfer code has been used already.")
     recorder = row.created_by or registry_organisation(session)
     # Conditional, so two people entering the same code at once cannot both succeed.
@@ -214,6 +272,7 @@ def claim(
             TransferCode.pk == row.pk,
             TransferCode.used_at.is_(None),
             TransferCode.revoked_at.is_(None),
+            or_(TransferCode.expires_at.is_(None), TransferCode.expires_at > now),
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -231,33 +290,42 @@ def claim(
     return Handover(event, next_code)
 
 
-@dataclass(frozen=True)
-class IssuedCode:
-    """A transfer code created through the API: shown once, in this answer only."""
-
-    passport: Passport
-    code: str
-    created_at: datetime
-
-
 def code_request(
     session: Session, passport_public_id: str, org: Organisation, body: Any
 ) -> IssuedCode:
     """``POST …/transfer-codes``: the rules of the item page's button, for an organisation
-    selling through the API (the issuer at the first sale, a refurbisher). The body is empty or
-    ``{}``: the code is the registry's to choose, and a code does not expire (the next one, or
-    its use, ends it)."""
+    selling through the API (the issuer at the first sale, a refurbisher). The body is empty,
+    ``{}`` or ``{"expiresInDays": n}`` (1 to ``MAX_VALIDITY_DAYS``, by default 90): the code
+    is the registry's to choose. A whole number of days, not a time: the seller says how long
+    the buyer has, the registry's clock says from when, so no client clock or time zone can
+    make a code that expired before it was handed over."""
+    valid_for = _validity(body)
+    passport = get_passport(session, passport_public_id, lock=True)
+    return issue_code(session, passport, org, utcnow(), valid_for=valid_for)
+
+
+def _validity(body: Any) -> timedelta:
+    """How long the requested code opens the item, or every problem of the body."""
     if body is not None and not isinstance(body, dict):
         raise InvalidDocument(
-            "The body must be a JSON object.", [FieldError("", "send {} or no body")]
+            "The body must be a JSON object.",
+            [FieldError("", 'send {}, {"expiresInDays": 30} or no body')],
         )
-    unknown = sorted(body or {})
-    if unknown:
-        errors = [
-            FieldError(f"/{name}", f"{name}: unknown field; a transfer code takes no fields")
-            for name in unknown
-        ]
-        raise InvalidDocument("A transfer code request takes no fields.", errors)
-    passport = get_passport(session, passport_public_id, lock=True)
-    now = utcnow()
-    return IssuedCode(passport, create_code(session, passport, org, now), now)
+    fields = dict(body or {})
+    days = fields.pop("expiresInDays", DEFAULT_VALIDITY_DAYS)
+    errors = [
+        FieldError(f"/{name}", f"{name}: unknown field; a transfer code takes only expiresInDays")
+        for name in sorted(fields, key=str)
+    ]
+    whole = isinstance(days, int) and not isinstance(days, bool)
+    if not whole or not 1 <= days <= MAX_VALIDITY_DAYS:
+        errors.insert(
+            0,
+            FieldError(
+                "/expiresInDays",
+                f"expiresInDays: must be a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
+            ),
+        )
+    if errors:
+        raise InvalidDocument("; ".join(error.message for error in errors), errors)
+    return timedelta(days=days)

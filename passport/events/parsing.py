@@ -8,6 +8,9 @@ few minutes of clock skew), kept at millisecond precision.
 Free text spelt like a CBV term our EPCIS documents use is refused: the reference event-hash
 generator reads any such string as that term, so a document's later events could otherwise
 change how an earlier event hashes (``passport.events.bare_words``).
+
+A repair's ``faultType`` must be on its category's fault list when the category has one
+(``passport.events.faults``); it is stored as the list spells it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from passport.documents import (
 from passport.errors import FieldError, InvalidDocument
 from passport.events.bare_words import bare_word_matches
 from passport.events.catalogue import EVENT_TYPES, emitted_vocabulary
+from passport.events.faults import check_fault_type
 from passport.events.sensors import normalised
 from passport.events.times import as_utc, parse_rfc3339, utc_text
 
@@ -193,6 +197,13 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
         for field_error in _cbv_lookalikes(body.get(body["type"]), f"/{body['type']}"):
             found.setdefault((field_error.pointer, field_error.message), field_error)
 
+    # A repair's fault type, on its category's fault list if it has one (spelt as the list does).
+    spelt: str | None = None
+    if body.get("type") == "repair" and isinstance(body.get("repair"), dict):
+        spelt, fault_error = check_fault_type(body["repair"])
+        if fault_error is not None:
+            found.setdefault((fault_error.pointer, fault_error.message), fault_error)
+
     event_time: datetime | None = None
     offset = ""
     raw_time = body.get("eventTime")
@@ -213,6 +224,8 @@ def parse_event(body: object, *, now: datetime) -> NewEvent:
         details["corrects"] = corrects  # 3.0 is a valid JSON Schema integer; store 3
     if isinstance(details.get("measurements"), dict):
         details["measurements"] = normalised(details["measurements"])
+    if spelt is not None:
+        details["faultType"] = spelt
     return NewEvent(event_type, event_time, offset, details, corrects)
 
 

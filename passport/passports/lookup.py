@@ -63,9 +63,10 @@ def items_with_serial(
     """Item passports with this serial number, as a volunteer types it from a label.
 
     The organisation's recent items first (those it recorded an event on or registered,
-    newest first, ``RECENT`` of each); only when none of them has the serial, every item of
-    the registry (no index serves a serial without its GTIN: a bounded scan, for people
-    typing at a counter, not for machines).
+    newest first, ``RECENT`` of each: ``ix_events_recorder_pk`` and ``ix_passports_issuer_pk``);
+    only when none of them has the serial, every item of the registry with it, newest first
+    (``ix_passports_serial``: the serial without its GTIN, so the rows read are the passports
+    with that serial, not the registry). tests/passport/test_query_plans.py keeps both indexes.
     """
     if not serial or len(serial) > 20:
         return []

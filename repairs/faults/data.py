@@ -15,7 +15,8 @@ nothing to learn from: :func:`load_records` leaves them out.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ __all__ = [
     "FaultType",
     "Quest",
     "Record",
+    "lists_document",
     "load_fault_types",
     "load_records",
 ]
@@ -110,3 +112,17 @@ def load_records(folder: Path) -> list[Record]:
                     Record(record_id, quest.category, problem, fault, language, row["country"])
                 )
     return records
+
+
+def lists_document(lists: Mapping[str, Sequence[str]]) -> bytes:
+    """The fault list of each ORDS category as the registry ships it beside the ORDS data
+    (``schemas/ords/fault_types.json``, written by ``kreislauf train-faults`` with the model):
+    what a repair event's ``faultType`` is checked against (``passport.events.faults``), which
+    cannot read the model. Canonical JSON with the attribution its licence asks for."""
+    document = {
+        "attribution": ATTRIBUTION,
+        "licence": LICENCE,
+        "source": ORIGIN,
+        "categories": {category: list(lists[category]) for category in sorted(lists)},
+    }
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()

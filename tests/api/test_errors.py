@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -25,6 +26,12 @@ def test_every_domain_error_has_a_row() -> None:
     [
         (errors.CodeRefused("wrong"), 400, "transfer-code-refused", "Transfer code refused"),
         (errors.CodeUsed("used"), 409, "transfer-code-used", "Transfer code refused"),
+        (
+            errors.CodeExpired("expired", datetime(2027, 3, 1, tzinfo=UTC)),
+            410,
+            "transfer-code-expired",
+            "Transfer code refused",
+        ),
         (errors.InvalidRequest("x"), 400, "bad-request", "Bad request"),
         (errors.InvalidRequestedIdentifier("x"), 400, "invalid-identifier", "Invalid identifier"),
         (errors.InvalidIdentifier("x"), 422, "invalid-identifier", "Invalid identifier"),

@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from passport.ledger import log
+from passport.models import Organisation
+from passport.passports import lookup
 from passport.views_cache import keys
 from tests.conftest import Org
 from tests.helpers import GTIN, passport
@@ -69,6 +71,11 @@ FITTING = {
     r"WHERE passports\.gtin IN .* AND granularity IN": "ix_passports_parents",
     r"WHERE status = 'withdrawn' AND passports\.pk >=": "ix_passports_withdrawn",
     r"FROM log_nodes WHERE": "log_nodes_pkey|sqlite_autoindex_log_nodes_1",
+    # A serial typed at a counter without its GTIN (passport.passports.lookup.items_with_serial):
+    # the ix_passports_gtin_lot_serial index cannot serve it, and the organisation's recent
+    # events, newest first, want their recorder's index, not a walk down the primary key.
+    r"WHERE passports\.serial = .* AND passports\.granularity = ": "ix_passports_serial",
+    r"FROM events WHERE events\.recorder_pk = .* ORDER BY events\.pk DESC": "ix_events_recorder",
 }
 _SKIP = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET|SHOW)\b", re.I)
 
@@ -281,6 +288,12 @@ def test_hot_queries_use_an_index(
         sql, order = keys._compiled(dialect, by)
         params = tuple(values[name] for name in order) if order is not None else values
         capture.statements.append((capture.operation, sql, params))
+    capture.operation = "an item found by its serial number typed alone"
+    maker_pk = session.scalar(select(Organisation.pk).where(Organisation.public_id == maker.id))
+    assert [p.public_id for p in lookup.items_with_serial(session, "S1", maker_pk)] == [item["id"]]
+    assert lookup.items_with_serial(session, "B1", None)  # anywhere: no organisation
+    assert lookup.items_with_serial(session, "B2", -1)  # the organisation's recent: none of them
+    session.rollback()
     capture.operation = ""
 
     assert len(capture.statements) > 50  # the capture saw the operations

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from passport import throttle, transfers
 from passport.errors import (
+    CodeExpired,
     CodeRefused,
     CodeUsed,
     Conflict,
@@ -589,3 +590,106 @@ def test_one_address_guessing_at_many_items_is_locked_out(session, acme) -> None
     with pytest.raises(TooManyAttempts):
         _claim(session, target, code, at=NOW + timedelta(minutes=1))
     assert _claim(session, target, code, at=NOW + timedelta(minutes=1), address="203.0.113.9")
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+
+def test_a_code_made_at_a_sale_expires_after_90_days_by_default(session, acme, shop) -> None:
+    item = _issue(session, acme)
+    issued = transfers.issue_code(session, item, shop, NOW)
+    session.commit()
+    assert issued.expires_at == NOW + timedelta(days=90)
+    (stored,) = _codes(session, item)
+    assert as_utc(stored.expires_at) == NOW.astimezone(UTC) + timedelta(days=90)
+    assert transfers.create_code(session, item, acme, NOW)  # the plain form expires the same
+    assert _codes(session, item)[-1].expires_at == stored.expires_at
+
+
+def test_an_explicit_validity_is_kept_and_none_means_no_expiry(session, acme) -> None:
+    item = _issue(session, acme)
+    week = transfers.issue_code(session, item, acme, NOW, valid_for=timedelta(days=7))
+    assert week.expires_at == NOW + timedelta(days=7)
+    forever = transfers.issue_code(session, item, acme, NOW, valid_for=None)
+    assert forever.expires_at is None
+
+
+def test_a_private_holders_code_never_expires(session, acme) -> None:
+    """They have no account to make a new one, and may pass the item on years later."""
+    item = _issue(session, acme)
+    first = _claim(session, item, transfers.create_code(session, item, acme, NOW))
+    assert _codes(session, item)[-1].expires_at is None
+    years_later = _claim(session, item, first.next_code, at=NOW + timedelta(days=5 * 365))
+    assert years_later.event.type == "resale"
+
+
+def test_a_code_works_until_its_last_moment_then_is_refused_as_expired(session, acme, shop) -> None:
+    item = _issue(session, acme)
+    code = transfers.create_code(session, item, shop, NOW, valid_for=timedelta(days=1))
+    session.commit()
+    before = _footprint(session)
+    ends = NOW + timedelta(days=1)
+    with pytest.raises(CodeExpired, match="expired on 2026-05-04 13:30 UTC") as caught:
+        _claim(session, item, code, at=ends)
+    refusal = caught.value
+    assert isinstance(refusal, CodeRefused) and refusal.expired and not refusal.used
+    assert refusal.expires_at == ends
+    session.commit()
+    # refused like any wrong code: one failure counted, nothing else written
+    assert _footprint(session) == _with_failures(before)
+    assert _claim(session, item, code, at=ends - timedelta(microseconds=1)).event.type == "resale"
+
+
+def test_a_used_or_replaced_code_is_refused_as_used_even_once_expired(session, acme, shop) -> None:
+    item = _issue(session, acme)
+    old = transfers.create_code(session, item, shop, NOW, valid_for=timedelta(days=1))
+    new = transfers.create_code(session, item, shop, NOW, valid_for=timedelta(days=1))
+    _claim(session, item, new)
+    for code in (old, new):
+        with pytest.raises(CodeUsed):
+            _claim(session, item, code, at=NOW + timedelta(days=2))
+
+
+def test_a_code_made_before_expiry_existed_still_works(session, acme, shop) -> None:
+    item = _issue(session, acme)
+    code = transfers.create_code(session, item, shop, NOW)
+    session.execute(update(TransferCode).values(expires_at=None))  # as migration 0022 left it
+    session.commit()
+    handover = _claim(session, item, code, at=NOW + timedelta(days=3 * 365))
+    assert handover.event.recorder_pk == shop.pk
+
+
+@pytest.mark.parametrize(
+    ("body", "days"),
+    [(None, 90), ({}, 90), ({"expiresInDays": 1}, 1), ({"expiresInDays": 365}, 365)],
+)
+def test_a_code_request_takes_its_validity_in_days(session, acme, body, days) -> None:
+    item = _issue(session, acme)
+    issued = transfers.code_request(session, item.public_id, acme, body)
+    assert issued.expires_at is not None
+    assert issued.expires_at - issued.created_at == timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("body", "pointers"),
+    [
+        ({"expiresInDays": 0}, ["/expiresInDays"]),
+        ({"expiresInDays": 366}, ["/expiresInDays"]),
+        ({"expiresInDays": 1.5}, ["/expiresInDays"]),
+        ({"expiresInDays": "30"}, ["/expiresInDays"]),
+        ({"expiresInDays": True}, ["/expiresInDays"]),
+        ({"expiresInDays": None}, ["/expiresInDays"]),
+        ({"expiresInDays": 0, "code": "X"}, ["/expiresInDays", "/code"]),
+        ([], [""]),
+    ],
+)
+def test_a_bad_validity_is_refused_naming_the_field_and_the_rule(
+    session, acme, body, pointers
+) -> None:
+    item = _issue(session, acme)
+    with pytest.raises(InvalidDocument) as caught:
+        transfers.code_request(session, item.public_id, acme, body)
+    assert [e.pointer for e in caught.value.errors] == pointers
+    if "/expiresInDays" in pointers:
+        assert "whole number of days from 1 to 365" in caught.value.errors[0].message
+    assert _codes(session, item) == []

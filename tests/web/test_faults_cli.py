@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from repairs.faults.data import lists_document
 from repairs.faults.training import train_from
 from web.cli.main import cli
 
@@ -20,13 +21,22 @@ def test_train_faults_writes_the_model_of_the_data_it_is_given(tmp_path: Path) -
         lines = path.read_bytes().splitlines(keepends=True)
         cut = lines if path.name.endswith("_fault_types.csv") else lines[:40]
         (sample / path.name).write_bytes(b"".join(cut))
-    output = tmp_path / "model.json.gz"
+    output, lists = tmp_path / "model.json.gz", tmp_path / "fault_types.json"
     result = CliRunner().invoke(
-        cli, ["train-faults", "--data", str(sample), "--output", str(output)]
+        cli,
+        ["train-faults", "--data", str(sample), "--output", str(output), "--lists", str(lists)],
     )
     assert result.exit_code == 0, result.output
-    assert output.read_bytes() == train_from(sample).to_bytes()
+    model = train_from(sample)
+    assert output.read_bytes() == model.to_bytes()
     assert "sha256" in result.output
+    # the lists repair events are checked against: every list is whole in the sample, so they
+    # are the shipped ones
+    assert lists.read_bytes() == lists_document({c: model.faults(c) for c in model.categories})
+    assert (
+        lists.read_bytes()
+        == (resources.files("schemas") / "ords" / "fault_types.json").read_bytes()
+    )
 
 
 def test_evaluate_faults_rewrites_only_its_part_of_the_document(tmp_path: Path) -> None:

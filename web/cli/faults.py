@@ -14,6 +14,7 @@ __all__ = ["evaluate_faults_command", "train_faults_command"]
 
 _QUESTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "ords" / "quests"
 _MODEL = Path(__file__).resolve().parents[2] / "repairs" / "faults" / "model.json.gz"
+_LISTS = Path(__file__).resolve().parents[2] / "schemas" / "ords" / "fault_types.json"
 _BEGIN = "<!-- evaluate-faults: begin -->"
 _END = "<!-- evaluate-faults: end -->"
 
@@ -35,16 +36,27 @@ _data_option = click.option(
     show_default=True,
     help="Where to write the model.",
 )
-def train_faults_command(data: Path, output: Path) -> None:
+@click.option(
+    "--lists",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=_LISTS,
+    show_default=True,
+    help="Where to write the model's fault lists, which repair events are checked against.",
+)
+def train_faults_command(data: Path, output: Path, lists: Path) -> None:
     """Train the fault-type model from the open repair quests (same data, same bytes)."""
     import hashlib
 
+    from repairs.faults.data import lists_document
     from repairs.faults.training import train_from
 
-    content = train_from(data).to_bytes()
+    model = train_from(data)
+    content = model.to_bytes()
     output.write_bytes(content)
     digest = hashlib.sha256(content).hexdigest()
     click.echo(f"Wrote {output} ({len(content)} bytes, sha256 {digest}).")
+    lists.write_bytes(lists_document({c: model.faults(c) for c in model.categories}))
+    click.echo(f"Wrote {lists} (the fault list of each category).")
 
 
 @click.command("evaluate-faults")

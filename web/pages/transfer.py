@@ -8,6 +8,9 @@ without an account, and gets the code for the next handover (shown once).
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -15,6 +18,7 @@ from flask_babel import gettext as _
 from edge.request import session, settings
 from passport import transfers
 from passport.errors import (
+    CodeExpired,
     CodeRefused,
     Conflict,
     Forbidden,
@@ -27,7 +31,7 @@ from passport.passports import lookup
 from passport.transfers import Handover
 from web.auth import client_address, not_for_you, required_user, signed_in, too_many
 from web.fields import Field, Form, local_now, parse_number
-from web.html import message, not_found, render_private
+from web.html import long_date, message, not_found, render_private
 from web.pages.event_forms import condition_fields
 
 FIELDS = {
@@ -50,12 +54,13 @@ def create_transfer_code(passport_id: str) -> ResponseReturnValue:
         return not_found(private=True)
     db = session()
     try:
-        code = transfers.create_code(db, passport, required_user().organisation)
+        issued = transfers.issue_code(db, passport, required_user().organisation)
     except (Forbidden, Conflict) as exc:
         db.rollback()
         return _no_code(passport_id, exc)
     db.commit()
-    return _show_code(passport, code, _("Transfer code for the next holder"))
+    heading = _("Transfer code for the next holder")
+    return _show_code(passport, issued.code, heading, issued.expires_at)
 
 
 def claim(passport_id: str) -> ResponseReturnValue:
@@ -81,13 +86,26 @@ def _passport(passport_id: str) -> Passport | None:
         return None
 
 
-def _show_code(passport: Passport, code: str, heading: str) -> ResponseReturnValue:
+def _show_code(
+    passport: Passport, code: str, heading: str, expires_at: datetime | None = None
+) -> ResponseReturnValue:
     # Written down or printed for someone else: the registry's public address, whatever
     # host name this request came in on.
     claim_url = settings().base_url + url_for("forms.claim", passport_id=passport.public_id)
     return render_private(
-        "transfer_code.html", passport=passport, code=code, heading=heading, claim_url=claim_url
+        "transfer_code.html",
+        passport=passport,
+        code=code,
+        heading=heading,
+        claim_url=claim_url,
+        until=_local(expires_at) if expires_at is not None else None,
     )
+
+
+def _local(moment: datetime) -> dict[str, str]:
+    """A moment as the pages write it, in the registry's time zone: its day and its time."""
+    here = moment.astimezone(ZoneInfo(settings().time_zone))
+    return {"day": long_date(here.date()), "time": f"{here:%H:%M}"}
 
 
 def _no_code(passport_id: str, refusal: Forbidden | Conflict) -> ResponseReturnValue:
@@ -170,6 +188,15 @@ def _claim(
 
 def _refused(form: Form, exc: CodeRefused) -> int:
     """Say why the code was refused; the status to answer with."""
+    if isinstance(exc, CodeExpired):
+        form["code"].fail(
+            _(
+                "This code expired on %(day)s at %(time)s. Ask the person you got the item "
+                "from for a new code.",
+                **_local(exc.expires_at),
+            )
+        )
+        return 410
     if exc.used:
         form["code"].fail(
             _(

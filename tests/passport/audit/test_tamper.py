@@ -95,7 +95,8 @@ EXEMPT = {
     ),
     **dict.fromkeys(
         [f"transfer_codes.{c}" for c in ("pk", "passport_pk", "code_hash", "created_by_pk")]
-        + ["transfer_codes.created_at", "transfer_codes.used_at", "transfer_codes.revoked_at"],
+        + ["transfer_codes.created_at", "transfer_codes.used_at", "transfer_codes.revoked_at"]
+        + ["transfer_codes.expires_at"],
         "hand-over secrets: a claim records an event, which the log commits",
     ),
     **dict.fromkeys(

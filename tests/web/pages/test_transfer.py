@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from passport import throttle, transfers
 from passport.access import authenticate
 from passport.errors import CodeRefused, Forbidden, TooManyAttempts
 from passport.events import history
-from passport.models import Event, TransferCode
+from passport.models import Event, TransferCode, utcnow
 from passport.passports import lookup
 from tests.conftest import BASE_URL, settings_of
 from tests.web.conftest import form_defaults, issue, sign_in, token
@@ -233,3 +234,73 @@ def test_only_an_item_whose_life_goes_on_changes_hands(app, client, session, mak
     refused = claim(app, pid, code)
     assert refused.status_code == 409
     assert resales(session, pid) == []
+
+
+def test_the_page_of_a_new_code_says_until_when_it_is_valid(app, shop_client, session, maker):
+    pid = issue(session, maker)
+    before = datetime.now(UTC)
+    page = shop_client.post(
+        f"/passports/{pid}/transfer-code",
+        data={"csrf_token": token(shop_client.get(f"/passports/{pid}").text)},
+    ).text
+    session.rollback()
+    (stored,) = session.scalars(select(TransferCode)).all()
+    assert before + timedelta(days=90) <= stored.expires_at <= utcnow() + timedelta(days=90)
+    until = stored.expires_at.astimezone(ZoneInfo(settings_of(session).time_zone))
+    assert f"It is valid until {until.day} {until:%B %Y}, {until:%H:%M}." in page
+    # the next holder's code has no end: they have no account to make another
+    code = CODE.search(page).group(1)
+    after = claim(app, pid, code)
+    assert "It does not expire: it works until it is used" in after.text
+    assert "valid until" not in after.text
+
+
+def test_the_german_page_says_it_too(app, shop_client, session, maker):
+    pid = issue(session, maker)
+    page = shop_client.get(f"/passports/{pid}", headers={"Accept-Language": "de"}).text
+    shown = shop_client.post(
+        f"/passports/{pid}/transfer-code",
+        data={"csrf_token": token(page)},
+        headers={"Accept-Language": "de"},
+    ).text
+    assert re.search(r"Er gilt bis \d+\. \w+ \d{4}, \d\d:\d\d Uhr\.", shown), shown
+
+
+def _expired_code(session, maker, shop, pid: str) -> str:
+    """A shop's code made 91 days ago: the default validity has run out."""
+    code = transfers.create_code(
+        session,
+        lookup.get_passport(session, pid),
+        authenticate(session, shop.key),
+        utcnow() - timedelta(days=91),
+    )
+    session.commit()
+    return code
+
+
+def test_an_expired_code_is_refused_with_its_own_message(app, session, maker, shop):
+    pid = issue(session, maker)
+    code = _expired_code(session, maker, shop, pid)
+    refused = claim(app, pid, code)
+    assert refused.status_code == 410
+    assert "This code expired on " in refused.text and "for a new code" in refused.text
+    assert "used already" not in refused.text and "not the transfer code" not in refused.text
+    assert CODE.search(refused.text) is None
+    assert resales(session, pid) == []
+
+    browser = app.test_client()
+    form = browser.get(f"/passports/{pid}/claim", headers={"Accept-Language": "de"})
+    sent = form_defaults(form.text) | {"code": code}
+    german = browser.post(
+        f"/passports/{pid}/claim", data=sent, headers={"Accept-Language": "de"}
+    ).text
+    assert "Dieser Code ist am " in german and "Uhr abgelaufen" in german
+
+
+def test_a_code_from_before_expiry_existed_still_opens_the_item(app, session, maker, shop):
+    pid = issue(session, maker)
+    code = _expired_code(session, maker, shop, pid)
+    session.execute(update(TransferCode).values(expires_at=None))  # as migration 0022 left it
+    session.commit()
+    assert claim(app, pid, code).status_code == 200
+    assert len(resales(session, pid)) == 1
