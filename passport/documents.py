@@ -20,12 +20,13 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+from passport import language_tags
 from passport.batteries.categories import battery_schema, category_errors
 from passport.errors import FieldError, InvalidDocument
 
 if TYPE_CHECKING:  # imported where used: a worker that only reads never loads them (memory)
     import jsonschema_rs
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.exceptions import ValidationError
     from referencing import Registry
 
@@ -43,6 +44,8 @@ _FORMATS = {
     "date": "a date (YYYY-MM-DD)",
     "date-time": "an RFC 3339 date-time",
 }
+# Formats of our own, beside JSON Schema's: name -> (check, the rule it words).
+_OWN_FORMATS = {"language-tag": (language_tags.well_formed, language_tags.RULE)}
 
 
 # Keywords whose rule reads the same whatever the field: the limit fills the blank.
@@ -73,8 +76,20 @@ def schema_validator(name: str) -> Draft202012Validator:
     # Without an explicit format checker python-jsonschema ignores "format" entirely.
     from jsonschema import Draft202012Validator
 
-    checker = Draft202012Validator.FORMAT_CHECKER
+    checker = format_checker()
     return Draft202012Validator(load_schema(name), format_checker=checker, registry=_registry())
+
+
+@cache
+def format_checker() -> FormatChecker:
+    """JSON Schema 2020-12's format checks, and ours (``language-tag``: a BCP 47 tag)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+    for name, (check, _rule) in _OWN_FORMATS.items():
+        checker.checks(name)(check)
+    return checker
 
 
 @cache
@@ -89,9 +104,8 @@ def compiled_validator(name: str) -> jsonschema_rs.Validator:
     :func:`schema_validator`, which words the errors: the messages are those of before.
     """
     import jsonschema_rs
-    from jsonschema import Draft202012Validator
 
-    checker = Draft202012Validator.FORMAT_CHECKER
+    checker = format_checker()
     formats = {name: _format_check(checker, name) for name in checker.checkers}
     battery = battery_schema()
     return jsonschema_rs.validator_for(
@@ -264,6 +278,8 @@ def describe_rule(keyword: str, value: Any) -> str | None:
         return f"must be {json.dumps(value)}"
     if keyword == "contains" and isinstance(value, dict) and "const" in value:
         return f"must include {json.dumps(value['const'])}"
+    if keyword == "format" and value in _OWN_FORMATS:
+        return _OWN_FORMATS[value][1]
     if keyword == "format":
         return "must be " + _FORMATS.get(value, f"a valid {value}")
     if keyword in _BOUNDS:

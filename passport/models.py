@@ -76,6 +76,9 @@ class Organisation(Base):
     # Its unique operator identifier (e.g. an EORI number), sent with its passports'
     # registrations to the EU DPP registry; None: the registry's KREISLAUF_EU_OPERATOR_ID.
     operator_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The language of the texts of the passports it issues (a BCP 47 tag), copied into each one
+    # it issues without ``inLanguage``; None: such passports record none.
+    language: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     # Loaded only when issuing checks them: every read of a passport loads its issuer.
     gs1_prefixes: Mapped[list[Gs1Prefix]] = relationship(

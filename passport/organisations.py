@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from passport import language_tags
 from passport.access import KEY_PREFIX_LEN, hash_key, new_api_key, require
 from passport.config import Settings
 from passport.errors import Conflict, FieldError, InvalidDocument, KeyMissing, NotFound
@@ -80,6 +81,19 @@ def set_operator_id(org: Organisation, operator_id: str | None) -> None:
                 [FieldError("/operatorId", "1 to 100 characters, no spaces")],
             )
     org.operator_id = operator_id
+
+
+def set_language(org: Organisation, language: str | None) -> None:
+    """Set (or, with None, clear) the language of the texts of the passports the organisation
+    issues: a BCP 47 tag, stored in canonical case and copied into each passport it issues
+    without ``inLanguage`` (passports already issued keep theirs)."""
+    if language is not None:
+        if not language_tags.well_formed(language.strip()):
+            raise InvalidDocument(
+                "Invalid language.", [FieldError("/language", language_tags.RULE)]
+            )
+        language = language_tags.canonical_case(language.strip())
+    org.language = language
 
 
 def issue_api_key(session: Session, org: Organisation, settings: Settings | None = None) -> str:

@@ -57,8 +57,11 @@ RULES: dict[str, set[str]] = {
     # the BatteryPass profile: its categories' official schemas and access list (data only)
     # the BatteryPass categories and their access list (measurements sit higher, below)
     "passport.batteries": {"passport.errors", "schemas"},
+    # BCP 47 language tags (RFC 5646): grammar and case, no registry data
+    "passport.language_tags": set(),
     "passport.documents": {
         "passport.errors",
+        "passport.language_tags",
         "passport.batteries.categories",
         "passport.batteries.attributes",
         "schemas",
@@ -80,7 +83,8 @@ RULES: dict[str, set[str]] = {
     "passport.backup": MODELS,
     # may this process take traffic: database, migrations, keys (/readyz)
     "passport.readiness": MODELS | {"passport.signing"},
-    "passport.organisations": MODELS | {"passport.access", "passport.ledger", "passport.signing"},
+    "passport.organisations": MODELS
+    | {"passport.access", "passport.language_tags", "passport.ledger", "passport.signing"},
     "passport.accounts": MODELS | {"passport.access", "passport.throttle"},
     "passport.search": MODELS | {"passport.gs1"},
     # who may see what: tiers, schema annotations, issuer marks, readers, grants, redaction
@@ -95,6 +99,7 @@ RULES: dict[str, set[str]] = {
         "passport.documents",
         "passport.euregistry.queue",  # issuing queues the registration (opt-in)
         "passport.gs1",
+        "passport.language_tags",
         "passport.ledger",
         "passport.moves.tables",  # a moved passport takes no write
         "passport.signing",
@@ -173,7 +178,8 @@ RULES: dict[str, set[str]] = {
     "web.auth": {"web.html", "edge", "passport"},
     "web.lookup": {"edge", "passport"},
     "web.charts": {"repairs"},
-    "web.languages": set(),  # which language a product text is in (lang attributes)
+    # which language a product text is in (lang attributes)
+    "web.languages": {"passport.language_tags"},
     # The page controllers build on what every page shares, never the other way.
     "web.pages": {
         "web.html",

@@ -42,6 +42,8 @@ def kettle_model() -> dict[str, Any]:
     return {
         "type": ["ProductPassport"],
         "granularityLevel": "model",
+        # The language of its texts: its batch and items, which name none, inherit it.
+        "inLanguage": "en",
         "product": {
             "name": "Kesselwerk K1 electric kettle, 1.7 l",
             "registeredId": KETTLE,
@@ -171,6 +173,7 @@ def ebike_model() -> dict[str, Any]:
     )
     return {
         "granularityLevel": "model",
+        "inLanguage": "en",
         "product": {"name": "Akkuwerk EB36 e-bike battery, 36 V 482 Wh", "registeredId": EBIKE},
         "battery": {k: v for k, v in full.items() if k not in BATTERY_NOT_INHERITED},
     }
@@ -207,6 +210,7 @@ def home_storage(maker: str) -> dict[str, Any]:
     }
     return {
         "granularityLevel": "item",
+        "inLanguage": "en",
         "product": {
             "name": "Zweitleben HS1 home storage battery (second-life cells)",
             "registeredId": HOME_STORAGE,
@@ -308,6 +312,8 @@ def seed(session: Session, settings: Settings) -> list[str]:
     velo, key_v = organisations.create_organisation(
         session, "Velo Circular Demo BV", "manufacturer", ["8712345"]
     )
+    # Its passports name no language: each gets its issuer's (create-org --language en).
+    organisations.set_language(velo, "en")
     cafe, key_c = organisations.create_organisation(session, "Repair Café Kreuzberg", "repairer")
     # A volunteer who signs in to log repairs from a scanned page.
     cafe_password = CAFE_PASSWORD

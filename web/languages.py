@@ -2,12 +2,21 @@
 than its own with ``lang`` (WCAG 2.1 SC 3.1.2, Language of Parts): a screen reader then reads
 English product text on a German page with an English voice.
 
-What is missing: neither the UNTP passport (0.6.1 and 0.7.0 carry no language field) nor the
-registry's organisations record the language of a product's texts. Until one of them does, the
-pages recognise the two languages they are written in (English, German) by their most frequent
-short words, and only when the evidence is clear (at least two such words, three times as many
-as of the other language); anything else (a bare product name, another language) stays unmarked
-and is read in the page's language, as before.
+A passport may record the language of its texts: ``inLanguage``, a BCP 47 tag (RFC 5646) its
+issuer sends, or its issuer's default (``create-org --language``), or its model passport's.
+Neither UNTP 0.6.1 nor 0.7.0 has such a field; the Kreislauf contexts map it to
+``https://schema.org/inLanguage``. The passport page gives it to :func:`lang_attr` and
+:func:`foreign` for the product's texts (name, description, link and material names): the
+text is then marked with that tag whenever its primary language differs from the page's
+(``de-AT`` on an English page, ``en`` on a German one, never ``en-GB`` on an English one), and
+nothing is guessed.
+
+Where no language is recorded (older passports, issuers that send none) and for text no
+passport speaks for (the free text of events, such as a repair's notes: events carry no
+language), the pages recognise the two languages they are written in (English, German) by their
+most frequent short words, and only when the evidence is clear (at least two such words, three
+times as many as of the other language); anything else (a bare product name, another language)
+stays unmarked and is read in the page's language.
 """
 
 from __future__ import annotations
@@ -18,6 +27,8 @@ from typing import Any
 
 from flask_babel import get_locale
 from markupsafe import Markup
+
+from passport.language_tags import primary_language
 
 # Short words frequent in one of the two languages and not words of the other.
 _WORDS = {
@@ -43,24 +54,36 @@ def text_language(text: str) -> str | None:
     return best if hits[best] >= 2 and hits[best] >= 3 * rest else None
 
 
-def _foreign_language(text: Any) -> str | None:
-    language = text_language(str(text)) if text else None
-    page = str(get_locale() or "en")
-    return language if language is not None and language != page else None
+def _page_language() -> str:
+    return primary_language(str(get_locale() or "en").replace("_", "-"))
 
 
-def lang_attr(text: Any) -> Markup:
-    """` lang="en"` for an element holding ``text`` in another language than the page's."""
-    language = _foreign_language(text)
-    return Markup(' lang="{}"').format(language) if language else Markup("")
+def _foreign_language(text: Any, language: str | None = None) -> str | None:
+    """The language to mark ``text`` with on this page: ``language`` (the passport's, a BCP 47
+    tag) when given and its primary language is not the page's, else the guess, else None."""
+    if not text:
+        return None
+    page = _page_language()
+    if language:
+        return language if primary_language(language) != page else None
+    guessed = text_language(str(text))
+    return guessed if guessed is not None and guessed != page else None
 
 
-def foreign(text: Any) -> Any:
-    """``text`` in a ``<span lang>`` when it is in another language than the page's."""
-    language = _foreign_language(text)
-    if language is None:
+def lang_attr(text: Any, language: str | None = None) -> Markup:
+    """` lang="en"` for an element holding ``text`` in another language than the page's
+    (``language``: the passport's, when it records one; else guessed)."""
+    found = _foreign_language(text, language)
+    return Markup(' lang="{}"').format(found) if found else Markup("")
+
+
+def foreign(text: Any, language: str | None = None) -> Any:
+    """``text`` in a ``<span lang>`` when it is in another language than the page's
+    (``language``: the passport's, when it records one; else guessed)."""
+    found = _foreign_language(text, language)
+    if found is None:
         return text
-    return Markup('<span lang="{}">{}</span>').format(language, text)
+    return Markup('<span lang="{}">{}</span>').format(found, text)
 
 
 def in_english(text: str) -> Markup | str:

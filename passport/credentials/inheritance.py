@@ -14,6 +14,9 @@ INHERITABLE = (
     "dueDiligenceDeclaration",
     "materialsProvenance",
     "traceabilityInformation",
+    # The language of the texts: an item that names none shows its model's texts (description,
+    # links, materials), which are in the model's language.
+    "inLanguage",
 )
 PRODUCT_INHERITABLE = (
     "description",

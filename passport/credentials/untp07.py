@@ -14,6 +14,7 @@ stored (0.6.1 ``ProductPassport``)            served (0.7.0, ``credentialSubject
 ``materialsProvenance``                       ``materialProvenance`` (the rest: ``partial…``)
 ``conformityClaim``, the three scorecards     ``performanceClaim[]``
 ``product.registeredId``                      dropped: the GTIN is in ``id`` (Digital Link)
+``inLanguage`` (the passport's)               ``inLanguage`` (the Product's: the same texts)
 ============================================  ===============================================
 
 What the 0.6.1 shape cannot say of a 0.7.0 body (``V061_LACKS``: a model number, packaging,
@@ -97,6 +98,7 @@ def to_v07(credential: dict[str, Any], kreislauf_context: str) -> dict[str, Any]
 def _product(subject: dict[str, Any], product: dict[str, Any], day: str) -> dict[str, Any]:
     p: dict[str, Any] = {"type": ["Product"], "id": product["id"], "name": product.get("name")}
     _copy(product, p, "description")
+    _copy(subject, p, "inLanguage")  # the language of the passport's texts: the Product's
     scheme = product.get("idScheme") or {"id": UNDECLARED, "name": "Not declared"}
     p["idScheme"] = {"type": ["IdentifierScheme"], "id": scheme["id"], "name": scheme["name"]}
     _copy(product, p, "batchNumber")
@@ -367,6 +369,7 @@ def _stored(product: dict[str, Any], at: str) -> dict[str, Any]:
     prefix = ("credentialSubject",) if at else ()
     validate_with(V07_PRODUCT_SCHEMA, p, prefix)  # ours, at least as strict as UNTP's
     stored: dict[str, Any] = {"granularityLevel": p["idGranularity"], "product": out}
+    _copy(p, stored, "inLanguage")
     if isinstance(p.get("materialProvenance"), list):
         stored["materialsProvenance"] = [_material_in(m) for m in p["materialProvenance"]]
     _copy(p, stored, "battery")

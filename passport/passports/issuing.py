@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from passport import documents
+from passport import documents, language_tags
 from passport.access import require
 from passport.config import Settings
 from passport.disclosure import marking
@@ -52,7 +52,8 @@ def prepare(base_url: str, issuer: Organisation, body: Any) -> Prepared:
     identity = identify(subject)
     _check_prefix(issuer, identity.link)
     uri = identity.link.uri(base_url)
-    return Prepared(identity, uri, marking.attach(_normalised(subject, identity, uri), restricted))
+    doc = _normalised(subject, identity, uri, issuer.language)
+    return Prepared(identity, uri, marking.attach(doc, restricted))
 
 
 def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
@@ -78,10 +79,19 @@ def _check_prefix(issuer: Organisation, link: DigitalLink) -> None:
         )
 
 
-def _normalised(subject: dict[str, Any], identity: Identity, uri: str) -> dict[str, Any]:
-    """The document as stored: the registry's canonical URI and normalised identifiers."""
+def _normalised(
+    subject: dict[str, Any], identity: Identity, uri: str, language: str | None = None
+) -> dict[str, Any]:
+    """The document as stored: the registry's canonical URI and normalised identifiers, and
+    the language of its texts in canonical case (else ``language``, its issuer's default)."""
     # Copy only what changes: the rest is shared with the request body, which is discarded.
     doc = dict(subject)
+    if "inLanguage" in doc:
+        doc["inLanguage"] = language_tags.canonical_case(doc["inLanguage"])
+    elif language is not None:
+        # Copied in, so that the log commits to it and a later change of the default changes
+        # no passport already issued.
+        doc["inLanguage"] = language
     product = doc["product"] = dict(subject["product"])
     product["id"] = uri
     link = identity.link

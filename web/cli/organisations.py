@@ -24,7 +24,13 @@ __all__ = ["create_org", "create_user", "set_operator_id"]
 @click.option("--role", required=True, type=click.Choice(ROLES), help="What the organisation does.")
 @click.option("--gs1-prefix", "prefixes", multiple=True, help="A GS1 company prefix (repeatable).")
 @click.option("--operator-id", help="Its unique operator identifier (EU registry), e.g. EORI:DE….")
-def create_org(name: str, role: str, prefixes: tuple[str, ...], operator_id: str | None) -> None:
+@click.option(
+    "--language",
+    help="The language of its passports' texts (a BCP 47 tag, e.g. de), for those that name none.",
+)
+def create_org(
+    name: str, role: str, prefixes: tuple[str, ...], operator_id: str | None, language: str | None
+) -> None:
     """Register an organisation and print its id and API key (shown only once)."""
     from passport import organisations
 
@@ -34,6 +40,7 @@ def create_org(name: str, role: str, prefixes: tuple[str, ...], operator_id: str
             session, name, role, prefixes, settings=settings
         )
         organisations.set_operator_id(org, operator_id)
+        organisations.set_language(org, language)
         session.commit()
     click.echo(json.dumps({"org_id": org.public_id, "api_key": key}))
 

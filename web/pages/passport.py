@@ -36,6 +36,7 @@ from passport.permissions import may
 from passport.views_cache import keys
 from web.auth import current_user, reader_organisation
 from web.html import Link, filled, not_found, percent, render, render_private, safe_url
+from web.languages import foreign
 from web.pages import battery, battery_passport, witnesses
 from web.pages.moves import arrived, moved_away
 from web.pages.parents import parent_links, unknown_item
@@ -130,10 +131,14 @@ def _context(
     product = subject.get("product", {})
     circularity = subject.get("circularityScorecard") or {}
     community = bool(doc.get("registeredBy"))
+    language = subject.get("inLanguage")
+    language = language if isinstance(language, str) else None  # else guessed, text by text
+    link = partial(_marked_link, language=language)
     return {
         "passport_id": passport.public_id,
         "doc": doc,
         "product": product,
+        "language": language,
         "maker": doc["issuer"]["name"],
         "image": _link(product.get("productImage"), product.get("name")),
         "granularity": _granularity(subject.get("granularityLevel")),
@@ -141,9 +146,9 @@ def _context(
         "model_passport": safe_url(doc.get("modelPassport")),
         "parents": parent_links(doc, passport),
         "unknown_item": unknown_item(passport),
-        "repair_link": _link(circularity.get("repairInformation"), _("How to repair it")),
-        "recycling_link": _link(circularity.get("recyclingInformation"), _("How to recycle it")),
-        "further": [link for link in map(_link, product.get("furtherInformation") or []) if link],
+        "repair_link": link(circularity.get("repairInformation"), _("How to repair it")),
+        "recycling_link": link(circularity.get("recyclingInformation"), _("How to recycle it")),
+        "further": [x for x in map(link, product.get("furtherInformation") or []) if x],
         "materials": _materials(subject.get("materialsProvenance") or []),
         "recycled": percent(circularity.get("recycledContent")),
         "recyclable": percent(circularity.get("recyclableContent")),
@@ -196,6 +201,18 @@ def _community_facts(product: dict[str, Any]) -> CommunityFacts:
         model=filled(traits.get("model")),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
     )
+
+
+def _marked_link(
+    value: Any, default_text: str | None = None, *, language: str | None
+) -> Link | None:
+    """:func:`_link`, its name (the passport's text) marked with its language where that is not
+    the page's (``language``: the passport's; else guessed). Not for an image's alt text,
+    which its element marks."""
+    link = _link(value, default_text)
+    if link is None or link.text != value.get("linkName"):
+        return link  # the page's own words, or an address
+    return Link(link.url, foreign(link.text, language))
 
 
 def _link(value: Any, default_text: str | None = None) -> Link | None:

@@ -120,6 +120,8 @@ EXEMPT = {
     "organisations.pk": "surrogate key; organisations are served by public id",
     "organisations.operator_id": "its EU registry operator identifier: sent to the EU "
     "registry with its registrations, never part of a served passport, event or log view",
+    "organisations.language": "the language copied into the passports it issues without one: "
+    "each passport's document, which the log commits, holds it; never served itself",
     "grants.pk": "surrogate key; grants are served and sealed by public id",
 }
 
