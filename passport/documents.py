@@ -44,8 +44,18 @@ _FORMATS = {
     "date": "a date (YYYY-MM-DD)",
     "date-time": "an RFC 3339 date-time",
 }
+
+
+def _language_tag(value: object) -> bool:
+    # As JSON Schema's formats do, only strings are checked (``type`` words the rest), and a
+    # tag too long is left to maxLength's error: one error each.
+    if not isinstance(value, str) or len(value) > language_tags.MAX_LENGTH:
+        return True
+    return language_tags.well_formed(value)
+
+
 # Formats of our own, beside JSON Schema's: name -> (check, the rule it words).
-_OWN_FORMATS = {"language-tag": (language_tags.well_formed, language_tags.RULE)}
+_OWN_FORMATS = {"language-tag": (_language_tag, language_tags.RULE)}
 
 
 # Keywords whose rule reads the same whatever the field: the limit fills the blank.

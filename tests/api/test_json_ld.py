@@ -295,6 +295,8 @@ def _sample(node: dict[str, Any], defs: dict[str, Any], name: str, seen: tuple[s
         return samples[kind]
     if node.get("format") == "uri":
         return f"https://example.com/{name}"
+    if node.get("format") == "language-tag":
+        return "de-AT"
     return "2025-03-01" if node.get("format") == "date" else f"{name} text"
 
 

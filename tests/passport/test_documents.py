@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from passport.documents import subject_schema, validate_subject
+from passport.documents import format_checker, subject_schema, validate_subject
 from passport.errors import FieldError, InvalidDocument
 from tests.passport.kettle import (
     KETTLE,
@@ -325,8 +325,10 @@ def test_every_format_our_schemas_use_is_checked() -> None:
     # python-jsonschema checks a format only if the library for it is installed (pyproject.toml
     # names them); a missing one would pass every value silently.
     used = set(re.findall(r'"format": "([^"]+)"', json.dumps(subject_schema())))
-    checker = Draft202012Validator.FORMAT_CHECKER
+    checker = format_checker()  # JSON Schema's and ours (language-tag)
     assert used and used <= set(checker.checkers)
+    assert set(Draft202012Validator.FORMAT_CHECKER.checkers) <= set(checker.checkers)
+    assert not checker.conforms("german", "language-tag")
     assert not checker.conforms("not a uri", "uri")
     assert not checker.conforms("2025-02-05T09:30:00", "date-time")  # no offset
     assert checker.conforms("2025-02-05T09:30:00+01:00", "date-time")
