@@ -205,3 +205,21 @@ def test_an_organisation_s_language_fills_its_passports_that_name_none(client, s
         organisations.set_language(org, "german")
     assert refused.value.errors[0].pointer == "/language"
     assert "RFC 5646" in refused.value.errors[0].message
+
+
+def test_the_en18222_api_creates_and_patches_it(client, maker):
+    body = {"credentialSubject": passport(inLanguage="de")}
+    created = client.post("/api/v1/dpps?untp=0.6.1", json=body, headers=maker.headers)
+    assert created.status_code == 201, created.json
+    dpp = f"/api/v1/dpps/{created.json['digitalProductPassportId']}"
+    assert client.get(dpp).json["credentialSubject"]["inLanguage"] == "de"
+
+    patch = {"credentialSubject": {"inLanguage": "en-gb"}}  # of the served (0.7.0) Product
+    patched = client.patch(dpp, json=patch, headers=maker.headers)
+    assert patched.status_code == 200, patched.json
+    assert client.get(dpp).json["credentialSubject"]["inLanguage"] == "en-GB"
+
+    bad = {"credentialSubject": {"inLanguage": "english"}}
+    refused = client.patch(dpp, json=bad, headers=maker.headers)
+    assert refused.status_code == 422
+    assert [e["pointer"] for e in refused.json["errors"]] == ["/credentialSubject/inLanguage"]

@@ -64,6 +64,20 @@ def test_create_org_rejects_a_bad_role_and_prefix(database_url, monkeypatch):
     assert bad_prefix.exit_code != 0 and "4 to 12 digits" in bad_prefix.output
 
 
+def test_create_org_takes_the_language_of_its_passports(database_url, monkeypatch):
+    monkeypatch.setenv("KREISLAUF_DATABASE_URL", database_url)
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["create-org", "X", "--role", "manufacturer", "--language", "german"])
+    assert bad.exit_code != 0 and "RFC 5646" in bad.output
+    made = runner.invoke(cli, ["create-org", "Y", "--role", "manufacturer", "--language", "de-at"])
+    assert made.exit_code == 0, made.output
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT name, language FROM organisations")).all()
+    engine.dispose()
+    assert [tuple(row) for row in stored] == [("Y", "de-AT")]  # nothing of the refused one
+
+
 def test_init_db_is_repeatable(tmp_path, monkeypatch):
     monkeypatch.setenv("KREISLAUF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KREISLAUF_DATABASE_URL", raising=False)
