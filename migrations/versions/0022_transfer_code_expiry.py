@@ -4,7 +4,7 @@ typed alone (passport.passports.lookup.items_with_serial): passports by serial, 
 and an organisation's events, newest first; both queries scanned their whole table before.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"  # rechained onto 0021 when both are merged
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
