@@ -109,12 +109,11 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for the module's tests (each opens its own context, so nothing carries
-    over: cookies, storage and cache belong to the context)."""
-    with chromium() as launched:
-        yield launched
+@pytest.fixture
+def browser(one_chromium: Any) -> Any:
+    """The worker's one Chromium (tests/web/conftest.py). Each test opens its own context, so
+    nothing carries over: cookies, storage and cache belong to the context."""
+    return one_chromium
 
 
 def sign_in(page: Any, origin: str, login: str, password: str = PASSWORD) -> None:
