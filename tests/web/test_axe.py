@@ -7,7 +7,7 @@ café's volunteer, the forms also after a failed submit and at the fault-type st
 injected into each page (the context bypasses the registry's CSP for that one script: the
 pages themselves keep theirs). SQLite once: the database does not change what a page is.
 Each page is a test of its own (xdist spreads them); the registry, its Chromium and the
-volunteer's sign-in are made once per worker.
+volunteer's signed-in tab are made once per worker.
 """
 
 from __future__ import annotations
@@ -116,25 +116,26 @@ SIGNED_IN = [
 
 
 @pytest.fixture(scope="module")
-def signed_in(demo: Any, one_chromium: Any) -> dict[str, Any]:
-    """The cookies of the demo café's volunteer, signed in once through the sign-in page."""
+def public_page(one_chromium: Any) -> Iterator[Any]:
+    """A phone-sized page in German, kept for the module's public pages as one reader's tab
+    would be (the context bypasses the pages' CSP for the axe script)."""
+    context = one_chromium.new_context(**PHONE, locale="de-DE", bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in_page(demo: Any, one_chromium: Any) -> Iterator[Any]:
+    """The same, signed in once as the demo café's volunteer through the sign-in page."""
     url, _ = demo
     context = one_chromium.new_context(**PHONE, locale="de-DE", bypass_csp=True)
     try:
         page = context.new_page()
         sign_in(page, url, CAFE_LOGIN, CAFE_PASSWORD)
         assert page.url == f"{url}/repairs/start"  # signed in
-        return context.storage_state()  # type: ignore[no-any-return]
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def page(demo: Any, one_chromium: Any) -> Iterator[Any]:
-    """A fresh phone-sized page in German (the axe script bypasses the pages' CSP)."""
-    context = one_chromium.new_context(**PHONE, locale="de-DE", bypass_csp=True)
-    try:
-        yield context.new_page()
+        yield page
     finally:
         context.close()
 
@@ -159,47 +160,33 @@ def _visit(demo: Any, page: Any, template: str) -> list[str]:
 
 
 @pytest.mark.parametrize("template", PUBLIC)
-def test_every_public_page_passes_axe_at_phone_and_desktop_size(demo, page, template):
-    problems = _visit(demo, page, template)
+def test_every_public_page_passes_axe_at_phone_and_desktop_size(demo, public_page, template):
+    problems = _visit(demo, public_page, template)
     assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("template", SIGNED_IN)
-def test_every_signed_in_page_passes_axe_at_phone_and_desktop_size(
-    demo, one_chromium, signed_in, template
-):
-    context = one_chromium.new_context(
-        **PHONE, locale="de-DE", bypass_csp=True, storage_state=signed_in
-    )
-    try:
-        problems = _visit(demo, context.new_page(), template)
-    finally:
-        context.close()
+def test_every_signed_in_page_passes_axe_at_phone_and_desktop_size(demo, signed_in_page, template):
+    problems = _visit(demo, signed_in_page, template)
     assert problems == [], "\n".join(problems)
 
 
 def test_the_repair_form_passes_axe_after_a_failed_submit_and_at_its_fault_type_step(
-    demo, one_chromium, signed_in
+    demo, signed_in_page
 ):
     url, found = demo
     laptop = _find(found, "Book 14")
-    context = one_chromium.new_context(
-        **PHONE, locale="de-DE", bypass_csp=True, storage_state=signed_in
-    )
+    page = signed_in_page
+    page.goto(f"{url}/passports/{laptop}/repairs/new")
+    assert page.url == f"{url}/passports/{laptop}/repairs/new"  # signed in
     problems: list[str] = []
-    try:
-        page = context.new_page()
-        page.goto(f"{url}/passports/{laptop}/repairs/new")
-        assert page.url == f"{url}/passports/{laptop}/repairs/new"  # signed in
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
-        assert page.locator("#error-summary").count() == 1
-        problems.extend(audit(page, "the repair form after a failed submit"))
-        page.locator("textarea").first.fill("Das Display bleibt schwarz, Lüfter läuft")
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
-        assert page.locator("input[type=radio]").count() >= 2  # the suggestions
-        problems.extend(audit(page, "the repair form's fault-type step"))
-    finally:
-        context.close()
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.locator("#error-summary").count() == 1
+    problems.extend(audit(page, "the repair form after a failed submit"))
+    page.locator("textarea").first.fill("Das Display bleibt schwarz, Lüfter läuft")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.locator("input[type=radio]").count() >= 2  # the suggestions
+    problems.extend(audit(page, "the repair form's fault-type step"))
     assert problems == [], "\n".join(problems)
