@@ -86,6 +86,11 @@ class Node:
         return result
 
     def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def launch(self) -> None:
+        """Start the server without waiting for it (several start side by side)."""
         self.data.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "web.cli.main", "run", "--port", str(self.port)]
         env = {**self.env, **self.extra, "PATH": "/usr/bin:/bin", "KREISLAUF_VIEW_CACHE_MB": "0"}
@@ -97,6 +102,9 @@ class Node:
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, killed whole
         )
+
+    def wait(self) -> None:
+        assert self.proc is not None
         wait_until_serving(self.proc, f"{self.url}/healthz")
 
     def kill(self) -> None:
@@ -168,8 +176,10 @@ def test_registries_mirror_and_witness_each_other_and_outlive_the_origin(nodes):
     # every second (KREISLAUF_COSIGN_SECONDS, KREISLAUF_MIRROR_SYNC_SECONDS).
     origin.extra["KREISLAUF_COSIGN_SECONDS"] = "1"
     mirror2.extra["KREISLAUF_MIRROR_SYNC_SECONDS"] = "1"
+    for node in nodes.values():  # all four start at once, then each is waited for
+        node.launch()
     for node in nodes.values():
-        node.start()
+        node.wait()
 
     # The origin issues and records; its server gets the newest checkpoint cosigned.
     ids = [

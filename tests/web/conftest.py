@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -24,6 +24,16 @@ def hashed(password: str) -> str:
     # scrypt as stored everywhere, at a test cost (N=2^10 instead of werkzeug's 2^15): every
     # sign-in checks it, and at full cost hashing and checking took 0.3 s per test.
     return generate_password_hash(password, method="scrypt:1024:8:1")
+
+
+@pytest.fixture(scope="session")
+def one_chromium() -> Iterator[Any]:
+    """One Chromium per xdist worker for the browser tests of every module (launching one
+    took about a second); tests/web/test_browser.py's ``browser`` fixture hands it out."""
+    from tests.web.test_browser import chromium
+
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -45,11 +45,19 @@ PHONE = {
 
 def keep_screenshot(page: Any, name: str) -> None:
     """Save a full-page screenshot in test-artifacts/ for people to look at: written whole,
-    then renamed into place, as another xdist worker may be saving the same one."""
+    then renamed into place, as another xdist worker may be saving the same one. Once per
+    name and process: the SQLite and PostgreSQL runs of a test show the same page and saved
+    it under the same name (a full-page shot at twice the pixels costs about 0.3 s)."""
+    if name in _SAVED:
+        return
+    _SAVED.add(name)
     ARTIFACTS.mkdir(exist_ok=True)
     partial = ARTIFACTS / f".{name}.{os.getpid()}"
     partial.write_bytes(page.screenshot(full_page=True))
     os.replace(partial, ARTIFACTS / name)
+
+
+_SAVED: set[str] = set()  # the screenshots this process has saved
 
 
 @contextmanager
@@ -109,12 +117,11 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for the module's tests (each opens its own context, so nothing carries
-    over: cookies, storage and cache belong to the context)."""
-    with chromium() as launched:
-        yield launched
+@pytest.fixture
+def browser(one_chromium: Any) -> Any:
+    """The worker's one Chromium (tests/web/conftest.py). Each test opens its own context, so
+    nothing carries over: cookies, storage and cache belong to the context."""
+    return one_chromium
 
 
 def sign_in(page: Any, origin: str, login: str, password: str = PASSWORD) -> None:
