@@ -100,11 +100,15 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _no_route(error: NoRoute) -> Response:
     """An address nothing answers: the not-found page for a browser (it asks for HTML first),
-    a problem document (RFC 9457) for every other client."""
+    a problem document (RFC 9457) for every other client, and under /api/ for every client,
+    a browser too: the API describes its errors as problem documents, whatever is accepted."""
+    from flask import request
+
     from api import errors
     from web import html
 
-    return html.not_found() if html.wants_page() else errors.http_problem(error)
+    page = html.wants_page() and not request.path.startswith("/api/")
+    return html.not_found() if page else errors.http_problem(error)
 
 
 def _operations(app: Flask) -> None:

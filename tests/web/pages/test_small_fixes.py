@@ -37,6 +37,9 @@ def test_a_browser_gets_a_404_page_and_an_api_client_a_problem(client):
         assert problem.status_code == 404 and problem.mimetype == "application/problem+json"
     german = client.get("/no/such/page", headers={"Accept": BROWSER, "Accept-Language": "de"})
     assert 'lang="de"' in german.text
+    # under /api/ every client gets the problem document the API describes, a browser too
+    api = client.get("/api/v1/passports/x/events/R/receipt", headers={"Accept": BROWSER})
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"
 
 
 def test_details_join_without_doubled_punctuation(app):
