@@ -6,6 +6,7 @@ saying what was sent and what failed. The server side of "once": pages/test_offl
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from passport.access import authenticate
 from passport.passports import issuing
 from tests.conftest import settings_of
-from tests.helpers import passport
+from tests.helpers import GTIN, passport
 from tests.web.pages.test_repairs import events_of
 from tests.web.test_browser import PHONE, browser, http_server, sign_in  # noqa: F401 (fixtures)
 
@@ -70,16 +71,22 @@ def test_repairs_logged_offline_are_sent_once_when_back_online(
             "Sent: Lid spring broken, replaced see it",
             "Sent: Switch cleaned see it",
         ]
+        # Refused: said with the registry's reason, and kept on the phone until removed.
         assert failed.all_inner_texts() == [
-            "Not sent (please log it again): Logged for tomorrow see it"
+            "Not sent (please log it again): Logged for tomorrow — Date: This date is in the "
+            "future. see it Remove"
         ]
         events = events_of(session, pid)
         assert sorted(e.details["problem"] for e in events) == [
             "Lid spring broken, replaced",
             "Switch cleaned",
         ]
-        # Loading a page sends what is queued: nothing is left, nothing is sent twice.
+        # Loading a page sends what is queued: nothing is sent twice; the refused one is still
+        # there until the volunteer removes it.
         page.goto(item)
+        failed.first.get_by_role("button", name="Remove").click()
+        page.locator("#offline-status").wait_for(state="hidden")
+        page.reload()
         page.wait_for_load_state("networkidle")
         assert page.locator("#offline-status").is_hidden()
         assert len(events_of(session, pid)) == 2
@@ -97,3 +104,105 @@ def queue(page: Any, problem: str) -> None:
         f"Saved on this phone: it will be sent when the connection returns. {problem}"
     ).wait_for()
     assert page.get_by_label("Problem and what was done").input_value() == ""
+
+
+def test_a_code_scanned_offline_for_the_first_time_still_takes_the_repair(
+    http_server,  # noqa: F811
+    session,
+    maker,
+    make_org,
+    make_user,
+    browser,  # noqa: F811
+):
+    """Gap 1: the item's page was never opened on this phone and there is no connection. The
+    worker shows its kept page (in the pages' language) saying so; the volunteer writes the
+    repair down, and it is sent with the code when the connection returns; a code the
+    registry does not know is reported, with why, and kept."""
+    login = make_user(make_org("Repair Café Cardiff", "repairer"))
+    body = passport("item", serial="K1-77", name="Acme K1 electric kettle")
+    issuer = authenticate(session, maker.key)
+    pid = issuing.issue_passport(session, settings_of(session), issuer, body).public_id
+    session.commit()
+
+    context = browser.new_context(**PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        sign_in(page, http_server, login)
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.reload()  # a page the worker saw: it knows who is signed in, and the language
+
+        context.set_offline(True)
+        shown = page.goto(f"{http_server}/01/{GTIN}/21/K1-77")
+        assert shown is not None and shown.from_service_worker and shown.status == 200
+        heading = page.get_by_role("heading", level=1)
+        assert heading.inner_text() == "This item’s page is not on this phone"
+        assert page.locator("#offline-code").inner_text() == f"/01/{GTIN}/21/K1-77"
+        queue(page, "Descaled, lid seal replaced")
+        page.goto(f"{http_server}/01/{GTIN}/21/NOT-HERE?lang=de")  # the language links work
+        assert heading.inner_text() == "Die Seite dieses Geräts ist nicht auf diesem Telefon"
+        page.get_by_label("Problem und was getan wurde").fill("Kabel getauscht")
+        page.get_by_role("button", name="Speichern").click()
+        page.locator("#offline-status li.offline-queued").wait_for()
+        assert len(events_of(session, pid)) == 0
+
+        context.set_offline(False)
+        sent = page.locator("#offline-status li.offline-sent")
+        failed = page.locator("#offline-status li.offline-failed")
+        sent.first.wait_for()
+        failed.first.wait_for()
+        assert sent.all_inner_texts() == [
+            f"Gesendet: Descaled, lid seal replaced (/01/{GTIN}/21/K1-77) ansehen"
+        ]
+        assert failed.all_inner_texts() == [
+            f"Nicht gesendet (bitte noch einmal eintragen): Kabel getauscht "
+            f"(/01/{GTIN}/21/NOT-HERE) — Der Code des Geräts: Kein Produktpass hat diesen "
+            "Code. Registrieren Sie das Gerät unten. ansehen Entfernen"
+        ]
+        (event,) = events_of(session, pid)
+        repair = event.details
+        assert repair["problem"] == "Descaled, lid seal replaced"
+        assert repair["category"] == "Kettle"  # guessed from the passport when it was sent
+    finally:
+        context.close()
+
+
+def test_the_worker_sends_the_queue_with_the_page_closed(
+    http_server,  # noqa: F811
+    session,
+    maker,
+    make_org,
+    make_user,
+    browser,  # noqa: F811
+):
+    """Gap 2: Background Sync. The repair is queued, the page closed, the connection returns:
+    the worker sends it; the next page opened says it was sent."""
+    login = make_user(make_org("Repair Café Cardiff", "repairer"))
+    body = passport("item", name="Acme K1 electric kettle")
+    issuer = authenticate(session, maker.key)
+    pid = issuing.issue_passport(session, settings_of(session), issuer, body).public_id
+    session.commit()
+    form = f"{http_server}/passports/{pid}/repairs/new"
+
+    context = browser.new_context(**PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        sign_in(page, http_server, login)
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.goto(form)
+        context.set_offline(True)
+        page.goto(form)
+        queue(page, "Fuse replaced")
+        page.close()
+        time.sleep(0.5)  # the sync fires at once where Chromium thinks the phone is online
+        assert events_of(session, pid) == []
+
+        context.set_offline(False)
+        deadline = time.monotonic() + 10
+        while not events_of(session, pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [e.details["problem"] for e in events_of(session, pid)] == ["Fuse replaced"]
+        page = context.new_page()
+        page.goto(f"{http_server}/repairs/start")
+        page.locator("#offline-status li.offline-sent").wait_for()
+    finally:
+        context.close()
