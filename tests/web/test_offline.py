@@ -6,6 +6,8 @@ saying what was sent and what failed. The server side of "once": pages/test_offl
 
 from __future__ import annotations
 
+import json
+import struct
 import time
 from typing import Any
 
@@ -95,6 +97,15 @@ def test_repairs_logged_offline_are_sent_once_when_back_online(
         context.close()
 
 
+# The cache names once the worker has activated (it deletes the others as it does).
+KEPT_CACHES = """async () => {
+  for (let i = 0; i < 50 && (await caches.keys()).includes("kreislauf-v1"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return caches.keys();
+}"""
+
+
 def queue(page: Any, problem: str) -> None:
     """Log a repair without a connection: the page says it waits on the phone."""
     page.get_by_label("Problem and what was done").fill(problem)
@@ -162,6 +173,16 @@ def test_a_code_scanned_offline_for_the_first_time_still_takes_the_repair(
         repair = event.details
         assert repair["problem"] == "Descaled, lid seal replaced"
         assert repair["category"] == "Kettle"  # guessed from the passport when it was sent
+
+        # Signed out: the kept page still says where the item's page is, but takes no repair.
+        page.goto(f"{http_server}/repairs/start?lang=en")
+        page.locator("form.account button").click()
+        page.wait_for_load_state("networkidle")
+        context.set_offline(True)
+        page.goto(f"{http_server}/c/{'k' * 12}")
+        assert page.locator("#offline-code").inner_text() == f"/c/{'k' * 12}"
+        assert page.locator("#offline-repair").is_hidden()
+        assert page.locator("#offline-sign-in").is_visible()
     finally:
         context.close()
 
@@ -204,5 +225,45 @@ def test_the_worker_sends_the_queue_with_the_page_closed(
         page = context.new_page()
         page.goto(f"{http_server}/repairs/start")
         page.locator("#offline-status li.offline-sent").wait_for()
+    finally:
+        context.close()
+
+
+def test_the_app_is_installable_with_its_icons(http_server, browser):  # noqa: F811
+    """Gap 3: Chromium reads the manifest without an error, finds nothing against installing
+    the app, and every icon it names is served with its type and, for a PNG, its size."""
+    context = browser.new_context(**PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        # What an older worker kept (before this version's cache names): a file, no script.
+        page.goto(f"{http_server}/static/kreislauf.css")
+        page.evaluate("caches.open('kreislauf-v1').then(c => c.put('/old', new Response('x')))")
+        page.goto(f"{http_server}/")
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active !== null)")
+        cdp = context.new_cdp_session(page)
+        read = cdp.send("Page.getAppManifest")
+        assert read["errors"] == []
+        # Nothing against installing, but that a test's browser context is incognito.
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert [e["errorId"] for e in errors] == ["in-incognito"]
+        icons = json.loads(read["data"])["icons"]
+        assert {(i["sizes"], i["purpose"]) for i in icons if i["type"] == "image/png"} == {
+            ("192x192", "any"),
+            ("512x512", "any"),
+            ("512x512", "maskable"),
+        }
+        for icon in icons:
+            served = page.request.get(f"{http_server}{icon['src']}")
+            assert served.ok and served.headers["content-type"].split(";")[0] == icon["type"]
+            if icon["type"] == "image/png":
+                body = served.body()
+                width, height = struct.unpack(">II", body[16:24])  # the PNG's IHDR chunk
+                assert f"{width}x{height}" == icon["sizes"] and len(body) < 8000
+        # The worker's caches are this version's: the older one went when it activated.
+        names = page.evaluate(KEPT_CACHES)
+        assert "kreislauf-v2-static" in names and set(names) <= {
+            "kreislauf-v2-static",
+            "kreislauf-v2",
+        }
     finally:
         context.close()
