@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Response, abort
+from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from web.fields import local_now
 from web.html import render
-from web.i18n import LANGUAGES
 from web.pages.event_forms import scanned_repair_form
 from web.pages.home import STATIC
 
@@ -38,8 +37,6 @@ def manifest() -> ResponseReturnValue:
 def scanned_offline(lang: str) -> ResponseReturnValue:
     """The page for an item's code scanned offline, in ``lang``: its page is not on this phone;
     a signed-in volunteer may still write the repair down (sent with the code later)."""
-    if lang not in LANGUAGES:
-        abort(404)
     with force_locale(lang):
         return render("offline.html", form=scanned_repair_form(local_now()))
 

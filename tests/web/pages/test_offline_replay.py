@@ -4,9 +4,12 @@ tests/web/test_offline.py)."""
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import GTIN
 from tests.web.conftest import form_defaults, issue, sign_in
 from tests.web.pages.test_repairs import events_of
+from web.i18n import LANGUAGES
 
 
 def test_a_queued_repair_sent_twice_is_recorded_once(client, cafe, make_user, session, maker):
@@ -59,6 +62,12 @@ def test_the_offline_words_and_files_are_served(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     assert manifest.json["start_url"] == "/repairs/start"
+    # The worker keeps the scanned-code page in every language of the pages, and no other.
+    assert f"var LANGUAGES = {json.dumps(list(LANGUAGES))};" in worker.text
+    for lang in LANGUAGES:
+        kept = client.get(f"/offline/{lang}")
+        assert kept.status_code == 200 and f'<html lang="{lang}">' in kept.text
+    assert client.get("/offline/fr").status_code == 404
 
 
 def test_a_repair_sent_with_a_scanned_code_is_recorded_once_on_its_item(
