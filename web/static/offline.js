@@ -155,8 +155,9 @@
         say("queued", item.label);
         box.focus();
       }
-      return syncLater();
-    }).then(function () { if (navigator.onLine) send(); });
+      syncLater();
+      if (navigator.onLine) send(); // the form that is always queued: try at once
+    });
   }
 
   function send() {

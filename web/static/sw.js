@@ -17,7 +17,7 @@ var PRELOAD = ["/static/kreislauf.css", "/static/outbox.js", "/static/offline.js
   .concat(LANGUAGES.map(function (lang) { return "/offline/" + lang; }));
 // An item's code as a QR code holds it, on this registry: a GS1 Digital Link (/01/…, /8013/…),
 // a community passport (/c/…), or the passport's own page.
-var SCANNED = /^\/(?:(?:01|8013)\/[^/]+(?:\/.*)?|c\/[^/]+\/?|passports\/[^/]+\/?)$/;
+var SCANNED = /^\/(?:(?:01|8013)\/[^/]+(?:\/.*)?|c\/[^/]+\/?|passports\/[^/]+)$/;
 
 self.addEventListener("install", function (event) {
   // Fetched without cookies: the kept scanned-code pages name nobody and hold no form token.
