@@ -134,6 +134,10 @@ def test_every_page_passes_axe_at_phone_and_desktop_size(demo, browser):
             "/labels",
         ):
             visit(path)
+        # The worker's page for a code scanned offline, with the form a volunteer signed in sees.
+        page.goto(f"{url}/offline/en")
+        page.locator("#offline-repair").wait_for()
+        problems.extend(audit(page, "/offline/en"))
         # The repair form after a failed submit, then at its fault-type step.
         page.goto(f"{url}/passports/{laptop}/repairs/new")
         page.locator("form button[type=submit]").last.click()
