@@ -47,7 +47,7 @@ def test_repairs_logged_offline_are_sent_once_when_back_online(
         page = context.new_page()
         sign_in(page, http_server, login)
         # The worker is installed and takes charge of the page; then the scan and the form.
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        controlled(page)
         assert page.evaluate("navigator.serviceWorker.ready.then(r => r.sync === undefined)")
         page.goto(item)
         page.goto(form)
@@ -102,6 +102,22 @@ def test_repairs_logged_offline_are_sent_once_when_back_online(
         context.close()
 
 
+def controlled(page: Any) -> None:
+    """Wait until the worker controls the page. Not page.wait_for_function: its polling
+    evaluates a string, which the pages' CSP (no 'unsafe-eval') refuses."""
+    page.evaluate(CONTROLLED)
+
+
+CONTROLLED = """new Promise((resolve, reject) => {
+  if (navigator.serviceWorker.controller) resolve(true);
+  navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true));
+  setTimeout(() => navigator.serviceWorker.getRegistration().then((r) => reject(new Error(
+    "no worker in control after 10 s: " + JSON.stringify(r && {
+      installing: !!r.installing, waiting: !!r.waiting, active: r.active && r.active.state,
+    })))), 10000);
+})"""
+
+
 # The cache names once the worker has activated (it deletes the others as it does).
 KEPT_CACHES = """async () => {
   for (let i = 0; i < 50 && (await caches.keys()).includes("kreislauf-v1"); i++) {
@@ -144,7 +160,7 @@ def test_a_code_scanned_offline_for_the_first_time_still_takes_the_repair(
     try:
         page = context.new_page()
         sign_in(page, http_server, login)
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        controlled(page)
         page.reload()  # a page the worker saw: it knows who is signed in, and the language
 
         context.set_offline(True)
@@ -213,7 +229,7 @@ def test_the_worker_sends_the_queue_with_the_page_closed(
     try:
         page = context.new_page()
         sign_in(page, http_server, login)
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        controlled(page)
         page.goto(form)
         context.set_offline(True)
         page.goto(form)

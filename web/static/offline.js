@@ -13,12 +13,14 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+  if (!outbox || !("indexedDB" in window)) return;
+  if ("serviceWorker" in navigator) {
     // The worker sent the queue (a Background Sync): say so on the open page.
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data === outbox.SYNC) report();
     });
   }
-  if (!outbox || !("indexedDB" in window)) return;
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
