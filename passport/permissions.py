@@ -95,7 +95,8 @@ _RECORD = "/passports/<passport_id>/record/<kind>"
 _REPAIR = "/passports/<passport_id>/repairs/new"
 # The pages' forms: their GET shows the form only to whom may send it.
 _EVENT_WAYS: dict[str, tuple[str, ...]] = {
-    "repair": (_EVENTS, f"GET {_REPAIR}", f"POST {_REPAIR}"),
+    # POST /repairs/start: a repair sent with the code scanned offline (the item's own form)
+    "repair": (_EVENTS, f"GET {_REPAIR}", f"POST {_REPAIR}", "POST /repairs/start"),
     "refurbishment": (_EVENTS, f"GET {_RECORD}", f"POST {_RECORD}"),
     "resale": (_EVENTS, f"GET {_RECORD}", f"POST {_RECORD}"),
 }
@@ -235,6 +236,7 @@ OPEN = (
     "GET /.well-known/gs1resolver",
     "GET /favicon.ico",
     "GET /manifest.webmanifest",
+    "GET /offline/<lang>",
     "GET /sw.js",
     "GET /01/<_rest>",
     "GET /8013/<_rest>",

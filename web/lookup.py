@@ -11,7 +11,12 @@ import re
 
 from edge.request import session
 from passport.errors import InvalidIdentifier, NotFound
-from passport.gs1.digital_link import DigitalLink, looks_like_digital_link, parse_digital_link
+from passport.gs1.digital_link import (
+    DigitalLink,
+    looks_like_digital_link,
+    parse_digital_link,
+    parse_digital_link_path,
+)
 from passport.gs1.element_strings import looks_like_element_string, parse_element_string
 from passport.models import Passport
 from passport.passports import community, lookup
@@ -91,7 +96,9 @@ def _link(text: str) -> DigitalLink | None:
     if looks_like_element_string(text):
         return parse_element_string(text)
     if looks_like_digital_link(text):
-        if "://" not in text and not text.startswith("/"):
+        if text.startswith("/"):  # the path alone, as a phone that scanned it offline sends it
+            return parse_digital_link_path(text, allow_trailing_slash=True)
+        if "://" not in text:
             text = "https://" + text  # the address as printed, without its scheme
         return parse_digital_link(text, allow_trailing_slash=True)
     labelled = {_PARTS.get(k.lower(), "serial"): v for k, v in _LABELLED.findall(text)}

@@ -46,6 +46,7 @@ WEB = (
     "/favicon.ico",
     "/sw.js",
     "/manifest.webmanifest",
+    "/offline/",
 )
 
 

@@ -190,3 +190,13 @@ def test_the_repair_form_passes_axe_after_a_failed_submit_and_at_its_fault_type_
     assert page.locator("input[type=radio]").count() >= 2  # the suggestions
     problems.extend(audit(page, "the repair form's fault-type step"))
     assert problems == [], "\n".join(problems)
+
+
+def test_the_offline_page_for_a_scanned_code_passes_axe_with_its_form(demo, signed_in_page):
+    """The worker's page for a code scanned offline, with the form a signed-in volunteer sees."""
+    url, _ = demo
+    page = signed_in_page
+    page.goto(f"{url}/offline/en")
+    page.locator("#offline-repair").wait_for()
+    problems = audit(page, "/offline/en")
+    assert problems == [], "\n".join(problems)

@@ -36,6 +36,7 @@ def arguments(pid: str, org_id: str) -> list[dict[str, str]]:
         "element_path": "$.name",
         "number": "1",
         "host": "registry.example.org",  # a mirrored origin (none here: 404)
+        "lang": "de",  # the worker's page for a code scanned offline
     }
     unknown = real | {
         "passport_id": "nope",
@@ -43,6 +44,7 @@ def arguments(pid: str, org_id: str) -> list[dict[str, str]]:
         "_rest": f"{GTIN}/21/none",
         "product_id": f"01/{GTIN}/21/none",
         "org_id": "nope",
+        "lang": "xx",
     }
     return [real, unknown]
 

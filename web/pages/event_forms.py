@@ -184,3 +184,20 @@ def record_form(kind: str, org: Organisation, now: datetime) -> Form:
             ),
         ]
     return Form(*fields, *when_fields(now))
+
+
+# What a phone asks for a repair on an item it scanned with no connection: the item's page was
+# never on it, so nothing can be guessed from the passport yet.
+SCANNED_FIELDS = ("category", "problem", "outcome", "spare_parts", "date", "time")
+
+
+def scanned_repair_form(now: datetime) -> Form:
+    """The repair form's few fields a repair needs; the category, unless chosen, is guessed
+    from the passport when the repair is sent (``repairs.log_repair``)."""
+    full = repair_form({}, now)
+    form = Form(*(full[name] for name in SCANNED_FIELDS))
+    category = form["category"]
+    category.choices = [("", _("Guess it from the item’s passport")), *category.choices]
+    category.value, category.required = "", False
+    form["date"].attrs.pop("max")  # the page is kept for months: the phone's clock decides
+    return form

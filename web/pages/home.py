@@ -19,6 +19,7 @@ from web.auth import required_user, signed_in
 from web.fields import Field, Form
 from web.html import render, render_private
 from web.lookup import asked_item, candidates
+from web.pages import repairs
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -78,14 +79,19 @@ def _icon() -> bytes:
 
 @signed_in
 def start() -> ResponseReturnValue:
-    """Find the item to log a repair for, or register one that has no passport."""
-    form = _code_form()
+    """Find the item to log a repair for, or register one that has no passport. A POST logs
+    the repair sent with the code on the item it names: a phone that scanned the code with no
+    connection, and had never opened the item's page, kept the repair and sends it now."""
+    posted = request.method == "POST"
+    form, sent = _code_form(), request.form if posted else request.args
     status, choices = 200, []
-    if request.args.get("code"):
-        form.fill(request.args)
-        target, status, choices = _target(form) if form.ok else (None, 200, [])
-        if target is not None:
-            return redirect(target, code=303)
+    if sent.get("code") or posted:
+        form.fill(sent)
+        found, status, choices = _found(form) if form.ok else (None, 400 if posted else 200, [])
+        if found is not None and posted:
+            return repairs.log_repair(found.public_id)
+        if found is not None:
+            return redirect(_target(form, found), code=303)
     return render_private("start.html", status, form=form, choices=choices)
 
 
@@ -102,9 +108,9 @@ def _code_form() -> Form:
     )
 
 
-def _target(form: Form) -> tuple[str | None, int, list[Passport]]:
-    """Where the code leads (its repair form, or the page of a model or batch), or None with
-    the status of the page that says why not and the items it may mean (a shared serial)."""
+def _found(form: Form) -> tuple[Passport | None, int, list[Passport]]:
+    """The passport the code names, or None with the status of the page that says why not and
+    the items it may mean (a serial number several items share: the volunteer picks one)."""
     try:
         found = candidates(form["code"].value, required_user().organisation.pk)
     except InvalidIdentifier:
@@ -113,12 +119,15 @@ def _target(form: Form) -> tuple[str | None, int, list[Passport]]:
     except NotFound:
         form["code"].fail(_("No passport has this code. Register the item below."))
         return None, 404, []
-    if len(found) > 1:  # a serial number several items share: the volunteer picks one
+    if len(found) > 1:
         form["code"].fail(_("Several items have this serial number: choose yours below."))
         return None, 200, found
-    passport = found[0]
+    return found[0], 200, []
+
+
+def _target(form: Form, passport: Passport) -> str:
+    """Where the code leads: the item's repair form, or the page of a model or batch."""
     if passport.granularity == "item":
-        return url_for("forms.log_repair", passport_id=passport.public_id), 200, []
+        return url_for("forms.log_repair", passport_id=passport.public_id)
     asked = asked_item(form["code"].value, passport)  # an item with no passport: the page says so
-    page = url_for("pages.passport_page", passport_id=passport.public_id, **{"for": asked})
-    return page, 200, []
+    return url_for("pages.passport_page", passport_id=passport.public_id, **{"for": asked})

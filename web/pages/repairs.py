@@ -15,6 +15,7 @@ from typing import Any
 from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from edge.request import session, settings
 from passport import idempotency
@@ -56,11 +57,21 @@ def log_repair(passport_id: str) -> ResponseReturnValue:
     title, intro = _("Log a repair"), _("Repair of %(name)s", name=found.name)
     if request.method == "GET":
         return _render(form, found, title, intro, 200)
-    form.fill(request.form)
+    form.fill(_guessed_category(form, request.form))
     decided = faults.with_fault_step(form, request.form)  # else: shown to confirm first
     value = _repair(form, found, now)
     done = _save(form, found, value) if value is not None and decided else None
     return done if done is not None else _render(form, found, title, intro, 200 if form.ok else 400)
+
+
+def _guessed_category(form: Form, sent: MultiDict[str, str]) -> MultiDict[str, str]:
+    """What was sent, an empty category replaced by the one guessed from the passport: the
+    phone that wrote the repair down offline never saw the passport, so it could not guess."""
+    if sent.get("category"):
+        return sent
+    filled = sent.copy()
+    filled["category"] = form["category"].value
+    return filled
 
 
 def _product(passport: Passport) -> dict[str, Any]:
@@ -258,5 +269,13 @@ def _render(
         passport=passport,
         title=title,
         intro=intro,
-        action=request.path,
+        action=_action(passport),
     )
+
+
+def _action(passport: Passport) -> str:
+    """Where the form is sent: here, or (a repair sent with a scanned code to the start page)
+    the item's own repair form, which needs no code."""
+    if request.endpoint == "forms.start":
+        return url_for("forms.log_repair", passport_id=passport.public_id)
+    return request.path

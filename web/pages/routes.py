@@ -36,13 +36,17 @@ pages.add_url_rule("/impact/method", view_func=impact.impact_method, methods=["G
 pages.add_url_rule("/favicon.ico", view_func=home.favicon, methods=["GET"])
 pages.add_url_rule("/sw.js", view_func=offline.service_worker, methods=["GET"])
 pages.add_url_rule("/manifest.webmanifest", view_func=offline.manifest, methods=["GET"])
+# The page languages (web/i18n.py LANGUAGES), each kept by the worker (static/sw.js LANGUAGES).
+pages.add_url_rule(
+    "/offline/<any(en, de):lang>", view_func=offline.scanned_offline, methods=["GET"]
+)
 
 forms = Blueprint("forms", __name__)
 forms.before_request(auth.check_csrf)
 for rule, view, methods in (
     ("/signin", accounts.sign_in, ["GET", "POST"]),
     ("/signout", accounts.sign_out, ["POST"]),
-    ("/repairs/start", home.start, ["GET"]),
+    ("/repairs/start", home.start, ["GET", "POST"]),
     ("/passports/<passport_id>/repairs/new", repairs.log_repair, ["GET", "POST"]),
     (
         "/passports/<passport_id>/record/<any(resale, refurbishment):kind>",

@@ -4,8 +4,12 @@ tests/web/test_offline.py)."""
 
 from __future__ import annotations
 
+import json
+
+from tests.helpers import GTIN
 from tests.web.conftest import form_defaults, issue, sign_in
 from tests.web.pages.test_repairs import events_of
+from web.i18n import LANGUAGES
 
 
 def test_a_queued_repair_sent_twice_is_recorded_once(client, cafe, make_user, session, maker):
@@ -58,3 +62,39 @@ def test_the_offline_words_and_files_are_served(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     assert manifest.json["start_url"] == "/repairs/start"
+    # The worker keeps the scanned-code page in every language of the pages, and no other.
+    assert f"var LANGUAGES = {json.dumps(list(LANGUAGES))};" in worker.text
+    for lang in LANGUAGES:
+        kept = client.get(f"/offline/{lang}")
+        assert kept.status_code == 200 and f'<html lang="{lang}">' in kept.text
+    assert client.get("/offline/fr").status_code == 404
+
+
+def test_a_repair_sent_with_a_scanned_code_is_recorded_once_on_its_item(
+    client, cafe, make_user, session, maker
+):
+    """A phone that scanned a code offline, never having opened the item's page, sends the
+    repair with the code to the start page: recorded on the item, the category guessed from
+    its passport, once per key; a code nobody knows is refused with why, nothing recorded."""
+    sign_in(client, make_user(cafe))
+    pid = issue(session, maker, name="Acme K1 electric kettle")
+    offline = client.get("/offline/en").text  # the worker's kept page, as a phone fills it in
+    sent = form_defaults(offline) | {
+        "csrf_token": form_defaults(client.get("/repairs/start").text)["csrf_token"],
+        "code": f"/01/{GTIN}/21/12345",
+        "problem": "Descaled",
+        "fault_type": "",
+    }
+    assert sent["category"] == "" and "date" in sent
+    key = {"Idempotency-Key": "scan-1"}
+    first = client.post("/repairs/start", data=sent, headers=key)
+    assert first.status_code == 303 and first.location == f"/passports/{pid}#event-1"
+    assert client.post("/repairs/start", data=sent, headers=key).location == first.location
+    (event,) = events_of(session, pid)
+    assert event.details["category"] == "Kettle"
+
+    unknown = client.post("/repairs/start", data=sent | {"code": f"/01/{GTIN}/21/9"})
+    assert unknown.status_code == 404 and "No passport has this code" in unknown.text
+    missing = client.post("/repairs/start", data=sent | {"code": ""})
+    assert missing.status_code == 400
+    assert len(events_of(session, pid)) == 1

@@ -569,8 +569,8 @@ def test_html_in_text_fields_is_shown_as_text(client, session, maker, cafe):
     assert "&lt;i&gt;Manual&lt;/i&gt;" in body
     assert 'alt="&#34;&gt;&lt;b&gt;x&lt;/b&gt;"' in body
     lowered = body.lower()
-    # the one script tag is the registry's own offline file (issue 15, point 2)
-    assert lowered.count("<script") == 1 and '<script src="/static/offline.js" defer>' in body
+    # the only script tags are the registry's own offline files (issue 15, point 2)
+    assert lowered.count("<script") == 2 and '<script src="/static/offline.js" defer>' in body
     assert "<img src=x" not in lowered
     assert "javascript:" not in lowered and "Tap me" not in body  # not a web link: not shown
     assert "evil.example'>" not in body
@@ -607,14 +607,15 @@ def test_no_script_and_nothing_external_but_the_product_image(client, session, m
     response = client.get(f"/passports/{pid}")
     parser = Resources()
     parser.feed(response.get_data(as_text=True))
-    # one script, the registry's own offline.js (issue 15, point 2); no inline script
-    assert parser.tags.count("script") == 1
+    # the registry's own outbox.js and offline.js (issue 15, point 2); no inline script
+    assert parser.tags.count("script") == 2
     assert parser.styled == []  # no inline styles: the CSP allows our stylesheet only
     ours = [(tag, url) for tag, url in parser.loads if url != "https://cdn.acme.example/k1.jpg"]
     assert ours == [
         ("link", "/static/kreislauf.css"),
         ("link", "/favicon.ico"),
         ("link", "/manifest.webmanifest"),
+        ("script", "/static/outbox.js"),
         ("script", "/static/offline.js"),
     ]
     for _, url in ours:

@@ -31,8 +31,11 @@ def test_the_passport_page_links_to_the_page_that_explains_the_bundle(
         in (text)
     )
     assert "What it does not prove" in text
-    # no inline script: only the registry's own offline file (issue 15, point 2)
-    assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/offline.js" defer>']
+    # no inline script: only the registry's own offline files (issue 15, point 2)
+    assert re.findall(r"<script[^>]*>", text) == [
+        '<script src="/static/outbox.js" defer>',
+        '<script src="/static/offline.js" defer>',
+    ]
     assert 'name="viewport"' in text  # a phone's page
 
 
