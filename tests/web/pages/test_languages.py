@@ -20,6 +20,13 @@ ENGLISH = "A kettle with a switch that is easy to replace and the lid of steel."
 GERMAN = "Ein Wasserkocher mit einem Schalter, der sich leicht ersetzen lässt, und einem Deckel."
 
 
+def repaired(session, cafe, pid, problem):
+    """A repair with this problem text, recorded on the passport by the café."""
+    repair = {"outcome": "fixed", "problem": problem}
+    event = {"type": "repair", "eventTime": "2026-05-03T14:00:00+01:00", "repair": repair}
+    history.record_event(session, settings_of(session), authenticate(session, cafe.key), pid, event)
+
+
 def product(name: str, description: str, serial: str = "12345") -> dict[str, Any]:
     return {
         "id": f"{GS1}/21/{serial}",
@@ -75,17 +82,7 @@ def test_the_recorded_language_wins_over_the_guess(client, session, maker):
 def test_a_passport_without_a_language_falls_back_to_the_guess(client, session, maker, make_org):
     pid = issue(session, maker, product=product("Acme K1 kettle", ENGLISH))
     cafe = make_org("Repair Café Wien", "repairer")
-    history.record_event(
-        session,
-        settings_of(session),
-        authenticate(session, cafe.key),
-        pid,
-        {
-            "type": "repair",
-            "eventTime": "2026-05-03T14:00:00+01:00",
-            "repair": {"outcome": "fixed", "problem": "Der Schalter war defekt und wurde ersetzt."},
-        },
-    )
+    repaired(session, cafe, pid, "Der Schalter war defekt und wurde ersetzt.")
     session.commit()
     german = marks(page(client, pid, "de"))
     assert "<h1>Acme K1 kettle</h1>" in german  # no evidence: unmarked
@@ -98,17 +95,7 @@ def test_event_texts_keep_the_guess_on_a_passport_with_a_language(client, sessio
     pid = issue(session, maker, product=product("Wasserkocher K1", GERMAN), inLanguage="de")
     cafe = make_org("Repair Café Cardiff", "repairer")
     problem = "The switch did not click off and was replaced."
-    history.record_event(
-        session,
-        settings_of(session),
-        authenticate(session, cafe.key),
-        pid,
-        {
-            "type": "repair",
-            "eventTime": "2026-05-03T14:00:00+01:00",
-            "repair": {"outcome": "fixed", "problem": problem},
-        },
-    )
+    repaired(session, cafe, pid, problem)
     session.commit()
     german = marks(page(client, pid, "de"))
     assert '<span lang="en">The switch did not click off and was replaced</span>' in german
