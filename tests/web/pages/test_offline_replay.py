@@ -67,6 +67,8 @@ def test_the_offline_words_and_files_are_served(client):
     for lang in LANGUAGES:
         kept = client.get(f"/offline/{lang}")
         assert kept.status_code == 200 and f'<html lang="{lang}">' in kept.text
+        # fetched without cookies, it names nobody: no "Sign in" offer to a signed-in volunteer
+        assert "/signin?next=" not in kept.text
     assert client.get("/offline/fr").status_code == 404
 
 
